@@ -1,0 +1,186 @@
+"""The ``mxa`` command: a thin typer layer over the library.
+
+Each command parses options, calls one public function, and prints. Library
+errors (:class:`~analyzer.errors.MxaError`) become one line on stderr and exit
+code 2; bad mail is never an error, it is counted and listed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from analyzer import __version__
+from analyzer.errors import MxaError
+from analyzer.ingest import IngestResult, ingest
+from analyzer.stats import store_stats
+
+app = typer.Typer(
+    name="mxa",
+    help="mxa, the metadata exposure analyzer: what a mail archive's envelope gives away.",
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(error: MxaError) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"mxa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """mxa reads mail archives (mbox, .eml, Maildir) header-only and shows what they expose."""
+
+
+StoreOption = Annotated[
+    Path, typer.Option("--store", "-s", help="Store folder (Parquet frames + manifest).")
+]
+
+
+def _print_ingest(result: IngestResult) -> None:
+    table = Table(title="Ingested", show_header=False, title_justify="left")
+    table.add_row("files read", f"{result.files - result.files_unchanged:,}")
+    if result.files_unchanged:
+        table.add_row("files unchanged since last run", f"{result.files_unchanged:,}")
+    if result.files_resumed:
+        table.add_row("mboxes resumed where they ended", f"{result.files_resumed:,}")
+    if result.skipped_files:
+        table.add_row("files skipped (not mail)", f"{len(result.skipped_files):,}")
+    table.add_row("messages read", f"{result.messages_read:,}")
+    table.add_row("  parsed", f"{result.parsed:,}")
+    table.add_row("  quarantined", f"{result.quarantined:,}")
+    table.add_row("duplicates (already stored)", f"{result.duplicates:,}")
+    table.add_row("new messages stored", f"{result.stored:,}")
+    table.add_row("seconds", f"{result.seconds:.1f}")
+    console.print(table)
+    console.print(
+        f"messages_read = parsed + quarantined: {result.messages_read:,} = "
+        f"{result.parsed:,} + {result.quarantined:,}",
+        highlight=False,
+    )
+    for entry in result.quarantine[:20]:
+        console.print(
+            f"  quarantined {entry.source} @ {entry.offset}: {entry.reason}", markup=False
+        )
+    if len(result.quarantine) > 20:
+        console.print(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
+
+
+@app.command("ingest")
+def ingest_command(
+    sources: Annotated[
+        list[Path], typer.Argument(help="mbox files (.gz/.bz2/.xz too), .eml files, folders.")
+    ],
+    store: StoreOption,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Parse mail archives into the Parquet store; a second run adds only what is new.
+
+    Example: mxa ingest ~/Mail/archive.mbox ~/Maildir --store mystore
+    """
+    try:
+        if quiet:
+            result = ingest(sources, store, jobs=jobs)
+        else:
+            with Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=errors,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("reading mail", total=None)
+
+                def report(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = ingest(sources, store, jobs=jobs, progress=report)
+    except MxaError as error:
+        raise _fail(error) from None
+    if not quiet:
+        _print_ingest(result)
+
+
+@app.command("stats")
+def stats_command(
+    store: StoreOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    top: Annotated[int, typer.Option(help="How many senders and domains to list.")] = 10,
+) -> None:
+    """Summarise a store: messages, date range, top senders and domains, encryption, quarantine.
+
+    Example: mxa stats --store mystore
+    """
+    try:
+        stats = store_stats(store, top=top)
+    except MxaError as error:
+        raise _fail(error) from None
+    if as_json:
+        console.print_json(json.dumps(stats.as_dict()))
+        return
+    overview = Table(title=f"Store {store}", show_header=False, title_justify="left")
+    overview.add_row("messages", f"{stats.messages:,}")
+    if stats.first_date is not None:
+        overview.add_row("date range", f"{stats.first_date:%Y-%m-%d} … {stats.last_date:%Y-%m-%d}")
+    overview.add_row("quarantined", f"{stats.quarantined:,}")
+    totals = stats.totals
+    if totals:
+        overview.add_row(
+            "read over all runs",
+            f"{totals.get('messages_read', 0):,} = {totals.get('parsed', 0):,} parsed + "
+            f"{totals.get('quarantined', 0):,} quarantined; "
+            f"{totals.get('duplicates', 0):,} duplicates not stored twice",
+        )
+    console.print(overview)
+    for title, rows in (("Top senders", stats.top_senders), ("Top domains", stats.top_domains)):
+        table = Table(title=title, title_justify="left")
+        table.add_column("address" if "senders" in title else "domain")
+        table.add_column("messages", justify="right")
+        for name, count in rows:
+            table.add_row(name, f"{count:,}")
+        console.print(table)
+    mix = Table(title="Encryption", title_justify="left")
+    mix.add_column("class")
+    mix.add_column("messages", justify="right")
+    for name, count in stats.encryption.items():
+        mix.add_row(name, f"{count:,}")
+    console.print(mix)
+    if stats.quarantine_reasons:
+        reasons = Table(title="Quarantine reasons", title_justify="left")
+        reasons.add_column("reason")
+        reasons.add_column("messages", justify="right")
+        for reason, count in stats.quarantine_reasons:
+            reasons.add_row(reason, f"{count:,}")
+        console.print(reasons)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

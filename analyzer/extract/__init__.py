@@ -1,0 +1,164 @@
+"""From one message's bytes to a :class:`MessageRecord`: the header-only extractor.
+
+Pure functions over bytes; nothing here reads a file or prints. Bad mail never
+raises: odd lines become defects on the record, and a message with nothing to
+extract becomes :class:`Quarantined` with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+
+from analyzer.extract.addresses import ADDRESS_ROLES, parse_address_list
+from analyzer.extract.dates import parse_date
+from analyzer.extract.encryption import classify_encryption, parse_content_type
+from analyzer.extract.headers import (
+    HeaderFields,
+    collapse_spaces,
+    decode_words,
+    header_block_end,
+    parse_header_block,
+)
+from analyzer.extract.received import parse_received_chain
+from analyzer.records import MessageRecord, Participant, Quarantined, RawMessage
+
+__all__ = ["extract_message", "message_key"]
+
+_MESSAGE_ID = re.compile(r"<([^<>]+)>")
+_DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
+_IP_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{3,}")
+_LINE_ENDS = re.compile(rb"\r\n?")
+
+
+def message_key(header_block: bytes) -> str:
+    """A stable id for a message: the hash of its header bytes.
+
+    Line endings are normalised first, so the same message stored as CRLF in a
+    Maildir and as LF in an mbox gets the same key; an exact duplicate (same
+    Message-ID, same headers) therefore collapses to one row in the store.
+    """
+    normalised = _LINE_ENDS.sub(b"\n", header_block).rstrip(b"\n")
+    return hashlib.blake2b(normalised, digest_size=8).hexdigest()
+
+
+def _message_ids(value: str | None) -> list[str]:
+    if not value:
+        return []
+    found = _MESSAGE_ID.findall(value)
+    if found:
+        return [item.strip() for item in found if item.strip()]
+    token = value.strip().strip("<>").strip()
+    return [token] if token and " " not in token else []
+
+
+def _dkim(values: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    domains: list[str] = []
+    selectors: list[str] = []
+    for value in values:
+        tags = dict((name, content) for name, content in _DKIM_TAG.findall(value))
+        if "d" in tags:
+            domains.append(tags["d"].lower())
+            selectors.append(tags.get("s", ""))
+    return tuple(domains), tuple(selectors)
+
+
+def _ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    for candidate in _IP_CANDIDATE.findall(value):
+        try:
+            return str(ipaddress.ip_address(candidate.strip(".:")))
+        except ValueError:
+            continue
+    return None
+
+
+def _text(fields: HeaderFields, name: str) -> str | None:
+    value = fields.get(name)
+    return collapse_spaces(decode_words(value)) if value else None
+
+
+def _participants(fields: HeaderFields) -> tuple[list[Participant], list[str]]:
+    participants: list[Participant] = []
+    defects: list[str] = []
+    for header, role in ADDRESS_ROLES.items():
+        position = 0
+        for value in fields.get_all(header):
+            pairs = parse_address_list(value)
+            if not pairs and value.strip() not in ("", "<>") and not value.rstrip().endswith(";"):
+                defects.append(f"no address in {header}: {value[:120]!r}")
+            for address, name in pairs:
+                participants.append(Participant(role, address, name, position))
+                position += 1
+    return participants, defects
+
+
+def extract_message(raw: RawMessage) -> MessageRecord | Quarantined:
+    """Extract the envelope of one message; never raises on bad mail."""
+    try:
+        return _extract(raw)
+    except Exception as error:  # a bug must cost one message, not the archive
+        reason = f"extraction failed: {type(error).__name__}: {error}"
+        return Quarantined(raw.source, raw.offset, reason[:300])
+
+
+def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
+    data = raw.data
+    if not data.strip():
+        return Quarantined(raw.source, raw.offset, "empty message")
+    header_end, body_start = header_block_end(data)
+    block = data[:header_end]
+    fields = parse_header_block(block)
+    if not fields.fields:
+        return Quarantined(raw.source, raw.offset, "no header fields")
+
+    defects = list(fields.defects)
+    participants, address_defects = _participants(fields)
+    defects.extend(address_defects)
+
+    date_raw = fields.get("date")
+    date_utc, tz_offset = parse_date(date_raw)
+    if date_raw and date_utc is None:
+        defects.append(f"unparseable Date: {date_raw[:80]!r}")
+
+    senders = [p for p in participants if p.role == "from"]
+    content_type = fields.get("content-type")
+    mime_type, _ = parse_content_type(content_type)
+    dkim_domains, dkim_selectors = _dkim(fields.get_all("dkim-signature"))
+    message_ids = _message_ids(fields.get("message-id"))
+    in_reply_to = _message_ids(fields.get("in-reply-to"))
+    references = tuple(_message_ids(" ".join(fields.get_all("references"))))
+
+    return MessageRecord(
+        message_key=message_key(block),
+        source=raw.source,
+        offset=raw.offset,
+        size=raw.size if raw.size is not None else len(data),
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        references=references,
+        date_utc=date_utc,
+        tz_offset_min=tz_offset,
+        date_raw=date_raw,
+        subject=_text(fields, "subject"),
+        from_addr=senders[0].address if senders else None,
+        from_name=senders[0].display_name if senders else None,
+        encryption=classify_encryption(content_type, data[body_start:]),
+        content_type=mime_type,
+        list_id=_text(fields, "list-id"),
+        list_unsubscribe=_text(fields, "list-unsubscribe"),
+        user_agent=_text(fields, "user-agent"),
+        x_mailer=_text(fields, "x-mailer"),
+        dkim_domains=dkim_domains,
+        dkim_selectors=dkim_selectors,
+        x_originating_ip=_ip(fields.get("x-originating-ip")),
+        gm_thrid=fields.get("x-gm-thrid"),
+        gmail_labels=_text(fields, "x-gmail-labels"),
+        n_to=sum(1 for p in participants if p.role == "to"),
+        n_cc=sum(1 for p in participants if p.role == "cc"),
+        participants=tuple(participants),
+        hops=parse_received_chain(fields.get_all("received")),
+        defects=tuple(defects),
+    )

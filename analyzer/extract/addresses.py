@@ -1,0 +1,92 @@
+"""Address fields: From, To, Cc and every other role that names a mailbox."""
+
+from __future__ import annotations
+
+import re
+from email.utils import getaddresses
+
+from analyzer.extract.headers import collapse_spaces, decode_words
+
+__all__ = ["ADDRESS_ROLES", "normalise_address", "parse_address_list"]
+
+# header name -> role in the participants frame. Order is the order of the frame.
+ADDRESS_ROLES: dict[str, str] = {
+    "from": "from",
+    "to": "to",
+    "cc": "cc",
+    "bcc": "bcc",
+    "reply-to": "reply-to",
+    "sender": "sender",
+    "return-path": "return-path",
+    "delivered-to": "delivered-to",
+    "x-original-to": "x-original-to",
+    "x-forwarded-to": "x-forwarded-to",
+    "x-forwarded-for": "x-forwarded-for",
+    "envelope-to": "envelope-to",
+    "resent-from": "resent-from",
+    "resent-sender": "resent-sender",
+    "resent-to": "resent-to",
+    "resent-cc": "resent-cc",
+    "resent-bcc": "resent-bcc",
+    "resent-reply-to": "resent-reply-to",
+}
+
+
+# One list item in the shapes nearly all mail uses: ``addr``, ``<addr>``,
+# ``Name <addr>``, ``"Name, Quoted" <addr>``. Anything else (comments, groups,
+# route addresses, broken quoting) goes to ``email.utils.getaddresses``.
+_SIMPLE_ITEM = re.compile(
+    r'[\s,]*(?:(?:"((?:[^"\\]|\\.)*)"|([^",<>()\[\]:;@\\]*?))\s*<([^<>()\s,;:"\\]*)>'
+    r'|([^\s",<>()\[\]:;\\]+))\s*(?:,|$)'
+)
+_QUOTED_PAIR = re.compile(r"\\(.)")
+
+
+def _simple_items(value: str) -> list[tuple[str, str]] | None:
+    items = []
+    position, end = 0, len(value)
+    while position < end:
+        match = _SIMPLE_ITEM.match(value, position)
+        if match is None:
+            if not value[position:].strip(" \t,"):
+                break
+            return None
+        quoted, plain, bracketed, bare = match.groups()
+        if bracketed is not None:
+            name = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else plain
+            items.append((name.strip(), bracketed))
+        else:
+            items.append(("", bare))
+        position = match.end()
+    return items
+
+
+def normalise_address(address: str) -> str:
+    """Lower-cased addr-spec without angle brackets, quotes or ``mailto:``."""
+    address = address.strip().strip("<>").strip()
+    if address[:7].lower() == "mailto:":
+        address = address[7:]
+    return address.lower()
+
+
+def parse_address_list(value: str) -> list[tuple[str, str | None]]:
+    """``[(address, display_name)]`` for one header value, bad entries dropped.
+
+    Group syntax (``undisclosed-recipients:;``) yields nothing; a display name in
+    RFC 2047 encoded words is decoded. ``email.utils.getaddresses`` does the
+    RFC 5322 parsing: it is correct on comments, quoting and groups, which a
+    regular expression is not.
+    """
+    if not value:
+        return []
+    pairs = []
+    items = _simple_items(value)
+    if items is None:
+        items = getaddresses([value])
+    for name, address in items:
+        address = normalise_address(address)
+        if not address or address == "@":
+            continue
+        display = collapse_spaces(decode_words(name)) if name else None
+        pairs.append((address, display or None))
+    return pairs

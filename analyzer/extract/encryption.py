@@ -1,0 +1,128 @@
+"""Which cryptographic wrapping a message has, read from as little of it as possible.
+
+The top-level Content-Type decides almost every case. The body is touched only
+when the headers cannot say: the first part of a ``multipart/mixed`` (mailing lists
+wrap signed posts with a footer part), the first bytes of an opaque S/MIME blob
+without ``smime-type``, and a text body that may hold inline PGP armour.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from analyzer.extract.headers import header_block_end, parse_header_block
+
+__all__ = ["ENCRYPTION_CLASSES", "classify_encryption", "parse_content_type"]
+
+ENCRYPTION_CLASSES = (
+    "plaintext",
+    "smime_signed",
+    "smime_encrypted",
+    "pgp_signed",
+    "pgp_encrypted",
+)
+
+_PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
+_SMIME_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
+_PGP_MESSAGE = b"-----BEGIN PGP MESSAGE-----"
+_PGP_SIGNED = b"-----BEGIN PGP SIGNED MESSAGE-----"
+# DER of the CMS content-type OIDs that open an opaque S/MIME blob (RFC 5652).
+_OID_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
+_OID_ENVELOPED_DATA = bytes.fromhex("06092a864886f70d010703")
+_OID_AUTH_ENVELOPED_DATA = bytes.fromhex("060b2a864886f70d0109100117")
+_MAX_DEPTH = 3
+_PEEK_BYTES = 256 * 1024
+
+
+def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
+    """``("type/subtype", {param: value})``, lower-cased; text/plain when absent."""
+    if not value:
+        return "text/plain", {}
+    main, _, _ = value.partition(";")
+    mime_type = main.strip().lower() or "text/plain"
+    params: dict[str, str] = {}
+    for name, raw in _PARAM.findall(value):
+        if raw.startswith('"'):
+            raw = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        params.setdefault(name.lower(), raw)
+    return mime_type, params
+
+
+def _first_part(body: bytes, boundary: str) -> bytes | None:
+    delimiter = b"--" + boundary.encode("utf-8", "replace")
+    start = body.find(delimiter)
+    if start < 0:
+        return None
+    start = body.find(b"\n", start)
+    if start < 0:
+        return None
+    end = body.find(b"\n" + delimiter, start)
+    return body[start + 1 : end if end >= 0 else len(body)]
+
+
+def _opaque_smime(body: bytes) -> str:
+    """Peek at the base64 DER of an S/MIME blob without ``smime-type``."""
+    head = b"".join(body[:4096].split())[:1024]
+    try:
+        der = base64.b64decode(head[: len(head) // 4 * 4], validate=False)
+    except (binascii.Error, ValueError):
+        return "smime_encrypted"
+    if _OID_SIGNED_DATA in der[:64]:
+        return "smime_signed"
+    return "smime_encrypted"
+
+
+def _inline_pgp(body: bytes) -> str:
+    window = body[:_PEEK_BYTES]
+    if window.startswith(_PGP_MESSAGE) or b"\n" + _PGP_MESSAGE in window:
+        return "pgp_encrypted"
+    if window.startswith(_PGP_SIGNED) or b"\n" + _PGP_SIGNED in window:
+        return "pgp_signed"
+    return "plaintext"
+
+
+def classify_encryption(content_type: str | None, body: bytes, depth: int = 0) -> str:
+    """One of :data:`ENCRYPTION_CLASSES` for a message (or part) and its body.
+
+    The outermost layer wins: a PGP/MIME message that is signed inside the
+    encryption is ``pgp_encrypted``.
+    """
+    mime_type, params = parse_content_type(content_type)
+    protocol = params.get("protocol", "").lower()
+
+    if mime_type == "multipart/encrypted":
+        return "pgp_encrypted" if "pgp" in protocol or not protocol else "plaintext"
+    if mime_type == "multipart/signed":
+        if protocol in _SMIME_SIGNATURES:
+            return "smime_signed"
+        if "pgp" in protocol:
+            return "pgp_signed"
+        return "plaintext"
+    if mime_type in _SMIME_TYPES:
+        smime_type = params.get("smime-type", "").lower()
+        if smime_type in ("enveloped-data", "authenveloped-data"):
+            return "smime_encrypted"
+        if smime_type == "signed-data":
+            return "smime_signed"
+        if smime_type == "compressed-data":
+            return "plaintext"
+        return _opaque_smime(body)
+    if mime_type in ("application/pgp-encrypted", "application/pgp"):
+        action = params.get("x-action", "").lower()
+        return "pgp_signed" if action.startswith("sign") else "pgp_encrypted"
+    if mime_type.startswith("multipart/") and depth < _MAX_DEPTH:
+        boundary = params.get("boundary")
+        part = _first_part(body, boundary) if boundary else None
+        if part is not None:
+            header_end, body_start = header_block_end(part)
+            part_type = parse_header_block(part[:header_end]).get("content-type")
+            inner = classify_encryption(part_type, part[body_start:], depth + 1)
+            if inner != "plaintext":
+                return inner
+        return "plaintext"
+    if mime_type.startswith("text/"):
+        return _inline_pgp(body)
+    return "plaintext"

@@ -1,0 +1,252 @@
+"""Ingestion: sources → raw messages → records (in parallel) → the Parquet store.
+
+This is the edge where files, worker processes and the store meet; the pure work
+happens in :mod:`analyzer.sources.mbox` and :mod:`analyzer.extract`. Progress goes
+to an optional callback so that the CLI can draw a bar and a notebook need not.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer.errors import SourceError
+from analyzer.extract import extract_message
+from analyzer.extract.headers import header_block_end
+from analyzer.records import MessageRecord, Quarantined, RawMessage
+from analyzer.sources import SourceFile, SourceReader, discover_sources
+from analyzer.store import Store, file_fingerprint
+
+__all__ = ["IngestResult", "ProgressCallback", "extract_batch", "ingest"]
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(bytes_done, bytes_total)`` while sources are read."""
+
+_BATCH_MESSAGES = 400
+_BATCH_BYTES = 8 << 20
+_WRITE_EVERY = 50_000
+# Extraction reads the header block and at most this much of the body.
+_BODY_PEEK = 256 * 1024
+
+
+@dataclass
+class IngestResult:
+    """What one ``ingest`` run did; ``messages_read == parsed + quarantined``."""
+
+    sources: list[str]
+    store: str
+    files: int = 0
+    files_unchanged: int = 0
+    files_resumed: int = 0
+    skipped_files: list[str] = field(default_factory=list)
+    messages_read: int = 0
+    parsed: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    stored: int = 0
+    quarantine: list[Quarantined] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "files": self.files,
+            "files_unchanged": self.files_unchanged,
+            "files_resumed": self.files_resumed,
+            "skipped_files": len(self.skipped_files),
+            "messages_read": self.messages_read,
+            "parsed": self.parsed,
+            "quarantined": self.quarantined,
+            "duplicates": self.duplicates,
+            "stored": self.stored,
+        }
+
+
+def _is_compressed(path: Path) -> bool:
+    with open(path, "rb") as stream:
+        magic = stream.read(6)
+    return magic.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00"))
+
+
+class _Reader:
+    """Walks the source files, resuming grown mboxes and skipping unchanged files."""
+
+    def __init__(self, files: list[SourceFile], store: Store, result: IngestResult) -> None:
+        self.files = files
+        self.store = store
+        self.result = result
+        self.total_bytes = sum(f.size for f in files) or 1
+        self.done_bytes = 0  # of files finished
+        self.within_file = 0  # of the file being read
+        self.file_states: list[tuple[Path, dict[str, Any]]] = []
+
+    def _start_offset(self, source_file: SourceFile, stat: os.stat_result) -> int | None:
+        """Where to start reading; None when the file is unchanged since last time."""
+        state = self.store.file_state(source_file.path)
+        if state is None:
+            return 0
+        if source_file.kind == "message":
+            same = state.get("size") == stat.st_size and state.get("mtime_ns") == stat.st_mtime_ns
+            return None if same else 0
+        end = state.get("end_offset", 0)
+        if state.get("compressed") or stat.st_size < end or not end:
+            return 0
+        if file_fingerprint(source_file.path, end) != state.get("fingerprint"):
+            return 0  # rewritten, not appended to: read it all again
+        return None if stat.st_size == end else end
+
+    def __iter__(self) -> Iterator[RawMessage | Quarantined]:
+        for source_file in self.files:
+            path = source_file.path
+            stat = path.stat()
+            start = self._start_offset(source_file, stat)
+            if start is None:
+                self.result.files_unchanged += 1
+                self.done_bytes += source_file.size
+                continue
+            if start:
+                self.result.files_resumed += 1
+            reader = SourceReader(source_file, start=start)
+            try:
+                for raw in reader:
+                    if source_file.kind == "mbox":
+                        self.within_file = min(int(raw.offset), source_file.size)
+                    yield raw
+            except (OSError, EOFError, ValueError) as error:
+                # A damaged compressed stream or a vanished file: keep what was read,
+                # and say where reading stopped.
+                yield Quarantined(
+                    source_file.source,
+                    str(reader.end_offset) if source_file.kind == "mbox" else str(path),
+                    f"unreadable from here on: {type(error).__name__}: {error}"[:300],
+                )
+                continue
+            self.done_bytes += source_file.size
+            self.within_file = 0
+            compressed = _is_compressed(path)
+            state: dict[str, Any] = {
+                "kind": source_file.kind,
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "end_offset": reader.end_offset,
+                "compressed": compressed,
+            }
+            if source_file.kind == "mbox" and not compressed:
+                state["fingerprint"] = file_fingerprint(path, reader.end_offset)
+            self.store.set_file_state(path, state)
+
+
+def _batches(
+    stream: Iterator[RawMessage | Quarantined],
+) -> Iterator[list[RawMessage | Quarantined]]:
+    batch: list[RawMessage | Quarantined] = []
+    size = 0
+    for item in stream:
+        if isinstance(item, RawMessage):
+            _, body_start = header_block_end(item.data)
+            item = item.head(body_start + _BODY_PEEK)
+            size += len(item.data)
+        batch.append(item)
+        if len(batch) >= _BATCH_MESSAGES or size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def extract_batch(batch: list[RawMessage | Quarantined]) -> list[MessageRecord | Quarantined]:
+    """Extract a batch in order; the unit of work sent to a worker process."""
+    return [extract_message(item) if isinstance(item, RawMessage) else item for item in batch]
+
+
+def _extracted(
+    stream: Iterator[RawMessage | Quarantined], jobs: int
+) -> Iterator[MessageRecord | Quarantined]:
+    """Extract in order, on ``jobs`` processes, with a bounded number in flight."""
+    if jobs <= 1:
+        for batch in _batches(stream):
+            yield from extract_batch(batch)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque[Future[list[MessageRecord | Quarantined]]] = deque()
+        for batch in _batches(stream):
+            pending.append(pool.submit(extract_batch, batch))
+            if len(pending) >= jobs * 3:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def ingest(
+    sources: Sequence[str | os.PathLike[str]],
+    store: str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestResult:
+    """Parse ``sources`` into the Parquet store at ``store``; return the counts.
+
+    Re-running on the same store adds only what is new: unchanged files are
+    skipped, a grown mbox is read from where the last run stopped, and a message
+    already stored (same header bytes, so same Message-ID) counts as a duplicate.
+    Raises :class:`~analyzer.errors.MxaError` for unusable paths, never for bad mail.
+    """
+    started = time.perf_counter()
+    files, skipped = discover_sources(sources)
+    if not files:
+        shown = ", ".join(map(str, sources))
+        raise SourceError(f"no mail found in {shown} ({len(skipped)} files skipped as not mail)")
+    opened = Store.open(store)
+    result = IngestResult(
+        sources=[str(s) for s in sources],
+        store=str(store),
+        files=len(files),
+        skipped_files=skipped,
+    )
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    seen = opened.existing_keys()
+    quarantined_before = opened.existing_quarantine()
+    reader = _Reader(files, opened, result)
+    pending_records: list[MessageRecord] = []
+    pending_quarantine: list[Quarantined] = []
+    last_report = 0.0
+
+    for item in _extracted(iter(reader), jobs):
+        if isinstance(item, Quarantined):
+            result.quarantined += 1
+            result.quarantine.append(item)
+            if (item.source, item.offset, item.reason) not in quarantined_before:
+                pending_quarantine.append(item)
+        else:
+            result.parsed += 1
+            if item.message_key in seen:
+                result.duplicates += 1
+            else:
+                seen.add(item.message_key)
+                pending_records.append(item)
+        if len(pending_records) >= _WRITE_EVERY:
+            opened.write(pending_records, pending_quarantine)
+            result.stored += len(pending_records)
+            pending_records, pending_quarantine = [], []
+        if progress is not None:
+            now = time.perf_counter()
+            if now - last_report > 0.1:
+                last_report = now
+                done = min(reader.done_bytes + reader.within_file, reader.total_bytes)
+                progress(done, reader.total_bytes)
+    if pending_records or pending_quarantine:
+        opened.write(pending_records, pending_quarantine)
+        result.stored += len(pending_records)
+    result.messages_read = result.parsed + result.quarantined
+    if progress is not None:
+        progress(reader.total_bytes, reader.total_bytes)
+    result.seconds = time.perf_counter() - started
+    opened.commit(result.summary())
+    return result

@@ -1,0 +1,110 @@
+"""Records passed between the pipeline's stages.
+
+Plain frozen dataclasses so that they pickle cheaply to worker processes and back,
+and so that a notebook can build one by hand to try a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """One message's bytes and where they came from.
+
+    ``source`` is the archive the user named (an mbox, a folder, a Maildir);
+    ``offset`` locates the message inside it: the byte offset of its separator
+    line in an mbox (as a decimal string) or the path of a one-message file.
+    """
+
+    source: str
+    offset: str
+    data: bytes
+    size: int | None = None  # the full size when ``data`` was cut short
+
+    def head(self, limit: int) -> RawMessage:
+        """The same message with at most ``limit`` bytes of data.
+
+        Extraction reads the header block and the start of the body only, so a
+        message with large attachments is cut before it goes to a worker process.
+        """
+        if len(self.data) <= limit:
+            return self
+        return RawMessage(self.source, self.offset, self.data[:limit], len(self.data))
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A message that could not be parsed, kept with the reason."""
+
+    source: str
+    offset: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    role: str
+    address: str
+    display_name: str | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One Received header; ``hop`` 0 is the oldest, nearest the sender."""
+
+    hop: int
+    from_helo: str | None
+    from_host: str | None
+    from_ip: str | None
+    by_host: str | None
+    protocol: str | None
+    tls: bool | None
+    smtp_id: str | None
+    for_addr: str | None
+    envelope_from: str | None
+    timestamp_utc: float | None
+    tz_offset_min: int | None
+    parsed: bool
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """Everything mxa keeps of one message: its envelope, never its body."""
+
+    message_key: str
+    source: str
+    offset: str
+    size: int
+    message_id: str | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    date_utc: float | None
+    tz_offset_min: int | None
+    date_raw: str | None
+    subject: str | None
+    from_addr: str | None
+    from_name: str | None
+    encryption: str
+    content_type: str | None
+    list_id: str | None
+    list_unsubscribe: str | None
+    user_agent: str | None
+    x_mailer: str | None
+    dkim_domains: tuple[str, ...]
+    dkim_selectors: tuple[str, ...]
+    x_originating_ip: str | None
+    gm_thrid: str | None
+    gmail_labels: str | None
+    n_to: int
+    n_cc: int
+    participants: tuple[Participant, ...] = ()
+    hops: tuple[Hop, ...] = ()
+    defects: tuple[str, ...] = field(default=())
+
+    @property
+    def n_received(self) -> int:
+        return len(self.hops)

@@ -1,0 +1,69 @@
+"""A summary of a store: what a user wants to see first after ingesting."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analyzer.extract.encryption import ENCRYPTION_CLASSES
+from analyzer.store import Store, read_frame
+
+__all__ = ["StoreStats", "store_stats"]
+
+
+@dataclass
+class StoreStats:
+    messages: int
+    first_date: pd.Timestamp | None
+    last_date: pd.Timestamp | None
+    top_senders: list[tuple[str, int]]
+    top_domains: list[tuple[str, int]]
+    encryption: dict[str, int]
+    quarantined: int
+    totals: dict[str, int] = field(default_factory=dict)
+    quarantine_reasons: list[tuple[str, int]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "messages": self.messages,
+            "first_date": self.first_date.isoformat() if self.first_date is not None else None,
+            "last_date": self.last_date.isoformat() if self.last_date is not None else None,
+            "top_senders": self.top_senders,
+            "top_domains": self.top_domains,
+            "encryption": self.encryption,
+            "quarantined": self.quarantined,
+            "totals": self.totals,
+            "quarantine_reasons": self.quarantine_reasons,
+        }
+
+
+def _top(series: pd.Series, limit: int) -> list[tuple[str, int]]:
+    counts = series.dropna().value_counts()
+    # ties broken by name so that the table is the same on every run
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(str(name), int(count)) for name, count in ordered[:limit]]
+
+
+def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
+    """Counts, date range, top senders and domains, encryption mix, quarantine."""
+    opened = Store.open(store, create=False)
+    messages = read_frame(store, "messages")
+    quarantine = read_frame(store, "quarantine")
+    dates = messages["date_utc"].dropna()
+    senders = messages["from_addr"]
+    domains = senders.dropna().str.rpartition("@")[2].replace("", pd.NA)
+    encryption = {name: int((messages["encryption"] == name).sum()) for name in ENCRYPTION_CLASSES}
+    return StoreStats(
+        messages=len(messages),
+        first_date=dates.min() if len(dates) else None,
+        last_date=dates.max() if len(dates) else None,
+        top_senders=_top(senders, top),
+        top_domains=_top(domains, top),
+        encryption=encryption,
+        quarantined=len(quarantine),
+        totals=dict(opened.manifest.get("totals", {})),
+        quarantine_reasons=_top(quarantine["reason"].str.split(":").str[0], top),
+    )

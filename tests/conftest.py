@@ -1,0 +1,39 @@
+"""Shared fixtures: where the real-world corpora live, and small mail builders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPORA = Path(os.environ.get("MXA_CORPORA", REPO.parent / "shared" / "corpora"))
+
+
+@pytest.fixture(scope="session")
+def corpora() -> Path:
+    """The read-only real-world corpora beside the repository (never edited)."""
+    if not (CORPORA / "README.txt").exists():
+        pytest.fail(f"corpora not found at {CORPORA}; set MXA_CORPORA to their folder")
+    return CORPORA
+
+
+def make_message(
+    *,
+    sender: str = "Alice Example <alice@example.org>",
+    to: str = "bob@example.net",
+    subject: str = "hello",
+    date: str = "Tue, 14 Mar 2023 10:00:00 +0100",
+    message_id: str | None = "<1@alice.example.org>",
+    extra: str = "",
+    body: str = "Hi Bob,\nsee you.\n",
+    newline: str = "\n",
+) -> bytes:
+    """A small, valid message; ``extra`` holds more header lines."""
+    lines = [f"From: {sender}", f"To: {to}", f"Subject: {subject}", f"Date: {date}"]
+    if message_id:
+        lines.append(f"Message-ID: {message_id}")
+    lines += [line for line in extra.splitlines() if line]
+    text = newline.join(lines) + newline + newline + body.replace("\n", newline)
+    return text.encode("utf-8")
