@@ -51,6 +51,7 @@ class IngestResult:
     duplicates: int = 0
     stored: int = 0
     quarantine: list[Quarantined] = field(default_factory=list)
+    messages_per_file: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def summary(self) -> dict[str, Any]:
@@ -110,13 +111,16 @@ class _Reader:
                 self.result.files_unchanged += 1
                 self.done_bytes += source_file.size
                 continue
+            state_before = self.store.file_state(path)
             if start:
                 self.result.files_resumed += 1
             reader = SourceReader(source_file, start=start)
+            counts = self.result.messages_per_file
             try:
                 for raw in reader:
                     if source_file.kind == "mbox":
                         self.within_file = min(int(raw.offset), source_file.size)
+                    counts[str(path)] = counts.get(str(path), 0) + 1
                     yield raw
             except (OSError, EOFError, ValueError) as error:
                 # A damaged compressed stream or a vanished file: keep what was read,
@@ -136,6 +140,10 @@ class _Reader:
                 "mtime_ns": stat.st_mtime_ns,
                 "end_offset": reader.end_offset,
                 "compressed": compressed,
+                "messages_read": counts.get(str(path), 0)
+                + (state_before or {}).get("messages_read", 0)
+                if start
+                else counts.get(str(path), 0),
             }
             if source_file.kind == "mbox" and not compressed:
                 state["fingerprint"] = file_fingerprint(path, reader.end_offset)

@@ -63,7 +63,7 @@ def file_fingerprint(path: Path, end: int) -> dict[str, Any]:
     mbox is re-read, and duplicates are then recognised by key.
     """
     with open(path, "rb") as stream:
-        head = hashlib.sha256(stream.read(_FINGERPRINT_BYTES)).hexdigest()
+        head = hashlib.sha256(stream.read(min(_FINGERPRINT_BYTES, end))).hexdigest()
         start = max(0, end - _FINGERPRINT_BYTES)
         stream.seek(start)
         tail = hashlib.sha256(stream.read(end - start)).hexdigest()

@@ -30,6 +30,7 @@ _MESSAGE_ID = re.compile(r"<([^<>]+)>")
 _DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
 _IP_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{3,}")
 _LINE_ENDS = re.compile(rb"\r\n?")
+_CR_TO_LF = bytes.maketrans(b"\r", b"\n")
 
 
 def message_key(header_block: bytes) -> str:
@@ -105,9 +106,13 @@ def extract_message(raw: RawMessage) -> MessageRecord | Quarantined:
 
 
 def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
-    data = raw.data
+    data = raw.data.removeprefix(b"\xef\xbb\xbf")  # a byte order mark before the headers
     if not data.strip():
         return Quarantined(raw.source, raw.offset, "empty message")
+    first_lf = data.find(b"\n")
+    first_cr = data.find(b"\r", 0, first_lf if first_lf >= 0 else len(data))
+    if first_cr >= 0 and data[first_cr + 1 : first_cr + 2] != b"\n":
+        data = data.translate(_CR_TO_LF)  # old Mac line endings: CR alone
     header_end, body_start = header_block_end(data)
     block = data[:header_end]
     fields = parse_header_block(block)

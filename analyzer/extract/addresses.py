@@ -39,6 +39,7 @@ _SIMPLE_ITEM = re.compile(
     r'[\s,]*(?:(?:"((?:[^"\\]|\\.)*)"|([^",<>()\[\]:;@\\]*?))\s*<([^<>()\s,;:"\\]*)>'
     r'|([^\s",<>()\[\]:;\\]+))\s*(?:,|$)'
 )
+_ADDR_SPEC = re.compile(r"[\w.+\-=!#$%&'*/?^`{|}~]+@[\w.\-]+")
 _QUOTED_PAIR = re.compile(r"\\(.)")
 
 
@@ -82,7 +83,11 @@ def parse_address_list(value: str) -> list[tuple[str, str | None]]:
     pairs = []
     items = _simple_items(value)
     if items is None:
-        items = getaddresses([value])
+        try:
+            items = getaddresses([value])
+        except RecursionError:
+            # the stdlib parser recurses once per group; hostile lists exhaust the stack
+            items = [("", address) for address in _ADDR_SPEC.findall(value)]
     for name, address in items:
         address = normalise_address(address)
         if not address or address == "@":

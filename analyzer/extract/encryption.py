@@ -51,28 +51,37 @@ def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
     return mime_type, params
 
 
-def _first_part(body: bytes, boundary: str) -> bytes | None:
+def _parts(body: bytes, boundary: str, limit: int) -> list[bytes]:
+    """The first ``limit`` body parts of a multipart body (headers and start of body)."""
     delimiter = b"--" + boundary.encode("utf-8", "replace")
-    start = body.find(delimiter)
-    if start < 0:
-        return None
-    start = body.find(b"\n", start)
-    if start < 0:
-        return None
-    end = body.find(b"\n" + delimiter, start)
-    return body[start + 1 : end if end >= 0 else len(body)]
+    parts: list[bytes] = []
+    position = body.find(delimiter)
+    while position >= 0 and len(parts) < limit:
+        start = body.find(b"\n", position)
+        if start < 0 or body[position + len(delimiter) : position + len(delimiter) + 2] == b"--":
+            break
+        end = body.find(b"\n" + delimiter, start)
+        parts.append(body[start + 1 : end if end >= 0 else len(body)])
+        position = end + 1 if end >= 0 else -1
+    return parts
 
 
-def _opaque_smime(body: bytes) -> str:
-    """Peek at the base64 DER of an S/MIME blob without ``smime-type``."""
+def _smime_content_type(body: bytes) -> str | None:
+    """``smime_signed`` or ``smime_encrypted`` from the DER of a base64 S/MIME blob.
+
+    The CMS content-type OID is the truth; an ``smime-type`` parameter can lie
+    (real mail says signed-data on enveloped data).
+    """
     head = b"".join(body[:4096].split())[:1024]
     try:
         der = base64.b64decode(head[: len(head) // 4 * 4], validate=False)
     except (binascii.Error, ValueError):
-        return "smime_encrypted"
+        return None
     if _OID_SIGNED_DATA in der[:64]:
         return "smime_signed"
-    return "smime_encrypted"
+    if _OID_ENVELOPED_DATA in der[:64] or _OID_AUTH_ENVELOPED_DATA in der[:64]:
+        return "smime_encrypted"
+    return None
 
 
 def _inline_pgp(body: bytes) -> str:
@@ -102,26 +111,32 @@ def classify_encryption(content_type: str | None, body: bytes, depth: int = 0) -
             return "pgp_signed"
         return "plaintext"
     if mime_type in _SMIME_TYPES:
+        from_der = _smime_content_type(body)
+        if from_der:
+            return from_der
         smime_type = params.get("smime-type", "").lower()
-        if smime_type in ("enveloped-data", "authenveloped-data"):
-            return "smime_encrypted"
         if smime_type == "signed-data":
             return "smime_signed"
         if smime_type == "compressed-data":
             return "plaintext"
-        return _opaque_smime(body)
+        return "smime_encrypted"
     if mime_type in ("application/pgp-encrypted", "application/pgp"):
         action = params.get("x-action", "").lower()
         return "pgp_signed" if action.startswith("sign") else "pgp_encrypted"
     if mime_type.startswith("multipart/") and depth < _MAX_DEPTH:
         boundary = params.get("boundary")
-        part = _first_part(body, boundary) if boundary else None
-        if part is not None:
+        parts = _parts(body, boundary, limit=3) if boundary else []
+        part_types = []
+        for index, part in enumerate(parts):
             header_end, body_start = header_block_end(part)
             part_type = parse_header_block(part[:header_end]).get("content-type")
-            inner = classify_encryption(part_type, part[body_start:], depth + 1)
-            if inner != "plaintext":
-                return inner
+            part_types.append(parse_content_type(part_type)[0])
+            if index == 0:
+                inner = classify_encryption(part_type, part[body_start:], depth + 1)
+                if inner != "plaintext":
+                    return inner  # a list footer or a wrapper around the real message
+        if "application/pgp-encrypted" in part_types:
+            return "pgp_encrypted"  # PGP/MIME flattened by Exchange into multipart/mixed
         return "plaintext"
     if mime_type.startswith("text/"):
         return _inline_pgp(body)

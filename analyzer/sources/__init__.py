@@ -44,8 +44,8 @@ _TELLTALE_FIELD = re.compile(
 class SourceFile:
     """One file to read: an mbox or a one-message file.
 
-    ``source`` is the path the user named (a folder, a Maildir, the file itself);
-    ``path`` is this file.
+    ``source`` is the archive: the mbox file itself, or for one-message files the
+    path the user named (a folder, a Maildir, the file); ``path`` is this file.
     """
 
     source: str
@@ -118,7 +118,8 @@ def _discover_folder(folder: Path, source: str, skipped: list[str]) -> list[Sour
             continue
         head = _head(path)
         if looks_like_mbox(head):
-            found.append(SourceFile(source, path, "mbox", size))
+            # an mbox in a folder is an archive of its own: offsets are within it
+            found.append(SourceFile(str(path), path, "mbox", size))
         elif _looks_like_message(head):
             found.append(SourceFile(source, path, "message", size))
         else:
@@ -180,7 +181,7 @@ class SourceReader:
             if self.start:
                 stream.seek(self.start)
             reader = MboxReader(stream, self.source_file.source, start=self.start)
-            for message in reader:
-                self.end_offset = int(message.offset)
-                yield message
-            self.end_offset = reader.end_offset
+            try:
+                yield from reader
+            finally:
+                self.end_offset = reader.end_offset

@@ -18,6 +18,7 @@ Memory holds one chunk plus the current message, never the archive.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -49,13 +50,21 @@ def _is_cr_only(head: bytearray) -> bool:
 
 
 def _is_separator(line: bytes, next_line: bytes | None, after_blank: bool) -> bool:
+    """``From SENDER [DATE]`` followed by a header field, in a believable place.
+
+    After the sender comes nothing or a date: ``From Russia with love`` in a body
+    is prose. Without an empty line before it (Netscape's Content-Length mboxes),
+    the sender must be ``-`` or an address, or the line must carry a time.
+    """
     if next_line is None or not _HEADER_LINE.match(next_line):
         return False
-    if after_blank:
-        return True
     words = line.split(None, 2)
     sender = words[1] if len(words) > 1 else b""
-    return sender == b"-" or b"@" in sender or bool(_TIME.search(line))
+    rest = words[2] if len(words) > 2 else b""
+    has_time = bool(_TIME.search(rest))
+    if rest.strip() and not has_time:
+        return False
+    return after_blank or sender == b"-" or b"@" in sender or has_time
 
 
 class MboxReader:
@@ -72,10 +81,14 @@ class MboxReader:
         self.start = start
         self.end_offset = start
         self._translate_cr = False
+        self._compressed = not isinstance(stream, io.BufferedReader | io.BytesIO)
 
     # -- buffer handling ---------------------------------------------------------
     def _read(self) -> bytes:
-        chunk = self.stream.read(_CHUNK)
+        # read1 on a decompressing stream returns what is ready, so a truncated
+        # .gz/.bz2/.xz yields every complete message before its error is raised.
+        reader = getattr(self.stream, "read1", None) if self._compressed else None
+        chunk = reader(_CHUNK) if reader else self.stream.read(_CHUNK)
         if self._translate_cr and chunk:
             chunk = chunk.translate(_CR_TO_LF)
         return chunk
@@ -182,6 +195,7 @@ class MboxReader:
         return body_start + int(match.group(1)) - cur
 
     def _message(self, buf: bytearray, start: int, end: int, base: int) -> RawMessage:
+        self.end_offset = base + end  # what is complete so far
         body_start = buf.find(b"\n", start, end)
         body_start = end if body_start < 0 else body_start + 1
         if end - body_start >= 2 and buf[end - 2 : end] == b"\r\n":

@@ -1,0 +1,71 @@
+"""The command line as a user meets it: exit codes, one-line errors, quiet runs."""
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from tests.conftest import make_message
+
+runner = CliRunner()
+
+
+def write_mbox(path, count=3):
+    path.write_bytes(
+        b"".join(
+            b"From a@b Tue Mar 14 10:00:00 2023\n" + make_message(message_id=f"<{n}@x>") + b"\n"
+            for n in range(count)
+        )
+    )
+    return path
+
+
+def test_ingest_then_stats(tmp_path):
+    archive = write_mbox(tmp_path / "a.mbox")
+    result = runner.invoke(app, ["ingest", str(archive), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "messages_read = parsed + quarantined: 3 = 3 + 0" in result.output
+    stats = runner.invoke(app, ["stats", "--store", str(tmp_path / "s"), "--json"])
+    assert stats.exit_code == 0, stats.output
+    summary = json.loads(stats.output)
+    assert summary["messages"] == 3
+    assert summary["top_senders"] == [["alice@example.org", 3]]
+    assert summary["encryption"]["plaintext"] == 3
+
+
+def test_quiet_prints_nothing(tmp_path):
+    archive = write_mbox(tmp_path / "a.mbox")
+    result = runner.invoke(app, ["ingest", str(archive), "--store", str(tmp_path / "s"), "-q"])
+    assert result.exit_code == 0
+    assert result.output == ""
+
+
+def test_unreadable_input_is_one_line_and_exit_2(tmp_path):
+    result = runner.invoke(app, ["ingest", str(tmp_path / "nope.mbox"), "--store", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.output.strip().count("\n") == 0
+    assert "no such file or folder" in result.output
+
+
+def test_stats_on_a_folder_that_is_no_store(tmp_path):
+    result = runner.invoke(app, ["stats", "--store", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert "no mxa store" in result.output
+
+
+def test_every_command_has_help_with_an_example():
+    for command in ("ingest", "stats"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Example:" in result.output
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("mxa ")

@@ -1,0 +1,149 @@
+"""Ingesting into the store: counts that add up, incremental runs, duplicates, damage."""
+
+import gzip
+import os
+
+import pandas as pd
+import pytest
+
+from analyzer import ingest, read_frame
+from analyzer.errors import SourceError, StoreError
+from tests.conftest import make_message
+
+SEPARATOR = b"From sender@example.org Tue Mar 14 10:00:00 2023\n"
+
+
+def append_mbox(path, *messages):
+    with open(path, "ab") as stream:
+        for message in messages:
+            stream.write(SEPARATOR + message + b"\n")
+
+
+def numbered(n, **kwargs):
+    return make_message(subject=f"message {n}", message_id=f"<{n}@example.org>", **kwargs)
+
+
+def test_frames_hold_the_envelope(tmp_path):
+    archive = tmp_path / "a.mbox"
+    extra = (
+        "Cc: =?UTF-8?Q?Zo=C3=AB?= <zoe@example.com>, carl@example.com\n"
+        "Reply-To: alice+shop@example.org\n"
+        "Received: from laptop ([192.0.2.7]) by smtp.example.org with ESMTPSA id 1; "
+        "Tue, 14 Mar 2023 10:00:01 +0100\n"
+        "User-Agent: Mozilla/5.0 Thunderbird/115.8.0\n"
+        "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=mail2023; bh=x; b=y\n"
+        "X-GM-THRID: 1761234567890\nX-Gmail-Labels: Inbox,Important\n"
+    )
+    append_mbox(archive, make_message(extra=extra, date="Tue, 14 Mar 2023 10:00:00 -0000"))
+    result = ingest([archive], tmp_path / "store", jobs=1)
+    assert (result.messages_read, result.parsed, result.quarantined) == (1, 1, 0)
+
+    message = read_frame(tmp_path / "store", "messages").iloc[0]
+    assert message["from_addr"] == "alice@example.org"
+    assert message["from_name"] == "Alice Example"
+    assert message["date_utc"] == pd.Timestamp("2023-03-14 10:00:00", tz="UTC")
+    assert pd.isna(message["tz_offset_min"])  # -0000 is unknown, not UTC
+    assert (message["n_to"], message["n_cc"], message["n_received"]) == (1, 2, 1)
+    assert list(message["dkim_domains"]) == ["example.org"]
+    assert message["user_agent"].startswith("Mozilla/5.0 Thunderbird")
+    assert (message["gm_thrid"], message["gmail_labels"]) == ("1761234567890", "Inbox,Important")
+    assert message["message_id"] == "1@alice.example.org"
+
+    people = read_frame(tmp_path / "store", "participants")
+    roles = set(zip(people["role"], people["address"], strict=True))
+    assert ("cc", "zoe@example.com") in roles and ("reply-to", "alice+shop@example.org") in roles
+    assert "Zoë" in set(people["display_name"].dropna())
+
+    hop = read_frame(tmp_path / "store", "hops").iloc[0]
+    assert (hop["from_helo"], hop["from_ip"], hop["hop"]) == ("laptop", "192.0.2.7", 0)
+    # the frames are plain Parquet that pandas reads without mxa
+    direct = pd.read_parquet(tmp_path / "store" / "messages.parquet")
+    assert len(direct) == 1
+
+
+def test_grown_mbox_adds_only_new_messages(tmp_path):
+    archive, store = tmp_path / "grow.mbox", tmp_path / "store"
+    append_mbox(archive, *(numbered(n) for n in range(3)))
+    first = ingest([archive], store, jobs=1)
+    append_mbox(archive, *(numbered(n) for n in range(3, 5)))
+    second = ingest([archive], store, jobs=1)
+    assert (first.stored, second.stored, second.files_resumed) == (3, 2, 1)
+    assert second.messages_read == 2 and second.duplicates == 0
+    third = ingest([archive], store, jobs=1)
+    assert (third.messages_read, third.files_unchanged) == (0, 1)
+    assert len(read_frame(store, "messages")) == 5
+
+
+def test_rewritten_mbox_is_reread_and_duplicates_not_stored_twice(tmp_path):
+    archive, store = tmp_path / "box.mbox", tmp_path / "store"
+    append_mbox(archive, numbered(1), numbered(2))
+    ingest([archive], store, jobs=1)
+    archive.write_bytes(b"")
+    append_mbox(archive, numbered(0), numbered(1), numbered(2))  # changed at the start
+    again = ingest([archive], store, jobs=1)
+    assert (again.messages_read, again.duplicates, again.stored) == (3, 2, 1)
+    assert len(read_frame(store, "messages")) == 3
+
+
+def test_exact_duplicates_across_sources_are_counted_once(tmp_path):
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "copy.eml").write_bytes(numbered(7, newline="\r\n"))
+    archive = tmp_path / "a.mbox"
+    append_mbox(archive, numbered(7), numbered(8))
+    result = ingest([archive, tmp_path / "mail"], tmp_path / "store", jobs=1)
+    assert (result.parsed, result.duplicates, result.stored) == (3, 1, 2)
+
+
+def test_damaged_messages_are_quarantined_and_the_rest_is_kept(tmp_path):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "good.eml").write_bytes(numbered(1))
+    (folder / "empty.eml").write_bytes(b"")
+    (folder / "no-headers.eml").write_bytes(b"\n\njust a body, no header at all\n")
+    (folder / "binary.eml").write_bytes(bytes(range(256)) * 4)
+    result = ingest([folder], tmp_path / "store", jobs=1)
+    assert result.messages_read == 4 == result.parsed + result.quarantined
+    assert result.parsed == 1
+    reasons = dict(
+        zip(
+            *[read_frame(tmp_path / "store", "quarantine")[c] for c in ("offset", "reason")],
+            strict=True,
+        )
+    )
+    assert reasons[str(folder / "empty.eml")] == "empty message"
+    assert reasons[str(folder / "no-headers.eml")] == "no header fields"
+
+
+def test_truncated_gzip_keeps_what_was_read_and_says_where_it_stopped(tmp_path):
+    archive = tmp_path / "cut.mbox.gz"
+    bodies = (os.urandom(1500).hex() + "\n" for _ in range(200))
+    payload = b"".join(SEPARATOR + numbered(n, body=b) + b"\n" for n, b in enumerate(bodies))
+    archive.write_bytes(gzip.compress(payload)[:-50_000])
+    result = ingest([archive], tmp_path / "store", jobs=1)
+    assert result.parsed > 100
+    assert result.quarantine[-1].reason.startswith("unreadable from here on")
+
+
+def test_parallel_and_serial_runs_store_the_same_frames(tmp_path):
+    archive = tmp_path / "a.mbox"
+    append_mbox(archive, *(numbered(n) for n in range(1200)))
+    ingest([archive], tmp_path / "serial", jobs=1)
+    ingest([archive], tmp_path / "parallel", jobs=2)
+    serial = read_frame(tmp_path / "serial", "messages")
+    parallel = read_frame(tmp_path / "parallel", "messages")
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_usage_errors(tmp_path):
+    with pytest.raises(SourceError, match="no such file"):
+        ingest([tmp_path / "missing.mbox"], tmp_path / "store")
+    (tmp_path / "empty-folder").mkdir()
+    with pytest.raises(SourceError, match="no mail found"):
+        ingest([tmp_path / "empty-folder"], tmp_path / "store")
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "thesis.tex").write_text("x")
+    archive = tmp_path / "a.mbox"
+    append_mbox(archive, numbered(1))
+    with pytest.raises(StoreError, match="not an mxa store"):
+        ingest([archive], occupied)
