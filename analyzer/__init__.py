@@ -11,11 +11,25 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from analyzer.errors import MxaError, SourceError, StoreError
 from analyzer.extract import extract_message
 from analyzer.ingest import IngestResult, ingest
-from analyzer.stats import StoreStats, store_stats
 from analyzer.store import read_frame
+
+if TYPE_CHECKING:
+    from analyzer.stats import StoreStats, store_stats
+
+
+def __getattr__(name: str) -> Any:
+    # pandas-backed parts load on first use, so `mxa ingest` starts without pandas
+    if name in ("StoreStats", "store_stats"):
+        from analyzer import stats
+
+        return getattr(stats, name)
+    raise AttributeError(f"module 'analyzer' has no attribute {name!r}")
+
 
 __all__ = [
     "IngestResult",

@@ -19,7 +19,6 @@ from rich.table import Table
 from analyzer import __version__
 from analyzer.errors import MxaError
 from analyzer.ingest import IngestResult, ingest
-from analyzer.stats import store_stats
 
 app = typer.Typer(
     name="mxa",
@@ -138,6 +137,8 @@ def stats_command(
 
     Example: mxa stats --store mystore
     """
+    from analyzer.stats import store_stats
+
     try:
         stats = store_stats(store, top=top)
     except MxaError as error:

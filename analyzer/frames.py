@@ -8,11 +8,15 @@ the store writes; :func:`to_pandas` gives the frames a notebook works with.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from analyzer.records import MessageRecord, Quarantined
+from analyzer.records import Hop, MessageRecord, Participant, Quarantined
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "HOPS_SCHEMA",
@@ -97,80 +101,42 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 
 
-def _seconds(value: float | None) -> int | None:
-    return None if value is None else int(value)
+def _column(values: Sequence[object], data_type: pa.DataType) -> pa.Array:
+    if pa.types.is_timestamp(data_type):
+        seconds = pc.cast(pa.array(values, pa.float64()), pa.int64(), safe=False)
+        return seconds.cast(data_type)
+    return pa.array(values, data_type)
+
+
+def _table(columns: dict[str, Sequence[object]], schema: pa.Schema, rows: int) -> pa.Table:
+    arrays = [_column(columns[f.name], f.type) if rows else pa.array([], f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def messages_table(records: Sequence[MessageRecord]) -> pa.Table:
-    columns = {
-        "message_key": [r.message_key for r in records],
-        "source": [r.source for r in records],
-        "offset": [r.offset for r in records],
-        "message_id": [r.message_id for r in records],
-        "in_reply_to": [r.in_reply_to for r in records],
-        "references": [list(r.references) for r in records],
-        "date_utc": [_seconds(r.date_utc) for r in records],
-        "tz_offset_min": [r.tz_offset_min for r in records],
-        "date_raw": [r.date_raw for r in records],
-        "subject": [r.subject for r in records],
-        "from_addr": [r.from_addr for r in records],
-        "from_name": [r.from_name for r in records],
-        "n_to": [r.n_to for r in records],
-        "n_cc": [r.n_cc for r in records],
-        "n_received": [len(r.hops) for r in records],
-        "encryption": [r.encryption for r in records],
-        "content_type": [r.content_type for r in records],
-        "size": [r.size for r in records],
-        "list_id": [r.list_id for r in records],
-        "list_unsubscribe": [r.list_unsubscribe for r in records],
-        "user_agent": [r.user_agent for r in records],
-        "x_mailer": [r.x_mailer for r in records],
-        "dkim_domains": [list(r.dkim_domains) for r in records],
-        "dkim_selectors": [list(r.dkim_selectors) for r in records],
-        "x_originating_ip": [r.x_originating_ip for r in records],
-        "gm_thrid": [r.gm_thrid for r in records],
-        "gmail_labels": [r.gmail_labels for r in records],
-        "defects": [list(r.defects) for r in records],
-    }
-    return pa.table(columns, schema=MESSAGES_SCHEMA)
+    """One row per message; list columns hold references, DKIM domains, defects."""
+    columns: dict[str, Sequence[object]] = dict(
+        zip(MessageRecord._fields, zip(*records, strict=True), strict=False)
+    )
+    if records:
+        columns["n_received"] = [len(hops) for hops in columns["hops"]]
+    return _table(columns, MESSAGES_SCHEMA, len(records))
 
 
 def participants_table(records: Sequence[MessageRecord]) -> pa.Table:
-    rows = [(r.message_key, p) for r in records for p in r.participants]
-    return pa.table(
-        {
-            "message_key": [key for key, _ in rows],
-            "role": [p.role for _, p in rows],
-            "position": [p.position for _, p in rows],
-            "address": [p.address for _, p in rows],
-            "display_name": [p.display_name for _, p in rows],
-        },
-        schema=PARTICIPANTS_SCHEMA,
-    )
+    """One row per address in an address header, in header order."""
+    rows = [(r.message_key, *p) for r in records for p in r.participants]
+    names = ("message_key", *Participant._fields)
+    columns = dict(zip(names, zip(*rows, strict=True), strict=False))
+    return _table(columns, PARTICIPANTS_SCHEMA, len(rows))
 
 
 def hops_table(records: Sequence[MessageRecord]) -> pa.Table:
-    rows = [(r.message_key, h) for r in records for h in r.hops]
-    return pa.table(
-        {
-            "message_key": [key for key, _ in rows],
-            "hop": [h.hop for _, h in rows],
-            "from_helo": [h.from_helo for _, h in rows],
-            "from_host": [h.from_host for _, h in rows],
-            "from_ip": [h.from_ip for _, h in rows],
-            "by_host": [h.by_host for _, h in rows],
-            "protocol": [h.protocol for _, h in rows],
-            "tls": [h.tls for _, h in rows],
-            "smtp_id": [h.smtp_id for _, h in rows],
-            "for_addr": [h.for_addr for _, h in rows],
-            "envelope_from": [h.envelope_from for _, h in rows],
-            "timestamp_utc": [_seconds(h.timestamp_utc) for _, h in rows],
-            "tz_offset_min": [h.tz_offset_min for _, h in rows],
-            "parsed": [h.parsed for _, h in rows],
-            "raw": [h.raw for _, h in rows],
-        },
-        schema=HOPS_SCHEMA,
-    )
+    """One row per Received header, hop 0 the oldest."""
+    rows = [(r.message_key, *h) for r in records for h in r.hops]
+    names = ("message_key", *Hop._fields)
+    columns = dict(zip(names, zip(*rows, strict=True), strict=False))
+    return _table(columns, HOPS_SCHEMA, len(rows))
 
 
 def quarantine_table(entries: Sequence[Quarantined]) -> pa.Table:
@@ -186,6 +152,8 @@ def quarantine_table(entries: Sequence[Quarantined]) -> pa.Table:
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
     """A pandas frame with nullable integer and boolean columns kept nullable."""
+    import pandas as pd  # imported here: the ingest path needs no pandas
+
     return table.to_pandas(
         types_mapper={
             pa.int16(): pd.Int16Dtype(),

@@ -16,14 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from analyzer.errors import SourceError
 from analyzer.extract import extract_message
 from analyzer.extract.headers import header_block_end
+from analyzer.frames import hops_table, messages_table, participants_table, quarantine_table
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources import SourceFile, SourceReader, discover_sources
-from analyzer.store import Store, file_fingerprint
+from analyzer.store import FRAMES, Store, file_fingerprint
 
-__all__ = ["IngestResult", "ProgressCallback", "extract_batch", "ingest"]
+__all__ = ["ExtractedBatch", "IngestResult", "ProgressCallback", "extract_batch", "ingest"]
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(bytes_done, bytes_total)`` while sources are read."""
@@ -168,27 +172,99 @@ def _batches(
         yield batch
 
 
-def extract_batch(batch: list[RawMessage | Quarantined]) -> list[MessageRecord | Quarantined]:
-    """Extract a batch in order; the unit of work sent to a worker process."""
-    return [extract_message(item) if isinstance(item, RawMessage) else item for item in batch]
+@dataclass
+class ExtractedBatch:
+    """A batch's frames, built where it was extracted so only Arrow buffers travel."""
+
+    messages: pa.Table
+    participants: pa.Table
+    hops: pa.Table
+    quarantined: list[Quarantined]
 
 
-def _extracted(
-    stream: Iterator[RawMessage | Quarantined], jobs: int
-) -> Iterator[MessageRecord | Quarantined]:
+def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
+    """Extract a batch and build its tables; the unit of work of a worker process."""
+    records: list[MessageRecord] = []
+    quarantined: list[Quarantined] = []
+    for item in batch:
+        extracted = extract_message(item) if isinstance(item, RawMessage) else item
+        if isinstance(extracted, Quarantined):
+            quarantined.append(extracted)
+        else:
+            records.append(extracted)
+    return ExtractedBatch(
+        messages_table(records), participants_table(records), hops_table(records), quarantined
+    )
+
+
+def _extracted(stream: Iterator[RawMessage | Quarantined], jobs: int) -> Iterator[ExtractedBatch]:
     """Extract in order, on ``jobs`` processes, with a bounded number in flight."""
     if jobs <= 1:
         for batch in _batches(stream):
-            yield from extract_batch(batch)
+            yield extract_batch(batch)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: deque[Future[list[MessageRecord | Quarantined]]] = deque()
+        pending: deque[Future[ExtractedBatch]] = deque()
         for batch in _batches(stream):
             pending.append(pool.submit(extract_batch, batch))
             if len(pending) >= jobs * 3:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         while pending:
-            yield from pending.popleft().result()
+            yield pending.popleft().result()
+
+
+class _PendingFrames:
+    """New rows waiting to be written, deduplicated against the store by key."""
+
+    def __init__(self, store: Store, seen: set[str], quarantined_before: set) -> None:
+        self.store = store
+        self.seen = seen
+        self.quarantined_before = quarantined_before
+        self.tables: dict[str, list[pa.Table]] = {name: [] for name in FRAMES}
+        self.rows = 0
+
+    def add(self, batch: ExtractedBatch, result: IngestResult) -> None:
+        keys = batch.messages.column("message_key").to_pylist()
+        fresh = []
+        for key in keys:
+            is_new = key not in self.seen
+            fresh.append(is_new)
+            if is_new:
+                self.seen.add(key)
+        result.parsed += len(keys)
+        result.duplicates += len(keys) - sum(fresh)
+        if all(fresh):
+            messages, participants, hops = batch.messages, batch.participants, batch.hops
+        else:
+            new_keys = pa.array([k for k, f in zip(keys, fresh, strict=True) if f], pa.string())
+            messages = batch.messages.filter(pa.array(fresh))
+            participants = batch.participants.filter(
+                pc.is_in(batch.participants["message_key"], value_set=new_keys)
+            )
+            hops = batch.hops.filter(pc.is_in(batch.hops["message_key"], value_set=new_keys))
+        self.tables["messages"].append(messages)
+        self.tables["participants"].append(participants)
+        self.tables["hops"].append(hops)
+        self.rows += messages.num_rows
+        result.stored += messages.num_rows
+        result.quarantined += len(batch.quarantined)
+        result.quarantine.extend(batch.quarantined)
+        new_quarantine = [
+            q
+            for q in batch.quarantined
+            if (q.source, q.offset, q.reason) not in self.quarantined_before
+        ]
+        if new_quarantine:
+            self.tables["quarantine"].append(quarantine_table(new_quarantine))
+        if self.rows >= _WRITE_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        tables = {name: pa.concat_tables(parts) for name, parts in self.tables.items() if parts}
+        if tables:
+            self.store.write(tables)
+        self.tables = {name: [] for name in FRAMES}
+        self.rows = 0
 
 
 def ingest(
@@ -219,39 +295,18 @@ def ingest(
     )
     if jobs is None:
         jobs = os.cpu_count() or 1
-    seen = opened.existing_keys()
-    quarantined_before = opened.existing_quarantine()
+    pending = _PendingFrames(opened, opened.existing_keys(), opened.existing_quarantine())
     reader = _Reader(files, opened, result)
-    pending_records: list[MessageRecord] = []
-    pending_quarantine: list[Quarantined] = []
     last_report = 0.0
-
-    for item in _extracted(iter(reader), jobs):
-        if isinstance(item, Quarantined):
-            result.quarantined += 1
-            result.quarantine.append(item)
-            if (item.source, item.offset, item.reason) not in quarantined_before:
-                pending_quarantine.append(item)
-        else:
-            result.parsed += 1
-            if item.message_key in seen:
-                result.duplicates += 1
-            else:
-                seen.add(item.message_key)
-                pending_records.append(item)
-        if len(pending_records) >= _WRITE_EVERY:
-            opened.write(pending_records, pending_quarantine)
-            result.stored += len(pending_records)
-            pending_records, pending_quarantine = [], []
+    for batch in _extracted(iter(reader), jobs):
+        pending.add(batch, result)
         if progress is not None:
             now = time.perf_counter()
             if now - last_report > 0.1:
                 last_report = now
                 done = min(reader.done_bytes + reader.within_file, reader.total_bytes)
                 progress(done, reader.total_bytes)
-    if pending_records or pending_quarantine:
-        opened.write(pending_records, pending_quarantine)
-        result.stored += len(pending_records)
+    pending.flush()
     result.messages_read = result.parsed + result.quarantined
     if progress is not None:
         progress(reader.total_bytes, reader.total_bytes)

@@ -1,12 +1,14 @@
 """Records passed between the pipeline's stages.
 
-Plain frozen dataclasses so that they pickle cheaply to worker processes and back,
-and so that a notebook can build one by hand to try a rule.
+Immutable and cheap: the per-message records are named tuples, which build about
+twice as fast as frozen dataclasses (ingestion makes one per address and per hop)
+and transpose straight into columns; a notebook can still build one by hand.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +45,14 @@ class Quarantined:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Participant:
+class Participant(NamedTuple):
     role: str
     address: str
     display_name: str | None
     position: int
 
 
-@dataclass(frozen=True, slots=True)
-class Hop:
+class Hop(NamedTuple):
     """One Received header; ``hop`` 0 is the oldest, nearest the sender."""
 
     hop: int
@@ -71,8 +71,7 @@ class Hop:
     raw: str
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
+class MessageRecord(NamedTuple):
     """Everything mxa keeps of one message: its envelope, never its body."""
 
     message_key: str
@@ -103,7 +102,7 @@ class MessageRecord:
     n_cc: int
     participants: tuple[Participant, ...] = ()
     hops: tuple[Hop, ...] = ()
-    defects: tuple[str, ...] = field(default=())
+    defects: tuple[str, ...] = ()
 
     @property
     def n_received(self) -> int:

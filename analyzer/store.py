@@ -20,28 +20,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analyzer.errors import StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
 from analyzer.frames import (
     HOPS_SCHEMA,
     MESSAGES_SCHEMA,
     PARTICIPANTS_SCHEMA,
     QUARANTINE_SCHEMA,
-    hops_table,
-    messages_table,
-    participants_table,
-    quarantine_table,
     to_pandas,
 )
-from analyzer.records import MessageRecord, Quarantined
 
 __all__ = ["FRAMES", "MANIFEST_NAME", "Store", "read_frame"]
 
@@ -132,17 +128,13 @@ class Store:
         return self.manifest["files"].get(str(path.resolve()))
 
     # -- writing --------------------------------------------------------------
-    def write(self, records: list[MessageRecord], quarantined: Iterable[Quarantined]) -> None:
-        """Append one batch as a new part of each frame."""
-        quarantined = list(quarantined)
-        tables: dict[str, pa.Table] = {}
-        if records:
-            tables["messages"] = messages_table(records)
-            tables["participants"] = participants_table(records)
-            tables["hops"] = hops_table(records)
-        if quarantined:
-            tables["quarantine"] = quarantine_table(quarantined)
+    def write(self, tables: dict[str, pa.Table]) -> None:
+        """Append one batch as a new part of each frame named in ``tables``."""
         for name, table in tables.items():
+            if name not in FRAMES:
+                raise StoreError(f"no frame called {name!r}")
+            if table.num_rows == 0:
+                continue
             folder = self.path / f"{name}.parquet"
             folder.mkdir(exist_ok=True)
             part = folder / f"part-{self.run:04d}-{self._part:05d}.parquet"

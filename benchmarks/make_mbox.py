@@ -47,6 +47,8 @@ GMAIL_ID = ALNUM + "_-+="
 _FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
 
 Chunk = str | bytes  # str chunks get mboxrd quoting; bytes (base64 blobs) never need it
+Headers = list[tuple[str, str]]
+Part = tuple[Headers, list[Chunk]]  # a MIME entity: its headers and its body chunks
 
 
 # -- time ---------------------------------------------------------------------------------
@@ -108,7 +110,9 @@ def fmt_date(epoch: int, zone: Zone, *, comment: bool = True, pad: bool = False)
 def gmail_stamp(epoch: int, zone: Zone) -> str:
     """The local time Gmail embeds in its SMTP ids (``2023.03.14.01.59.58``)."""
     t = time.gmtime(epoch + zone.at(epoch)[0] * 60)
-    return f"{t.tm_year}.{t.tm_mon:02d}.{t.tm_mday:02d}.{t.tm_hour:02d}.{t.tm_min:02d}.{t.tm_sec:02d}"
+    return (
+        f"{t.tm_year}.{t.tm_mon:02d}.{t.tm_mday:02d}.{t.tm_hour:02d}.{t.tm_min:02d}.{t.tm_sec:02d}"
+    )
 
 
 # -- header encoding ----------------------------------------------------------------------
@@ -125,13 +129,13 @@ def encoded_words(text: str, charset: str, enc: str) -> str:
     if enc == "B":
         payload = base64.b64encode(data).decode("ascii")
     else:
-        payload = "".join(
-            chr(b) if b in _Q_SAFE else "_" if b == 32 else f"={b:02X}" for b in data
-        )
+        payload = "".join(chr(b) if b in _Q_SAFE else "_" if b == 32 else f"={b:02X}" for b in data)
     word = f"=?{charset}?{enc}?{payload}?="
     if len(word) > 75 and len(text) > 1:
         mid = len(text) // 2
-        return f"{encoded_words(text[:mid], charset, enc)} {encoded_words(text[mid:], charset, enc)}"
+        return (
+            f"{encoded_words(text[:mid], charset, enc)} {encoded_words(text[mid:], charset, enc)}"
+        )
     return word
 
 
@@ -188,49 +192,82 @@ def split_fixed(text: str, width: int, joiner: str) -> str:
 
 # -- people and places --------------------------------------------------------------------
 
-LATIN: dict[str, tuple[list[str], list[str]]] = {
+# fmt: off
+LATIN: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "en": (
-        "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William "
-        "Barbara Richard Susan Joseph Jessica Thomas Sarah Chris Karen Daniel Nancy Matthew "
-        "Lisa Anthony Betty Mark Sandra Steven Ashley Paul Emily Andrew Donna Josh Michelle "
-        "Kevin Carol Brian Amanda George Melissa Tim Deborah Ben Rachel Sam Laura Alex Olivia "
-        "Noah Emma Liam Ava Ethan Mia Lucas Chloe Owen Grace Priya Kwame Aisha Diego".split(),
-        "Smith Johnson Williams Brown Jones Garcia Miller Davis Wilson Anderson Taylor Thomas "
-        "Moore Jackson Martin Lee Thompson White Harris Clark Lewis Robinson Walker Young "
-        "Allen King Wright Scott Hill Green Adams Baker Nelson Carter Mitchell Roberts Turner "
-        "Phillips Campbell Parker Evans Edwards Collins Stewart Morris Murphy Cook Rogers "
-        "O'Brien Nguyen Patel Okafor Kim Chen Archer Whitfield Mendes Singh Mensah".split(),
+        (
+            "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
+            "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
+            "Sarah", "Chris", "Karen", "Daniel", "Nancy", "Matthew", "Lisa", "Anthony", "Betty",
+            "Mark", "Sandra", "Steven", "Ashley", "Paul", "Emily", "Andrew", "Donna", "Josh",
+            "Michelle", "Kevin", "Carol", "Brian", "Amanda", "George", "Melissa", "Tim", "Deborah",
+            "Ben", "Rachel", "Sam", "Laura", "Alex", "Olivia", "Noah", "Emma", "Liam", "Ava",
+            "Ethan", "Mia", "Lucas", "Chloe", "Owen", "Grace", "Priya", "Kwame", "Aisha", "Diego",
+        ),
+        (
+            "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
+            "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Lee",
+            "Thompson", "White", "Harris", "Clark", "Lewis", "Robinson", "Walker", "Young",
+            "Allen", "King", "Wright", "Scott", "Hill", "Green", "Adams", "Baker", "Nelson",
+            "Carter", "Mitchell", "Roberts", "Turner", "Phillips", "Campbell", "Parker", "Evans",
+            "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook", "Rogers", "O'Brien",
+            "Nguyen", "Patel", "Okafor", "Kim", "Chen", "Archer", "Whitfield", "Mendes", "Singh",
+            "Mensah",
+        ),
     ),
     "de": (
-        "Jürgen Jörg Zoë Käthe Björn Uwe Anja Sören Lena Lukas Günther Jana Felix Hannah "
-        "Matthias Jörn".split(),
-        "Müller Schröder Weiß Groß Köhler Fischer Bäcker Hoffmann Schäfer Krüger Wagner "
-        "Becker Schulz Vogel Jäger Möller".split(),
+        (
+            "Jürgen", "Jörg", "Zoë", "Käthe", "Björn", "Uwe", "Anja", "Sören", "Lena", "Lukas",
+            "Günther", "Jana", "Felix", "Hannah", "Matthias", "Jörn",
+        ),
+        (
+            "Müller", "Schröder", "Weiß", "Groß", "Köhler", "Fischer", "Bäcker", "Hoffmann",
+            "Schäfer", "Krüger", "Wagner", "Becker", "Schulz", "Vogel", "Jäger", "Möller",
+        ),
     ),
     "es": (
-        "José María Ángel Inés Raúl Lucía Begoña Sergio Pablo Carmen Andrés Sofía".split(),
-        "Ñúñez García Peña Muñoz Álvarez Ibáñez Martínez López Sánchez Ruiz Gómez "
-        "Fernández".split(),
+        (
+            "José", "María", "Ángel", "Inés", "Raúl", "Lucía", "Begoña", "Sergio", "Pablo",
+            "Carmen", "Andrés", "Sofía",
+        ),
+        (
+            "Ñúñez", "García", "Peña", "Muñoz", "Álvarez", "Ibáñez", "Martínez", "López",
+            "Sánchez", "Ruiz", "Gómez", "Fernández",
+        ),
     ),
     "fr": (
-        "François Chloé Anaïs Hélène Jérôme Renée Gaëlle Éric Camille Julien Léa Noël".split(),
-        "Lefèvre Dubois Bérard Lemaître Moreau Girard Martin Rousseau Fontaine Chevalier "
-        "Benoît Gauthier".split(),
+        (
+            "François", "Chloé", "Anaïs", "Hélène", "Jérôme", "Renée", "Gaëlle", "Éric", "Camille",
+            "Julien", "Léa", "Noël",
+        ),
+        (
+            "Lefèvre", "Dubois", "Bérard", "Lemaître", "Moreau", "Girard", "Martin", "Rousseau",
+            "Fontaine", "Chevalier", "Benoît", "Gauthier",
+        ),
     ),
     "pl": (
-        "Łukasz Małgorzata Paweł Agnieszka Wojciech Zofia Krzysztof Grażyna Michał "
-        "Joanna".split(),
-        "Wiśniewski Kowalczyk Zieliński Wójcik Nowak Kamiński Lewandowski Dąbrowski "
-        "Woźniak Kowalski".split(),
+        (
+            "Łukasz", "Małgorzata", "Paweł", "Agnieszka", "Wojciech", "Zofia", "Krzysztof",
+            "Grażyna", "Michał", "Joanna",
+        ),
+        (
+            "Wiśniewski", "Kowalczyk", "Zieliński", "Wójcik", "Nowak", "Kamiński", "Lewandowski",
+            "Dąbrowski", "Woźniak", "Kowalski",
+        ),
     ),
     "nordic": (
-        "Søren Ørjan Åsa Björn Magnús Ingrid Lars Sigríður Mikael Frida".split(),
-        "Jørgensen Håland Åström Sigurðsson Lindqvist Nielsen Bergström Hansen Ødegård "
-        "Karlsson".split(),
+        (
+            "Søren", "Ørjan", "Åsa", "Björn", "Magnús", "Ingrid", "Lars", "Sigríður", "Mikael",
+            "Frida",
+        ),
+        (
+            "Jørgensen", "Håland", "Åström", "Sigurðsson", "Lindqvist", "Nielsen", "Bergström",
+            "Hansen", "Ødegård", "Karlsson",
+        ),
     ),
     "tr": (
-        "Çağla İlker Gökhan Şule Emre Ayşe Mehmet Özge".split(),
-        "Yılmaz Öztürk Çelik Şahin Demir Kaya Aydın Doğan".split(),
+        ("Çağla", "İlker", "Gökhan", "Şule", "Emre", "Ayşe", "Mehmet", "Özge"),
+        ("Yılmaz", "Öztürk", "Çelik", "Şahin", "Demir", "Kaya", "Aydın", "Doğan"),
     ),
 }
 # (native, romanised) pairs: scripts with no ASCII transliteration by decomposition.
@@ -243,7 +280,8 @@ NONLATIN: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     ),
     "zh": (
         [("伟", "Wei"), ("娜", "Na"), ("静", "Jing"), ("磊", "Lei"), ("敏", "Min"), ("芳", "Fang")],
-        [("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("黄", "Huang")],
+        [("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"),
+         ("黄", "Huang")],
     ),
     "ru": (
         [("Дмитрий", "Dmitry"), ("Ольга", "Olga"), ("Сергей", "Sergey"), ("Анна", "Anna"),
@@ -255,9 +293,9 @@ NONLATIN: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [("Γιώργος", "Giorgos"), ("Μαρία", "Maria"), ("Νίκος", "Nikos"), ("Ελένη", "Eleni")],
         [("Παπαδόπουλος", "Papadopoulos"), ("Νικολάου", "Nikolaou"), ("Γεωργίου", "Georgiou")],
     ),
-}  # fmt: skip
-CULTURE_WEIGHTS = {"en": 72, "de": 6, "es": 5, "fr": 5, "pl": 2, "nordic": 2, "tr": 1}
-CULTURE_WEIGHTS |= {"ja": 3, "zh": 2, "ru": 2, "el": 1}
+}
+CULTURE_WEIGHTS = {"en": 82, "de": 4, "es": 3, "fr": 3, "pl": 1, "nordic": 1, "tr": 1}
+CULTURE_WEIGHTS |= {"ja": 2, "zh": 1, "ru": 1, "el": 1}
 CULTURE_ZONES = {"de": (CET,), "es": (CET,), "fr": (CET,), "pl": (CET,), "nordic": (CET, EET)}
 CULTURE_ZONES |= {"tr": (TURKEY,), "ja": (JST,), "zh": (CHINA,), "ru": (MSK,), "el": (EET,)}
 TLD_CULTURE = {"de": "de", "at": "de", "ch": "de", "fr": "fr", "es": "es", "pl": "pl"}
@@ -277,21 +315,25 @@ PROVIDERS = [
     ("protonmail.com", "postfix", 2, ""), ("proton.me", "postfix", 1, ""),
     ("gmx.de", "postfix", 2, "de"), ("web.de", "postfix", 2, "de"),
     ("fastmail.com", "postfix", 1, ""), ("posteo.de", "postfix", 1, "de"),
-    ("mail.ru", "postfix", 1, "ru"), ("yandex.ru", "postfix", 1, "ru"), ("qq.com", "postfix", 1, "zh"),
-]  # fmt: skip
+    ("mail.ru", "postfix", 1, "ru"), ("yandex.ru", "postfix", 1, "ru"),
+    ("qq.com", "postfix", 1, "zh"),
+]
 ORG_A = (
-    "north blue bright iron silver green red stone river cedar oak maple pine summit harbor "
-    "lumen nova terra vector quantum atlas polar coral amber falcon orbit prism delta kestrel "
-    "granite willow copper cobalt meridian zenith apex helix sable indigo tundra".split()
+    "north", "blue", "bright", "iron", "silver", "green", "red", "stone", "river", "cedar", "oak",
+    "maple", "pine", "summit", "harbor", "lumen", "nova", "terra", "vector", "quantum", "atlas",
+    "polar", "coral", "amber", "falcon", "orbit", "prism", "delta", "kestrel", "granite", "willow",
+    "copper", "cobalt", "meridian", "zenith", "apex", "helix", "sable", "indigo", "tundra",
 )
 ORG_B = (
-    "labs works systems tech data soft net forge media bio logic cloud analytics partners group "
-    "studio dynamics robotics health energy capital consulting research foundation institute "
-    "design security mobility logistics ventures".split()
+    "labs", "works", "systems", "tech", "data", "soft", "net", "forge", "media", "bio", "logic",
+    "cloud", "analytics", "partners", "group", "studio", "dynamics", "robotics", "health",
+    "energy", "capital", "consulting", "research", "foundation", "institute", "design", "security",
+    "mobility", "logistics", "ventures",
 )
 TLDS = {"com": 30, "org": 10, "net": 6, "de": 8, "fr": 4, "co.uk": 5, "nl": 3, "pl": 2, "jp": 4}
 TLDS |= {"edu": 5, "io": 5, "ch": 2, "se": 2, "es": 2, "it": 2, "com.au": 2, "ca": 2, "ru": 2}
 TLDS |= {"gr": 1, "cn": 1, "tr": 1, "in": 2, "com.br": 1, "fi": 1, "at": 1}
+# fmt: on
 
 
 @dataclass(slots=True)
@@ -351,7 +393,7 @@ class Thread:
     last_para: list[str]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Hop:
     """One Received header, rendered only once its timestamp is known."""
 
@@ -380,36 +422,40 @@ class Client:
     top_post: bool = True
 
 
+# fmt: off
 _GMAIL_ORDER = (
-    "MIME-Version References In-Reply-To From Date Message-ID Subject To Cc Reply-To "
-    "Content-Type".split()
+    "MIME-Version", "References", "In-Reply-To", "From", "Date", "Message-ID", "Subject", "To",
+    "Cc", "Reply-To", "Content-Type",
 )
 _TB_ORDER = (
-    "Message-ID Date MIME-Version User-Agent Subject Content-Language To Cc References From "
-    "Reply-To In-Reply-To Content-Type Content-Transfer-Encoding".split()
+    "Message-ID", "Date", "MIME-Version", "User-Agent", "Subject", "Content-Language", "To", "Cc",
+    "References", "From", "Reply-To", "In-Reply-To", "Content-Type", "Content-Transfer-Encoding",
 )
 _APPLE_ORDER = (
-    "From Content-Type Content-Transfer-Encoding MIME-Version Subject Message-ID Date Cc To "
-    "Reply-To In-Reply-To References X-Mailer".split()
+    "From", "Content-Type", "Content-Transfer-Encoding", "MIME-Version", "Subject", "Message-ID",
+    "Date", "Cc", "To", "Reply-To", "In-Reply-To", "References", "X-Mailer",
 )
 _OUTLOOK_ORDER = (
-    "From To Cc Reply-To Subject Thread-Topic Thread-Index Date Message-ID References "
-    "In-Reply-To Accept-Language Content-Language X-MS-Has-Attach X-MS-TNEF-Correlator "
-    "X-Originating-IP Content-Type MIME-Version".split()
+    "From", "To", "Cc", "Reply-To", "Subject", "Thread-Topic", "Thread-Index", "Date",
+    "Message-ID", "References", "In-Reply-To", "Accept-Language", "Content-Language",
+    "X-MS-Has-Attach", "X-MS-TNEF-Correlator", "X-Originating-IP", "Content-Type", "MIME-Version",
 )
 _MUTT_ORDER = (
-    "Date From To Cc Reply-To Subject Message-ID References MIME-Version Content-Type "
-    "Content-Disposition Content-Transfer-Encoding In-Reply-To User-Agent".split()
+    "Date", "From", "To", "Cc", "Reply-To", "Subject", "Message-ID", "References", "MIME-Version",
+    "Content-Type", "Content-Disposition", "Content-Transfer-Encoding", "In-Reply-To",
+    "User-Agent",
 )
 _GENERIC_ORDER = (
-    "Date From To Cc Reply-To Subject Message-ID In-Reply-To References MIME-Version "
-    "Content-Type Content-Transfer-Encoding User-Agent X-Mailer X-Originating-IP".split()
+    "Date", "From", "To", "Cc", "Reply-To", "Subject", "Message-ID", "In-Reply-To", "References",
+    "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "User-Agent", "X-Mailer",
+    "X-Originating-IP",
 )
+# fmt: on
 _APPLE_NAMES = {"Message-ID": "Message-Id", "MIME-Version": "Mime-Version"}
 CLIENTS = {
-    "gmail": Client(tuple(_GMAIL_ORDER), msgid="gmail", boundary="gmail", alternative=0.97),
+    "gmail": Client(_GMAIL_ORDER, msgid="gmail", boundary="gmail", alternative=0.97),
     "thunderbird": Client(
-        tuple(_TB_ORDER),
+        _TB_ORDER,
         ua=(
             "User-Agent",
             (
@@ -427,7 +473,7 @@ CLIENTS = {
         top_post=False,
     ),
     "apple": Client(
-        tuple(_APPLE_ORDER),
+        _APPLE_ORDER,
         _APPLE_NAMES,
         ("X-Mailer", ("Apple Mail (2.3731.400.51.1.1)", "Apple Mail (2.3696.120.41.1.1)")),
         msgid="apple",
@@ -435,7 +481,7 @@ CLIENTS = {
         alternative=0.6,
     ),
     "iphone": Client(
-        tuple(_APPLE_ORDER),
+        _APPLE_ORDER,
         _APPLE_NAMES,
         ("X-Mailer", ("iPhone Mail (20D67)", "iPhone Mail (20E252)", "iPad Mail (19H12)")),
         msgid="apple",
@@ -443,25 +489,29 @@ CLIENTS = {
         alternative=0.5,
     ),
     "outlook": Client(
-        tuple(_OUTLOOK_ORDER),
+        _OUTLOOK_ORDER,
         {"Cc": "CC"},
         msgid="outlook",
         boundary="outlook",
         alternative=0.9,
     ),
     "mutt": Client(
-        tuple(_MUTT_ORDER),
+        _MUTT_ORDER,
         {"Message-ID": "Message-Id"},
         (
             "User-Agent",
-            ("Mutt/2.2.9 (2022-11-12)", "Mutt/1.10.1 (2018-07-13)", "NeoMutt/20230407",
-             "NeoMutt/20220429"),
+            (
+                "Mutt/2.2.9 (2022-11-12)",
+                "Mutt/1.10.1 (2018-07-13)",
+                "NeoMutt/20230407",
+                "NeoMutt/20220429",
+            ),
         ),
         msgid="mutt",
         top_post=False,
-    ),  # fmt: skip
+    ),
     "evolution": Client(
-        tuple(_GENERIC_ORDER),
+        _GENERIC_ORDER,
         ua=("X-Mailer", ("Evolution 3.46.4 (3.46.4-1.fc37)", "Evolution 3.44.4-0ubuntu2")),
         msgid="evolution",
         boundary="evolution",
@@ -469,20 +519,20 @@ CLIENTS = {
         top_post=False,
     ),
     "roundcube": Client(
-        tuple(_GENERIC_ORDER),
+        _GENERIC_ORDER,
         ua=("User-Agent", ("Roundcube Webmail/1.6.1", "Roundcube Webmail/1.5.3")),
         boundary="roundcube",
         alternative=0.3,
     ),
     "k9": Client(
-        tuple(_GENERIC_ORDER),
+        _GENERIC_ORDER,
         ua=("User-Agent", ("K-9 Mail for Android", "K-9 Mail/6.400")),
         msgid="apple",
         boundary="java",
         alternative=0.1,
     ),
     "yahoo": Client(
-        tuple(_GENERIC_ORDER),
+        _GENERIC_ORDER,
         ua=("X-Mailer", ("WebService/1.1.21284 YMailNorrin", "WebService/1.1.21797 AolMailNorrin")),
         msgid="yahoo",
         boundary="java",
@@ -494,10 +544,16 @@ CLIENT_MIX = {
     "m365": {"outlook": 80, "iphone": 10, "apple": 10},
     "yahoo": {"yahoo": 85, "iphone": 15},
     "other": {
-        "thunderbird": 28, "apple": 18, "mutt": 14, "evolution": 8, "roundcube": 12,
-        "iphone": 10, "k9": 5, "outlook": 5,
+        "thunderbird": 28,
+        "apple": 18,
+        "mutt": 14,
+        "evolution": 8,
+        "roundcube": 12,
+        "iphone": 10,
+        "k9": 5,
+        "outlook": 5,
     },
-}  # fmt: skip
+}
 
 # -- text ---------------------------------------------------------------------------------
 
@@ -586,8 +642,15 @@ INTL_SUBJECTS = (
     "✅ Deployment finished",
     "Zoë's farewell — sign the card",
 )
-PROJECTS = "Apollo Borealis Cobalt Dune Ember Falcon Gemini Halcyon Ionic Juniper".split()
-MODULES = "net mm sched fs/ext4 drm/i915 usb crypto bpf tools/perf docs".split()
+# fmt: off
+PROJECTS = (
+    "Apollo", "Borealis", "Cobalt", "Dune", "Ember", "Falcon", "Gemini", "Halcyon", "Ionic",
+    "Juniper",
+)
+MODULES = (
+    "net", "mm", "sched", "fs/ext4", "drm/i915", "usb", "crypto", "bpf", "tools/perf", "docs",
+)
+# fmt: on
 THINGS = ("null deref on probe", "race in teardown", "leak on error path", "off-by-one in parser")
 GREETINGS = ("Hi {0},", "Hello {0},", "Dear {0},", "{0},", "Hey {0},", "Hallo {0},", "Bonjour {0},")
 CLOSINGS = ("Best,", "Thanks,", "Cheers,", "Regards,", "Best regards,", "Viele Grüße,", "Merci,")
@@ -614,13 +677,16 @@ ATTACHMENTS = (
     ("application/zip", "logs-{n}.zip"),
     ("image/jpeg", "IMG_{n}.jpeg"),
     ("video/mp4", "screen-recording-{n}.mp4"),
-    ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "slides-{n}.pptx"),
+    (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "slides-{n}.pptx",
+    ),
     ("application/octet-stream", "capture-{n}.pcap"),
     ("application/pdf", "Präsentation-{n}.pdf"),
 )
 # DER openings, so crypto blobs start like real ones (base64 "MIAGCSqGSIb3DQEHAqCA...").
-P7S_HEAD = bytes.fromhex("3080" "06092a864886f70d010702" "a080" "3080" "020101" "310f300d")
-P7M_HEAD = bytes.fromhex("3080" "06092a864886f70d010703" "a080" "3080" "020100" "3182")
+P7S_HEAD = bytes.fromhex("308006092a864886f70d010702a0803080020101310f300d")
+P7M_HEAD = bytes.fromhex("308006092a864886f70d010703a08030800201003182")
 PGP_SIG_HEADS = (bytes.fromhex("c2c17904000108002316"), bytes.fromhex("887504011608001d1621"))
 PGP_MSG_HEADS = (bytes.fromhex("c1c14c03"), bytes.fromhex("845e03"), bytes.fromhex("85020c03"))
 
@@ -805,7 +871,7 @@ class _Generator:
             firsts, lasts = NONLATIN[culture]
             (f_native, f_roman), (l_native, l_roman) = rng.choice(firsts), rng.choice(lasts)
             base = f"{f_roman}.{l_roman}".lower()
-            if rng.random() < 0.4:  # many CJK and Cyrillic users type a romanised name
+            if rng.random() < 0.5:  # many CJK and Cyrillic users type a romanised name
                 return f_roman, f"{f_roman} {l_roman}", base
             if culture == "ja":
                 return f_native, f"{l_native} {f_native}", base
@@ -820,7 +886,7 @@ class _Generator:
 
     def _person(self, domain: Domain, override: tuple[str, str] | None = None) -> Person:
         rng = self.rng
-        culture = domain.culture if rng.random() < 0.6 else ""
+        culture = domain.culture if rng.random() < 0.5 else ""
         culture = culture or self.pick(CULTURE_WEIGHTS)
         first, name, base = self._names(culture)
         if override:
@@ -861,7 +927,9 @@ class _Generator:
             "outlook": f"DESKTOP-{self.chars(7, UPPER_ALNUM)}",
             "mutt": f"{ascii_first}-thinkpad",
             "evolution": f"{ascii_first}-workstation.{domain.name}",
-            "thunderbird": rng.choice(("laptop.home", f"{ascii_first}-pc.fritz.box", "[127.0.0.1]")),
+            "thunderbird": rng.choice(
+                ("laptop.home", f"{ascii_first}-pc.fritz.box", "[127.0.0.1]")
+            ),
         }.get(client, f"{ascii_first}-laptop.local")
         ips = [self.doc_ip(), self.doc_ip6() if rng.random() < 0.3 else self.doc_ip()]
         return Person(first, name, addr, domain, forms, client, host, ips)
@@ -924,7 +992,8 @@ class _Generator:
         rng, dom = self.rng, s.domain.name
         style = client.msgid
         if style == "gmail":
-            return f"<CA{rng.choice('FGJKLMNP')}{self.chars(rng.randint(40, 52), GMAIL_ID)}@mail.gmail.com>"
+            local = self.chars(rng.randint(40, 52), GMAIL_ID)
+            return f"<CA{rng.choice('FGJKLMNP')}{local}@mail.gmail.com>"
         if style == "uuid":
             return f"<{self.uuid()}@{dom}>"
         if style == "apple":
@@ -935,14 +1004,16 @@ class _Generator:
         if style == "mutt":
             t = time.gmtime(epoch)
             if rng.random() < 0.5:
-                return f"<{t.tm_year}{t.tm_mon:02d}{t.tm_mday:02d}.{self.chars(6, LOWER_ALNUM)}@{s.host}.local>"
+                day = f"{t.tm_year}{t.tm_mon:02d}{t.tm_mday:02d}"
+                return f"<{day}.{self.chars(6, LOWER_ALNUM)}@{s.host}.local>"
             return f"<{self.chars(16)}@{s.host}>"
         if style == "evolution":
             return f"<{self.hexs(40)}.camel@{dom}>"
         if style == "yahoo":
-            return f"<{rng.randint(10**8, 10**9)}.{rng.randint(10**5, 10**6)}.{epoch}{rng.randint(100, 999)}@mail.yahoo.com>"
+            serial = f"{rng.randint(10**8, 10**9)}.{rng.randint(10**5, 10**6)}"
+            return f"<{serial}.{epoch}{rng.randint(100, 999)}@mail.yahoo.com>"
         if rng.random() < 0.3 and s.domain.infra == "exim":
-            return f"<E1{self.chars(5)}-000{self.chars(3)}-{self.chars(2)}@{s.domain.out}>"
+            return f"<E{self.exim_id()}@{s.domain.out}>"
         return f"<{self.hexs(32)}@{dom}>"
 
     def boundary(self, client: Client) -> str:
@@ -960,7 +1031,8 @@ class _Generator:
         if style == "roundcube":
             return "=_" + self.hexs(32)
         if style == "java":
-            return f"----=_Part_{self.rng.randint(1, 9_999_999)}_{self.rng.randint(1, 10**9)}.{self.rng.randint(10**12, 10**13)}"
+            r = self.rng.randint
+            return f"----=_Part_{r(1, 9_999_999)}_{r(1, 10**9)}.{r(10**12, 10**13)}"
         return self.chars(16)
 
     # -- bodies --------------------------------------------------------------------------
@@ -996,18 +1068,20 @@ class _Generator:
         if client.boundary == "gmail":
             inner = "".join(f"<div>{p}</div><div><br></div>\n" for p in paras)
             return f'<div dir="ltr">{inner}</div>\n'
-        head = "<html><head>\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\n"
+        head = '<html><head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
         if client.boundary == "outlook":
-            head += "<style><!--\n@font-face {font-family:\"Cambria Math\";}\n"
-            head += "p.MsoNormal {margin:0cm; font-size:11.0pt; font-family:\"Calibri\",sans-serif;}\n"
+            head += '<style><!--\n@font-face {font-family:"Cambria Math";}\n'
+            head += (
+                'p.MsoNormal {margin:0cm; font-size:11.0pt; font-family:"Calibri",sans-serif;}\n'
+            )
             head += "--></style>\n"
         body = "".join(f"<p>{p}</p>\n" for p in paras)
         return f"{head}</head>\n<body>\n{body}</body>\n</html>\n"
 
-    def text_part(self, text: str, subtype: str, client: Client, signed: bool = False):
+    def text_part(self, text: str, subtype: str, client: Client, signed: bool = False) -> Part:
         """Headers and body of a leaf text part, in a transfer encoding clients use."""
         rng = self.rng
-        headers: list[tuple[str, str]] = []
+        headers: Headers = []
         charset = "UTF-8" if client.boundary in ("gmail", "thunderbird") else "utf-8"
         if text.isascii() and rng.random() < 0.4:
             charset = "us-ascii"
@@ -1030,7 +1104,8 @@ class _Generator:
             headers.append(("Content-Disposition", "inline"))
         return headers, [body]
 
-    def multipart(self, parts, boundary: str, preamble: str = "") -> list[Chunk]:
+    def multipart(self, parts: list[Part], boundary: str, preamble: str = "") -> list[Chunk]:
+        """The body of a multipart entity (RFC 2046 5.1)."""
         out: list[Chunk] = [f"{preamble}\n" if preamble else ""]
         for headers, body in parts:
             out.append(f"--{boundary}\n" + "".join(f"{k}: {v}\n" for k, v in headers) + "\n")
@@ -1040,17 +1115,19 @@ class _Generator:
         return out
 
     def content_type(self, kind: str, boundary: str, extra: str = "") -> str:
+        """A multipart Content-Type, folded before the boundary as most clients do."""
         ctype = f'multipart/{kind};{extra}\n boundary="{boundary}"'
         return ctype if self.rng.random() < 0.7 else ctype.replace("\n ", " ")
 
     def armor(self, what: str, heads: tuple[bytes, ...], size: int) -> str:
+        """An ASCII-armoured OpenPGP block (RFC 4880 6.2) around random packet bytes."""
         data = self.rng.choice(heads) + self.rng.randbytes(size)
         b64 = base64.b64encode(data).decode("ascii")
         crc = base64.b64encode(self.rng.randbytes(3)).decode("ascii")
         body = "\n".join(b64[i : i + 64] for i in range(0, len(b64), 64))
         return f"-----BEGIN PGP {what}-----\n\n{body}\n={crc}\n-----END PGP {what}-----\n"
 
-    def inner(self, text: str, client: Client, signed: bool = False):
+    def inner(self, text: str, client: Client, signed: bool = False) -> Part:
         """Plain or multipart/alternative content, as the client would send it."""
         if self.rng.random() >= client.alternative:
             return self.text_part(text, "plain", client, signed)
@@ -1061,14 +1138,16 @@ class _Generator:
         ]
         return [("Content-Type", self.content_type("alternative", b))], self.multipart(parts, b)
 
-    def body(self, text: str, client: Client) -> tuple[list[tuple[str, str]], list[Chunk]]:
+    def body(self, text: str, client: Client) -> Part:
         """Top-level content headers and body chunks for one of the body kinds."""
         rng = self.rng
         r = rng.random()
         if r < 0.10:  # PGP/MIME signed
             b = self.boundary(client)
             micalg = rng.choice(("pgp-sha256", "pgp-sha512"))
-            ctype = f'multipart/signed; micalg={micalg};\n protocol="application/pgp-signature";\n boundary="{b}"'
+            ctype = self.content_type(
+                "signed", b, f' micalg={micalg};\n protocol="application/pgp-signature";'
+            )
             sig_headers = [
                 ("Content-Type", 'application/pgp-signature; name="OpenPGP_signature.asc"'),
                 ("Content-Description", "OpenPGP digital signature"),
@@ -1111,7 +1190,10 @@ class _Generator:
             return [("Content-Type", ctype)], self.multipart(parts, b, preamble)
         if r < 0.20:  # S/MIME enveloped
             headers = [
-                ("Content-Type", "application/pkcs7-mime; smime-type=enveloped-data;\n name=smime.p7m"),
+                (
+                    "Content-Type",
+                    "application/pkcs7-mime; smime-type=enveloped-data;\n name=smime.p7m",
+                ),
                 ("Content-Transfer-Encoding", "base64"),
                 ("Content-Disposition", "attachment; filename=smime.p7m"),
                 ("Content-Description", "S/MIME Encrypted Message"),
@@ -1151,39 +1233,72 @@ class _Generator:
         return self.blob[start : start + lines * 77] + tail.encode("ascii") + b"\n"
 
     # -- trace headers -------------------------------------------------------------------
+    # Hop texts are built from segments joined by a fold (or a space): real MTAs differ in
+    # whether and where they fold, and readers must cope with both.
+    def fold_with(self, indent: str, p_fold: float) -> str:
+        return indent if self.rng.random() < p_fold else " "
+
+    def lower(self, n: int) -> str:
+        return self.chars(n, string.ascii_lowercase)
+
+    def exim_id(self) -> str:
+        return f"1{self.chars(5)}-000{self.chars(3)}-{self.chars(2)}"
+
+    def queue_id(self) -> str:
+        """A Postfix queue id, short (hex) or long (alphanumeric) format."""
+        return self.hexs(10, upper=True) if self.rng.random() < 0.5 else self.chars(15)
+
+    def gmail_smtp_id(self, kind: str) -> str:
+        """Gmail's per-hop ids: ``x12sm123456wrs.45``, ``k19csp1234567wrn`` and friends."""
+        rng = self.rng
+        head = f"{rng.choice('abcdefgkmnpqrstuvwxyz')}{rng.randint(1, 30)}"
+        serial = f"{rng.randint(100_000, 9_999_999)}{self.lower(3)}"
+        if kind == "sm":
+            return f"{head}sm{serial}.{rng.randint(1, 99)}"
+        if kind == "si":
+            return f"{head}-20020a{self.hexs(26)}si{serial}.{rng.randint(1, 999)}"
+        return f"{head}csp{serial}"
+
     def google_exit(self) -> tuple[str, str]:
         rng = self.rng
         n = rng.randint(41, 200)
         pre = rng.choice(("wr1", "wm1", "ej1", "lf1", "pl1", "qk1", "yb1", "io1", "sor", "ed1"))
-        return f"mail-{pre}-f{n}.google.com", f"209.85.{rng.choice((128, 160, 208, 214, 218, 221))}.{n}"
+        net = rng.choice((128, 160, 208, 214, 218, 221))
+        return f"mail-{pre}-f{n}.google.com", f"209.85.{net}.{n}"
+
+    def m365_hop(self, source: str, target: str, version: str, droppable: bool) -> Hop:
+        """A Microsoft 365 hop: one long unfolded line, UTC without a zone comment."""
+        tls = "version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+        return Hop(
+            f"from {source} by {target} with Microsoft SMTP Server ({tls}) id {version}; {{date}}",
+            BARE_UTC,
+            droppable=droppable,
+        )
+
+    def m365_version(self) -> str:
+        return f"15.20.{self.rng.randint(5000, 7999)}.{self.rng.randint(1, 40)}"
 
     def sender_hops(self, s: Person, rcpt: str, client_name: str) -> tuple[list[Hop], str, str]:
         """Hops inside the sender's provider, oldest first, and the host that leaves it."""
         rng, d = self.rng, s.domain
         ip = rng.choice(s.ips)
-        bracket = f"[{ip}]"
-        fold_tab = "\n\t" if rng.random() < 0.7 else " "
+        j = self.fold_with("\n\t", 0.7)
         if d.infra == "google":
             exit_host, exit_ip = self.google_exit()
             if client_name == "gmail":
                 hops = [Hop(f"by {self.gmail_v6()} with HTTP; {{date}}", US_P)]
             else:
-                sid = f"{rng.choice('abcdefgkmnpqrstuvwxyz')}{rng.randint(1, 30)}sm{rng.randint(100000, 9999999)}{self.chars(3, string.ascii_lowercase)}.{rng.randint(1, 99)}"
-                sep = "\n        " if rng.random() < 0.7 else " "
-                text = sep.join(
-                    (
-                        f"from {s.host} ({bracket})",
-                        f"by smtp.gmail.com with ESMTPSA id {sid}.{{gtime}}",
-                        f"for <{rcpt}>",
-                        "(version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);",
-                        "{date}",
-                    )
+                parts = (
+                    f"from {s.host} ([{ip}])",
+                    f"by smtp.gmail.com with ESMTPSA id {self.gmail_smtp_id('sm')}.{{gtime}}",
+                    f"for <{rcpt}>",
+                    "(version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);",
+                    "{date}",
                 )
-                hops = [Hop(text, US_P)]
+                hops = [Hop(self.fold_with("\n        ", 0.7).join(parts), US_P)]
             if rng.random() < 0.5:
-                hops.append(
-                    Hop(f"by {self.gmail_v6()} with SMTP id {self.chars(18, LOWER_ALNUM)};\n        {{date}}", US_P, droppable=True)
-                )
+                text = f"by {self.gmail_v6()} with SMTP id {self.lower(18)};\n        {{date}}"
+                hops.append(Hop(text, US_P, droppable=True))
             return hops, exit_host, exit_ip
         if d.infra == "m365":
             region = rng.choice(("namprd11", "namprd12", "eurprd04"))
@@ -1191,227 +1306,199 @@ class _Generator:
             prev, prev_ip = self.m365_server(region)
             for _ in range(rng.randint(1, 2)):
                 server, server_ip = self.m365_server(region)
-                hops.append(
-                    Hop(
-                        f"from {prev} ({prev_ip}) by {server} ({server_ip}) with Microsoft SMTP "
-                        "Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) "
-                        f"id 15.20.{rng.randint(5000, 7999)}.{rng.randint(1, 40)}; {{date}}",
-                        BARE_UTC,
-                        droppable=bool(hops),
-                    )
-                )
+                source, target = f"{prev} ({prev_ip})", f"{server} ({server_ip})"
+                hops.append(self.m365_hop(source, target, self.m365_version(), bool(hops)))
                 prev, prev_ip = server, server_ip
             code = rng.choice(("dm6nam11", "bn8nam12", "eur04", "nam10", "eur05"))
             n = rng.randint(2040, 2110)
             exit_ip = f"40.107.{rng.randint(1, 255)}.{n % 256}"
             return hops, f"mail-{code}on{n}.outbound.protection.outlook.com", exit_ip
         if d.infra == "yahoo":
-            sonic = f"sonic{rng.randint(300, 330)}-{rng.randint(1, 60)}.consmr.mail.{rng.choice(('bf2', 'ne1', 'gq1'))}.yahoo.com"
-            hops = [Hop(f"from sonic.gate.mail.ne1.yahoo.com by {sonic} with HTTP; {{date}}", BARE_UTC)]
-            return hops, sonic, f"74.6.{rng.randint(128, 135)}.{rng.randint(1, 254)}"
-        qid = self.hexs(10, upper=True) if rng.random() < 0.5 else self.chars(15)
-        if d.infra == "exim":
-            text = (
-                f"from {bracket} (helo={s.host}){fold_tab}by {d.out} with esmtpsa (TLS1.3) tls "
-                f"TLS_AES_256_GCM_SHA384{fold_tab}(Exim 4.96){fold_tab}(envelope-from <{s.addr}>)"
-                f"{fold_tab}id 1{self.chars(5)}-000{self.chars(3)}-{self.chars(2)};{fold_tab}{{date}}"
+            site = rng.choice(("bf2", "ne1", "gq1"))
+            sonic = (
+                f"sonic{rng.randint(300, 330)}-{rng.randint(1, 60)}.consmr.mail.{site}.yahoo.com"
             )
-            return [Hop(text, d.zone, comment=False)], d.out, d.out_ip
+            text = f"from sonic.gate.mail.ne1.yahoo.com by {sonic} with HTTP; {{date}}"
+            return (
+                [Hop(text, BARE_UTC)],
+                sonic,
+                f"74.6.{rng.randint(128, 135)}.{rng.randint(1, 254)}",
+            )
+        if d.infra == "exim":
+            parts = (
+                f"from [{ip}] (helo={s.host})",
+                f"by {d.out} with esmtpsa (TLS1.3) tls TLS_AES_256_GCM_SHA384",
+                "(Exim 4.96)",
+                f"(envelope-from <{s.addr}>)",
+                f"id {self.exim_id()};",
+                "{date}",
+            )
+            return [Hop(j.join(parts), d.zone, comment=False)], d.out, d.out_ip
         if d.infra == "sendmail":
             inner = f"{s.host.split('.')[0]}.cs.{d.name}"
-            hops = [
-                Hop(
-                    f"from {inner} ({inner} [{d.internal_ip}]){fold_tab}by mail.{d.name} "
-                    f"(8.15.2/8.15.2) with ESMTP id 3{self.chars(13)}{fold_tab}for <{rcpt}>; {{date}}",
-                    d.zone,
-                )
-            ]
+            parts = (
+                f"from {inner} ({inner} [{d.internal_ip}])",
+                f"by mail.{d.name} (8.15.2/8.15.2) with ESMTP id 3{self.chars(13)}",
+                f"for <{rcpt}>; {{date}}",
+            )
+            hops = [Hop(j.join(parts), d.zone)]
             if rng.random() < 0.6:
-                hops.append(
-                    Hop(
-                        f"from mail.{d.name} (mail.{d.name} [{self.private_ip()}]){fold_tab}"
-                        f"by {d.out} (8.16.1/8.16.1) with ESMTPS id 3{self.chars(13)}{fold_tab}"
-                        "(version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256 verify=NOT); {date}",
-                        d.zone,
-                        droppable=True,
-                    )
+                parts = (
+                    f"from mail.{d.name} (mail.{d.name} [{self.private_ip()}])",
+                    f"by {d.out} (8.16.1/8.16.1) with ESMTPS id 3{self.chars(13)}",
+                    "(version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256 verify=NOT);",
+                    "{date}",
                 )
+                hops.append(Hop(j.join(parts), d.zone, droppable=True))
             return hops, d.out, d.out_ip
         # Postfix, for organisations and for the smaller providers.
-        source = rng.choice(
-            (f"from [{self.private_ip()}] (unknown [{ip}])", f"from {s.host} (unknown [{ip}])")
+        client = rng.choice((f"[{self.private_ip()}]", s.host))
+        parts = (
+            f"from {client} (unknown [{ip}])",
+            f"(Authenticated sender: {s.addr})",
+            f"by {d.out} (Postfix) with ESMTPSA id {self.queue_id()};",
+            "{date}",
         )
-        text = (
-            f"{source}{fold_tab}(Authenticated sender: {s.addr}){fold_tab}by {d.out} (Postfix) "
-            f"with ESMTPSA id {qid};{fold_tab}{{date}}"
-        )
-        hops = [Hop(text, d.zone)]
+        hops = [Hop(j.join(parts), d.zone)]
         if rng.random() < 0.3:
-            hops.append(
-                Hop(
-                    f"from {d.out} ({d.out} [{d.internal_ip}]){fold_tab}by relay.{d.name} (Postfix) "
-                    f"with ESMTPS id {self.hexs(10, upper=True)}; {{date}}",
-                    d.zone,
-                    droppable=True,
-                )
+            parts = (
+                f"from {d.out} ({d.out} [{d.internal_ip}])",
+                f"by relay.{d.name} (Postfix) with ESMTPS id {self.queue_id()};",
+                "{date}",
             )
+            hops.append(Hop(j.join(parts), d.zone, droppable=True))
             return hops, f"relay.{d.name}", d.out_ip
         return hops, d.out, d.out_ip
 
-    def list_hops(self, ml: MailingList, exit_host: str, exit_ip: str) -> tuple[list[Hop], str, str]:
+    def list_hops(self, ml: MailingList, host: str, ip: str) -> tuple[list[Hop], str, str]:
         """The list server's hops; its outbound host becomes the next exit."""
-        rng = self.rng
         if ml.style == "google":
-            hop = Hop(f"by {self.gmail_v6()} with SMTP id {self.chars(18, LOWER_ALNUM)}; {{date}}", US_P)
+            hop = Hop(f"by {self.gmail_v6()} with SMTP id {self.lower(18)}; {{date}}", US_P)
             return [hop], *self.google_exit()
-        hops = [
-            Hop(
-                f"from {exit_host} ({exit_host} [{exit_ip}])\n\tby {ml.host} (Postfix) with ESMTPS "
-                f"id {self.hexs(10, upper=True)}\n\tfor <{ml.name}@{ml.domain}>; {{date}}",
-                CET,
+        parts = (
+            f"from {host} ({host} [{ip}])",
+            f"by {ml.host} (Postfix) with ESMTPS id {self.queue_id()}",
+            f"for <{ml.name}@{ml.domain}>; {{date}}",
+        )
+        hops = [Hop("\n\t".join(parts), CET)]
+        if self.rng.random() < 0.7:  # Mailman hands the message back to Postfix
+            parts = (
+                f"from {ml.host} (localhost [127.0.0.1])",
+                f"by {ml.host} (Postfix) with ESMTP id {self.queue_id()}; {{date}}",
             )
-        ]
-        if rng.random() < 0.7:
-            hops.append(
-                Hop(
-                    f"from {ml.host} (localhost [127.0.0.1])\n\tby {ml.host} (Postfix) with ESMTP "
-                    f"id {self.hexs(10, upper=True)}; {{date}}",
-                    CET,
-                    droppable=True,
-                )
-            )
+            hops.append(Hop("\n\t".join(parts), CET, droppable=True))
         return hops, ml.host, ml.ip
 
-    def receiver_hops(self, owner: Person, exit_host: str, exit_ip: str, env: str) -> list[Hop]:
+    def receiver_hops(self, owner: Person, host: str, ip: str, env: str) -> list[Hop]:
         """The owner's inbound hops, oldest first."""
         rng, d = self.rng, owner.domain
         rcpt = owner.addr
+        j = self.fold_with("\n\t", 0.85)
         if d.infra == "google":
-            sid = f"{rng.choice('abcdefgkmnpqrstuvwxyz')}{rng.randint(1, 30)}-20020a{self.hexs(26)}si{rng.randint(100000, 9999999)}{self.chars(3, string.ascii_lowercase)}.{rng.randint(1, 999)}"
-            inbound = Hop(
-                f"from {exit_host} ({exit_host}. [{exit_ip}])\n        by mx.google.com with ESMTPS "
-                f"id {sid}.{{gtime}}\n        for <{rcpt}>\n        (version=TLS1_3 "
-                "cipher=TLS_AES_256_GCM_SHA384 bits=256/256);\n        {date}",
-                US_P,
+            parts = (
+                f"from {host} ({host}. [{ip}])",
+                f"by mx.google.com with ESMTPS id {self.gmail_smtp_id('si')}.{{gtime}}",
+                f"for <{rcpt}>",
+                "(version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);",
+                "{date}",
             )
-            top = Hop(f"by {self.gmail_v6()} with SMTP id {rng.choice('abcdefgkmn')}{rng.randint(1, 30)}csp{rng.randint(100000, 9999999)}{self.chars(3, string.ascii_lowercase)};\n        {{date}}", US_P)
-            return [inbound, top]
+            inbound = Hop("\n        ".join(parts), US_P)
+            text = (
+                f"by {self.gmail_v6()} with SMTP id {self.gmail_smtp_id('csp')};\n        {{date}}"
+            )
+            return [inbound, Hop(text, US_P)]
         if d.infra == "m365":
-            frontend = f"{rng.choice(('BN8', 'DM6', 'CO1', 'MW2'))}NAM{rng.randint(10, 12)}FT0{rng.randint(10, 99)}"
-            version = f"15.20.{rng.randint(5000, 7999)}.{rng.randint(1, 40)}"
+            site = rng.choice(("BN8", "DM6", "CO1", "MW2"))
+            frontend = f"{site}NAM{rng.randint(10, 12)}FT0{rng.randint(10, 99)}"
+            version = self.m365_version()
+            target = f"{frontend}.mail.protection.outlook.com ({self.private_ip()})"
             hops = [
-                Hop(
-                    f"from {exit_host} ({exit_ip}) by {frontend}.mail.protection.outlook.com "
-                    f"({self.private_ip()}) with Microsoft SMTP Server (version=TLS1_2, "
-                    f"cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id {version} via Frontend "
-                    "Transport; {date}",
-                    BARE_UTC,
-                )
+                self.m365_hop(f"{host} ({ip})", target, f"{version} via Frontend Transport", False)
             ]
             server, server_ip = self.m365_server("namprd11")
             r = rng.getrandbits
-            hops.append(
-                Hop(
-                    f"from {frontend}.eop-nam{rng.randint(10, 12)}.prod.protection.outlook.com "
-                    f"(2603:10b6:{r(12):x}:{r(8):x}::{r(8):x}) by {server} ({server_ip}) with "
-                    "Microsoft SMTP Server (version=TLS1_2, "
-                    f"cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id {version}; {{date}}",
-                    BARE_UTC,
-                )
+            source = (
+                f"{frontend}.eop-nam{rng.randint(10, 12)}.prod.protection.outlook.com "
+                f"(2603:10b6:{r(12):x}:{r(8):x}::{r(8):x})"
             )
+            hops.append(self.m365_hop(source, f"{server} ({server_ip})", version, False))
             if rng.random() < 0.6:
                 mailbox, mailbox_ip = self.m365_server("namprd11")
-                hops.append(
-                    Hop(
-                        f"from {server} ({server_ip}) by {mailbox} ({mailbox_ip}) with Microsoft "
-                        "SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) "
-                        f"id {version}; {{date}}",
-                        BARE_UTC,
-                        droppable=True,
-                    )
-                )
+                source, target = f"{server} ({server_ip})", f"{mailbox} ({mailbox_ip})"
+                hops.append(self.m365_hop(source, target, version, True))
             return hops
         if d.infra == "exim":
-            hops = [
-                Hop(
-                    f"from {exit_host} ([{exit_ip}]:{rng.randint(1024, 65535)} helo={exit_host})\n\t"
-                    f"by {d.mx} with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384\n\t(Exim 4.96)\n\t"
-                    f"(envelope-from <{env}>)\n\tid 1{self.chars(5)}-000{self.chars(3)}-{self.chars(2)}\n\t"
-                    f"for {rcpt}; {{date}}",
-                    d.zone,
-                    comment=False,
-                )
-            ]
+            parts = (
+                f"from {host} ([{ip}]:{rng.randint(1024, 65535)} helo={host})",
+                f"by {d.mx} with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384",
+                "(Exim 4.96)",
+                f"(envelope-from <{env}>)",
+                f"id {self.exim_id()}",
+                f"for {rcpt}; {{date}}",
+            )
+            hops = [Hop(j.join(parts), d.zone, comment=False)]
             if rng.random() < 0.5:
-                hops.append(
-                    Hop(
-                        f"from mx1.{d.name} ([{d.internal_ip}])\n\tby mail.{d.name} with esmtp (Exim 4.96)\n\t"
-                        f"(envelope-from <{env}>)\n\tid 1{self.chars(5)}-000{self.chars(3)}-{self.chars(2)}\n\t"
-                        f"for {rcpt}; {{date}}",
-                        d.zone,
-                        comment=False,
-                        droppable=True,
-                    )
+                parts = (
+                    f"from mx1.{d.name} ([{d.internal_ip}])",
+                    f"by mail.{d.name} with esmtp (Exim 4.96)",
+                    f"(envelope-from <{env}>)",
+                    f"id {self.exim_id()}",
+                    f"for {rcpt}; {{date}}",
                 )
+                hops.append(Hop(j.join(parts), d.zone, comment=False, droppable=True))
             return hops
         if d.infra == "sendmail":
-            hops = [
-                Hop(
-                    f"from {exit_host} ({exit_host} [{exit_ip}])\n\tby {d.mx} (8.15.2/8.15.2) with "
-                    f"ESMTPS id 3{self.chars(13)}\n\t(version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 "
-                    f"bits=256 verify=NOT)\n\tfor <{rcpt}>; {{date}}",
-                    d.zone,
-                )
-            ]
+            parts = (
+                f"from {host} ({host} [{ip}])",
+                f"by {d.mx} (8.15.2/8.15.2) with ESMTPS id 3{self.chars(13)}",
+                "(version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256 verify=NOT)",
+                f"for <{rcpt}>; {{date}}",
+            )
+            hops = [Hop(j.join(parts), d.zone)]
             if rng.random() < 0.6:
-                hops.append(
-                    Hop(
-                        f"from {d.mx} ({d.mx} [{d.internal_ip}])\n\tby mailhub.{d.name} (8.15.2/8.15.2) "
-                        f"with ESMTP id 3{self.chars(13)}\n\tfor <{rcpt}>; {{date}}",
-                        d.zone,
-                        droppable=True,
-                    )
+                parts = (
+                    f"from {d.mx} ({d.mx} [{d.internal_ip}])",
+                    f"by mailhub.{d.name} (8.15.2/8.15.2) with ESMTP id 3{self.chars(13)}",
+                    f"for <{rcpt}>; {{date}}",
                 )
+                hops.append(Hop(j.join(parts), d.zone, droppable=True))
             return hops
         # Postfix with amavisd-new and Dovecot LMTP (example.org).
         tls = (
-            "\n\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n\t key-exchange "
-            "X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)\n\t(No client "
-            "certificate requested)"
+            "(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n\t key-exchange "
+            "X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)",
+            "(No client certificate requested)",
         )
-        hops = [
-            Hop(
-                f"from {exit_host} ({exit_host} [{exit_ip}]){tls if rng.random() < 0.6 else ''}\n\t"
-                f"by {d.mx} (Postfix) with ESMTPS id {self.hexs(10, upper=True)}\n\tfor <{rcpt}>; {{date}}",
-                d.zone,
-            )
-        ]
+        parts = (
+            f"from {host} ({host} [{ip}])",
+            *(tls if rng.random() < 0.6 else ()),
+            f"by {d.mx} (Postfix) with ESMTPS id {self.queue_id()}",
+            f"for <{rcpt}>; {{date}}",
+        )
+        hops = [Hop("\n\t".join(parts), d.zone)]
         if rng.random() < 0.6:
-            hops.append(
-                Hop(
-                    f"from {d.mx} ([127.0.0.1])\n\tby localhost ({d.mx} [127.0.0.1]) (amavisd-new, "
-                    f"port 10024)\n\twith ESMTP id {self.chars(12)} for <{rcpt}>;\n\t{{date}}",
-                    d.zone,
-                    droppable=True,
-                )
+            parts = (
+                f"from {d.mx} ([127.0.0.1])",
+                f"by localhost ({d.mx} [127.0.0.1]) (amavisd-new, port 10024)",
+                f"with ESMTP id {self.chars(12)} for <{rcpt}>;",
+                "{date}",
             )
-            hops.append(
-                Hop(
-                    f"from localhost (localhost [127.0.0.1])\n\tby {d.mx} (Postfix) with ESMTP id "
-                    f"{self.hexs(10, upper=True)}\n\tfor <{rcpt}>; {{date}}",
-                    d.zone,
-                    droppable=True,
-                )
+            hops.append(Hop("\n\t".join(parts), d.zone, droppable=True))
+            parts = (
+                "from localhost (localhost [127.0.0.1])",
+                f"by {d.mx} (Postfix) with ESMTP id {self.queue_id()}",
+                f"for <{rcpt}>; {{date}}",
             )
+            hops.append(Hop("\n\t".join(parts), d.zone, droppable=True))
         if rng.random() < 0.7:
-            hops.append(
-                Hop(
-                    f"from {d.mx}\n\tby imap.{d.name} with LMTP\n\tid {self.token(22)}\n\t"
-                    f"(envelope-from <{env}>)\n\tfor <{rcpt}>; {{date}}",
-                    d.zone,
-                    droppable=True,
-                )
+            parts = (
+                f"from {d.mx}",
+                f"by imap.{d.name} with LMTP",
+                f"id {self.token(22)}",
+                f"(envelope-from <{env}>)",
+                f"for <{rcpt}>; {{date}}",
             )
+            hops.append(Hop("\n\t".join(parts), d.zone, droppable=True))
         return hops
 
     def dkim(self, d: str, selector: str, epoch: int, style: str) -> str:
@@ -1422,24 +1509,26 @@ class _Generator:
         b = self.token(86) + "==" if ed25519 else self.token(342) + "=="
         bh = self.token(43) + "="
         if style == "google":
-            h = "to:subject:message-id:date:from:mime-version:from:to:cc:subject\n         :date:message-id:reply-to"
+            j = "\n        "
+            h = "to:subject:message-id:date:from:mime-version:from:to:cc:subject"
             return (
-                f"v=1; a={algo}; c=relaxed/relaxed;\n        d={d}; s={selector}; t={epoch};"
-                f" x={epoch + 604800};\n        h={h};\n        bh={bh};\n        "
-                f"b={split_fixed(b, 70, chr(10) + '         ')}"
+                f"v=1; a={algo}; c=relaxed/relaxed;{j}d={d}; s={selector}; t={epoch}; "
+                f"x={epoch + 604_800};{j}h={h}{j} :date:message-id:reply-to;{j}bh={bh};{j}"
+                f"b={split_fixed(b, 70, j + ' ')}"
             )
         if style == "m365":
+            h = "From:Date:Subject:Message-ID:Content-Type:MIME-Version:X-MS-Exchange-SenderADCheck"
             return (
-                f"v=1; a={algo}; c=relaxed/relaxed; d={d};\n s={selector}; "
-                "h=From:Date:Subject:Message-ID:Content-Type:MIME-Version:X-MS-Exchange-SenderADCheck;\n"
-                f" bh={bh};\n b={split_fixed(b, 76, chr(10) + ' ')}"
+                f"v=1; a={algo}; c=relaxed/relaxed; d={d};\n s={selector}; h={h};\n bh={bh};\n"
+                f" b={split_fixed(b, 76, chr(10) + ' ')}"
             )
         h = rng.choice(
             ("Date:From:To:Subject:From", "From:Date:Subject:To:Cc:Reply-To:In-Reply-To:References")
         )
+        j = "\n\t"
         return (
-            f"v=1; a={algo}; c=relaxed/simple; d={d};\n\ts={selector}; t={epoch};\n\tbh={bh};\n\t"
-            f"h={h};\n\tb={split_fixed(b, 70, chr(10) + chr(9) + ' ')}"
+            f"v=1; a={algo}; c=relaxed/simple; d={d};{j}s={selector}; t={epoch};{j}bh={bh};{j}"
+            f"h={h};{j}b={split_fixed(b, 70, j + ' ')}"
         )
 
     def auth_results(self, owner: Person, s: Person, env: str, ip: str) -> tuple[str, str] | None:
@@ -1448,26 +1537,31 @@ class _Generator:
         fd, selector = s.domain.name, s.domain.selector
         b = self.token(8)
         if infra == "google":
-            dkim = f"dkim=pass header.i=@{fd} header.s={selector} header.b={b}" if selector else "dkim=none"
-            return "Authentication-Results", (
-                f"mx.google.com;\n       {dkim};\n"
-                f"       spf=pass (google.com: domain of {env} designates {ip} as permitted sender) "
-                f"smtp.mailfrom={env};\n       dmarc=pass (p=NONE sp=QUARANTINE dis=NONE) header.from={fd}"
+            j = "\n       "
+            dkim = f"dkim=pass header.i=@{fd} header.s={selector} header.b={b}"
+            value = (
+                f"mx.google.com;{j}{dkim if selector else 'dkim=none'};{j}spf=pass (google.com: "
+                f"domain of {env} designates {ip} as permitted sender) smtp.mailfrom={env};{j}"
+                f"dmarc=pass (p=NONE sp=QUARANTINE dis=NONE) header.from={fd}"
             )
+            return "Authentication-Results", value
         if infra == "m365":
-            return "Authentication-Results", (
-                f"spf=pass (sender IP is {ip})\n smtp.mailfrom={env.partition('@')[2]}; dkim=pass (signature "
-                f"was verified)\n header.d={fd};dmarc=pass action=none header.from={fd};compauth=pass reason=100"
+            value = (
+                f"spf=pass (sender IP is {ip})\n smtp.mailfrom={env.partition('@')[2]}; "
+                f"dkim=pass (signature was verified)\n header.d={fd};dmarc=pass action=none "
+                f"header.from={fd};compauth=pass reason=100"
             )
+            return "Authentication-Results", value
         if rng.random() < 0.3 or not selector:
             return None
-        return "Authentication-Results", (
+        value = (
             f"{owner.domain.mx};\n\tdkim=pass (2048-bit key; unprotected) header.d={fd} "
-            f'header.i=@{fd} header.a=rsa-sha256 header.s={s.domain.selector} header.b="{b}";\n\t'
+            f'header.i=@{fd} header.a=rsa-sha256 header.s={selector} header.b="{b}";\n\t'
             "dkim-atps=neutral"
         )
+        return "Authentication-Results", value
 
-    def arc(self, owner: Person, s: Person, epoch: int) -> list[tuple[str, str]]:
+    def arc(self, owner: Person, s: Person, epoch: int) -> Headers:
         """ARC headers as Gmail and Microsoft add them on a share of their mail."""
         if owner.domain.infra == "google":
             d, sel, server = "google.com", "arc-20160816", "mx.google.com"
@@ -1475,55 +1569,38 @@ class _Generator:
             d, sel, server = "microsoft.com", "arcselector9901", "mx.microsoft.com 1"
         else:
             return []
-        seal = self.token(342) + "=="
-        sig = self.token(342) + "=="
         j = "\n        "
+        seal = split_fixed(self.token(342) + "==", 70, j + " ")
+        sig = split_fixed(self.token(342) + "==", 70, j + " ")
+        h = "to:subject:message-id:date:from:mime-version:dkim-signature"
+        fd = s.domain.name
+        dkim = f"dkim=pass header.i=@{fd} header.s={s.domain.selector}"
         return [
-            ("ARC-Seal", f"i=1; a=rsa-sha256; t={epoch}; cv=none;{j}d={d}; s={sel};{j}b={split_fixed(seal, 70, j + ' ')}"),
+            ("ARC-Seal", f"i=1; a=rsa-sha256; t={epoch}; cv=none;{j}d={d}; s={sel};{j}b={seal}"),
             (
                 "ARC-Message-Signature",
-                f"i=1; a=rsa-sha256; c=relaxed/relaxed; d={d}; s={sel};{j}h=to:subject:message-id:date:from:"
-                f"mime-version:dkim-signature;{j}bh={self.token(43)}=;{j}b={split_fixed(sig, 70, j + ' ')}",
+                f"i=1; a=rsa-sha256; c=relaxed/relaxed; d={d}; s={sel};{j}h={h};{j}"
+                f"bh={self.token(43)}=;{j}b={sig}",
             ),
             (
                 "ARC-Authentication-Results",
-                f"i=1; {server};{j}dkim=pass header.i=@{s.domain.name} header.s={s.domain.selector};"
-                f"{j}spf=pass smtp.mailfrom={s.domain.name};{j}dmarc=pass header.from={s.domain.name}",
+                f"i=1; {server};{j}{dkim};{j}spf=pass smtp.mailfrom={fd};{j}dmarc=pass "
+                f"header.from={fd}",
             ),
         ]
 
     # -- one message ---------------------------------------------------------------------
-    def message(self) -> list[Chunk]:
+    def participants(self, date: int) -> tuple[Thread, Person, list[Person], list[Person], bool]:
+        """Pick or start a thread: (thread, sender, To, Cc, is_reply)."""
         rng = self.rng
-        self.now += 1 + int(rng.expovariate(1 / MEAN_GAP))
-        date = self.now
-        thread = None
-        if self.threads and rng.random() < 0.5:
+        if self.threads and rng.random() < 0.5:  # about half the messages are replies
             back = min(len(self.threads) - 1, int(rng.expovariate(1 / 40)))
             thread = self.threads[-1 - back]
-
-        # Who writes to whom.
-        if thread is None:
-            owner = rng.choices(self.owners, weights=(40, 20, 15, 10, 15))[0]
-            mlist = rng.choice(self.lists) if rng.random() < 0.3 else None
-            sender = rng.choice(mlist.members) if mlist else self.someone()
-            base_subject = self.subject()
-            if not mlist and rng.random() < 0.05:
-                base_subject = f"Fwd: {base_subject}"
-            others = [self.someone() for _ in range(rng.randint(0, 2))]
-            ccs = [self.someone() for _ in range(rng.choices(range(6), (60, 15, 10, 7, 5, 3))[0])]
-            to = [owner, *others] if rng.random() < 0.85 else others or [self.someone()]
-            if owner not in to and not mlist:
-                ccs = [owner, *ccs][:5]
-            people = [p for p in [sender, *to, *ccs] if p is not owner]
-            thread = Thread(base_subject, owner, people, mlist, [], sender, date, [])
-            self.threads.append(thread)
-            if len(self.threads) > 500:
-                del self.threads[:100]
-            in_reply_to = None
-        else:
-            owner, mlist = thread.owner, thread.mlist
-            candidates = [p for p in thread.people if p is not thread.last_from] or thread.people
+            owner = thread.owner
+            candidates = [p for p in thread.people if p is not thread.last_from]
+            if not candidates:  # nobody else on the thread yet: someone new answers
+                candidates = [rng.choice(thread.mlist.members) if thread.mlist else self.someone()]
+                thread.people += candidates
             sender = rng.choice(candidates)
             first_to = thread.last_from if thread.last_from is not sender else owner
             to = [first_to] if first_to is owner else [first_to, owner]
@@ -1533,22 +1610,39 @@ class _Generator:
                 newcomer = self.someone()
                 thread.people.append(newcomer)
                 ccs = [*ccs, newcomer][-5:]
-            in_reply_to = thread.refs[-1] if thread.refs else None
-        client_name = sender.client
-        client = CLIENTS[client_name]
+            return thread, sender, to, ccs, bool(thread.refs)
+        owner = rng.choices(self.owners, weights=(40, 20, 15, 10, 15))[0]
+        mlist = rng.choice(self.lists) if rng.random() < 0.3 else None
+        sender = rng.choice(mlist.members) if mlist else self.someone()
+        subject = self.subject()
+        if not mlist and rng.random() < 0.05:
+            subject = f"Fwd: {subject}"
+        others = [self.someone() for _ in range(rng.randint(0, 2))]
+        ccs = [self.someone() for _ in range(rng.choices(range(6), (60, 15, 10, 7, 5, 3))[0])]
+        to = [owner, *others] if rng.random() < 0.85 else others or [self.someone()]
+        if owner not in to and not mlist:
+            ccs = [owner, *ccs][:5]
+        people = [p for p in [sender, *to, *ccs] if p is not owner]
+        thread = Thread(subject, owner, people, mlist, [], sender, date, [])
+        self.threads.append(thread)
+        if len(self.threads) > 500:
+            del self.threads[:100]
+        return thread, sender, to, ccs, False
 
-        # Message headers, as the client writes them.
-        subject = thread.subject
-        if mlist and mlist.prefix:
-            subject = f"[{mlist.name}] {subject}"
-        if in_reply_to:
-            subject = f"{'RE' if client_name == 'outlook' else 'Re'}: {subject}"
-        msgid = self.message_id(sender, client, date)
-        h: dict[str, str] = {}
-        h["From"] = rng.choice(sender.forms)
+    def client_headers(
+        self, thread: Thread, sender: Person, to: list[Person], ccs: list[Person], reply: bool
+    ) -> dict[str, str]:
+        """The headers the sender's mail client writes, by canonical name."""
+        rng, mlist, name = self.rng, thread.mlist, sender.client
+        client = CLIENTS[name]
+        date = self.now
+        subject = f"[{mlist.name}] {thread.subject}" if mlist and mlist.prefix else thread.subject
+        if reply:
+            subject = f"{'RE' if name == 'outlook' else 'Re'}: {subject}"
+        h = {"From": rng.choice(sender.forms)}
         if mlist:
             to_field = [f"{mlist.name}@{mlist.domain}"]
-            if in_reply_to and rng.random() < 0.5:
+            if reply and rng.random() < 0.5:
                 to_field.append(rng.choice(thread.last_from.forms))
             h["To"] = fold("To", ", ".join(to_field))
         else:
@@ -1558,55 +1652,52 @@ class _Generator:
         if rng.random() < 0.02:  # an assistant or a shared mailbox sending on behalf
             h["Sender"] = rng.choice(self.someone().forms)
         if rng.random() < 0.06:
-            alt = rng.choice(self.people[:200])
-            h["Reply-To"] = f"{sender.addr.partition('@')[0]}@{alt.domain.name}"
+            other = rng.choice(self.people[:200]).domain.name
+            h["Reply-To"] = f"{sender.addr.partition('@')[0]}@{other}"
         h["Subject"] = fold("Subject", self.encode_subject(subject))
         zone = UNKNOWN if rng.random() < 0.03 else sender.domain.zone
-        if zone is not UNKNOWN and client_name == "gmail":
+        if zone is not UNKNOWN and name == "gmail":  # the browser's zone, not the domain's
             zone = rng.choice((sender.domain.zone, US_P, CET))
-        h["Date"] = fmt_date(date, zone, comment=client_name == "mutt", pad=client_name == "outlook")
-        h["Message-ID"] = msgid
-        if in_reply_to:
-            h["In-Reply-To"] = in_reply_to
+        h["Date"] = fmt_date(date, zone, comment=name == "mutt", pad=name == "outlook")
+        h["Message-ID"] = self.message_id(sender, client, date)
+        if reply:
+            h["In-Reply-To"] = thread.refs[-1]
             h["References"] = fold("References", " ".join(thread.refs[-12:]))
-        h["MIME-Version"] = "1.0"
-        if client_name == "apple":
-            h["MIME-Version"] = "1.0 (Mac OS X Mail 16.0 \\(3731.400.51.1.1\\))"
-        elif client_name == "iphone":
-            h["MIME-Version"] = "1.0 (1.0)"
+        h["MIME-Version"] = {
+            "apple": "1.0 (Mac OS X Mail 16.0 \\(3731.400.51.1.1\\))",
+            "iphone": "1.0 (1.0)",
+        }.get(name, "1.0")
         if client.ua:
             header, values = client.ua
             h[header] = rng.choice(values)
-        if client_name == "outlook":
+        if name == "outlook":
             h["Thread-Topic"] = fold("Thread-Topic", self.encode_subject(thread.subject))
             h["Thread-Index"] = "AQH" + self.token(rng.randint(25, 60))
             h["Accept-Language"] = "en-US"
             h["Content-Language"] = "en-US"
             h["X-MS-Has-Attach"] = ""
             h["X-MS-TNEF-Correlator"] = ""
-        elif client_name == "thunderbird":
+        elif name == "thunderbird":
             h["Content-Language"] = "en-US"
-        if client_name in ("outlook", "yahoo", "roundcube") and rng.random() < 0.6:
+        if name in ("outlook", "yahoo", "roundcube") and rng.random() < 0.6:
             h["X-Originating-IP"] = f"[{sender.ips[0]}]"
+        return h
 
-        text = self.body_text(sender, to[0].first, thread if in_reply_to else None, client)
-        content_headers, body = self.body(text, client)
-        for name, value in content_headers:
-            h[name] = value
-        thread.refs.append(msgid)
-        thread.last_from, thread.last_date = sender, date
-        thread.last_para = rng.choice(self.paragraphs)
+    def trace(self, thread: Thread, sender: Person, rcpt: str) -> tuple[Headers, str, int]:
+        """Trace headers, newest first, plus the envelope sender and delivery time.
 
-        # Trace: sender's provider, maybe a list server, then the owner's provider.
-        rcpt = f"{mlist.name}@{mlist.domain}" if mlist else to[0].addr
-        s_hops, exit_host, exit_ip = self.sender_hops(sender, rcpt, client_name)
+        The hops run sender's provider, maybe a list server, then the owner's
+        provider; each hop's stamp is a little later than the one below it.
+        """
+        rng, owner, mlist = self.rng, thread.owner, thread.mlist
+        s_hops, exit_host, exit_ip = self.sender_hops(sender, rcpt, sender.client)
         env = sender.addr
         l_hops: list[Hop] = []
         if mlist:
             l_hops, exit_host, exit_ip = self.list_hops(mlist, exit_host, exit_ip)
             if mlist.style == "google":
                 env = f"{mlist.name}+bncBD{self.token(40)}@googlegroups.com"
-            elif mlist.style == "mailman2":
+            elif mlist.style == "mailman2":  # VERP: the bounce address names the recipient
                 local, _, dom = owner.addr.partition("@")
                 env = f"{mlist.name}-bounces+{local}={dom}@{mlist.domain}"
             else:
@@ -1614,26 +1705,22 @@ class _Generator:
         r_hops = self.receiver_hops(owner, exit_host, exit_ip, env)
         hops = [*s_hops, *l_hops, *r_hops]
         while len(hops) > 8 and any(hop.droppable for hop in hops):
-            droppable = [i for i, hop in enumerate(hops) if hop.droppable]
-            del hops[rng.choice(droppable)]
-        stamps = []
-        t = date + rng.randint(0, 20)
-        for _ in hops:
+            del hops[rng.choice([i for i, hop in enumerate(hops) if hop.droppable])]
+        t = self.now + rng.randint(0, 20)
+        rendered: dict[int, str] = {}
+        for hop in hops:
             t += 1 + int(rng.expovariate(1 / 2))
             if rng.random() < 0.02:
                 t += rng.randint(60, 900)  # greylisting or a queue run
-            stamps.append(t)
-        rendered = {id(hop): hop.render(ts) for hop, ts in zip(hops, stamps, strict=True)}
-        delivered = stamps[-1]
+            rendered[id(hop)] = hop.render(t)
+        delivered = t
 
-        def received(group: list[Hop]) -> list[tuple[str, str]]:
-            return [("Received", rendered[id(hop)]) for hop in reversed(group) if id(hop) in rendered]
+        def received(group: list[Hop]) -> Headers:
+            return [("Received", rendered[id(h)]) for h in reversed(group) if id(h) in rendered]
 
-        # Assemble, newest trace first, as each hop prepends its headers.
-        out: list[tuple[str, str]] = []
-        infra = owner.domain.infra
-        ip_for_auth = exit_ip
-        auth = self.auth_results(owner, sender, env, ip_for_auth)
+        out: Headers = []
+        infra, domain = owner.domain.infra, env.partition("@")[2]
+        auth = self.auth_results(owner, sender, env, exit_ip)
         if infra == "exim":
             out += [("Return-path", f"<{env}>"), ("Envelope-to", owner.addr)]
             out.append(("Delivery-date", fmt_date(delivered, owner.domain.zone, comment=False)))
@@ -1644,32 +1731,40 @@ class _Generator:
         elif infra == "google":
             out.append(("Delivered-To", owner.addr))
             out += received(r_hops[1:])
-            out.append(("X-Received", f"by {self.gmail_v6()} with SMTP id {self.chars(20, LOWER_ALNUM)}.{rng.randint(1, 99)}.{delivered}{rng.randint(100, 999)};\n        {fmt_date(delivered, US_P)}"))
+            smtp_id = f"{self.lower(20)}.{rng.randint(1, 99)}.{delivered}{rng.randint(100, 999)}"
+            stamp = fmt_date(delivered, US_P)
+            out.append(("X-Received", f"by {self.gmail_v6()} with SMTP id {smtp_id};\n {stamp}"))
             if rng.random() < 0.6:
                 out += self.arc(owner, sender, delivered)
             out.append(("Return-Path", f"<{env}>"))
             out += received(r_hops[:1])
-            out.append(("Received-SPF", f"pass (google.com: domain of {env} designates {exit_ip} as permitted sender) client-ip={exit_ip};"))
+            spf = f"pass (google.com: domain of {env} designates {exit_ip} as permitted sender)"
+            out.append(("Received-SPF", f"{spf}\n client-ip={exit_ip};"))
             if auth:
                 out.append(auth)
         elif infra == "m365":
             out += received(r_hops[1:])
             if auth:
                 out.append(auth)
-            out.append(("Received-SPF", f"Pass (protection.outlook.com: domain of\n {env.partition('@')[2]} designates {exit_ip} as permitted sender)\n receiver=protection.outlook.com; client-ip={exit_ip};\n helo={exit_host}; pr=C"))
+            spf = (
+                f"Pass (protection.outlook.com: domain of\n {domain} designates {exit_ip} as "
+                f"permitted sender)\n receiver=protection.outlook.com; client-ip={exit_ip};\n "
+                f"helo={exit_host}; pr=C"
+            )
+            out.append(("Received-SPF", spf))
             out += received(r_hops[:1])
             if rng.random() < 0.4:
                 out += self.arc(owner, sender, delivered)
             if rng.random() < 0.9:
-                out.append(("Return-Path", env))
+                out.append(("Return-Path", env))  # Exchange writes it without brackets
         elif infra == "sendmail":
             out.append(("Return-Path", f"<{env}>"))
             out += received(r_hops)
             if auth and rng.random() < 0.4:
                 out.append(auth)
-        else:
+        else:  # Postfix, amavisd-new, Dovecot
             out += [("Return-Path", f"<{env}>"), ("Delivered-To", owner.addr)]
-            lmtp = [hop for hop in r_hops if "LMTP" in hop.text]  # Dovecot delivery
+            lmtp = [hop for hop in r_hops if "LMTP" in hop.text]
             out += received(lmtp)
             out.append(("X-Original-To", owner.addr))
             out += received([hop for hop in r_hops[1:] if "LMTP" not in hop.text])
@@ -1677,31 +1772,54 @@ class _Generator:
             out += received(r_hops[:1])
             if auth:
                 out.append(auth)
-            out.append(("Received-SPF", f"Pass (mailfrom) identity=mailfrom; client-ip={exit_ip}; helo={exit_host}; envelope-from={env}; receiver=<UNKNOWN>"))
+            spf = (
+                f"Pass (mailfrom) identity=mailfrom; client-ip={exit_ip};\n helo={exit_host}; "
+                f"envelope-from={env}; receiver=<UNKNOWN>"
+            )
+            out.append(("Received-SPF", spf))
         if mlist:
-            if mlist.style != "google" and rng.random() < 0.7:
-                out.append(("DKIM-Signature", self.dkim(mlist.domain, "lists", date + 5, "postfix")))
+            if mlist.style != "google" and rng.random() < 0.7:  # the list re-signs
+                out.append(("DKIM-Signature", self.dkim(mlist.domain, "lists", t, "postfix")))
             out += received(l_hops)
         sd = sender.domain
         if sd.selector:
-            out.append(("DKIM-Signature", self.dkim(sd.name, sd.selector, date, sd.infra)))
+            out.append(("DKIM-Signature", self.dkim(sd.name, sd.selector, self.now, sd.infra)))
         if sd.infra == "google":
             if rng.random() < 0.5:
-                out.append(("X-Google-DKIM-Signature", self.dkim("1e100.net", "20221208", date, "google")))
-            out.append(("X-Gm-Message-State", fold("X-Gm-Message-State", "AO0yUK" + self.token(rng.randint(60, 100)))))
+                value = self.dkim("1e100.net", "20221208", self.now, "google")
+                out.append(("X-Google-DKIM-Signature", value))
+            state = split_fixed("AO0yUK" + self.token(rng.randint(60, 100)), 70, "\n\t")
+            out.append(("X-Gm-Message-State", state))
             out.append(("X-Google-Smtp-Source", "AK7set" + self.token(rng.randint(80, 120))))
         out += received(s_hops)
+        return out, env, delivered
 
+    def message(self) -> list[Chunk]:
+        """One message: its ``From `` separator line, its header block, its body chunks."""
+        rng = self.rng
+        self.now += 1 + int(rng.expovariate(1 / MEAN_GAP))
+        thread, sender, to, ccs, reply = self.participants(self.now)
+        client = CLIENTS[sender.client]
+        h = self.client_headers(thread, sender, to, ccs, reply)
+        text = self.body_text(sender, to[0].first, thread if reply else None, client)
+        content_headers, body = self.body(text, client)
+        h.update(content_headers)
+        thread.refs.append(h["Message-ID"])
+        thread.last_from, thread.last_date = sender, self.now
+        thread.last_para = rng.choice(self.paragraphs)
+
+        mlist = thread.mlist
+        rcpt = f"{mlist.name}@{mlist.domain}" if mlist else to[0].addr
+        out, env, delivered = self.trace(thread, sender, rcpt)
         order = [k for k in client.order if k in h] + [k for k in h if k not in client.order]
         out += [(client.rename.get(k, k), h[k]) for k in order]
         if mlist:
             out += self.list_headers(mlist, rng.random() < 0.5 and mlist.style == "mailman2")
-
-        sep = f"From {env} {time.asctime(time.gmtime(delivered))}\n"
+        separator = f"From {env} {time.asctime(time.gmtime(delivered))}\n"
         head = "".join(f"{k}: {v}\n" for k, v in out) + "\n"
-        return [sep, head, *body]
+        return [separator, head, *body]
 
-    def list_headers(self, ml: MailingList, sender: bool) -> list[tuple[str, str]]:
+    def list_headers(self, ml: MailingList, sender: bool) -> Headers:
         """List-* headers: Mailman 2, Mailman 3 or Google Groups style."""
         addr = f"{ml.name}@{ml.domain}"
         if ml.style == "google":
@@ -1711,7 +1829,13 @@ class _Generator:
                 ("Mailing-list", f"list {addr}; contact {ml.name}+owners@googlegroups.com"),
                 ("List-Post", f"<https://groups.google.com/group/{ml.name}/post>, <mailto:{addr}>"),
                 ("Precedence", "list"),
-                ("List-Unsubscribe", fold("List-Unsubscribe", f"<mailto:googlegroups-manage+{n}+unsubscribe@googlegroups.com>, <https://groups.google.com/d/optout>")),
+                (
+                    "List-Unsubscribe",
+                    fold(
+                        "List-Unsubscribe",
+                        f"<mailto:googlegroups-manage+{n}+unsubscribe@googlegroups.com>, <https://groups.google.com/d/optout>",
+                    ),
+                ),
             ]
         local, dom = ml.name, ml.domain
         headers = [("X-BeenThere", addr)] if ml.style == "mailman2" else []
@@ -1722,7 +1846,11 @@ class _Generator:
         ]
         if ml.style == "mailman2":
             headers += [
-                ("List-Unsubscribe", f"<https://{dom}/mailman/options/{local}>,\n <mailto:{local}-request@{dom}?subject=unsubscribe>"),
+                (
+                    "List-Unsubscribe",
+                    f"<https://{dom}/mailman/options/{local}>,\n"
+                    f" <mailto:{local}-request@{dom}?subject=unsubscribe>",
+                ),
                 ("List-Archive", f"<https://{dom}/pipermail/{local}/>"),
                 ("List-Post", f"<mailto:{addr}>"),
                 ("List-Help", f"<mailto:{local}-request@{dom}?subject=help>"),
@@ -1731,7 +1859,10 @@ class _Generator:
                 headers.append(("Sender", f'"{local}" <{local}-bounces@{dom}>'))
         else:
             headers += [
-                ("Archived-At", f"<https://{dom}/archives/list/{addr}/message/{self.chars(32, UPPER_ALNUM)}/>"),
+                (
+                    "Archived-At",
+                    f"<https://{dom}/archives/list/{addr}/message/{self.chars(32, UPPER_ALNUM)}/>",
+                ),
                 ("List-Archive", f"<https://{dom}/archives/list/{addr}/>"),
                 ("List-Help", f"<mailto:{local}-request@{dom}?subject=help>"),
                 ("List-Owner", f"<mailto:{local}-owner@{dom}>"),
@@ -1765,7 +1896,7 @@ def write_mbox(path: pathlib.Path, messages: int, seed: int = 1) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description="Write a realistic, deterministic mbox.")
     parser.add_argument("out", type=pathlib.Path, help="mbox file to write (overwritten)")
     parser.add_argument("--messages", type=int, default=20_000, help="number of messages")
     parser.add_argument("--seed", type=int, default=1, help="seed; same seed, same bytes")

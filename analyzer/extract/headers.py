@@ -20,9 +20,9 @@ __all__ = [
     "parse_header_block",
 ]
 
-_FIELD_START = re.compile(rb"\r?\n(?![ \t])")
+# A field: its name, a colon, and its value with any continuation lines.
+_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 _FOLD = re.compile(r"\r?\n|\r")
-_FIELD_NAME = re.compile(rb"[!-9;-~]+")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _SPACES = re.compile(r"\s+")
 
@@ -109,30 +109,52 @@ class HeaderFields:
         return [name for name, _ in self.fields]
 
 
+def _from_surrogates(value: str) -> str:
+    """Re-decode one value that held bytes invalid in UTF-8 (raw 8-bit mail)."""
+    return decode_bytes(value.encode("utf-8", "surrogateescape"))
+
+
 def parse_header_block(block: bytes) -> HeaderFields:
-    """Split a header block into ``(name, value)`` pairs.
+    """Split a header block into ``(name, value)`` pairs in one regex pass.
 
     A line that is neither a field nor a continuation (for example a stray
     ``>From`` line) becomes a defect and is skipped; parsing goes on.
     """
+    text = block.decode("utf-8", "surrogateescape")
     fields: list[tuple[str, str]] = []
     defects: list[str] = []
-    for line in _FIELD_START.split(block):
+    position = 0
+    for match in _FIELD.finditer(text):
+        if match.start() > position:
+            _gap_defects(text[position : match.start()], bool(fields), defects)
+        value = match.group(2)
+        if "\n" in value:
+            value = _FOLD.sub("", value)
+        value = value.strip()
+        if not value.isascii() and _has_surrogates(value):
+            value = _from_surrogates(value)
+        fields.append((match.group(1).lower(), value))
+        position = match.end() + 1
+    if position < len(text):
+        _gap_defects(text[position:], bool(fields), defects)
+    return HeaderFields(fields, defects)
+
+
+def _has_surrogates(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _gap_defects(gap: str, after_fields: bool, defects: list[str]) -> None:
+    for line in gap.splitlines():
         if not line.strip():
             continue
-        colon = line.find(b":")
-        name_match = _FIELD_NAME.match(line)
-        if colon <= 0 or name_match is None or line[name_match.end() : colon].strip(b" \t"):
-            if line.startswith((b"From ", b">From ")) and not fields:
-                continue  # an mbox separator left on a one-message file
-            defects.append(f"not a header field: {decode_bytes(line[:120])!r}")
-            continue
-        name = line[:colon].rstrip(b" \t").decode("ascii", "replace").lower()
-        value = decode_bytes(line[colon + 1 :])
-        if "\n" in value or "\r" in value:
-            value = _FOLD.sub("", value)
-        fields.append((name, value.strip()))
-    return HeaderFields(fields, defects)
+        if not after_fields and line.startswith(("From ", ">From ")):
+            continue  # an mbox separator left on a one-message file
+        defects.append(f"not a header field: {_from_surrogates(line[:120])!r}")
 
 
 def collapse_spaces(value: str) -> str:
