@@ -12,7 +12,7 @@ import base64
 import binascii
 import re
 
-from analyzer.extract.headers import header_block_end, parse_header_block
+from analyzer.extract.headers import header_block_end
 
 __all__ = ["ENCRYPTION_CLASSES", "classify_encryption", "parse_content_type"]
 
@@ -33,6 +33,7 @@ _PGP_SIGNED = b"-----BEGIN PGP SIGNED MESSAGE-----"
 _OID_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
 _OID_ENVELOPED_DATA = bytes.fromhex("06092a864886f70d010703")
 _OID_AUTH_ENVELOPED_DATA = bytes.fromhex("060b2a864886f70d0109100117")
+_PART_CONTENT_TYPE = re.compile(rb"(?im)^content-type[ \t]*:((?:[^\n]*)(?:\n[ \t][^\n]*)*)")
 _MAX_DEPTH = 3
 _PEEK_BYTES = 256 * 1024
 
@@ -64,6 +65,14 @@ def _parts(body: bytes, boundary: str, limit: int) -> list[bytes]:
         parts.append(body[start + 1 : end if end >= 0 else len(body)])
         position = end + 1 if end >= 0 else -1
     return parts
+
+
+def _part_content_type(block: bytes) -> str | None:
+    """The Content-Type of a body part; only that field is needed, so no full parse."""
+    match = _PART_CONTENT_TYPE.search(block)
+    if match is None:
+        return None
+    return match.group(1).replace(b"\r", b"").replace(b"\n", b"").decode("ascii", "replace")
 
 
 def _smime_content_type(body: bytes) -> str | None:
@@ -129,7 +138,7 @@ def classify_encryption(content_type: str | None, body: bytes, depth: int = 0) -
         part_types = []
         for index, part in enumerate(parts):
             header_end, body_start = header_block_end(part)
-            part_type = parse_header_block(part[:header_end]).get("content-type")
+            part_type = _part_content_type(part[:header_end])
             part_types.append(parse_content_type(part_type)[0])
             if index == 0:
                 inner = classify_encryption(part_type, part[body_start:], depth + 1)

@@ -22,7 +22,6 @@ __all__ = [
 
 # A field: its name, a colon, and its value with any continuation lines.
 _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
-_FOLD = re.compile(r"\r?\n|\r")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _SPACES = re.compile(r"\s+")
 
@@ -129,7 +128,7 @@ def parse_header_block(block: bytes) -> HeaderFields:
             _gap_defects(text[position : match.start()], bool(fields), defects)
         value = match.group(2)
         if "\n" in value:
-            value = _FOLD.sub("", value)
+            value = value.replace("\r\n", "").replace("\n", "")
         value = value.strip()
         if not value.isascii() and _has_surrogates(value):
             value = _from_surrogates(value)

@@ -37,7 +37,9 @@ _DATE_AT_END = re.compile(
 _BRACKETED = re.compile(r"\[(?i:IPv6:)?([0-9A-Fa-f:.]+)\](?::\d+)?")
 _PARENTHESISED_IP = re.compile(r"\(\s*(?:IPv6:)?([0-9A-Fa-f:.]{3,})\s*\)")
 _BARE_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
-_HELO_IN_COMMENT = re.compile(r"(?:\bhelo=|\b(?:HELO|EHLO)\s+)([^\s()\[\]]+)", re.IGNORECASE)
+_HELO_IN_COMMENT = re.compile(
+    r"(?:\bhelo=|\b(?:HELO|EHLO|LHLO)\s+)(\[[^\]\s]*\]|[^\s()\[\]\"]+)", re.IGNORECASE
+)
 _HOST_BEFORE_IP = re.compile(r"(?:^|\()\s*(?:[^\s@()]+@)?([A-Za-z0-9][\w.\-]*\.?)\s+\[")
 _ANGLE_ADDRESS = re.compile(r"<([^<>\s]*)>")
 _ENVELOPE_FROM = re.compile(r"envelope-(?:from|sender)\s*<([^<>\s]*)>", re.IGNORECASE)
@@ -56,24 +58,50 @@ _TLS_MARKERS = (
 _TLS_PROTOCOLS = frozenset(
     {"ESMTPS", "ESMTPSA", "UTF8SMTPS", "UTF8SMTPSA", "LMTPS", "LMTPSA", "SMTPS", "HTTPS"}
 )
-_COMMENTS = r"(?:\s+\([^()]*\))*"
-# The layout most MTAs write (Postfix, sendmail, Exim with a bracketed address):
-# matched in one go, it spares the clause splitter for about half of real headers.
-_COMMON_LAYOUT = re.compile(
-    r"from\s+(?P<helo>[^\s()]+)\s+\((?:(?:[^\s@()\[\]]+@)?(?P<rdns>[^\s()\[\]]+)\s+)?"
-    r"\[(?:IPv6:)?(?P<ip>[0-9A-Fa-f:.]+)\](?::\d+)?\)"
-    + _COMMENTS
-    + r"\s+by\s+(?P<by>[^\s()]+)"
-    + _COMMENTS
-    + r"(?:\s+(?:with|via)\s+(?P<protocol>[^\s();]+))?"
-    + _COMMENTS
+# Fast path: the layouts real MTAs write, each matched by one regular expression.
+# Together they cover most real headers; what none matches goes to the clause
+# splitter below, and a test checks that both paths agree where both apply.
+# a comment, nested one level deep: "(using TLSv1.3 (256/256 bits))", loop unrolled
+_COMMENT = r"\([^()]*(?:\([^()]*\)[^()]*)*\)"
+_GAP = rf"(?:\s*{_COMMENT})*"
+_BY_ONWARDS = (
+    r"\s*\bby\s+(?P<by>[^\s();]+)"
+    + _GAP
+    + r"(?:\s+(?:with|via)\s+(?!id\s)(?P<protocol>Microsoft\s+SMTP\s+Server|[^\s();]+))?"
+    + _GAP
+    + r"(?:\s+tls\s+[^\s();]+)?"
+    + _GAP
     + r"(?:\s+id\s+(?P<id>[^\s();]+))?"
-    + _COMMENTS
+    + _GAP
     + r"(?:\s+for\s+<?(?P<for>[^\s<>();]*)>?)?"
-    + _COMMENTS
-    + r"\s*;\s*(?P<date>[^;]*)$",
-    re.IGNORECASE,
+    + _GAP
+    + r"\s*;\s*(?P<date>[^;()]*(?:\([^()]*\))?)\s*$"
 )
+_TAIL = _GAP + _BY_ONWARDS
+_IP = r"(?:IPv6:|IPV6:)?(?P<ip>[0-9A-Fa-f:.]+)"
+_LAYOUTS = {
+    # Postfix, sendmail, Exim and vger: from HELO (REVERSE [IP]) / from REVERSE ([IP] helo=X)
+    "bracketed": re.compile(
+        r"from\s+(?P<first>[^\s()]+)\s+\((?!(?:HELO|EHLO|LHLO)\s)"
+        r"(?:(?:[^\s@()\[\]]+@)?(?P<rdns>[^\s()\[\]\"]+)\s+)?"
+        r"\[" + _IP + r"\](?::\d+)?"
+        r"(?:\s+(?:helo=(?P<helo>[^\s()]+)|\"(?:HELO|EHLO)\s+(?P<ehlo>[^\"\s]+)\"[^()]*))?\)"
+        + _TAIL
+    ),
+    # Exim without reverse DNS: from [IP] (helo=name)
+    "exim_literal": re.compile(
+        r"from\s+(?P<first>\[" + _IP + r"\])(?::\d+)?\s+\(helo=(?P<helo>[^\s()]+)\)" + _TAIL
+    ),
+    # Microsoft 365 and qmail: from HELO (IP) / from REVERSE (HELO name) (IP)
+    "parenthesised": re.compile(
+        r"from\s+(?P<first>[^\s()]+)\s+(?:\((?:HELO|EHLO|LHLO)\s+(?P<ehlo>[^\s()]+)\)\s+)?"
+        r"\(\[?" + _IP + r"\]?\)" + _TAIL
+    ),
+    # internal hops and list expanders: (comment) by HOST ...
+    "by_only": re.compile(r"(?:\([^()]*\)\s*)?(?=by\s)" + _TAIL),
+    # from HOST by HOST, with no comment to say more
+    "bare": re.compile(r"from\s+(?P<first>[^\s()]+)\s+(?=by\s)" + _BY_ONWARDS),
+}
 
 
 def _first_token(text: str) -> str | None:
@@ -151,6 +179,9 @@ def _from_clause_parts(clause: str) -> tuple[str | None, str | None, str | None]
     first = _first_token(clause)
     comment_start = clause.find("(")
     comments = clause[comment_start:] if comment_start >= 0 else ""
+    helo_match = _HELO_IN_COMMENT.search(comments)
+    if helo_match:  # the announced name may be an address literal: not the client's
+        comments = comments[: helo_match.start()] + comments[helo_match.end() :]
 
     ip = None
     for pattern in (_BRACKETED, _PARENTHESISED_IP):
@@ -163,15 +194,13 @@ def _from_clause_parts(clause: str) -> tuple[str | None, str | None, str | None]
     if ip is None and comments:
         match = _BARE_IPV4.search(comments)
         ip = _clean_ip(match.group(0)) if match else None
-    first_is_literal = bool(first and first.startswith("["))
     if ip is None and first:
         literal = _BRACKETED.match(first)
         ip = _clean_ip(literal.group(1)) if literal else _clean_ip(first)
 
-    helo_match = _HELO_IN_COMMENT.search(comments)
     if helo_match:
         # Exim and qmail: the first token is the reverse name, the HELO is in the comment
-        named = first is not None and not first_is_literal and first.lower() != "unknown"
+        named = _named(first) and _clean_ip(first or "") is None
         return helo_match.group(1), first if named else None, ip
 
     reverse = None
@@ -186,11 +215,20 @@ def _from_clause_parts(clause: str) -> tuple[str | None, str | None, str | None]
 def parse_received(value: str, hop: int = 0) -> Hop:
     """One Received header value as a :class:`Hop` (``hop`` is its position)."""
     raw = " ".join(value.split())
-    common = _COMMON_LAYOUT.match(raw)
-    if common is not None:
-        hop_record = _from_common_layout(common, raw, hop)
-        if hop_record is not None:
-            return hop_record
+    return parse_fast(raw, hop) or parse_general(raw, hop)
+
+
+def parse_fast(raw: str, hop: int = 0) -> Hop | None:
+    """The fast path: a hop when one of the known layouts matches, else None."""
+    for layout in _LAYOUTS.values():
+        match = layout.match(raw)
+        if match is not None:
+            return _from_layout(match, raw, hop)
+    return None
+
+
+def parse_general(raw: str, hop: int = 0) -> Hop:
+    """The general path: split clauses at top-level keywords, then read each."""
     body, timestamp, offset = _split_timestamp(raw)
     clauses = _split_clauses(body)
     if "from" not in clauses and "by" not in clauses:
@@ -206,7 +244,7 @@ def parse_received(value: str, hop: int = 0) -> Hop:
         protocol = protocol.upper()
         if protocol == "MICROSOFT" and "smtp server" in clauses.get("with", "").lower():
             protocol = "MICROSOFT SMTP SERVER"
-    tls = _tls(protocol, raw)
+    tls = _tls(protocol, raw.lower())
 
     for_value = clauses.get("for", "")
     for_match = _ANGLE_ADDRESS.search(for_value)
@@ -232,38 +270,61 @@ def parse_received(value: str, hop: int = 0) -> Hop:
     )
 
 
-def _tls(protocol: str | None, raw: str) -> bool | None:
+def _tls(protocol: str | None, lowered: str) -> bool | None:
+    """Whether the hop was encrypted; ``lowered`` is the lower-cased header."""
     if protocol in _TLS_PROTOCOLS:
         return True
-    lowered = raw.lower()
     if any(marker in lowered for marker in _TLS_MARKERS):
         return True
     return False if protocol else None
 
 
-def _from_common_layout(match: re.Match[str], raw: str, hop: int) -> Hop | None:
-    timestamp, offset = parse_date(match.group("date"))
-    ip = _clean_ip(match.group("ip"))
-    if timestamp is None or ip is None:
-        return None  # let the general path look at it
-    rdns = match.group("rdns")
+def _named(token: str | None) -> bool:
+    if not token or token.startswith("["):
+        return False
+    return token.lower() not in ("unknown", "<unknown>")
+
+
+def _from_layout(match: re.Match[str], raw: str, hop: int) -> Hop | None:
+    """A hop from a fast-path match; None sends the header to the general path."""
+    groups = match.groupdict()
+    timestamp, offset = parse_date(groups["date"])
+    if timestamp is None:
+        return None
+    first = groups.get("first")
+    announced = groups.get("helo") or groups.get("ehlo")
+    if announced:  # Exim, qmail, vger: the first token is the reverse name
+        helo, rdns = announced, first if _named(first) else None
+    else:
+        helo, rdns = first, groups.get("rdns")
     if rdns:
         rdns = rdns.strip("<>")
-    if rdns and (rdns.lower() == "unknown" or _clean_ip(rdns)):
-        rdns = None
-    protocol = match.group("protocol")
-    protocol = protocol.upper() if protocol else None
-    for_addr = match.group("for")
-    envelope = _ENVELOPE_FROM.search(raw) if "envelope-" in raw else None
+        if rdns.lower() == "unknown" or _clean_ip(rdns):
+            rdns = None
+    ip_text = groups.get("ip")
+    if ip_text is not None:
+        ip = _clean_ip(ip_text)
+        if ip is None:
+            return None
+    elif first:
+        literal = _BRACKETED.match(first)
+        ip = _clean_ip(literal.group(1)) if literal else _clean_ip(first)
+    else:
+        ip = None
+    protocol = groups["protocol"]
+    protocol = " ".join(protocol.split()).upper() if protocol else None
+    for_addr = groups["for"]
+    lowered = raw.lower()
+    envelope = _ENVELOPE_FROM.search(raw) if "envelope-" in lowered else None
     return Hop(
         hop=hop,
-        from_helo=match.group("helo"),
+        from_helo=helo,
         from_host=rdns.lower().rstrip(".") if rdns else None,
         from_ip=ip,
-        by_host=match.group("by").lower().rstrip("."),
+        by_host=groups["by"].lower().rstrip("."),
         protocol=protocol,
-        tls=_tls(protocol, raw),
-        smtp_id=match.group("id"),
+        tls=_tls(protocol, lowered),
+        smtp_id=groups["id"],
         for_addr=for_addr.lower() if for_addr else None,
         envelope_from=envelope.group(1).lower() if envelope else None,
         timestamp_utc=timestamp,
