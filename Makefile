@@ -36,6 +36,7 @@ format: $(STAMP)
 # Slow measurements, outside the test suite: see benchmarks/README.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest_speed.py
+	$(BIN)/python benchmarks/components.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/ingest_speed.py --messages 2000

@@ -141,3 +141,45 @@ def test_chain_is_numbered_from_the_oldest_hop():
     assert [h.hop for h in hops] == [0, 1]
     assert hops[0].from_helo == "Bens-MBP"  # nearest the sender
     assert hops[1].by_host == "mx.example.org"
+
+
+LAYOUT_SAMPLES = [
+    POSTFIX,
+    GMAIL_SUBMISSION,
+    EXCHANGE_IPV6,
+    QMAIL,
+    SENDMAIL_1996,
+    GMAIL_INTERNAL,
+    'from mail-lf1-f66.google.com ([209.85.167.66]:40632 "EHLO mail-lf1-f66.google.com" '
+    "rhost-flags-OK-OK-OK-OK) by vger.kernel.org with ESMTP id S1726330AbfIRGpg (ORCPT "
+    "<rfc822;linux-mips@vger.kernel.org>); Wed, 18 Sep 2019 02:45:36 -0400",
+    "from lists.example.net ([192.0.2.216]:34713 helo=lists.example.net) by mx.example.net "
+    "with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) (envelope-from "
+    "<netdev-bounces@lists.example.net>) id 1SivS8-000f9Y-tw for carlos@example.net; "
+    "Tue, 14 Mar 2023 10:00:00 +0000",
+    "from [203.0.113.225] (helo=neko.example.jp) by mail4.example.org with esmtp (Exim 3.22) "
+    "id 00Neko-000000-00 for postmaster@example.org; Thu, 29 Apr 2005 23:34:45 +0000",
+    "from [192.0.2.163] (helo=[127.0.0.1]) by relay.example.fr with esmtpsa (TLS1.3) tls "
+    "TLS_AES_256_GCM_SHA384 (Exim 4.96) id 18whJT-000gau-A2; Tue, 14 Mar 2023 10:00:00 +0100",
+    "from out15-200.antispamcloud.com (out15-200.antispamcloud.com [185.201.19.200]) (using "
+    "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)) (No client certificate "
+    "requested) by mx.example.org (Postfix) with ESMTPS id 4F3B; Tue, 14 Mar 2023 10:00:02 +0100",
+    "(from majordomo-owner@localhost) by cthulhu.engr.sgi.com (980427.SGI.8.8.8/970903.SGI.AUTOCF) "
+    "id LAA31722 for linux-list; Sun, 17 May 1998 11:22:45 -0700 (PDT)",
+    "from mx.example.org by imap.example.org with LMTP id uBUj6SMLsYzRHWtEi4spGQ "
+    "(envelope-from <w@example.org>) for <bob@example.org>; Tue, 1 Jan 2019 02:10:11 +0100 (CET)",
+    "from mx100.example.com (HELO smtpd-2.example.com) ([203.0.113.203]) by r1.example.com "
+    "with ESMTP; 17 Jul 2017 23:34:45 +0000",
+    "from haiyuewa-mobl.example.com (HELO [10.255.31.18]) ([10.255.31.18]) by fm7.example.com "
+    "with ESMTP; 26 Jul 2019 10:04:51 -0700",
+]
+
+
+@pytest.mark.parametrize("header", LAYOUT_SAMPLES)
+def test_fast_layouts_agree_with_the_clause_splitter(header):
+    from analyzer.extract.received import parse_fast, parse_general
+
+    raw = " ".join(header.split())
+    fast = parse_fast(raw)
+    assert fast is not None, "a layout this common should take the fast path"
+    assert fast == parse_general(raw)

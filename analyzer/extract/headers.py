@@ -4,7 +4,7 @@ Own code rather than :mod:`email.parser`: the parser builds a full ``Message`` w
 policy objects for every field, which is most of the time mail-parser spends per
 message. mxa needs a few dozen named fields as text, so it splits the block with
 two regular expressions and decodes only the fields it reads
-(``benchmarks/ingest_speed.py`` measures the difference).
+(``benchmarks/components.py`` measures the difference).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Why not mail-parser's ``parse_received``: it splits a header into its clauses
 (``from``, ``by``, ``with``, ``id``, ``for``) correctly, but with a Python loop over
 every character, and it leaves the ``from`` clause as one string —
 ``"mail.example.com (mail.example.com [192.0.2.1])"`` — where mxa needs the HELO
-name, the reverse host and the address apart. ``benchmarks/received_parsers.py``
+name, the reverse host and the address apart. ``benchmarks/components.py``
 measures both on the corpora: this module is about 10× faster per header and
 agrees with mail-parser's clause split on nearly every header (the benchmark prints
 the agreement). For the rare header this fast path cannot split (no ``from`` or
