@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   runs mxa on the bundled sample data
+#   make demo   runs mxa demo on the bundled sample mailbox (sample_data/)
 #   make test   runs the whole test suite (lint, format check, pytest)
 # Each creates the virtual environment it needs in .venv.
 
@@ -12,15 +12,14 @@ DEMO_OUT ?= mxa-demo
 .PHONY: demo test lint format bench bench-quick clean
 
 $(STAMP): pyproject.toml
+	@command -v gpg >/dev/null || (apt-get update -qq && apt-get install -y -qq gnupg)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
-	rm -rf $(DEMO_OUT)
-	$(BIN)/mxa ingest sample_data --store $(DEMO_OUT)/store
-	$(BIN)/mxa stats --store $(DEMO_OUT)/store
+	$(BIN)/mxa demo --out $(DEMO_OUT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

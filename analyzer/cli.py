@@ -182,6 +182,36 @@ def stats_command(
         console.print(reasons)
 
 
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (made fresh).")] = Path(
+        "mxa-demo"
+    ),
+    sample: Annotated[
+        Path | None, typer.Option(help="Another mailbox instead of the bundled persona.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final lines.")] = False,
+) -> None:
+    """Run mxa on the bundled sample mailbox (Maya Lindqvist's) and say where the results are.
+
+    Example: mxa demo --out mxa-demo
+    """
+    from analyzer.demo import run_demo
+    from analyzer.stats import store_stats
+
+    try:
+        result = run_demo(out, sample)
+        stats = store_stats(result.store)
+    except MxaError as error:
+        raise _fail(error) from None
+    if not quiet:
+        _print_ingest(result.ingest)
+        mix = ", ".join(f"{name} {count}" for name, count in stats.encryption.items() if count)
+        console.print(f"encryption: {mix}", highlight=False)
+    console.print(f"store: {result.store}  (read it with analyzer.read_frame or mxa stats)")
+    console.print("next: mxa stats --store " + str(result.store) + "; notebooks/walkthrough.ipynb")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
