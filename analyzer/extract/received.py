@@ -64,6 +64,10 @@ _TLS_PROTOCOLS = frozenset(
 # a comment, nested one level deep: "(using TLSv1.3 (256/256 bits))", loop unrolled
 _COMMENT = r"\([^()]*(?:\([^()]*\)[^()]*)*\)"
 _GAP = rf"(?:\s*{_COMMENT})*"
+_DATE = (
+    r"(?P<date>(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*[+-]\d{4}|\s+[A-Za-z]{1,5}(?:\s+[A-Za-z]{3})?)?(?:\s*\([^()]*\))?)"
+)
 _BY_ONWARDS = (
     r"\s*\bby\s+(?P<by>[^\s();]+)"
     + _GAP
@@ -75,7 +79,12 @@ _BY_ONWARDS = (
     + _GAP
     + r"(?:\s+for\s+<?(?P<for>[^\s<>();]*)>?)?"
     + _GAP
-    + r"\s*;\s*(?P<date>[^;()]*(?:\([^()]*\))?)\s*$"
+    + r"(?:\s+id\s+(?P<late_id>[^\s();]+))?"  # old sendmail: "for <x> id ABC"
+    + _GAP
+    # the date, and whatever old sendmails append after it ("mail_from (…)", "env-from (…)")
+    + r"\s*;\s*"
+    + _DATE
+    + r"(?:\s+[^;]*)?$"
 )
 _TAIL = _GAP + _BY_ONWARDS
 _IP = r"(?:IPv6:|IPV6:)?(?P<ip>[0-9A-Fa-f:.]+)"
@@ -99,9 +108,22 @@ _LAYOUTS = {
     ),
     # internal hops and list expanders: (comment) by HOST ...
     "by_only": re.compile(r"(?:\([^()]*\)\s*)?(?=by\s)" + _TAIL),
+    # sendmail with ident or no address: from HELO (user@host) by ...
+    "commented": re.compile(
+        r"from\s+(?P<first>[^\s()\[]+)\s+\((?![^()]*(?:\[|\bHELO\b|\bEHLO\b|helo=|\d+\.\d+\.\d+\.\d+))"
+        r"[^()]*\)" + _TAIL
+    ),
     # from HOST by HOST, with no comment to say more
     "bare": re.compile(r"from\s+(?P<first>[^\s()]+)\s+(?=by\s)" + _BY_ONWARDS),
 }
+
+
+# Which layouts can match, by how the header starts: a failed match is not free.
+_BY_FIRST = (_LAYOUTS["by_only"],)
+_LITERAL_FIRST = tuple(
+    _LAYOUTS[k] for k in ("exim_literal", "bracketed", "parenthesised", "commented", "bare")
+)
+_NAME_FIRST = tuple(_LAYOUTS[k] for k in ("bracketed", "parenthesised", "commented", "bare"))
 
 
 def _first_token(text: str) -> str | None:
@@ -220,7 +242,13 @@ def parse_received(value: str, hop: int = 0) -> Hop:
 
 def parse_fast(raw: str, hop: int = 0) -> Hop | None:
     """The fast path: a hop when one of the known layouts matches, else None."""
-    for layout in _LAYOUTS.values():
+    if raw.startswith(("by ", "(")):
+        candidates = _BY_FIRST
+    elif raw.startswith("from ["):
+        candidates = _LITERAL_FIRST
+    else:
+        candidates = _NAME_FIRST
+    for layout in candidates:
         match = layout.match(raw)
         if match is not None:
             return _from_layout(match, raw, hop)
@@ -324,7 +352,7 @@ def _from_layout(match: re.Match[str], raw: str, hop: int) -> Hop | None:
         by_host=groups["by"].lower().rstrip("."),
         protocol=protocol,
         tls=_tls(protocol, lowered),
-        smtp_id=groups["id"],
+        smtp_id=groups["id"] or groups["late_id"],
         for_addr=for_addr.lower() if for_addr else None,
         envelope_from=envelope.group(1).lower() if envelope else None,
         timestamp_utc=timestamp,
