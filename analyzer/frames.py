@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.extract.keys import KeyUse
 from analyzer.records import Hop, MessageRecord, Participant, Quarantined
 
 if TYPE_CHECKING:
@@ -20,10 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HOPS_SCHEMA",
+    "KEYS_SCHEMA",
     "MESSAGES_SCHEMA",
     "PARTICIPANTS_SCHEMA",
     "QUARANTINE_SCHEMA",
     "hops_table",
+    "keys_table",
     "messages_table",
     "participants_table",
     "quarantine_table",
@@ -96,6 +99,16 @@ HOPS_SCHEMA = pa.schema(
     ]
 )
 
+KEYS_SCHEMA = pa.schema(
+    [
+        ("message_key", pa.string()),
+        ("kind", pa.string()),
+        ("key_id", pa.string()),
+        ("addresses", _STRINGS),
+        ("detail", pa.string()),
+    ]
+)
+
 QUARANTINE_SCHEMA = pa.schema(
     [("source", pa.string()), ("offset", pa.string()), ("reason", pa.string())]
 )
@@ -137,6 +150,14 @@ def hops_table(records: Sequence[MessageRecord]) -> pa.Table:
     names = ("message_key", *Hop._fields)
     columns = dict(zip(names, zip(*rows, strict=True), strict=False))
     return _table(columns, HOPS_SCHEMA, len(rows))
+
+
+def keys_table(records: Sequence[MessageRecord]) -> pa.Table:
+    """One row per key named in the clear (signer, recipient, Autocrypt)."""
+    rows = [(r.message_key, *k) for r in records for k in r.keys]
+    names = ("message_key", *KeyUse._fields)
+    columns = dict(zip(names, zip(*rows, strict=True), strict=False))
+    return _table(columns, KEYS_SCHEMA, len(rows))
 
 
 def quarantine_table(entries: Sequence[Quarantined]) -> pa.Table:

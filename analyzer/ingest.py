@@ -22,7 +22,13 @@ import pyarrow.compute as pc
 from analyzer.errors import SourceError
 from analyzer.extract import extract_message
 from analyzer.extract.headers import header_block_end
-from analyzer.frames import hops_table, messages_table, participants_table, quarantine_table
+from analyzer.frames import (
+    hops_table,
+    keys_table,
+    messages_table,
+    participants_table,
+    quarantine_table,
+)
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources import SourceFile, SourceReader, discover_sources
 from analyzer.store import FRAMES, Store, file_fingerprint
@@ -179,21 +185,33 @@ class ExtractedBatch:
     messages: pa.Table
     participants: pa.Table
     hops: pa.Table
+    keys: pa.Table
     quarantined: list[Quarantined]
+    duplicates: int = 0  # repeated within the batch, already dropped
 
 
 def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
     """Extract a batch and build its tables; the unit of work of a worker process."""
     records: list[MessageRecord] = []
     quarantined: list[Quarantined] = []
+    keys_in_batch: set[str] = set()
+    duplicates = 0
     for item in batch:
         extracted = extract_message(item) if isinstance(item, RawMessage) else item
         if isinstance(extracted, Quarantined):
             quarantined.append(extracted)
+        elif extracted.message_key in keys_in_batch:
+            duplicates += 1
         else:
+            keys_in_batch.add(extracted.message_key)
             records.append(extracted)
     return ExtractedBatch(
-        messages_table(records), participants_table(records), hops_table(records), quarantined
+        messages_table(records),
+        participants_table(records),
+        hops_table(records),
+        keys_table(records),
+        quarantined,
+        duplicates,
     )
 
 
@@ -231,20 +249,23 @@ class _PendingFrames:
             fresh.append(is_new)
             if is_new:
                 self.seen.add(key)
-        result.parsed += len(keys)
-        result.duplicates += len(keys) - sum(fresh)
-        if all(fresh):
-            messages, participants, hops = batch.messages, batch.participants, batch.hops
-        else:
+        result.parsed += len(keys) + batch.duplicates
+        result.duplicates += len(keys) - sum(fresh) + batch.duplicates
+        tables = {
+            "messages": batch.messages,
+            "participants": batch.participants,
+            "hops": batch.hops,
+            "keys": batch.keys,
+        }
+        if not all(fresh):
             new_keys = pa.array([k for k, f in zip(keys, fresh, strict=True) if f], pa.string())
-            messages = batch.messages.filter(pa.array(fresh))
-            participants = batch.participants.filter(
-                pc.is_in(batch.participants["message_key"], value_set=new_keys)
-            )
-            hops = batch.hops.filter(pc.is_in(batch.hops["message_key"], value_set=new_keys))
-        self.tables["messages"].append(messages)
-        self.tables["participants"].append(participants)
-        self.tables["hops"].append(hops)
+            tables = {
+                name: table.filter(pc.is_in(table["message_key"], value_set=new_keys))
+                for name, table in tables.items()
+            }
+        for name, table in tables.items():
+            self.tables[name].append(table)
+        messages = tables["messages"]
         self.rows += messages.num_rows
         result.stored += messages.num_rows
         result.quarantined += len(batch.quarantined)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from analyzer.extract.keys import KeyUse
+
 
 @dataclass(frozen=True, slots=True)
 class RawMessage:
@@ -103,6 +105,7 @@ class MessageRecord(NamedTuple):
     participants: tuple[Participant, ...] = ()
     hops: tuple[Hop, ...] = ()
     defects: tuple[str, ...] = ()
+    keys: tuple[KeyUse, ...] = ()  # keys named in the clear: see analyzer.extract.keys
 
     @property
     def n_received(self) -> int:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
 from analyzer.frames import (
     HOPS_SCHEMA,
+    KEYS_SCHEMA,
     MESSAGES_SCHEMA,
     PARTICIPANTS_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -47,6 +48,7 @@ FRAMES = {
     "messages": MESSAGES_SCHEMA,
     "participants": PARTICIPANTS_SCHEMA,
     "hops": HOPS_SCHEMA,
+    "keys": KEYS_SCHEMA,
     "quarantine": QUARANTINE_SCHEMA,
 }
 _FINGERPRINT_BYTES = 64 * 1024

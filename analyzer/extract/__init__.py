@@ -13,7 +13,7 @@ import re
 
 from analyzer.extract.addresses import ADDRESS_ROLES, parse_address_list
 from analyzer.extract.dates import parse_date
-from analyzer.extract.encryption import classify_encryption, parse_content_type
+from analyzer.extract.encryption import inspect_body, parse_content_type
 from analyzer.extract.headers import (
     HeaderFields,
     collapse_spaces,
@@ -21,6 +21,7 @@ from analyzer.extract.headers import (
     header_block_end,
     parse_header_block,
 )
+from analyzer.extract.keys import KeyUse, autocrypt_key
 from analyzer.extract.received import parse_received_chain
 from analyzer.records import MessageRecord, Participant, Quarantined, RawMessage
 
@@ -81,6 +82,15 @@ def _text(fields: HeaderFields, name: str) -> str | None:
     return collapse_spaces(decode_words(value)) if value else None
 
 
+def _autocrypt(fields: HeaderFields) -> list[KeyUse]:
+    found = []
+    for value in fields.get_all("autocrypt"):
+        key = autocrypt_key(value)
+        if key is not None:
+            found.append(key)
+    return found
+
+
 def _participants(fields: HeaderFields) -> tuple[list[Participant], list[str]]:
     participants: list[Participant] = []
     defects: list[str] = []
@@ -135,6 +145,8 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
     message_ids = _message_ids(fields.get("message-id"))
     in_reply_to = _message_ids(fields.get("in-reply-to"))
     references = tuple(_message_ids(" ".join(fields.get_all("references"))))
+    encryption, key_uses = inspect_body(content_type, data[body_start:])
+    key_uses += _autocrypt(fields)
 
     return MessageRecord(
         message_key=message_key(block),
@@ -150,7 +162,7 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
         subject=_text(fields, "subject"),
         from_addr=senders[0].address if senders else None,
         from_name=senders[0].display_name if senders else None,
-        encryption=classify_encryption(content_type, data[body_start:]),
+        encryption=encryption,
         content_type=mime_type,
         list_id=_text(fields, "list-id"),
         list_unsubscribe=_text(fields, "list-unsubscribe"),
@@ -166,4 +178,5 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
         participants=tuple(participants),
         hops=parse_received_chain(fields.get_all("received")),
         defects=tuple(defects),
+        keys=tuple(key_uses),
     )

@@ -12,9 +12,11 @@ import base64
 import binascii
 import re
 
+from analyzer.extract import keys
 from analyzer.extract.headers import header_block_end
+from analyzer.extract.keys import KeyUse
 
-__all__ = ["ENCRYPTION_CLASSES", "classify_encryption", "parse_content_type"]
+__all__ = ["ENCRYPTION_CLASSES", "classify_encryption", "inspect_body", "parse_content_type"]
 
 ENCRYPTION_CLASSES = (
     "plaintext",
@@ -102,36 +104,65 @@ def _inline_pgp(body: bytes) -> str:
     return "plaintext"
 
 
-def classify_encryption(content_type: str | None, body: bytes, depth: int = 0) -> str:
+def pgp_key_uses(text: bytes) -> list[KeyUse]:
+    return _safely(keys.pgp_key_uses, text)
+
+
+def smime_key_uses(blob: bytes) -> list[KeyUse]:
+    return _safely(keys.smime_key_uses, blob)
+
+
+def _safely(reader, data: bytes) -> list[KeyUse]:
+    """Key material is a bonus: a damaged blob costs its keys, never the message."""
+    try:
+        return reader(data)
+    except Exception:
+        return []
+
+
+def classify_encryption(content_type: str | None, body: bytes) -> str:
     """One of :data:`ENCRYPTION_CLASSES` for a message (or part) and its body.
 
     The outermost layer wins: a PGP/MIME message that is signed inside the
     encryption is ``pgp_encrypted``.
     """
+    return inspect_body(content_type, body)[0]
+
+
+def inspect_body(content_type: str | None, body: bytes, depth: int = 0) -> tuple[str, list[KeyUse]]:
+    """The encryption class and the keys named in the clear (:mod:`.keys`)."""
     mime_type, params = parse_content_type(content_type)
     protocol = params.get("protocol", "").lower()
 
     if mime_type == "multipart/encrypted":
-        return "pgp_encrypted" if "pgp" in protocol or not protocol else "plaintext"
+        if "pgp" in protocol or not protocol:
+            return "pgp_encrypted", pgp_key_uses(body[:_PEEK_BYTES])
+        return "plaintext", []
     if mime_type == "multipart/signed":
+        parts = _parts(body, params["boundary"], limit=2) if params.get("boundary") else []
+        signature = parts[1] if len(parts) == 2 else b""
+        _, signature_start = header_block_end(signature)
         if protocol in _SMIME_SIGNATURES:
-            return "smime_signed"
+            return "smime_signed", smime_key_uses(signature[signature_start:])
         if "pgp" in protocol:
-            return "pgp_signed"
-        return "plaintext"
+            return "pgp_signed", pgp_key_uses(signature)
+        return "plaintext", []
     if mime_type in _SMIME_TYPES:
         from_der = _smime_content_type(body)
-        if from_der:
-            return from_der
         smime_type = params.get("smime-type", "").lower()
-        if smime_type == "signed-data":
-            return "smime_signed"
-        if smime_type == "compressed-data":
-            return "plaintext"
-        return "smime_encrypted"
+        if from_der:
+            encryption = from_der
+        elif smime_type == "signed-data":
+            encryption = "smime_signed"
+        elif smime_type == "compressed-data":
+            return "plaintext", []
+        else:
+            encryption = "smime_encrypted"
+        return encryption, smime_key_uses(body[:_PEEK_BYTES])
     if mime_type in ("application/pgp-encrypted", "application/pgp"):
         action = params.get("x-action", "").lower()
-        return "pgp_signed" if action.startswith("sign") else "pgp_encrypted"
+        encryption = "pgp_signed" if action.startswith("sign") else "pgp_encrypted"
+        return encryption, pgp_key_uses(body[:_PEEK_BYTES])
     if mime_type.startswith("multipart/") and depth < _MAX_DEPTH:
         boundary = params.get("boundary")
         parts = _parts(body, boundary, limit=3) if boundary else []
@@ -141,12 +172,15 @@ def classify_encryption(content_type: str | None, body: bytes, depth: int = 0) -
             part_type = _part_content_type(part[:header_end])
             part_types.append(parse_content_type(part_type)[0])
             if index == 0:
-                inner = classify_encryption(part_type, part[body_start:], depth + 1)
-                if inner != "plaintext":
+                inner = inspect_body(part_type, part[body_start:], depth + 1)
+                if inner[0] != "plaintext":
                     return inner  # a list footer or a wrapper around the real message
         if "application/pgp-encrypted" in part_types:
-            return "pgp_encrypted"  # PGP/MIME flattened by Exchange into multipart/mixed
-        return "plaintext"
+            # PGP/MIME flattened by Exchange into multipart/mixed
+            return "pgp_encrypted", pgp_key_uses(body[:_PEEK_BYTES])
+        return "plaintext", []
     if mime_type.startswith("text/"):
-        return _inline_pgp(body)
-    return "plaintext"
+        encryption = _inline_pgp(body)
+        keys = pgp_key_uses(body[:_PEEK_BYTES]) if encryption != "plaintext" else []
+        return encryption, keys
+    return "plaintext", []
