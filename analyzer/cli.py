@@ -182,6 +182,157 @@ def stats_command(
         console.print(reasons)
 
 
+MeOption = Annotated[
+    list[str] | None,
+    typer.Option("--me", help="One of your addresses (repeat for each); detected if omitted."),
+]
+MeDomainOption = Annotated[
+    list[str] | None,
+    typer.Option("--me-domain", help="A catch-all domain of yours: every address at it is you."),
+]
+
+
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+def _print_links(links, clusters, owner, *, everyone: bool) -> None:
+    console.print(f"owner: {', '.join(owner.identities) or '(none found)'}", highlight=False)
+    console.print(f"how: {owner.how}", highlight=False)
+    table = Table(title="Links between your identities", title_justify="left")
+    table.add_column("identities", overflow="fold", ratio=3)
+    table.add_column("evidence", ratio=2)
+    table.add_column("who can see it", ratio=2)
+    table.add_column("score", justify="right")
+    table.add_column("the header line that shows it", overflow="fold", ratio=5)
+    shown = [link for link in links if link.owner or everyone]
+    for link in shown:
+        table.add_row(
+            f"{link.a}\n↔ {link.b}",
+            link.evidence,
+            f"{link.observer_class} ({len(link.messages)} msg)",
+            f"{link.score:.2f}",
+            link.detail,
+        )
+    console.print(table)
+    if not everyone and len(shown) < len(links):
+        console.print(f"… and {len(links) - len(shown)} links among other people (--all)")
+    for cluster in clusters:
+        console.print(
+            f"[bold]{cluster.observer_class}[/] can join: {', '.join(cluster.identities)} "
+            f"(score {cluster.score:.2f})",
+            highlight=False,
+        )
+
+
+@app.command("audit")
+def audit_command(
+    sources: Annotated[list[Path], typer.Argument(help="mbox files, .eml files, folders.")],
+    me: MeOption = None,
+    me_domain: MeDomainOption = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")] = Path(
+        "mxa-audit"
+    ),
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no tables.")] = False,
+) -> None:
+    """Everything in one go: ingest, link identities, write findings.json and graphs.
+
+    Example: mxa audit ~/Mail/archive.mbox --me me@example.org --out audit
+    """
+    from analyzer.audit import run_audit
+
+    try:
+        if quiet:
+            result = run_audit(sources, out, me=me or (), me_domains=me_domain or (), jobs=jobs)
+        else:
+            with _progress_bar() as bar:
+                task = bar.add_task("reading mail", total=None)
+                result = run_audit(
+                    sources, out, me=me or (), me_domains=me_domain or (), jobs=jobs,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )  # fmt: skip
+    except MxaError as error:
+        raise _fail(error) from None
+    if not quiet:
+        _print_ingest(result.ingest)
+        _print_links(result.links, result.clusters, result.owner, everyone=False)
+    console.print(f"findings: {result.findings_path}", highlight=False)
+    console.print(f"graphs: {result.out / 'graphs'}", highlight=False)
+
+
+@app.command("links")
+def links_command(
+    store: StoreOption,
+    me: MeOption = None,
+    me_domain: MeDomainOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the links as JSON.")] = False,
+    everyone: Annotated[
+        bool, typer.Option("--all", help="Also links among other people's addresses.")
+    ] = False,
+) -> None:
+    """Which of your identities can be linked, by whom, with which header line.
+
+    Example: mxa links --store mystore --me me@example.org
+    """
+    from analyzer.audit import analyze_store
+
+    try:
+        owner, links, joined, findings = analyze_store(store, me or (), me_domain or ())
+    except MxaError as error:
+        raise _fail(error) from None
+    if as_json:
+        shown = [link.as_dict() for link in links if link.owner or everyone]
+        payload = {"owner": findings["owner"], "links": shown, "clusters": findings["clusters"]}
+        console.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    _print_links(links, joined, owner, everyone=everyone)
+
+
+@app.command("graph")
+def graph_command(
+    store: StoreOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the graph files.")] = Path(
+        "graphs"
+    ),
+    me: MeOption = None,
+    me_domain: MeDomainOption = None,
+    file_format: Annotated[
+        list[str] | None, typer.Option("--format", help="graphml and/or gexf (default both).")
+    ] = None,
+) -> None:
+    """Write the communication and identity graphs as GraphML / GEXF (they open in Gephi).
+
+    Example: mxa graph --store mystore --out graphs --format gexf
+    """
+    from analyzer.audit import analyze_store
+    from analyzer.graphs import communication_graph, identity_graph, write_graphs
+    from analyzer.store import load_frames
+
+    formats = file_format or ["graphml", "gexf"]
+    unknown = sorted(set(formats) - {"graphml", "gexf"})
+    if unknown:
+        raise _fail(MxaError(f"unknown graph format {unknown[0]!r}; use graphml or gexf"))
+    try:
+        owner, links, _, _ = analyze_store(store, me or (), me_domain or ())
+        frames = load_frames(store)
+    except MxaError as error:
+        raise _fail(error) from None
+    graphs = {
+        "communication": communication_graph(frames, owner),
+        "identities": identity_graph(links, owner),
+    }
+    for path in write_graphs(graphs, out, formats):
+        console.print(f"wrote {path}", highlight=False)
+
+
 @app.command("demo")
 def demo_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (made fresh).")] = Path(
@@ -192,24 +343,24 @@ def demo_command(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final lines.")] = False,
 ) -> None:
-    """Run mxa on the bundled sample mailbox (Maya Lindqvist's) and say where the results are.
+    """Run the whole audit on the bundled sample mailbox (Maya Lindqvist's) and say where it is.
 
     Example: mxa demo --out mxa-demo
     """
     from analyzer.demo import run_demo
-    from analyzer.stats import store_stats
 
     try:
         result = run_demo(out, sample)
-        stats = store_stats(result.store)
     except MxaError as error:
         raise _fail(error) from None
+    audit = result.audit
     if not quiet:
-        _print_ingest(result.ingest)
-        mix = ", ".join(f"{name} {count}" for name, count in stats.encryption.items() if count)
-        console.print(f"encryption: {mix}", highlight=False)
-    console.print(f"store: {result.store}  (read it with analyzer.read_frame or mxa stats)")
-    console.print("next: mxa stats --store " + str(result.store) + "; notebooks/walkthrough.ipynb")
+        _print_ingest(audit.ingest)
+        _print_links(audit.links, audit.clusters, audit.owner, everyone=False)
+    console.print(f"findings: {audit.findings_path}", highlight=False)
+    console.print(f"graphs: {audit.out / 'graphs'}", highlight=False)
+    console.print(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")
+    console.print("walkthrough: notebooks/walkthrough.ipynb")
 
 
 def main() -> None:

@@ -1,8 +1,7 @@
-"""``mxa demo``: everything mxa can do so far, run on the bundled persona mailbox.
+"""``mxa demo``: the full audit on the bundled persona mailbox, in a fresh folder.
 
-The sample lives in the repository (``sample_data/persona``), beside the package; the
-demo reads its mbox into a fresh folder so that a first-time user sees the whole
-pipeline in one command. Later stages (linkability, report, aliases) join as they land.
+The sample lives in the repository (``sample_data/persona``), beside the package, so
+that a first-time user sees the whole pipeline in one command.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.audit import AuditResult, run_audit
 from analyzer.errors import MxaError
-from analyzer.ingest import IngestResult, ProgressCallback, ingest
+from analyzer.ingest import ProgressCallback
 
 __all__ = ["DemoResult", "run_demo", "sample_mailbox"]
 
@@ -35,8 +35,7 @@ def sample_mailbox() -> Path:
 @dataclass
 class DemoResult:
     out: Path
-    store: Path
-    ingest: IngestResult
+    audit: AuditResult
 
 
 def _fresh(out: Path) -> None:
@@ -54,10 +53,8 @@ def run_demo(
     *,
     progress: ProgressCallback | None = None,
 ) -> DemoResult:
-    """Ingest the sample mailbox into ``out/store`` (``out`` is emptied first if it is a demo)."""
+    """The full audit of the sample mailbox in ``out`` (emptied first if it is a demo)."""
     source = Path(sample) if sample is not None else sample_mailbox()
     folder = Path(out)
     _fresh(folder)
-    store = folder / "store"
-    result = ingest([source], store, progress=progress)
-    return DemoResult(folder, store, result)
+    return DemoResult(folder, run_audit([source], folder, progress=progress))

@@ -8,6 +8,7 @@ the store writes; :func:`to_pandas` gives the frames a notebook works with.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -25,6 +26,7 @@ __all__ = [
     "MESSAGES_SCHEMA",
     "PARTICIPANTS_SCHEMA",
     "QUARANTINE_SCHEMA",
+    "Frames",
     "hops_table",
     "keys_table",
     "messages_table",
@@ -169,6 +171,16 @@ def quarantine_table(entries: Sequence[Quarantined]) -> pa.Table:
         },
         schema=QUARANTINE_SCHEMA,
     )
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The frames of one store, as pandas: what graphs and linkability work on."""
+
+    messages: pd.DataFrame
+    participants: pd.DataFrame
+    hops: pd.DataFrame
+    keys: pd.DataFrame
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:

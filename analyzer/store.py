@@ -37,10 +37,11 @@ from analyzer.frames import (
     MESSAGES_SCHEMA,
     PARTICIPANTS_SCHEMA,
     QUARANTINE_SCHEMA,
+    Frames,
     to_pandas,
 )
 
-__all__ = ["FRAMES", "MANIFEST_NAME", "Store", "read_frame"]
+__all__ = ["FRAMES", "MANIFEST_NAME", "Store", "load_frames", "read_frame"]
 
 MANIFEST_NAME = "mxa-store.json"
 STORE_SCHEMA = "mxa.store/1"
@@ -76,6 +77,17 @@ def read_frame(store: str | os.PathLike[str], name: str) -> pd.DataFrame:
     if not folder.exists() or not any(folder.glob("*.parquet")):
         return to_pandas(FRAMES[name].empty_table())
     return to_pandas(pq.read_table(folder, schema=FRAMES[name]))
+
+
+def load_frames(store: str | os.PathLike[str]) -> Frames:
+    """The messages, participants, hops and keys frames of a store."""
+    Store.open(store, create=False)  # a clear error for a folder that is no store
+    return Frames(
+        messages=read_frame(store, "messages"),
+        participants=read_frame(store, "participants"),
+        hops=read_frame(store, "hops"),
+        keys=read_frame(store, "keys"),
+    )
 
 
 @dataclass

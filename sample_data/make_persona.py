@@ -130,6 +130,12 @@ class Mail:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
+def stable(text: str, length: int) -> str:
+    """A token that is the same every time for ``text``: alias services keep one
+    reverse alias per contact."""
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
 def fold(name: str, value: str, width: int = 78) -> str:
     """Fold a long header at spaces, the way MTAs do (continuation lines start with a tab)."""
     line = f"{name}: {value}"
@@ -681,13 +687,13 @@ class Persona:
             reverse = sender.address.replace("@", "_at_")
             own[0] = (
                 "From",
-                f'"{sender.name} <{sender.address}>" <{reverse}_{d.token(6)}@duck.com>',
+                f'"{sender.name} <{sender.address}>" <{reverse}_{stable(sender.address, 6)}@duck.com>',
             )
             added = []
         elif kind == "simplelogin":
             own[0] = (
                 "From",
-                f'"{sender.name} - {sender.address.replace("@", " at ")}" <{d.token(6)}.{d.token(5)}@simplelogin.co>',
+                f'"{sender.name} - {sender.address.replace("@", " at ")}" <{stable(sender.address, 6)}.{stable(sender.address[::-1], 5)}@simplelogin.co>',
             )
             added = [
                 ("X-SimpleLogin-Type", "Forward"),
@@ -961,7 +967,7 @@ def live(p: Persona) -> None:
             kind="smime-encrypted" if encrypted else "smime-signed",
             signer=cert, recipients=[p.maya_cert.certificate, cert.certificate],
         )  # fmt: skip
-        if i == 9:
+        if i == 8:  # from Anders: the thread Maya answers from the wrong account
             thread_parent = incoming
             continue
         when = incoming.sent + timedelta(hours=1 + d.rng.random() * 5)

@@ -29,6 +29,9 @@ ADDRESS_ROLES: dict[str, str] = {
     "resent-cc": "resent-cc",
     "resent-bcc": "resent-bcc",
     "resent-reply-to": "resent-reply-to",
+    # alias services name the alias a forwarded message was sent to
+    "x-simplelogin-envelope-to": "x-simplelogin-envelope-to",
+    "x-anonaddy-original-to": "x-anonaddy-original-to",
 }
 
 

@@ -1,0 +1,79 @@
+"""What an address says by itself: its mailbox under provider rules, and its service.
+
+Sub-addressing and provider equivalences decide when two strings are one mailbox:
+``maya.lindqvist+shop@gmail.com`` and ``mayalindqvist@googlemail.com`` both deliver to
+``maya.lindqvist@gmail.com``. The rules follow ``shared/FIELD-GUIDE.md``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ALIAS_SERVICES", "alias_service", "base_mailbox", "domain_of", "registrable_domain"]
+
+_GMAIL = {"gmail.com", "googlemail.com"}
+_PROTON = {"proton.me", "protonmail.com", "protonmail.ch", "pm.me"}
+_YAHOO_PREFIXES = ("yahoo.", "ymail.com", "rocketmail.com")
+_FASTMAIL = {"fastmail.com", "fastmail.fm", "fastmail.net", "fastmail.org", "messagingengine.com"}
+
+# alias domains and the service behind them (FIELD-GUIDE.md)
+ALIAS_SERVICES: dict[str, str] = {
+    "mozmail.com": "firefox-relay",
+    "relay.firefox.com": "firefox-relay",
+    "duck.com": "duckduckgo",
+    "simplelogin.com": "simplelogin",
+    "aleeas.com": "simplelogin",
+    "slmails.com": "simplelogin",
+    "8alias.com": "simplelogin",
+    "8shield.net": "simplelogin",
+    "silomails.com": "simplelogin",
+    "simplelogin.fr": "simplelogin",
+    "anonaddy.com": "addy.io",
+    "anonaddy.me": "addy.io",
+    "addy.io": "addy.io",
+    "addymail.com": "addy.io",
+    "privaterelay.appleid.com": "apple-hide-my-email",
+}
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def registrable_domain(host: str) -> str:
+    """The last two labels (three under a two-letter country code's second level)."""
+    labels = [label for label in host.lower().strip(".").split(".") if label]
+    if len(labels) <= 2:
+        return ".".join(labels)
+    if len(labels[-1]) == 2 and labels[-2] in ("co", "com", "ac", "or", "ne", "org", "gov", "edu"):
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def alias_service(address: str) -> str | None:
+    domain = domain_of(address)
+    for suffix, service in ALIAS_SERVICES.items():
+        if domain == suffix or domain.endswith("." + suffix):
+            return service
+    return None
+
+
+def base_mailbox(address: str) -> str:
+    """The mailbox an address delivers to under its provider's rules.
+
+    ``+tag`` is dropped everywhere but Yahoo, where the separator is ``-``; Gmail also
+    ignores dots and treats googlemail.com as gmail.com; Proton's domains are one;
+    Fastmail's ``tag@user.fastmail.com`` is ``user@fastmail.com``.
+    """
+    local, _, domain = address.lower().rpartition("@")
+    if not local:
+        return address.lower()
+    if domain in _GMAIL:
+        local = local.split("+", 1)[0].replace(".", "")
+        return f"{local}@gmail.com"
+    if domain in _PROTON:
+        return f"{local.split('+', 1)[0]}@proton.me"
+    if domain.startswith(_YAHOO_PREFIXES):
+        return f"{local.split('-', 1)[0]}@{domain}"
+    parts = domain.split(".")
+    if len(parts) == 3 and ".".join(parts[1:]) in _FASTMAIL:
+        return f"{parts[0]}@{'.'.join(parts[1:])}"
+    return f"{local.split('+', 1)[0]}@{domain}"

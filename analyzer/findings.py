@@ -1,0 +1,107 @@
+"""``findings.json`` (schema ``mxa.findings/1``): the contract others build on.
+
+Keys may be added, never renamed (DESIGN.md). Everything is sorted and free of run
+times, so the same input gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analyzer.extract.encryption import ENCRYPTION_CLASSES
+from analyzer.frames import Frames
+from analyzer.linkability import Cluster, Link
+from analyzer.owner import Owner, identity_kind
+
+__all__ = ["SCHEMA", "build_findings", "write_findings"]
+
+SCHEMA = "mxa.findings/1"
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, pd.Timestamp) and value == value else None
+
+
+def _identities(frames: Frames, owner: Owner) -> list[dict[str, Any]]:
+    people = frames.participants
+    mine = people[people["address"].isin(owner.identities)]
+    dated = mine.merge(frames.messages[["message_key", "date_utc"]], on="message_key", how="left")
+    rows = []
+    for address in owner.identities:
+        own = dated[dated["address"] == address]
+        keys = set(own["message_key"])
+        others = people[
+            people["message_key"].isin(keys) & people["role"].isin(("from", "to", "cc"))
+        ]
+        correspondents = {a for a in others["address"] if not owner.owns(a)}
+        rows.append(
+            {
+                "address": address,
+                "kind": identity_kind(address, owner),
+                "messages": len(keys),
+                "correspondents": len(correspondents),
+                "first_seen": _iso(own["date_utc"].min()) if len(own) else None,
+                "last_seen": _iso(own["date_utc"].max()) if len(own) else None,
+            }
+        )
+    return rows
+
+
+def build_findings(
+    frames: Frames,
+    owner: Owner,
+    links: Sequence[Link],
+    clusters: Sequence[Cluster],
+    *,
+    sources: Sequence[str],
+    totals: dict[str, int],
+    quarantine: pd.DataFrame,
+) -> dict[str, Any]:
+    """The findings document as a dict (see DESIGN.md for the schema)."""
+    encryption = frames.messages["encryption"].value_counts()
+    return {
+        "schema": SCHEMA,
+        "input": {
+            "sources": list(sources),
+            "messages_read": int(totals.get("messages_read", 0)),
+            "messages_parsed": int(totals.get("parsed", 0)),
+            "messages_quarantined": int(totals.get("quarantined", 0)),
+            "duplicates": int(totals.get("duplicates", 0)),
+            "messages_stored": len(frames.messages),
+            "quarantine": [
+                {"source": s, "offset": o, "reason": r}
+                for s, o, r in sorted(
+                    zip(
+                        quarantine["source"],
+                        quarantine["offset"],
+                        quarantine["reason"],
+                        strict=True,
+                    )
+                )
+            ],
+        },
+        "owner": {
+            "identities": list(owner.identities),
+            "domains": list(owner.domains),
+            "how": owner.how,
+        },
+        "encryption": {name: int(encryption.get(name, 0)) for name in ENCRYPTION_CLASSES},
+        "identities": _identities(frames, owner),
+        "links": [link.as_dict() | {"owner": link.owner} for link in links],
+        "clusters": [cluster.as_dict() for cluster in clusters],
+        "alias_leaks": [],
+        "counterfactual": {},
+    }
+
+
+def write_findings(findings: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(findings, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return target

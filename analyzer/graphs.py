@@ -1,0 +1,115 @@
+"""Graphs with networkx: who writes to whom, and which identities are joined by what.
+
+Both graphs keep only scalar attributes (strings, numbers, booleans) so that they
+export to GraphML and GEXF unchanged and open in Gephi.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from analyzer.frames import Frames
+from analyzer.linkability import Link
+from analyzer.owner import Owner, identity_kind
+
+__all__ = ["communication_graph", "identity_graph", "write_graphs"]
+
+_SENT_ROLES = ("to", "cc", "bcc")
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if isinstance(value, pd.Timestamp) else ""
+
+
+def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGraph:
+    """Sender → recipient, weighted by messages, with first/last seen and roles.
+
+    Nodes carry ``messages_sent``, ``messages_received``, ``owner`` (one of the owner's
+    identities) and ``kind``; edges carry ``weight``, ``first_seen``, ``last_seen`` and
+    ``roles`` (``to;cc``...).
+    """
+    people = frames.participants
+    dates = frames.messages[["message_key", "date_utc"]]
+    senders = people[people["role"] == "from"][["message_key", "address"]]
+    receivers = people[people["role"].isin(_SENT_ROLES)][["message_key", "address", "role"]]
+    edges = senders.merge(receivers, on="message_key", suffixes=("_from", "_to"))
+    edges = edges.merge(dates, on="message_key", how="left")
+    graph = nx.DiGraph()
+    grouped = edges.groupby(["address_from", "address_to"], sort=True)
+    for (source, target), rows in grouped:
+        graph.add_edge(
+            source,
+            target,
+            weight=int(rows["message_key"].nunique()),
+            first_seen=_iso(rows["date_utc"].min()),
+            last_seen=_iso(rows["date_utc"].max()),
+            roles=";".join(sorted(set(rows["role"]))),
+        )
+    sent = senders.groupby("address")["message_key"].nunique()
+    received = receivers.groupby("address")["message_key"].nunique()
+    for node in graph.nodes:
+        graph.nodes[node]["messages_sent"] = int(sent.get(node, 0))
+        graph.nodes[node]["messages_received"] = int(received.get(node, 0))
+        mine = bool(owner and owner.owns(node))
+        graph.nodes[node]["owner"] = mine
+        graph.nodes[node]["kind"] = identity_kind(node, owner) if owner and mine else ""
+    return graph
+
+
+def identity_graph(links: Iterable[Link], owner: Owner) -> nx.Graph:
+    """Identities as nodes, one edge per pair joined by evidence.
+
+    An edge lists its evidence ids, the most visible observer class, and the combined
+    score ``1 - Π(1 - score)`` over its links.
+    """
+    graph = nx.Graph()
+    for link in links:
+        for address in (link.a, link.b):
+            if address not in graph:
+                mine = owner.owns(address)
+                graph.add_node(
+                    address, owner=mine, kind=identity_kind(address, owner) if mine else ""
+                )
+        if graph.has_edge(link.a, link.b):
+            data = graph.edges[link.a, link.b]
+            data["evidence"] = ";".join(sorted(set(data["evidence"].split(";")) | {link.evidence}))
+            data["score"] = round(1 - (1 - data["score"]) * (1 - link.score), 3)
+            order = ("correspondents", "providers", "inference")
+            if order.index(link.observer_class) < order.index(data["observer_class"]):
+                data["observer_class"] = link.observer_class
+        else:
+            graph.add_edge(
+                link.a,
+                link.b,
+                evidence=link.evidence,
+                score=link.score,
+                observer_class=link.observer_class,
+            )
+    return graph
+
+
+def write_graphs(
+    graphs: dict[str, nx.Graph],
+    folder: str | os.PathLike[str],
+    formats: Iterable[str] = ("graphml", "gexf"),
+) -> list[Path]:
+    """Write each graph as ``NAME.graphml`` and/or ``NAME.gexf``; return the paths."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, graph in sorted(graphs.items()):
+        for file_format in formats:
+            path = target / f"{name}.{file_format}"
+            if file_format == "graphml":
+                nx.write_graphml(graph, path)
+            elif file_format == "gexf":
+                nx.write_gexf(graph, path)
+            else:
+                raise ValueError(f"unknown graph format {file_format!r}")
+            written.append(path)
+    return written
