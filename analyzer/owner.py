@@ -76,7 +76,12 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     given = [a.strip().lower() for a in me]
     if given or domains:
         identities = _expand(given, every_address, domains)
-        return Owner(tuple(sorted(identities)), domains, "given")
+        forwarded = _aliases_forwarding_to(people, identities, domains)
+        how = "given"
+        if forwarded - identities:
+            how = f"given, plus {len(forwarded - identities)} aliases that forward to them"
+        identities = _expand(identities | forwarded, every_address, domains)
+        return Owner(tuple(sorted(identities)), domains, how)
 
     evidence: Counter[str] = Counter()
     seeds: set[str] = set()
@@ -105,6 +110,21 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
     how = f"detected: {parts}" if parts else "detected: nothing names an owner"
     return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
+
+
+def _aliases_forwarding_to(
+    people: pd.DataFrame, mine: set[str], domains: tuple[str, ...]
+) -> set[str]:
+    """Alias-service envelope addresses of mail delivered to one of ``mine``."""
+    delivered = people[
+        (people["role"] == "delivered-to")
+        & (people["address"].isin(mine) | people["address"].map(lambda a: domain_of(a) in domains))
+    ]
+    keys = set(delivered["message_key"])
+    named = people[
+        people["message_key"].isin(keys) & people["role"].isin((*_ALIAS_ROLES, "x-original-to"))
+    ]
+    return set(named["address"])
 
 
 def _sent_messages(messages: pd.DataFrame) -> set[str]:

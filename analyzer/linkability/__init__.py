@@ -178,7 +178,17 @@ def find_links(frames: Frames, owner: Owner, rules: Iterable[Rule] = CATALOG) ->
                 owner.owns(a) and owner.owns(b),
             )
         )
-    links.sort(key=lambda link: (not link.owner, link.a, link.b, link.evidence))
+    links.sort(
+        key=lambda link: (
+            not link.owner,
+            VISIBILITY_ORDER.index(link.observer_class),
+            link.strength != "deterministic",
+            -link.score,
+            link.a,
+            link.b,
+            link.evidence,
+        )
+    )
     return links
 
 

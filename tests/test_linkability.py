@@ -1,0 +1,380 @@
+"""Every evidence id of the catalog, each on realistic headers, and who can see it."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import sys
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
+
+from analyzer import ingest
+from analyzer.addressing import base_mailbox
+from analyzer.linkability import CATALOG, find_links
+from analyzer.owner import detect_owner
+from analyzer.store import load_frames
+
+SAMPLE_KEYS = Path(__file__).resolve().parent.parent / "sample_data" / "keys"
+ME1, ME2 = "jane.doe@gmail.com", "j.doe@acme-corp.example"
+FRIEND, OTHER = "bob@example.net", "carol@example.org"
+
+
+def message(
+    sender: str,
+    to: str,
+    *,
+    cc: str = "",
+    subject: str = "hello",
+    hour: int = 9,
+    day: int = 1,
+    extra: str = "",
+    message_id: str | None = None,
+    body: bytes = b"Hi.\n",
+    content_type: str = "text/plain; charset=utf-8",
+) -> bytes:
+    date = datetime.datetime(
+        2024, 3, day, hour, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1))
+    )
+    lines = [f"From: {sender}", f"To: {to}"]
+    if cc:
+        lines.append(f"Cc: {cc}")
+    lines += [f"Subject: {subject}", f"Date: {format_datetime(date)}"]
+    digest = hashlib.sha256((sender + to + extra).encode()).hexdigest()[:10]
+    lines.append(f"Message-ID: {message_id or f'<{day}.{hour}.{digest}@example.net>'}")
+    lines += [line for line in extra.splitlines() if line]
+    lines += ["MIME-Version: 1.0", f"Content-Type: {content_type}"]
+    return ("\n".join(lines) + "\n\n").encode() + body
+
+
+def links_of(tmp_path, *messages: bytes, me=(ME1, ME2), me_domains=()):
+    archive = tmp_path / "archive.mbox"
+    archive.write_bytes(
+        b"".join(b"From x@y Fri Mar  1 09:00:00 2024\n" + m + b"\n" for m in messages)
+    )
+    ingest([archive], tmp_path / "store", jobs=1)
+    frames = load_frames(tmp_path / "store")
+    owner = detect_owner(frames, me, me_domains)
+    return find_links(frames, owner)
+
+
+def find(links, evidence, a=ME1, b=ME2):
+    pair = tuple(sorted((a, b)))
+    found = [link for link in links if link.evidence == evidence and (link.a, link.b) == pair]
+    return found[0] if found else None
+
+
+def test_co_recipient(tmp_path):
+    links = links_of(
+        tmp_path, message(f"Bob <{FRIEND}>", f"Jane <{ME1}>", cc=f"Jane <{ME2}>, {OTHER}")
+    )
+    link = find(links, "co-recipient")
+    assert link.strength == "deterministic" and link.score == 1.0
+    assert link.observer_class == "correspondents"
+    assert set(link.observers) == {FRIEND, OTHER}
+    assert "Cc: Jane <j.doe@acme-corp.example>" in link.detail
+
+
+def test_reply_to(tmp_path):
+    links = links_of(
+        tmp_path, message(f"Jane Doe <{ME2}>", FRIEND, extra=f"Reply-To: Jane <{ME1}>")
+    )
+    link = find(links, "reply-to")
+    assert link.observer_class == "correspondents" and link.observers == (FRIEND,)
+    assert link.detail.endswith(f"Reply-To: Jane <{ME1}>")
+
+
+def test_sender_and_return_path(tmp_path):
+    send_as = message(f"Jane <{ME2}>", FRIEND, extra=f"Sender: {ME1}")
+    bounce = message(f"Jane <{ME2}>", OTHER, extra=f"Return-Path: <{ME1}>", hour=10)
+    links = links_of(tmp_path, send_as, bounce)
+    link = find(links, "sender")
+    assert link.observer_class == "correspondents"
+    assert set(link.observers) == {FRIEND, OTHER}
+
+
+def test_forwarding_is_seen_by_providers_only(tmp_path):
+    alias = "quiet.fox.7@duck.com"
+    forwarded = message(
+        "News <news@shop.example>", alias,
+        extra=f"Delivered-To: {ME1}\nReceived: from outbound1.duck.com (outbound1.duck.com "
+        "[20.67.221.10]) by mx.google.com with ESMTPS id x1; Fri, 01 Mar 2024 09:00:05 +0000",
+    )  # fmt: skip
+    links = links_of(tmp_path, forwarded, me=(ME1, alias))
+    link = find(links, "forwarding", alias, ME1)
+    assert link.observer_class == "providers"
+    assert {"duck.com", "gmail.com"} <= set(link.observers)
+
+
+def test_forwarding_by_original_to_and_alias_headers(tmp_path):
+    catch_all = "shop@jane.example"
+    relayed = message(
+        "Shop <orders@shop.example>",
+        catch_all,
+        extra=f"Delivered-To: {ME1}\nX-Original-To: {catch_all}",
+    )
+    sl_alias = "birch.lake12@simplelogin.com"
+    simplelogin = message(
+        '"Paper - news at paper.example" <abc.def@simplelogin.co>', sl_alias, hour=11,
+        extra=f"Delivered-To: {ME1}\nX-SimpleLogin-Type: Forward\n"
+        f"X-SimpleLogin-Envelope-To: {sl_alias}",
+    )  # fmt: skip
+    links = links_of(tmp_path, relayed, simplelogin, me=(ME1,), me_domains=("jane.example",))
+    assert find(links, "forwarding", catch_all, ME1).observer_class == "providers"
+    assert find(links, "forwarding", sl_alias, ME1) is not None
+
+
+@pytest.mark.parametrize(
+    ("tagged", "mailbox"),
+    [
+        ("jane.doe+shop@gmail.com", "jane.doe@gmail.com"),
+        (
+            "janedoe+x@googlemail.com",
+            "jane.doe@gmail.com",
+        ),  # Gmail ignores dots, googlemail = gmail
+        ("jane-news@yahoo.com", "jane@yahoo.com"),  # Yahoo uses "-"
+        ("jane+tag@pm.me", "jane@proton.me"),  # Proton's domains are one
+        ("shop@jane.fastmail.com", "jane@fastmail.com"),  # Fastmail subdomain addressing
+    ],
+)
+def test_provider_subaddress_rules(tagged, mailbox):
+    assert base_mailbox(tagged) == base_mailbox(mailbox)
+
+
+def test_subaddress(tmp_path):
+    links = links_of(
+        tmp_path, message("Shop <orders@shop.example>", f"Jane <{ME1.replace('@', '+shop@')}>")
+    )
+    link = find(links, "subaddress", "jane.doe+shop@gmail.com", ME1)
+    assert link.observer_class == "correspondents" and link.observers == ("orders@shop.example",)
+
+
+def test_thread_answered_from_the_other_identity(tmp_path):
+    question = message(f"Bob <{FRIEND}>", f"Jane <{ME2}>", message_id="<q1@example.net>")
+    answer = message(
+        f"Jane <{ME1}>", f"Bob <{FRIEND}>", hour=11, extra="In-Reply-To: <q1@example.net>"
+    )
+    link = find(links_of(tmp_path, question, answer), "thread")
+    assert link.observer_class == "correspondents" and link.observers == (FRIEND,)
+    assert "In-Reply-To: <q1@example.net>" in link.detail
+
+
+def _certificate(addresses: list[str], serial: int):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Jane Doe")])
+    now = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(serial).not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=900))
+        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(a) for a in addresses]), False)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    return certificate, key
+
+
+def _smime_signed(sender: str, to: str, certificate, key, hour: int = 9) -> bytes:
+    signed = (
+        pkcs7.PKCS7SignatureBuilder().set_data(b"Content-Type: text/plain\r\n\r\nhi\r\n")
+        .add_signer(certificate, key, hashes.SHA256())
+        .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
+    )  # fmt: skip
+    head, _, body = signed.replace(b"\r\n", b"\n").partition(b"\n\n")
+    content_type = head.split(b"Content-Type: ", 1)[1].decode().replace("\n", " ")
+    return message(sender, to, body=body, content_type=content_type, hour=hour)
+
+
+def test_smime_certificate_naming_two_addresses(tmp_path):
+    certificate, key = _certificate([ME2, ME1], 0x51)
+    link = find(
+        links_of(tmp_path, _smime_signed(f"Jane <{ME2}>", FRIEND, certificate, key)),
+        "smime-certificate",
+    )
+    assert link.observer_class == "correspondents" and link.observers == (FRIEND,)
+    assert ME1 in link.detail and ME2 in link.detail
+
+
+def test_one_smime_certificate_under_two_from_addresses(tmp_path):
+    certificate, key = _certificate(["jane@other.example"], 0x52)
+    links = links_of(
+        tmp_path,
+        _smime_signed(f"Jane <{ME1}>", FRIEND, certificate, key),
+        _smime_signed(f"Jane <{ME2}>", OTHER, certificate, key, hour=10),
+    )
+    link = find(links, "smime-certificate")
+    assert link.observer_class == "inference"  # no one correspondent saw both
+
+
+@pytest.fixture(scope="module")
+def gnupg():
+    sys.path.insert(0, str(SAMPLE_KEYS.parent))
+    from persona_crypto import OpenPgp
+
+    pgp = OpenPgp(SAMPLE_KEYS)
+    yield pgp
+    pgp.close()
+
+
+def _pgp_encrypted(pgp, sender: str, to: str, recipient_key: str, hour: int) -> bytes:
+    armoured = pgp.encrypt(
+        [recipient_key], b"Content-Type: text/plain\r\n\r\nsecret\r\n", 1709280000, None
+    )
+    body = (
+        b"--b1\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--b1\n"
+        b"Content-Type: application/octet-stream\n\n" + armoured + b"\n--b1--\n"
+    )
+    content_type = 'multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b1"'
+    return message(sender, to, body=body, content_type=content_type, hour=hour)
+
+
+def test_pgp_key_recipient_under_two_addresses(tmp_path, gnupg):
+    key = gnupg.fingerprint("maya.lindqvist@gmail.com")
+    links = links_of(
+        tmp_path,
+        _pgp_encrypted(gnupg, f"Bob <{FRIEND}>", f"Jane <{ME1}>", key, 9),
+        _pgp_encrypted(gnupg, f"Bob <{FRIEND}>", f"Jane <{ME2}>", key, 10),
+    )
+    link = find(links, "pgp-key")
+    assert link.observer_class == "correspondents" and link.observers == (FRIEND,)
+    assert gnupg.encryption_key_id(key) in link.detail
+
+
+def test_autocrypt_same_key_two_addresses(tmp_path, gnupg):
+    keydata = base64.b64encode(
+        gnupg.public_key(gnupg.fingerprint("maya.lindqvist@gmail.com"))
+    ).decode()
+    links = links_of(
+        tmp_path,
+        message(
+            f"Jane <{ME1}>",
+            FRIEND,
+            extra=f"Autocrypt: addr={ME1}; prefer-encrypt=mutual; keydata={keydata}",
+        ),
+        message(
+            f"Jane <{ME2}>", FRIEND, hour=10, extra=f"Autocrypt: addr={ME2}; keydata={keydata}"
+        ),
+    )
+    link = find(links, "autocrypt")
+    assert link.observer_class == "correspondents" and link.observers == (FRIEND,)
+
+
+def test_display_name_but_never_a_generic_one(tmp_path):
+    links = links_of(
+        tmp_path,
+        message(f"Jane Doe <{ME1}>", FRIEND),
+        message(f'"Doe, Jane" <{ME2}>', OTHER, hour=10),
+        message("Support <help@a.example>", FRIEND, hour=11),
+        message("Support <help@b.example>", FRIEND, hour=12),
+    )  # fmt: skip
+    link = find(links, "display-name")
+    assert link.strength == "probabilistic" and 0 < link.score < 1
+    assert link.observer_class == "inference"
+    assert not [
+        lk for lk in links if lk.evidence == "display-name" and "help@a.example" in (lk.a, lk.b)
+    ]
+
+
+def _submitted(
+    sender: str, to: str, helo: str, ip: str, hour: int, protocol: str = "ESMTPSA"
+) -> bytes:
+    hop = (
+        f"Received: from {helo} ([{ip}]) by smtp.example.com with {protocol} id a{hour}; "
+        f"Fri, 01 Mar 2024 0{hour % 10}:00:01 +0100"
+    )
+    return message(sender, to, hour=hour, extra=hop)
+
+
+def test_client_ip_of_the_submitting_machine(tmp_path):
+    links = links_of(
+        tmp_path,
+        _submitted(f"Jane <{ME1}>", FRIEND, "janes-laptop", "203.0.113.5", 8),
+        _submitted(f"Jane <{ME2}>", FRIEND, "janes-laptop", "203.0.113.5", 9),
+    )
+    link = find(links, "client-ip")
+    assert link.observer_class == "correspondents" and link.observers == (FRIEND,)  # Bob got both
+
+
+def test_private_addresses_and_provider_relays_are_not_client_addresses(tmp_path):
+    links = links_of(
+        tmp_path,
+        _submitted(f"Jane <{ME1}>", FRIEND, "janes-laptop", "192.168.1.5", 8),
+        _submitted(f"Jane <{ME2}>", OTHER, "janes-laptop", "192.168.1.5", 9),
+        _submitted(
+            f"Jane <{ME1}>", FRIEND, "mail-wr1-f54.google.com", "209.85.221.54", 6, "ESMTPS"
+        ),
+        _submitted(f"Jane <{ME2}>", OTHER, "mail-wr1-f54.google.com", "209.85.221.54", 7, "ESMTPS"),
+    )
+    assert find(links, "client-ip") is None
+
+
+def test_message_id_host_of_a_machine_not_a_provider(tmp_path):
+    links = links_of(
+        tmp_path,
+        message(f"Jane <{ME1}>", FRIEND, message_id="<20240301.GA1@janes-laptop>"),
+        message(f"Jane <{ME2}>", OTHER, hour=10, message_id="<20240301.GA2@janes-laptop>"),
+        message(f"Jane <{ME1}>", OTHER, hour=11, message_id="<CAxyz@mail.gmail.com>"),
+        message(f"Jane <{ME2}>", OTHER, hour=12, message_id="<CAabc@mail.gmail.com>"),
+    )
+    link = find(links, "message-id-host")
+    assert link.observer_class == "inference" and "janes-laptop" in link.detail
+    assert "gmail" not in link.detail
+
+
+def test_client_fingerprint(tmp_path):
+    agent = (
+        "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Thunderbird/115.8.0"
+    )
+    links = links_of(
+        tmp_path,
+        message(f"Jane <{ME1}>", FRIEND, extra=agent),
+        message(f"Jane <{ME2}>", OTHER, hour=10, extra=agent),
+    )
+    link = find(links, "client-fingerprint")
+    assert "Thunderbird/115.8.0" in link.detail and "+0100" in link.detail
+
+
+def test_social_overlap(tmp_path):
+    friends = ["a@x.example", "b@x.example", "c@x.example"]
+    mails = [
+        message(f"Jane <{me}>", f, hour=8 + i) for i, f in enumerate(friends) for me in (ME1, ME2)
+    ]
+    link = find(links_of(tmp_path, *mails), "social-overlap")
+    assert link.score > 0.5 and "3 shared correspondents" in link.detail
+
+
+def test_timing(tmp_path):
+    mails = [
+        message(f"Jane <{me}>", FRIEND, hour=7, day=d) for d in range(1, 7) for me in (ME1, ME2)
+    ]
+    link = find(links_of(tmp_path, *mails), "timing")
+    assert link.strength == "probabilistic" and link.score <= 0.3
+
+
+def test_every_catalog_id_has_a_rule():
+    assert {rule.evidence for rule in CATALOG} == {
+        "co-recipient", "reply-to", "sender", "forwarding", "subaddress", "thread",
+        "smime-certificate", "pgp-key", "autocrypt", "display-name", "client-ip",
+        "message-id-host", "client-fingerprint", "social-overlap", "timing",
+    }  # fmt: skip
+
+
+def test_links_among_other_people_come_after_the_owners(tmp_path):
+    links = links_of(
+        tmp_path,
+        message(f"Jane <{ME2}>", FRIEND, extra=f"Reply-To: {ME1}"),
+        message(
+            "Bob Smith <bob@work.example>", f"Jane <{ME1}>", hour=10,
+            extra="Reply-To: bob@home.example",
+        ),
+        message("Bob Smith <bob@home.example>", f"Jane <{ME1}>", hour=11),
+    )  # fmt: skip
+    owners = [link.owner for link in links]
+    assert owners == sorted(owners, reverse=True)
+    assert find(links, "reply-to", "bob@home.example", "bob@work.example") is not None
