@@ -20,7 +20,8 @@ CELLS = [
         "import tempfile\n"
         "from pathlib import Path\n\n"
         "import matplotlib.pyplot as plt\n"
-        "import networkx as nx\n\n"
+        "import networkx as nx\n"
+        "import pandas as pd\n\n"
         "from analyzer import ingest, read_frame\n"
         "from analyzer.demo import sample_mailbox\n\n"
         "store = Path(tempfile.mkdtemp()) / 'maya'\n"
@@ -62,22 +63,28 @@ CELLS = [
         "sorted(graph.degree(weight='weight'), key=lambda item: -item[1])[:8]"
     ),
     new_markdown_cell(
-        "## Identities seen together\n\n"
-        "A first look at linkability: which of Maya's addresses appear together in the "
-        "visible headers of one message (From, To, Cc, Reply-To, Sender). Each pair is "
-        "something every recipient of that message can see. The full analysis, with every "
-        "kind of evidence and who can see it, is `mxa links`."
+        "## Which identities can be linked, and by whom\n\n"
+        "Every rule of the evidence catalog, run over the frames. `observer_class` says who "
+        "can make the link: the people a message went to (`correspondents`), only relays "
+        "and mailbox providers (`providers`), or a party that sees many messages "
+        "(`inference`). The same table is `mxa links`; `mxa audit` writes it to "
+        "`findings.json`."
     ),
     new_code_cell(
-        "import json\n"
-        "truth = json.loads((sample_mailbox().parent / 'truth.json').read_text())\n"
-        "mine = set(truth['owner']['identities'].values())\n"
-        "visible = people[people['role'].isin(['from', 'to', 'cc', 'reply-to', 'sender'])]\n"
-        "owned = visible[visible['address'].isin(mine)]\n"
-        "owned = owned.drop_duplicates(['message_key', 'address'])\n"
-        "pairs = owned.merge(owned, on='message_key')\n"
-        "pairs = pairs[pairs['address_x'] < pairs['address_y']]\n"
-        "pairs.groupby(['address_x', 'address_y']).size().rename('messages').reset_index()"
+        "from analyzer.linkability import clusters, find_links\n"
+        "from analyzer.owner import detect_owner\n"
+        "from analyzer.store import load_frames\n\n"
+        "frames = load_frames(store)\n"
+        "owner = detect_owner(frames)\n"
+        "print(owner.how)\n"
+        "links = find_links(frames, owner)\n"
+        "table = pd.DataFrame([link.as_dict() for link in links if link.owner])\n"
+        "table[['a', 'b', 'evidence', 'observer_class', 'score']]"
+    ),
+    new_code_cell(
+        "for cluster in clusters(links, owner):\n"
+        "    joined = ', '.join(cluster.identities)\n"
+        "    print(f'{cluster.observer_class:>14} can join {len(cluster.identities)}: {joined}')"
     ),
     new_markdown_cell(
         "## Where the mail came from\n\n"
@@ -87,7 +94,7 @@ CELLS = [
     new_code_cell(
         "senders_only = messages[['message_key', 'from_addr']]\n"
         "first_hops = hops[hops['hop'] == 0].merge(senders_only, on='message_key')\n"
-        "laptop = first_hops[first_hops['from_helo'] == truth['owner']['laptop']]\n"
+        "laptop = first_hops[first_hops['from_ip'].isin(['198.51.100.23', '203.0.113.88'])]\n"
         "laptop.groupby(['from_addr', 'from_ip']).size().rename('messages')"
     ),
     new_markdown_cell("## One figure: the mailbox over time, by encryption class"),

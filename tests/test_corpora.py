@@ -202,3 +202,22 @@ def test_named_crypto_samples(corpora, file, expected):
 
     data = (corpora / file).read_bytes()
     assert extract_message(RawMessage("t", file, data)).encryption == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["list-usb-storage-2021-2023", "malformed-mail-parser", "odd-notmuch", "bounces-sisimai"],
+)
+def test_the_whole_audit_runs_on_real_and_malformed_mail(corpora, tmp_path, name):
+    from analyzer.audit import run_audit
+
+    result = run_audit([corpora / name], tmp_path / "audit", jobs=1)
+    findings = result.findings
+    assert findings["input"]["messages_read"] == (
+        findings["input"]["messages_parsed"] + findings["input"]["messages_quarantined"]
+    )
+    assert result.findings_path.exists()
+    assert all(
+        (tmp_path / "audit" / "graphs" / f"{n}.graphml").exists()
+        for n in ("communication", "identities")
+    )

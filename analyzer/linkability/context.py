@@ -6,6 +6,8 @@ import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from analyzer.addressing import registrable_domain
 from analyzer.frames import Frames
 from analyzer.owner import Owner
@@ -86,8 +88,8 @@ class Context:
             strict=True,
         ):
             context.message_id[key] = message_id if isinstance(message_id, str) else key
-            context.date[key] = date.timestamp() if date is not None and date == date else 0.0
-            context.tz[key] = None if tz is None or tz != tz else int(tz)
+            context.date[key] = 0.0 if pd.isna(date) else date.timestamp()
+            context.tz[key] = None if pd.isna(tz) else int(tz)
         roles: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         people = frames.participants
         for key, role, address, name in zip(
