@@ -88,6 +88,17 @@ def _print_ingest(result: IngestResult) -> None:
         console.print(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
 
 
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
 @app.command("ingest")
 def ingest_command(
     sources: Annotated[
@@ -107,20 +118,12 @@ def ingest_command(
         if quiet:
             result = ingest(sources, store, jobs=jobs)
         else:
-            with Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=errors,
-                transient=True,
-            ) as bar:
+            with _progress_bar() as bar:
                 task = bar.add_task("reading mail", total=None)
-
-                def report(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                result = ingest(sources, store, jobs=jobs, progress=report)
+                result = ingest(
+                    sources, store, jobs=jobs,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )  # fmt: skip
     except MxaError as error:
         raise _fail(error) from None
     if not quiet:
@@ -190,17 +193,6 @@ MeDomainOption = Annotated[
     list[str] | None,
     typer.Option("--me-domain", help="A catch-all domain of yours: every address at it is you."),
 ]
-
-
-def _progress_bar() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-    )
 
 
 def _print_links(links, clusters, owner, *, everyone: bool) -> None:

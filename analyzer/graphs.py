@@ -29,9 +29,9 @@ def _iso(value: object) -> str:
 def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGraph:
     """Sender → recipient, weighted by messages, with first/last seen and roles.
 
-    Nodes carry ``messages_sent``, ``messages_received``, ``owner`` (one of the owner's
-    identities) and ``kind``; edges carry ``weight``, ``first_seen``, ``last_seen`` and
-    ``roles`` (``to;cc``...).
+    Nodes carry ``messages_sent``, ``messages_received``, ``roles`` (every header role the
+    address takes), ``owner`` (one of the owner's identities) and ``kind``; edges carry
+    ``weight``, ``first_seen``, ``last_seen`` and ``roles`` (``to;cc``...).
     """
     people = frames.participants
     dates = frames.messages[["message_key", "date_utc"]]
@@ -52,7 +52,9 @@ def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGrap
         )
     sent = senders.groupby("address")["message_key"].nunique()
     received = receivers.groupby("address")["message_key"].nunique()
+    roles = people.groupby("address")["role"].agg(lambda r: ";".join(sorted(set(r))))
     for node in graph.nodes:
+        graph.nodes[node]["roles"] = roles.get(node, "")
         graph.nodes[node]["messages_sent"] = int(sent.get(node, 0))
         graph.nodes[node]["messages_received"] = int(received.get(node, 0))
         mine = bool(owner and owner.owns(node))

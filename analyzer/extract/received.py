@@ -5,11 +5,12 @@ Why not mail-parser's ``parse_received``: it splits a header into its clauses
 every character, and it leaves the ``from`` clause as one string —
 ``"mail.example.com (mail.example.com [192.0.2.1])"`` — where mxa needs the HELO
 name, the reverse host and the address apart. ``benchmarks/components.py``
-measures both on the corpora: this module is about 10× faster per header and
-agrees with mail-parser's clause split on nearly every header (the benchmark prints
-the agreement). For the rare header this fast path cannot split (no ``from`` or
-``by`` clause outside comments) it asks mail-parser's careful splitter before
-giving up; a header neither can split is kept as a hop with its raw text.
+measures both on the corpora: this module takes about a quarter of the time per
+header (layout table, then clause splitter) and agrees with mail-parser on the
+``by`` host, the ``from`` clause and the timestamp for over 99.6% of headers. For
+the rare header neither path here can split (no ``from`` or ``by`` clause outside
+comments) it asks mail-parser's careful splitter before giving up; a header nothing
+can split is kept as a hop with its raw text (``docs/parsing.md``).
 """
 
 from __future__ import annotations
