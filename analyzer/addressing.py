@@ -7,7 +7,14 @@ Sub-addressing and provider equivalences decide when two strings are one mailbox
 
 from __future__ import annotations
 
-__all__ = ["ALIAS_SERVICES", "alias_service", "base_mailbox", "domain_of", "registrable_domain"]
+__all__ = [
+    "ALIAS_SERVICES",
+    "alias_service",
+    "base_mailbox",
+    "domain_of",
+    "plain_form",
+    "registrable_domain",
+]
 
 _GMAIL = {"gmail.com", "googlemail.com"}
 _PROTON = {"proton.me", "protonmail.com", "protonmail.ch", "pm.me"}
@@ -71,6 +78,27 @@ def base_mailbox(address: str) -> str:
         return f"{local}@gmail.com"
     if domain in _PROTON:
         return f"{local.split('+', 1)[0]}@proton.me"
+    if domain.startswith(_YAHOO_PREFIXES):
+        return f"{local.split('-', 1)[0]}@{domain}"
+    parts = domain.split(".")
+    if len(parts) == 3 and ".".join(parts[1:]) in _FASTMAIL:
+        return f"{parts[0]}@{'.'.join(parts[1:])}"
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def plain_form(address: str) -> str:
+    """The address without its tag, as the provider spells the mailbox.
+
+    Unlike :func:`base_mailbox` it keeps what the owner wrote (Gmail dots stay), so it
+    can be shown: ``maya.lindqvist+shop@gmail.com`` → ``maya.lindqvist@gmail.com``,
+    ``jane-news@yahoo.com`` → ``jane@yahoo.com``, ``shop@jane.fastmail.com`` →
+    ``jane@fastmail.com``.
+    """
+    local, _, domain = address.lower().rpartition("@")
+    if not local:
+        return address.lower()
+    if domain == "googlemail.com":
+        domain = "gmail.com"
     if domain.startswith(_YAHOO_PREFIXES):
         return f"{local.split('-', 1)[0]}@{domain}"
     parts = domain.split(".")

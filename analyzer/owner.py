@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analyzer.addressing import alias_service, base_mailbox, domain_of
+from analyzer.addressing import alias_service, base_mailbox, domain_of, plain_form
 from analyzer.frames import Frames
 
 __all__ = ["Owner", "detect_owner", "identity_kind"]
@@ -44,16 +44,57 @@ class Owner:
         return base_mailbox(address) in self._bases  # type: ignore[attr-defined]
 
 
+_PUBLIC_PROVIDERS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        "fastmail.com",
+        "fastmail.fm",
+        "gmx.de",
+        "gmx.net",
+        "gmx.com",
+        "web.de",
+        "posteo.de",
+        "mailbox.org",
+        "mail.ru",
+        "yandex.ru",
+        "yandex.com",
+        "aol.com",
+        "zoho.com",
+        "tutanota.com",
+        "tuta.io",
+    ]
+)
+
+
 def identity_kind(address: str, owner: Owner) -> str:
-    """``alias:<service>``, ``catch-all``, ``subaddress`` or ``mailbox``."""
+    """``alias:<service>``, ``catch-all``, ``custom-domain``, ``subaddress`` or ``mailbox``.
+
+    ``custom-domain``: a domain of the owner's own (not a public provider's) under which
+    they use more than one address, as a catch-all does.
+    """
     service = alias_service(address)
     if service:
         return f"alias:{service}"
-    if domain_of(address) in owner.domains:
+    domain = domain_of(address)
+    if domain in owner.domains:
         return "catch-all"
-    local = address.partition("@")[0]
-    if "+" in local:
+    if plain_form(address) != address:
         return "subaddress"
+    siblings = [a for a in owner.identities if domain_of(a) == domain]
+    if len(siblings) > 1 and domain not in _PUBLIC_PROVIDERS and not domain.startswith("yahoo."):
+        return "custom-domain"
     return "mailbox"
 
 

@@ -156,6 +156,20 @@ def test_subaddress(tmp_path):
     assert link.observer_class == "correspondents" and link.observers == ("orders@shop.example",)
 
 
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("jane@yahoo.com", "jane-news@yahoo.com"),
+        ("jane.doe@gmail.com", "janedoe@googlemail.com"),
+        ("jane@fastmail.com", "shop@jane.fastmail.com"),
+    ],
+)
+def test_subaddress_under_each_providers_rule(tmp_path, given, written):
+    links = links_of(tmp_path, message("Shop <orders@shop.example>", written), me=(given,))
+    link = find(links, "subaddress", written, given)
+    assert link is not None and link.observer_class == "correspondents"
+
+
 def test_thread_answered_from_the_other_identity(tmp_path):
     question = message(f"Bob <{FRIEND}>", f"Jane <{ME2}>", message_id="<q1@example.net>")
     answer = message(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from itertools import combinations
 
-from analyzer.addressing import base_mailbox, domain_of, registrable_domain
+from analyzer.addressing import base_mailbox, domain_of, plain_form, registrable_domain
 from analyzer.linkability.context import Context, Evidence
 
 __all__ = [
@@ -118,27 +118,38 @@ def forwarding(ctx: Context) -> Iterator[Evidence]:
 
 
 def subaddress(ctx: Context) -> Iterator[Evidence]:
-    """A tagged address is its base mailbox: the tag hides nothing (provider rules)."""
-    seen: dict[tuple[str, str], list[str]] = defaultdict(list)
-    owned = {a for by_role in ctx.roles.values() for pairs in by_role.values()
-             for a, _ in pairs if ctx.owner.owns(a)}  # fmt: skip
-    untagged = {base_mailbox(a): a for a in sorted(owned) if "+" not in a.partition("@")[0]}
+    """A tagged or respelled address is its mailbox: the tag hides nothing.
+
+    Provider rules (:func:`~analyzer.addressing.base_mailbox`): ``+tag`` at most
+    providers, ``-tag`` at Yahoo, Gmail's ignored dots and googlemail.com, Proton's
+    equivalent domains, Fastmail's ``tag@user.fastmail.com``.
+    """
+    places: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, by_role in ctx.roles.items():
         for role, pairs in by_role.items():
             for address, _ in pairs:
-                if not ctx.owner.owns(address) or "+" not in address.partition("@")[0]:
-                    continue
-                local, _, domain = address.partition("@")
-                base = untagged.get(base_mailbox(address)) or f"{local.split('+')[0]}@{domain}"
-                if base != address:
-                    seen[(address, base)].append(key)
-                    seen[(address, base)].append(role)
-    for (tagged, base), items in sorted(seen.items()):
-        keys = tuple(dict.fromkeys(items[0::2]))
-        role = items[1]
-        detail = f"{ctx.header_line(keys[0], role, tagged)} (the mailbox is {base})"
-        for key in keys:
-            yield Evidence(*_pair(tagged, base), "subaddress", 1.0, detail, "message", (key,))
+                if ctx.owner.owns(address):
+                    places[address].append((key, role))
+    by_mailbox: dict[str, set[str]] = defaultdict(set)
+    for address in [*places, *ctx.owner.identities]:
+        by_mailbox[base_mailbox(address)].add(address)
+    for addresses in by_mailbox.values():
+        untagged = sorted(a for a in addresses if a == plain_form(a))
+        mailbox = next(
+            (a for a in untagged if a in ctx.owner.identities),
+            untagged[0] if untagged else plain_form(min(addresses)),
+        )
+        spellings = sorted(addresses | {mailbox})
+        if len(spellings) < 2:
+            continue
+        for address in spellings:
+            if address == mailbox:
+                continue
+            for key, role in places.get(address, []):
+                detail = f"{ctx.header_line(key, role, address)} (the mailbox is {mailbox})"
+                yield Evidence(
+                    *_pair(address, mailbox), "subaddress", 1.0, detail, "message", (key,)
+                )
 
 
 def thread(ctx: Context) -> Iterator[Evidence]:
