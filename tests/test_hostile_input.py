@@ -1,0 +1,62 @@
+"""Hostile and random input: extraction and splitting never raise, whatever the bytes."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzer.extract import extract_message
+from analyzer.extract.keys import autocrypt_key, pgp_key_uses, smime_key_uses
+from analyzer.records import MessageRecord, Quarantined, RawMessage
+from analyzer.sources.mbox import MboxReader
+
+HEADER_NAMES = (
+    "From To Cc Date Received Message-ID Content-Type Reply-To Autocrypt DKIM-Signature Subject "
+    "References X-Originating-IP"
+).split()
+header_line = st.builds(
+    lambda name, value: f"{name}: {value}".encode("utf-8", "surrogatepass"),
+    st.sampled_from(HEADER_NAMES),
+    st.text(max_size=200),
+)
+message_bytes = st.one_of(
+    st.binary(max_size=2000),
+    st.builds(
+        lambda lines, body: b"\n".join(lines) + b"\n\n" + body,
+        st.lists(header_line, max_size=12),
+        st.binary(max_size=500),
+    ),
+)
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(message_bytes)
+def test_extract_message_never_raises(data):
+    result = extract_message(RawMessage("fuzz", "0", data))
+    assert isinstance(result, MessageRecord | Quarantined)
+    if isinstance(result, MessageRecord):
+        assert all(p.address == p.address.lower() for p in result.participants)
+        assert [h.hop for h in result.hops] == list(range(len(result.hops)))
+
+
+@FAST
+@given(st.lists(message_bytes, max_size=6), st.sampled_from([b"\n", b"\r\n", b"\r"]))
+def test_mbox_splitting_never_raises_and_loses_no_separator(messages, newline):
+    data = b"".join(b"From a@b Tue Mar 14 10:00:00 2023\n" + m + b"\n\n" for m in messages)
+    data = data.replace(b"\n", newline)
+    found = list(MboxReader(io.BytesIO(data), "fuzz"))
+    if messages:
+        assert len(found) >= 1
+    for raw in found:
+        assert data[int(raw.offset) :].startswith(b"From ")
+
+
+@FAST
+@given(st.binary(max_size=600))
+def test_key_readers_never_raise(blob):
+    smime_key_uses(blob)
+    pgp_key_uses(b"-----BEGIN PGP MESSAGE-----\n\n" + blob + b"\n-----END PGP MESSAGE-----\n")
+    autocrypt_key("addr=a@b.c; keydata=" + blob.hex())
