@@ -12,10 +12,21 @@ from analyzer.extract.keys import autocrypt_key, pgp_key_uses, smime_key_uses
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources.mbox import MboxReader
 
-HEADER_NAMES = (
-    "From To Cc Date Received Message-ID Content-Type Reply-To Autocrypt DKIM-Signature Subject "
-    "References X-Originating-IP"
-).split()
+HEADER_NAMES = [
+    "From",
+    "To",
+    "Cc",
+    "Date",
+    "Received",
+    "Message-ID",
+    "Content-Type",
+    "Reply-To",
+    "Autocrypt",
+    "DKIM-Signature",
+    "Subject",
+    "References",
+    "X-Originating-IP",
+]
 header_line = st.builds(
     lambda name, value: f"{name}: {value}".encode("utf-8", "surrogatepass"),
     st.sampled_from(HEADER_NAMES),
