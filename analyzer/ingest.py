@@ -7,8 +7,10 @@ to an optional callback so that the CLI can draw a bar and a notebook need not.
 
 from __future__ import annotations
 
+import lzma
 import os
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -98,24 +100,40 @@ class _Reader:
         self.file_states: list[tuple[Path, dict[str, Any]]] = []
 
     def _start_offset(self, source_file: SourceFile, stat: os.stat_result) -> int | None:
-        """Where to start reading; None when the file is unchanged since last time."""
+        """Where to start reading; None when the file is unchanged since last time.
+
+        A grown mbox resumes at the start of the last message read before, not at the
+        old end: that message may have been half written then. It is read again and
+        counted as a duplicate.
+        """
         state = self.store.file_state(source_file.path)
         if state is None:
             return 0
-        if source_file.kind == "message":
-            same = state.get("size") == stat.st_size and state.get("mtime_ns") == stat.st_mtime_ns
-            return None if same else 0
+        if state.get("size") == stat.st_size and state.get("mtime_ns") == stat.st_mtime_ns:
+            return None
+        if source_file.kind == "message" or state.get("compressed"):
+            return 0
         end = state.get("end_offset", 0)
-        if state.get("compressed") or stat.st_size < end or not end:
+        resume = state.get("resume_offset", end)
+        if not end or stat.st_size < end or resume is None:
             return 0
         if file_fingerprint(source_file.path, end) != state.get("fingerprint"):
             return 0  # rewritten, not appended to: read it all again
-        return None if stat.st_size == end else end
+        with open(source_file.path, "rb") as stream:
+            stream.seek(resume)
+            if stream.read(5) != b"From ":
+                return 0
+        return resume
 
     def __iter__(self) -> Iterator[RawMessage | Quarantined]:
         for source_file in self.files:
             path = source_file.path
             stat = path.stat()
+            if source_file.kind == "unreadable":
+                reason = f"unreadable: {source_file.problem}"[:300]
+                yield Quarantined(source_file.source, str(path), reason)
+                self.done_bytes += source_file.size
+                continue
             start = self._start_offset(source_file, stat)
             if start is None:
                 self.result.files_unchanged += 1
@@ -124,7 +142,8 @@ class _Reader:
             state_before = self.store.file_state(path)
             if start:
                 self.result.files_resumed += 1
-            reader = SourceReader(source_file, start=start)
+            cr_only = bool(state_before and state_before.get("cr_only")) if start else False
+            reader = SourceReader(source_file, start=start, cr_only=cr_only)
             counts = self.result.messages_per_file
             try:
                 for raw in reader:
@@ -132,7 +151,7 @@ class _Reader:
                         self.within_file = min(int(raw.offset), source_file.size)
                     counts[str(path)] = counts.get(str(path), 0) + 1
                     yield raw
-            except (OSError, EOFError, ValueError) as error:
+            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as error:
                 # A damaged compressed stream or a vanished file: keep what was read,
                 # and say where reading stopped.
                 yield Quarantined(
@@ -149,6 +168,8 @@ class _Reader:
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
                 "end_offset": reader.end_offset,
+                "resume_offset": reader.last_message_offset,
+                "cr_only": reader.cr_only,
                 "compressed": compressed,
                 "messages_read": counts.get(str(path), 0)
                 + (state_before or {}).get("messages_read", 0)

@@ -90,6 +90,23 @@ def load_frames(store: str | os.PathLike[str]) -> Frames:
     )
 
 
+def _only_frames(folder: Path) -> bool:
+    """True when ``folder`` holds nothing but frame folders (or nothing at all)."""
+    allowed = {f"{name}.parquet" for name in FRAMES} | {MANIFEST_NAME + ".tmp"}
+    return all(entry.name in allowed for entry in folder.iterdir())
+
+
+def _next_run(folder: Path, runs: int) -> int:
+    """A run number no part file uses yet, even those of a run that died."""
+    highest = runs - 1
+    for part in folder.glob("*.parquet/part-*.parquet"):
+        try:
+            highest = max(highest, int(part.name.split("-")[1]))
+        except (IndexError, ValueError):
+            continue
+    return highest + 1
+
+
 @dataclass
 class Store:
     """An open store folder: the manifest in memory, parts written as they come."""
@@ -116,15 +133,17 @@ class Store:
                 )
         elif not create:
             raise StoreError(f"no mxa store at {folder} (run `mxa ingest SOURCE --store {folder}`)")
-        elif folder.exists() and any(folder.iterdir()):
+        elif folder.exists() and not _only_frames(folder):
             raise StoreError(f"{folder} exists and is not an mxa store; choose an empty folder")
         else:
+            # new, or a first run that died before writing its manifest: start afresh,
+            # keeping the parts it wrote (their messages count as already stored)
             manifest = {"schema": STORE_SCHEMA, "files": {}, "runs": [], "totals": {}}
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create store {folder}: {error}") from None
-        return cls(folder, manifest, run=len(manifest["runs"]))
+        return cls(folder, manifest, run=_next_run(folder, len(manifest["runs"])))
 
     # -- reading --------------------------------------------------------------
     def existing_keys(self) -> set[str]:

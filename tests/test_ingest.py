@@ -68,7 +68,8 @@ def test_grown_mbox_adds_only_new_messages(tmp_path):
     append_mbox(archive, *(numbered(n) for n in range(3, 5)))
     second = ingest([archive], store, jobs=1)
     assert (first.stored, second.stored, second.files_resumed) == (3, 2, 1)
-    assert second.messages_read == 2 and second.duplicates == 0
+    # the last message of the first run is read again, in case it was half written
+    assert second.messages_read == 3 and second.duplicates == 1
     third = ingest([archive], store, jobs=1)
     assert (third.messages_read, third.files_unchanged) == (0, 1)
     assert len(read_frame(store, "messages")) == 5
@@ -147,3 +148,82 @@ def test_usage_errors(tmp_path):
     append_mbox(archive, numbered(1))
     with pytest.raises(StoreError, match="not an mxa store"):
         ingest([archive], occupied)
+
+
+def test_message_half_written_at_the_last_run_is_not_lost(tmp_path):
+    archive, store = tmp_path / "live.mbox", tmp_path / "store"
+    append_mbox(archive, numbered(1))
+    complete = SEPARATOR + numbered(2)
+    with open(archive, "ab") as stream:
+        stream.write(complete[:60])  # the MTA is still writing message 2
+    ingest([archive], store, jobs=1)
+    with open(archive, "ab") as stream:
+        stream.write(complete[60:] + b"\n")
+    append_mbox(archive, numbered(3))
+    ingest([archive], store, jobs=1)
+    subjects = set(read_frame(store, "messages")["subject"])
+    assert {"message 1", "message 2", "message 3"} <= subjects
+
+
+def test_grown_cr_only_mbox_resumes_as_cr_only(tmp_path):
+    archive, store = tmp_path / "mac.mbox", tmp_path / "store"
+    archive.write_bytes((SEPARATOR + numbered(1) + b"\n").replace(b"\n", b"\r"))
+    ingest([archive], store, jobs=1)
+    with open(archive, "ab") as stream:
+        for n in (2, 3):
+            stream.write((SEPARATOR + numbered(n) + b"\n").replace(b"\n", b"\r"))
+    again = ingest([archive], store, jobs=1)
+    assert again.quarantined == 0
+    assert len(read_frame(store, "messages")) == 3
+
+
+def test_a_run_that_died_loses_nothing(tmp_path, monkeypatch):
+    import importlib
+
+    ingest_module = importlib.import_module("analyzer.ingest")
+
+    archive, store = tmp_path / "big.mbox", tmp_path / "store"
+    append_mbox(archive, *(numbered(n) for n in range(30)))
+    monkeypatch.setattr(ingest_module, "_WRITE_EVERY", 10)
+    monkeypatch.setattr(ingest_module, "_BATCH_MESSAGES", 10)
+    original = ingest_module.Store.commit
+
+    def die(self, summary):
+        raise KeyboardInterrupt("killed before the manifest was written")
+
+    monkeypatch.setattr(ingest_module.Store, "commit", die)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([archive], store, jobs=1)
+    monkeypatch.setattr(ingest_module.Store, "commit", original)
+    append_mbox(archive, *(numbered(n) for n in range(30, 35)))
+    ingest([archive], store, jobs=1)
+    assert len(read_frame(store, "messages")) == 35
+
+
+def test_unchanged_compressed_mbox_is_not_read_again(tmp_path):
+    archive = tmp_path / "a.mbox.gz"
+    archive.write_bytes(gzip.compress(b"".join(SEPARATOR + numbered(n) + b"\n" for n in range(3))))
+    ingest([archive], tmp_path / "store", jobs=1)
+    again = ingest([archive], tmp_path / "store", jobs=1)
+    assert (again.messages_read, again.files_unchanged) == (0, 1)
+
+
+def test_corrupt_xz_is_quarantined_not_a_traceback(tmp_path):
+    import lzma
+
+    archive = tmp_path / "a.mbox.xz"
+    bodies = [os.urandom(3000).hex() + "\n" for _ in range(40)]
+    data = lzma.compress(
+        b"".join(SEPARATOR + numbered(n, body=b) + b"\n" for n, b in enumerate(bodies))
+    )
+    archive.write_bytes(data[: len(data) // 2] + b"garbage" * 20 + data[len(data) // 2 :])
+    broken_head = tmp_path / "b.mbox.xz"
+    broken_head.write_bytes(data[:12] + b"garbage" * 20)
+    good = tmp_path / "c.mbox"
+    append_mbox(good, numbered(9))
+    result = ingest([archive, broken_head, good], tmp_path / "store", jobs=1)
+    reasons = [q.reason for q in result.quarantine]
+    assert any(r.startswith("unreadable from here on") for r in reasons)
+    assert any(r.startswith("unreadable") and q.offset == str(broken_head)
+               for q, r in zip(result.quarantine, reasons, strict=True))  # fmt: skip
+    assert "message 9" in set(read_frame(tmp_path / "store", "messages")["subject"])

@@ -303,7 +303,8 @@ def _tls(protocol: str | None, lowered: str) -> bool | None:
     """Whether the hop was encrypted; ``lowered`` is the lower-cased header."""
     if protocol in _TLS_PROTOCOLS:
         return True
-    if any(marker in lowered for marker in _TLS_MARKERS):
+    hinted = "tls" in lowered or "ssl" in lowered or "cipher" in lowered
+    if hinted and any(marker in lowered for marker in _TLS_MARKERS):
         return True
     return False if protocol else None
 

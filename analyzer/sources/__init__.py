@@ -15,6 +15,7 @@ import gzip
 import lzma
 import os
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,9 @@ class SourceFile:
 
     source: str
     path: Path
-    kind: str  # "mbox" or "message"
+    kind: str  # "mbox", "message", or "unreadable" (then ``problem`` says why)
     size: int
+    problem: str | None = None
 
 
 def open_archive(path: Path) -> BinaryIO:
@@ -67,12 +69,18 @@ def open_archive(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
+class _Undecodable(Exception):
+    """A compressed file whose first bytes do not decompress."""
+
+
 def _head(path: Path) -> bytes:
     try:
         with open_archive(path) as stream:
             return stream.read(_SNIFF_BYTES)
-    except (OSError, EOFError, lzma.LZMAError) as error:
+    except PermissionError as error:
         raise SourceError(f"cannot read {path}: {error}") from None
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as error:
+        raise _Undecodable(f"{type(error).__name__}: {error}") from None
 
 
 def _looks_like_message(head: bytes) -> bool:
@@ -84,7 +92,10 @@ def _looks_like_message(head: bytes) -> bool:
 
 
 def _classify_named_file(path: Path, source: str) -> SourceFile:
-    head = _head(path)
+    try:
+        head = _head(path)
+    except _Undecodable as problem:
+        return SourceFile(source, path, "unreadable", path.stat().st_size, str(problem))
     kind = "mbox" if looks_like_mbox(head) else "message"
     return SourceFile(source, path, kind, path.stat().st_size)
 
@@ -116,7 +127,11 @@ def _discover_folder(folder: Path, source: str, skipped: list[str]) -> list[Sour
         if in_maildir or path.suffix.lower() in _MAIL_EXTENSIONS:
             found.append(SourceFile(source, path, "message", size))
             continue
-        head = _head(path)
+        try:
+            head = _head(path)
+        except _Undecodable as problem:
+            found.append(SourceFile(str(path), path, "unreadable", size, str(problem)))
+            continue
         if looks_like_mbox(head):
             # an mbox in a folder is an archive of its own: offsets are within it
             found.append(SourceFile(str(path), path, "mbox", size))
@@ -161,10 +176,12 @@ class SourceReader:
     iteration ``end_offset`` is where a later run on a grown mbox resumes.
     """
 
-    def __init__(self, source_file: SourceFile, start: int = 0) -> None:
+    def __init__(self, source_file: SourceFile, start: int = 0, cr_only: bool = False) -> None:
         self.source_file = source_file
         self.start = start
         self.end_offset = start
+        self.cr_only = cr_only
+        self.last_message_offset: int | None = None
 
     def __iter__(self) -> Iterator[RawMessage]:
         path = self.source_file.path
@@ -180,8 +197,12 @@ class SourceReader:
                 return
             if self.start:
                 stream.seek(self.start)
-            reader = MboxReader(stream, self.source_file.source, start=self.start)
+            reader = MboxReader(
+                stream, self.source_file.source, start=self.start, cr_only=self.cr_only
+            )
             try:
                 yield from reader
             finally:
                 self.end_offset = reader.end_offset
+                self.last_message_offset = reader.last_message_offset
+                self.cr_only = reader.cr_only

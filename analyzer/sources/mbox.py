@@ -75,12 +75,15 @@ class MboxReader:
     number of bytes consumed, the offset to resume from next time.
     """
 
-    def __init__(self, stream: BinaryIO, source: str, start: int = 0) -> None:
+    def __init__(
+        self, stream: BinaryIO, source: str, start: int = 0, cr_only: bool = False
+    ) -> None:
         self.stream = stream
         self.source = source
         self.start = start
         self.end_offset = start
-        self._translate_cr = False
+        self.last_message_offset: int | None = None
+        self._translate_cr = cr_only  # known from the first run when resuming
         self._compressed = not isinstance(stream, io.BufferedReader | io.BytesIO)
 
     # -- buffer handling ---------------------------------------------------------
@@ -92,6 +95,10 @@ class MboxReader:
         if self._translate_cr and chunk:
             chunk = chunk.translate(_CR_TO_LF)
         return chunk
+
+    @property
+    def cr_only(self) -> bool:
+        return self._translate_cr
 
     def __iter__(self) -> Iterator[RawMessage]:
         buf = bytearray(self._read())
@@ -196,6 +203,7 @@ class MboxReader:
 
     def _message(self, buf: bytearray, start: int, end: int, base: int) -> RawMessage:
         self.end_offset = base + end  # what is complete so far
+        self.last_message_offset = base + start
         body_start = buf.find(b"\n", start, end)
         body_start = end if body_start < 0 else body_start + 1
         if end - body_start >= 2 and buf[end - 2 : end] == b"\r\n":
