@@ -7,6 +7,7 @@ export to GraphML and GEXF unchanged and open in Gephi.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -95,6 +96,27 @@ def identity_graph(links: Iterable[Link], owner: Owner) -> nx.Graph:
     return graph
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(graph: nx.Graph) -> nx.Graph:
+    """A copy whose names and text attributes hold only characters XML 1.0 allows.
+
+    A hostile address with a control character would otherwise make the whole file
+    unreadable to Gephi.
+    """
+
+    def clean(value: object) -> object:
+        return _XML_INVALID.sub("\ufffd", value) if isinstance(value, str) else value
+
+    safe = nx.relabel_nodes(graph, {n: clean(n) for n in graph.nodes}, copy=True)
+    for _, data in safe.nodes(data=True):
+        data.update({k: clean(v) for k, v in data.items()})
+    for *_, data in safe.edges(data=True):
+        data.update({k: clean(v) for k, v in data.items()})
+    return safe
+
+
 def write_graphs(
     graphs: dict[str, nx.Graph],
     folder: str | os.PathLike[str],
@@ -105,6 +127,7 @@ def write_graphs(
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name, graph in sorted(graphs.items()):
+        graph = _xml_safe(graph)
         for file_format in formats:
             path = target / f"{name}.{file_format}"
             if file_format == "graphml":

@@ -10,6 +10,7 @@ too. ``Owner.how`` says which of these found what.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from analyzer.frames import Frames
 __all__ = ["Owner", "detect_owner", "identity_kind"]
 
 _RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
+# a mailbox, not a phrase: ezmlm writes "Delivered-To: mailing list x@y", old mail bare names
+_ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\\\"]+@[^@\s<>()\[\],;:\\\"]+\.[^@\s<>()\[\],;:\\\"]+")
 _ALIAS_ROLES = ("x-simplelogin-envelope-to", "x-anonaddy-original-to")
 
 
@@ -100,7 +103,8 @@ def identity_kind(address: str, owner: Owner) -> str:
 
 def _expand(seeds: Iterable[str], addresses: Iterable[str], domains: tuple[str, ...]) -> set[str]:
     """The seeds, every address at an owner domain, and sub-addresses of the seeds."""
-    seeds = set(seeds)
+    seeds = {a for a in seeds if _ADDR_SPEC.fullmatch(a)}
+    addresses = [a for a in addresses if _ADDR_SPEC.fullmatch(a)]
     bases = {base_mailbox(a) for a in seeds}
     found = set(seeds)
     for address in addresses:

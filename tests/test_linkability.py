@@ -215,15 +215,43 @@ def test_smime_certificate_naming_two_addresses(tmp_path):
     assert ME1 in link.detail and ME2 in link.detail
 
 
-def test_one_smime_certificate_under_two_from_addresses(tmp_path):
-    certificate, key = _certificate(["jane@other.example"], 0x52)
-    links = links_of(
-        tmp_path,
-        _smime_signed(f"Jane <{ME1}>", FRIEND, certificate, key),
-        _smime_signed(f"Jane <{ME2}>", OTHER, certificate, key, hour=10),
-    )
+def test_a_certificate_for_one_address_signing_mail_from_another(tmp_path):
+    certificate, key = _certificate([ME1], 0x52)
+    links = links_of(tmp_path, _smime_signed(f"Jane <{ME2}>", OTHER, certificate, key))
     link = find(links, "smime-certificate")
-    assert link.observer_class == "inference"  # no one correspondent saw both
+    assert link.observer_class == "correspondents" and link.observers == (OTHER,)
+
+
+def test_a_ca_certificate_in_the_bundle_links_nobody(tmp_path):
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.EMAIL_ADDRESS, "ca@issuer.example")])
+    start = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(1).not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=900)).sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    mails = []
+    for hour, person in enumerate(("ann@a.example", "ben@b.example")):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, person)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(10 + hour)
+            .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=900))
+            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(person)]), False)
+            .sign(ca_key, hashes.SHA256())
+        )  # fmt: skip
+        signed = (
+            pkcs7.PKCS7SignatureBuilder().set_data(b"Content-Type: text/plain\r\n\r\nhi\r\n")
+            .add_signer(certificate, key, hashes.SHA256()).add_certificate(ca)
+            .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
+        )  # fmt: skip
+        head, _, body = signed.replace(b"\r\n", b"\n").partition(b"\n\n")
+        content_type = head.split(b"Content-Type: ", 1)[1].decode().replace("\n", " ")
+        mails.append(message(person, ME1, body=body, content_type=content_type, hour=8 + hour))
+    links = links_of(tmp_path, *mails, me=(ME1,))
+    assert not [lk for lk in links if lk.evidence == "smime-certificate"]
 
 
 @pytest.fixture(scope="module")
@@ -250,14 +278,47 @@ def _pgp_encrypted(pgp, sender: str, to: str, recipient_key: str, hour: int) -> 
 
 def test_pgp_key_recipient_under_two_addresses(tmp_path, gnupg):
     key = gnupg.fingerprint("maya.lindqvist@gmail.com")
+    keydata = base64.b64encode(gnupg.public_key(key)).decode()
+    announce = [  # what ties the recipient key id to the two addresses
+        message(f"Jane <{me}>", OTHER, hour=7 + i, extra=f"Autocrypt: addr={me}; keydata={keydata}")
+        for i, me in enumerate((ME1, ME2))
+    ]
+    links = links_of(
+        tmp_path,
+        *announce,
+        _pgp_encrypted(gnupg, f"Bob <{FRIEND}>", f"Jane <{ME1}>", key, 9),
+        _pgp_encrypted(gnupg, f"Bob <{FRIEND}>", f"Jane <{ME2}>", key, 10),
+    )
+    link = find(links, "pgp-key")
+    assert link.observer_class == "correspondents" and FRIEND in link.observers
+    assert gnupg.encryption_key_id(key) in link.detail
+
+
+def test_a_recipient_key_nothing_ties_to_an_address_links_nobody(tmp_path, gnupg):
+    # Bob's client also encrypts to Bob's own key: that key follows Bob, not Jane
+    key = gnupg.fingerprint("maya.lindqvist@gmail.com")
     links = links_of(
         tmp_path,
         _pgp_encrypted(gnupg, f"Bob <{FRIEND}>", f"Jane <{ME1}>", key, 9),
         _pgp_encrypted(gnupg, f"Bob <{FRIEND}>", f"Jane <{ME2}>", key, 10),
     )
-    link = find(links, "pgp-key")
+    assert find(links, "pgp-key") is None
+
+
+def test_pgp_signatures_by_one_key_from_two_addresses(tmp_path, gnupg):
+    key = gnupg.fingerprint("maya.lindqvist@gmail.com")
+    mails = []
+    for hour, me in ((9, ME1), (10, ME2)):
+        entity = b"Content-Type: text/plain\r\n\r\nsigned\r\n"
+        signature = gnupg.detached_signature(key, entity, 1709280000)
+        signed = entity.replace(b"\r\n", b"\n")
+        part = b"Content-Type: application/pgp-signature\n\n" + signature
+        body = b"--s1\n" + signed + b"\n--s1\n" + part + b"\n--s1--\n"
+        kind = 'multipart/signed; protocol="application/pgp-signature"; boundary="s1"'
+        mails.append(message(f"Jane <{me}>", FRIEND, hour=hour, body=body, content_type=kind))
+    link = find(links_of(tmp_path, *mails), "pgp-key")
     assert link.observer_class == "correspondents" and link.observers == (FRIEND,)
-    assert gnupg.encryption_key_id(key) in link.detail
+    assert key[-16:] in link.detail
 
 
 def test_autocrypt_same_key_two_addresses(tmp_path, gnupg):

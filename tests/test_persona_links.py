@@ -182,3 +182,26 @@ def test_encrypted_is_not_unlinkable(tmp_path):
     assert set(plain_frames.messages["encryption"]) == {"plaintext"}
     assert len(plain_links) > 10
     assert sealed_links == plain_links
+
+
+def test_graph_files_stay_valid_xml_with_hostile_addresses(tmp_path):
+    from analyzer.graphs import write_graphs
+
+    graph = nx.DiGraph()
+    graph.add_edge("evil\x01@example.org", "jane@example.org", weight=1, roles="to\x0b")
+    write_graphs({"hostile": graph}, tmp_path)
+    assert nx.read_graphml(tmp_path / "hostile.graphml").number_of_edges() == 1
+    assert nx.read_gexf(tmp_path / "hostile.gexf").number_of_edges() == 1
+
+
+def test_phrases_and_bare_names_are_never_owner_identities(tmp_path):
+    archive = tmp_path / "ezmlm.mbox"
+    archive.write_bytes(
+        b"From x@y Fri Mar  1 09:00:00 2024\n"
+        b"Delivered-To: mailing list neko@lists.example.org\nDelivered-To: kijitora\n"
+        b"Delivered-To: jane@example.org\nFrom: a@b.example\nTo: neko@lists.example.org\n\nhi\n"
+    )
+    ingest([archive], tmp_path / "s", jobs=1)
+    owner = detect_owner(load_frames(tmp_path / "s"))
+    assert all("@" in a and " " not in a for a in owner.identities)
+    assert "jane@example.org" in owner.identities

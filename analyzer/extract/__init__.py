@@ -21,7 +21,7 @@ from analyzer.extract.headers import (
     header_block_end,
     parse_header_block,
 )
-from analyzer.extract.keys import KeyUse, autocrypt_key
+from analyzer.extract.keys import KeyUse, autocrypt_key, autocrypt_key_ids
 from analyzer.extract.received import parse_received_chain
 from analyzer.records import MessageRecord, Participant, Quarantined, RawMessage
 
@@ -88,6 +88,7 @@ def _autocrypt(fields: HeaderFields) -> list[KeyUse]:
         key = autocrypt_key(value)
         if key is not None:
             found.append(key)
+            found += autocrypt_key_ids(value)
     return found
 
 

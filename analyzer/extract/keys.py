@@ -26,13 +26,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-__all__ = ["KeyUse", "autocrypt_key", "pgp_key_uses", "smime_key_uses"]
+__all__ = ["KeyUse", "autocrypt_key", "autocrypt_key_ids", "pgp_key_uses", "smime_key_uses"]
 
 
 class KeyUse(NamedTuple):
     """One key seen on a message; ``kind`` is what role it plays there."""
 
-    kind: str  # smime-signer, smime-recipient, pgp-recipient, pgp-signer, autocrypt
+    # smime-signer, smime-cert (its issuer and serial), smime-recipient, pgp-recipient,
+    # pgp-signer, autocrypt (the key), autocrypt-key-id (each of its key and subkey ids)
+    kind: str
     key_id: str
     addresses: tuple[str, ...]
     detail: str
@@ -109,13 +111,13 @@ def _enveloped_recipients(der: bytes) -> list[KeyUse]:
             if rid_tag == 0x30:  # issuerAndSerialNumber
                 issuer, serial = _children(der, rid_start, rid_end)[:2]
                 issuer_der = der[issuer[1] - 2 : issuer[2]]
-                serial_hex = der[serial[1] : serial[2]].hex().lstrip("0") or "0"
-                issuer_hash = hashlib.sha256(der[issuer[1] : issuer[2]]).hexdigest()[:16]
+                serial_number = int.from_bytes(der[serial[1] : serial[2]], "big")
+                serial_hex = f"{serial_number:x}"
                 name = _common_name(issuer_der) or "unknown issuer"
                 uses.append(
                     KeyUse(
                         "smime-recipient",
-                        f"x509:{issuer_hash}:{serial_hex}",
+                        _issuer_serial_id(der[issuer[1] : issuer[2]], serial_number),
                         (),
                         f"recipient certificate serial 0x{serial_hex} issued by {name}",
                     )
@@ -152,13 +154,24 @@ def _signers(der: bytes) -> list[KeyUse]:
             certificates = pkcs7.load_der_pkcs7_certificates(der)
         except ValueError:
             return []
+        # a certificate that issued another one in the bundle is a CA, even an old v1
+        # one without BasicConstraints: it names nobody's mailbox
+        issuers = {c.issuer.public_bytes() for c in certificates if c.issuer != c.subject}
         uses = []
         for certificate in certificates:
+            if certificate.subject.public_bytes() in issuers:
+                continue
             try:
                 uses += _signer_use(certificate)
             except Exception:  # one unreadable certificate must not hide the others
                 continue
     return uses
+
+
+def _issuer_serial_id(issuer_value: bytes, serial: int) -> str:
+    """The id an enveloped-data recipient uses: issuer Name (its DER contents) and serial."""
+    serial_hex = f"{serial:x}"
+    return f"x509:{hashlib.sha256(issuer_value).hexdigest()[:16]}:{serial_hex}"
 
 
 def _signer_use(certificate: x509.Certificate) -> list[KeyUse]:
@@ -167,6 +180,8 @@ def _signer_use(certificate: x509.Certificate) -> list[KeyUse]:
         return []
     fingerprint = certificate.fingerprint(hashes.SHA256())
     subject = certificate.subject.rfc4514_string()
+    issuer_der = certificate.issuer.public_bytes()
+    _, start, end, _ = _tlv(issuer_der, 0)
     return [
         KeyUse(
             "smime-signer",
@@ -174,7 +189,13 @@ def _signer_use(certificate: x509.Certificate) -> list[KeyUse]:
             addresses,
             f"signer certificate {subject}, serial 0x{certificate.serial_number:x}, "
             f"names {', '.join(addresses)}",
-        )
+        ),
+        KeyUse(
+            "smime-cert",
+            _issuer_serial_id(issuer_der[start:end], certificate.serial_number),
+            addresses,
+            f"certificate serial 0x{certificate.serial_number:x} names {', '.join(addresses)}",
+        ),
     ]
 
 
@@ -312,30 +333,55 @@ def pgp_key_uses(text: bytes) -> list[KeyUse]:
     return [u for u in uses if u.detail != "hidden recipient"]
 
 
-def autocrypt_key(value: str) -> KeyUse | None:
-    """The key an ``Autocrypt:`` header announces, with its ``addr``."""
+def _key_id(body: bytes) -> str:
+    framed = b"\x99" + len(body).to_bytes(2, "big") + body
+    return hashlib.sha1(framed, usedforsecurity=False).hexdigest().upper()
+
+
+def autocrypt_key_ids(value: str) -> list[KeyUse]:
+    """The ids of the key and subkeys an Autocrypt header announces for its ``addr``.
+
+    What ties a PKESK recipient id (usually an encryption subkey) to an address.
+    """
+    address, data = _autocrypt_parts(value)
+    if not address or not data:
+        return []
+    uses = []
+    try:
+        for tag, body in _packets(data):
+            if tag in (6, 14) and body and body[0] == 4:
+                key_id = _key_id(body)[-16:]
+                uses.append(KeyUse("autocrypt-key-id", key_id, (address,), f"key {key_id}"))
+    except IndexError:
+        return uses
+    return uses
+
+
+def _autocrypt_parts(value: str) -> tuple[str, bytes | None]:
     attributes = {}
     for item in value.split(";"):
         name, _, content = item.strip().partition("=")
         attributes[name.strip().lower()] = content.strip()
     address, keydata = attributes.get("addr", "").lower(), attributes.get("keydata", "")
     if not address or not keydata:
-        return None
+        return address, None
     try:
-        data = base64.b64decode("".join(keydata.split()), validate=False)
+        return address, base64.b64decode("".join(keydata.split()), validate=False)
     except (binascii.Error, ValueError):
+        return address, None
+
+
+def autocrypt_key(value: str) -> KeyUse | None:
+    """The key an ``Autocrypt:`` header announces, with its ``addr``."""
+    address, data = _autocrypt_parts(value)
+    if not address or not data:
         return None
     try:
         for tag, body in _packets(data):
             if tag == 6 and body and body[0] == 4:
-                framed = b"\x99" + len(body).to_bytes(2, "big") + body
-                fingerprint = hashlib.sha1(framed, usedforsecurity=False).hexdigest().upper()
-                return KeyUse(
-                    "autocrypt",
-                    fingerprint,
-                    (address,),
-                    f"Autocrypt key {fingerprint} for {address}",
-                )
+                fingerprint = _key_id(body)
+                detail = f"Autocrypt key {fingerprint} for {address}"
+                return KeyUse("autocrypt", fingerprint, (address,), detail)
             if tag == 6:
                 return None
     except IndexError:

@@ -126,7 +126,7 @@ def _visibility(ctx: Context, item: Evidence) -> tuple[str, set[str]]:
     seen_a = set().union(*(ctx.parties.get(k, frozenset()) for k in item.side_a))
     seen_b = set().union(*(ctx.parties.get(k, frozenset()) for k in item.side_b))
     both = seen_a & seen_b
-    if both:
+    if both and item.visibility == "cross":
         return "correspondents", both
     providers_a = set().union(*(ctx.providers.get(k, frozenset()) for k in item.side_a))
     providers_b = set().union(*(ctx.providers.get(k, frozenset()) for k in item.side_b))

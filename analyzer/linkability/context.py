@@ -43,13 +43,22 @@ def is_public_ip(text: str | None) -> bool:
     )
 
 
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One observation that joins two addresses, before aggregation into a link.
 
     ``visibility`` says who can see it: ``message`` (anyone who sees the one message in
     ``side_a``), ``providers`` (only the relays and mailbox providers in ``observers``),
-    or ``cross`` (it takes seeing a message of ``side_a`` and one of ``side_b``).
+    ``cross`` (it takes seeing a message of ``side_a`` and one of ``side_b``: a
+    correspondent who got both can), or ``inference`` (it takes many messages).
     """
 
     a: str
@@ -107,7 +116,7 @@ class Context:
         providers: dict[str, set[str]] = defaultdict(set)
         hops = frames.hops
         for key, by_host in zip(hops["message_key"], hops["by_host"], strict=True):
-            if isinstance(by_host, str) and "." in by_host and not is_public_ip(by_host):
+            if isinstance(by_host, str) and "." in by_host and not _is_ip(by_host):
                 providers[key].add(registrable_domain(by_host))
         context.providers = {k: frozenset(v) for k, v in providers.items()}
         return context

@@ -27,6 +27,40 @@ __all__ = [
 ]
 
 _RECIPIENT_ROLES = ("to", "cc", "bcc")
+# roles the people a message went to see (Bcc, Delivered-To and the like they do not)
+_SHOWN_ROLES = frozenset({"from", "to", "cc", "reply-to", "sender", "return-path",
+                          "resent-from", "resent-to", "resent-cc", "resent-sender"})  # fmt: skip
+_GENERIC_LOCAL_PARTS = frozenset(
+    [
+        "mailer-daemon",
+        "postmaster",
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "bounce",
+        "bounces",
+        "info",
+        "support",
+        "admin",
+        "root",
+        "abuse",
+        "webmaster",
+        "listserv",
+        "majordomo",
+        "newsletter",
+        "news",
+        "notifications",
+        "notification",
+        "mail",
+        "contact",
+        "help",
+        "hello",
+        "sales",
+        "billing",
+    ]
+)
 _FORWARD_TARGET_ROLES = ("delivered-to", "x-forwarded-to")
 _FORWARD_SOURCE_ROLES = ("x-original-to", "x-simplelogin-envelope-to", "x-anonaddy-original-to")
 
@@ -41,18 +75,38 @@ def _same_person(ctx: Context, a: str, b: str) -> bool:
         return True
     if ctx.owner.owns(a) or ctx.owner.owns(b):
         return False
-    return base_mailbox(a) == base_mailbox(b) or a.partition("@")[0] == b.partition("@")[0]
+    local_a, local_b = a.partition("@")[0], b.partition("@")[0]
+    if local_a in _GENERIC_LOCAL_PARTS or local_a.startswith(("owner-", "bounce")):
+        return False
+    if local_a.endswith("-request") or local_b in _GENERIC_LOCAL_PARTS:
+        return False
+    return base_mailbox(a) == base_mailbox(b) or local_a == local_b
 
 
 def co_recipient(ctx: Context) -> Iterator[Evidence]:
-    """Two of the owner's identities among the To/Cc/Bcc of one message."""
+    """Two of the owner's identities among the To/Cc/Bcc of one message.
+
+    To and Cc are shown to everyone the message went to; a Bcc only to its sender and
+    the providers, so a pair that needs a Bcc is ``providers`` evidence.
+    """
     for key in ctx.roles:
-        mine = sorted({a for a, _ in ctx.addresses(key, *_RECIPIENT_ROLES) if ctx.owner.owns(a)})
-        for a, b in combinations(mine, 2):
-            roles = [r for r in _RECIPIENT_ROLES if ctx.addresses(key, r)]
-            lines = [ctx.header_line(key, r, x) for x in (a, b) for r in roles
-                     if any(x == y for y, _ in ctx.addresses(key, r))]  # fmt: skip
-            yield Evidence(a, b, "co-recipient", 1.0, " / ".join(lines), "message", (key,))
+        shown = {a for a, _ in ctx.addresses(key, "to", "cc") if ctx.owner.owns(a)}
+        hidden = {a for a, _ in ctx.addresses(key, "bcc") if ctx.owner.owns(a)} - shown
+        for a, b in combinations(sorted(shown | hidden), 2):
+            lines = [
+                ctx.header_line(key, role, x)
+                for x in (a, b)
+                for role in _RECIPIENT_ROLES
+                if any(x == y for y, _ in ctx.addresses(key, role))
+            ]
+            detail = " / ".join(lines)
+            if a in hidden or b in hidden:
+                senders = {x for x, _ in ctx.addresses(key, "from")}
+                observers = tuple(sorted(senders | set(ctx.providers.get(key, ()))))
+                yield Evidence(a, b, "co-recipient", 1.0, detail, "providers", (key,),
+                               observers=observers)  # fmt: skip
+            else:
+                yield Evidence(a, b, "co-recipient", 1.0, detail, "message", (key,))
 
 
 def reply_to(ctx: Context) -> Iterator[Evidence]:
@@ -108,8 +162,9 @@ def forwarding(ctx: Context) -> Iterator[Evidence]:
                     | set(ctx.providers.get(key, ()))
                 )
                 role = next(
-                    (r for r in _FORWARD_TARGET_ROLES if ctx.addresses(key, r)), "delivered-to"
-                )
+                    r for r in _FORWARD_TARGET_ROLES
+                    if any(a == target for a, _ in ctx.addresses(key, r))
+                )  # fmt: skip
                 detail = f"{ctx.header_line(key, role, target)} on mail to {source}"
                 yield Evidence(
                     *_pair(source, target), "forwarding", 1.0, detail, "providers", (key,),
@@ -181,72 +236,93 @@ def thread(ctx: Context) -> Iterator[Evidence]:
                 )
 
 
-def _key_groups(ctx: Context, kinds: tuple[str, ...]):
+def _key_rows(ctx: Context, kinds: tuple[str, ...]):
     keys = ctx.frames.keys
     rows = keys[keys["kind"].isin(kinds)]
-    groups: dict[str, list[tuple[str, str, tuple[str, ...], str]]] = defaultdict(list)
-    for message_key, kind, key_id, addresses, detail in zip(
+    return zip(
         rows["message_key"], rows["kind"], rows["key_id"], rows["addresses"], rows["detail"],
         strict=True,
-    ):  # fmt: skip
-        groups[key_id].append((message_key, kind, tuple(addresses), detail))
-    return groups
+    )  # fmt: skip
 
 
-def _holders(ctx: Context, message_key: str, kind: str) -> set[str]:
-    """Whose key this is on this message: the sender's if it signs, else the recipients'."""
-    roles = ("from",) if kind.endswith("signer") else ("to", "cc", "bcc")
-    return {a for a, _ in ctx.addresses(message_key, *roles)}
+def _ties(ctx: Context, kinds: tuple[str, ...]) -> dict[str, set[str]]:
+    """Key id → the addresses key material says hold it.
+
+    A certificate names its addresses; an Autocrypt header names the address of its key
+    and subkeys; a signature is its From's. A recipient key id alone says nothing about
+    whose it is: mail clients also encrypt to the sender's own key.
+    """
+    ties: dict[str, set[str]] = defaultdict(set)
+    for message_key, kind, key_id, addresses, _ in _key_rows(ctx, kinds):
+        if kind.endswith("signer") and not len(addresses):
+            ties[key_id] |= {a for a, _ in ctx.addresses(message_key, "from")}
+        else:
+            ties[key_id] |= set(addresses)
+    return ties
 
 
 def _same_key_under_two_addresses(
-    ctx: Context, kinds: tuple[str, ...], evidence: str, score: float
+    ctx: Context, use_kinds: tuple[str, ...], tie_kinds: tuple[str, ...], evidence: str
 ) -> Iterator[Evidence]:
-    for _key_id, uses in sorted(_key_groups(ctx, kinds).items()):
-        by_address: dict[str, list[str]] = defaultdict(list)
-        details = {}
-        for message_key, kind, _, detail in uses:
-            holders = _holders(ctx, message_key, kind)
-            owned = {a for a in holders if ctx.owner.owns(a)}
-            candidates = owned or (holders if len(holders) == 1 else set())
-            if len(candidates) != 1:
-                continue  # several recipients: the key could be any one's
-            (address,) = candidates
-            by_address[address].append(message_key)
-            details[address] = detail
+    """One key that two addresses hold, each on a message it appears on.
+
+    A key counts for an address on a message only when key material ties it to that
+    address and the address is on the message: as From for a signature, as a
+    recipient or From for an encryption key.
+    """
+    ties = _ties(ctx, tie_kinds)
+    by_key: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    details: dict[str, str] = {}
+    for message_key, kind, key_id, _, detail in _key_rows(ctx, use_kinds):
+        roles = ("from",) if kind.endswith("signer") else ("to", "cc", "bcc", "from")
+        present = {a for a, _ in ctx.addresses(message_key, *roles)}
+        for address in sorted(ties.get(key_id, set()) & present):
+            by_key[key_id][address].append(message_key)
+        details[key_id] = detail
+    for key_id, by_address in sorted(by_key.items()):
         for a, b in combinations(sorted(by_address), 2):
             if ctx.owner.owns(a) != ctx.owner.owns(b):
-                continue  # the owner's key is not someone else's: the holder guess was wrong
-            detail = f"{details[a]} under {a}; the same key under {b}"
+                continue
+            detail = f"{details[key_id]}: under {a} and under {b}"
             yield Evidence(
-                a, b, evidence, score, detail, "cross", tuple(by_address[a]), tuple(by_address[b])
+                a, b, evidence, 1.0, detail, "cross", tuple(by_address[a]), tuple(by_address[b])
             )
 
 
 def smime_certificate(ctx: Context) -> Iterator[Evidence]:
     """A signer certificate naming several addresses, or one certificate under two."""
-    for key_id, uses in sorted(_key_groups(ctx, ("smime-signer",)).items()):
-        del key_id
-        for message_key, _, addresses, detail in uses:
-            for a, b in combinations(sorted(addresses), 2):
-                yield Evidence(a, b, "smime-certificate", 1.0, detail, "message", (message_key,))
+    for message_key, _, _, addresses, detail in _key_rows(ctx, ("smime-signer",)):
+        for a, b in combinations(sorted(addresses), 2):
+            yield Evidence(a, b, "smime-certificate", 1.0, detail, "message", (message_key,))
+        # a certificate for one address signing mail From another
+        for sender_address, _ in ctx.addresses(message_key, "from"):
+            for named in sorted(set(addresses) - {sender_address}):
+                if _same_person(ctx, sender_address, named):
+                    yield Evidence(*_pair(sender_address, named), "smime-certificate", 1.0,
+                                   f"{detail}; signs mail From {sender_address}", "message",
+                                   (message_key,))  # fmt: skip
     yield from _same_key_under_two_addresses(
-        ctx, ("smime-signer", "smime-recipient"), "smime-certificate", 1.0
+        ctx, ("smime-signer",), ("smime-signer",), "smime-certificate"
+    )
+    yield from _same_key_under_two_addresses(
+        ctx, ("smime-recipient",), ("smime-cert",), "smime-certificate"
     )
 
 
 def pgp_key(ctx: Context) -> Iterator[Evidence]:
-    """One OpenPGP key id (recipient or signer) under two addresses."""
-    yield from _same_key_under_two_addresses(ctx, ("pgp-recipient", "pgp-signer"), "pgp-key", 1.0)
+    """One OpenPGP key (a PKESK recipient or a signature issuer) under two addresses."""
+    yield from _same_key_under_two_addresses(
+        ctx, ("pgp-recipient", "pgp-signer"), ("autocrypt-key-id", "pgp-signer"), "pgp-key"
+    )
 
 
 def autocrypt(ctx: Context) -> Iterator[Evidence]:
     """One Autocrypt key announced under two addr values."""
-    for key_id, uses in sorted(_key_groups(ctx, ("autocrypt",)).items()):
-        by_address: dict[str, list[str]] = defaultdict(list)
-        for message_key, _, addresses, _ in uses:
-            for address in addresses:
-                by_address[address].append(message_key)
+    by_key: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for message_key, _, key_id, addresses, _ in _key_rows(ctx, ("autocrypt",)):
+        for address in addresses:
+            by_key[key_id][address].append(message_key)
+    for key_id, by_address in sorted(by_key.items()):
         for a, b in combinations(sorted(by_address), 2):
             if ctx.owner.owns(a) != ctx.owner.owns(b):
                 continue

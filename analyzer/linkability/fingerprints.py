@@ -275,7 +275,8 @@ def social_overlap(ctx: Context) -> Iterator[Evidence]:
         detail = f"{len(shared)} shared correspondents ({people}), Jaccard {jaccard:.2f}"
         keys_a = tuple(k for k, p in ctx.parties.items() if p & shared and _has(ctx, k, a))
         keys_b = tuple(k for k, p in ctx.parties.items() if p & shared and _has(ctx, k, b))
-        yield Evidence(a, b, "social-overlap", round(min(0.8, jaccard), 3), detail, "cross",
+        # a list of correspondents is not in any one message: it takes many
+        yield Evidence(a, b, "social-overlap", round(min(0.8, jaccard), 3), detail, "inference",
                        keys_a, keys_b)  # fmt: skip
 
 
@@ -305,5 +306,5 @@ def timing(ctx: Context) -> Iterator[Evidence]:
         similarity = dot / norm if norm else 0.0
         if similarity >= 0.6:
             detail = f"sending hours alike (cosine {similarity:.2f} over local hour of day)"
-            yield Evidence(a, b, "timing", round(0.3 * similarity, 3), detail, "cross",
+            yield Evidence(a, b, "timing", round(0.3 * similarity, 3), detail, "inference",
                            tuple(keys[a]), tuple(keys[b]))  # fmt: skip
