@@ -453,3 +453,19 @@ def test_links_among_other_people_come_after_the_owners(tmp_path):
     owners = [link.owner for link in links]
     assert owners == sorted(owners, reverse=True)
     assert find(links, "reply-to", "bob@home.example", "bob@work.example") is not None
+
+
+def test_a_tag_seen_only_in_delivered_to_is_for_providers(tmp_path):
+    tagged = ME1.replace("@", "+lists@")
+    links = links_of(
+        tmp_path,
+        message("Shop <orders@shop.example>", "list@shop.example", extra=f"Delivered-To: {tagged}"),
+    )
+    assert find(links, "subaddress", tagged, ME1).observer_class == "providers"
+
+
+def test_bcc_pairs_are_not_shown_to_the_other_recipients(tmp_path):
+    links = links_of(tmp_path, message(f"Bob <{FRIEND}>", f"{ME1}, {OTHER}", extra=f"Bcc: {ME2}"))
+    link = find(links, "co-recipient", ME1, ME2)
+    assert link.observer_class == "providers"  # Carol, in To, never sees the Bcc
+    assert FRIEND in link.observers and OTHER not in link.observers

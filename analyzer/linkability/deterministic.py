@@ -202,9 +202,14 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
                 continue
             for key, role in places.get(address, []):
                 detail = f"{ctx.header_line(key, role, address)} (the mailbox is {mailbox})"
-                yield Evidence(
-                    *_pair(address, mailbox), "subaddress", 1.0, detail, "message", (key,)
-                )
+                pair = _pair(address, mailbox)
+                if role in _SHOWN_ROLES:
+                    yield Evidence(*pair, "subaddress", 1.0, detail, "message", (key,))
+                else:  # Delivered-To and the like: written by the receiving side
+                    observers = tuple(sorted(ctx.providers.get(key, ())))
+                    yield Evidence(
+                        *pair, "subaddress", 1.0, detail, "providers", (key,), observers=observers
+                    )
 
 
 def thread(ctx: Context) -> Iterator[Evidence]:
