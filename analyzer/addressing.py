@@ -63,29 +63,6 @@ def alias_service(address: str) -> str | None:
     return None
 
 
-def base_mailbox(address: str) -> str:
-    """The mailbox an address delivers to under its provider's rules.
-
-    ``+tag`` is dropped everywhere but Yahoo, where the separator is ``-``; Gmail also
-    ignores dots and treats googlemail.com as gmail.com; Proton's domains are one;
-    Fastmail's ``tag@user.fastmail.com`` is ``user@fastmail.com``.
-    """
-    local, _, domain = address.lower().rpartition("@")
-    if not local:
-        return address.lower()
-    if domain in _GMAIL:
-        local = local.split("+", 1)[0].replace(".", "")
-        return f"{local}@gmail.com"
-    if domain in _PROTON:
-        return f"{local.split('+', 1)[0]}@proton.me"
-    if domain.startswith(_YAHOO_PREFIXES):
-        return f"{local.split('-', 1)[0]}@{domain}"
-    parts = domain.split(".")
-    if len(parts) == 3 and ".".join(parts[1:]) in _FASTMAIL:
-        return f"{parts[0]}@{'.'.join(parts[1:])}"
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
 def plain_form(address: str) -> str:
     """The address without its tag, as the provider spells the mailbox.
 
@@ -105,3 +82,20 @@ def plain_form(address: str) -> str:
     if len(parts) == 3 and ".".join(parts[1:]) in _FASTMAIL:
         return f"{parts[0]}@{'.'.join(parts[1:])}"
     return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def base_mailbox(address: str) -> str:
+    """The mailbox an address delivers to under its provider's rules, for comparing.
+
+    :func:`plain_form` without the tag, then Gmail's ignored dots and Proton's one
+    domain: ``maya.lindqvist+shop@googlemail.com`` → ``mayalindqvist@gmail.com``.
+    """
+    plain = plain_form(address)
+    local, _, domain = plain.rpartition("@")
+    if not local:
+        return plain
+    if domain in _GMAIL:
+        return f"{local.replace('.', '')}@gmail.com"
+    if domain in _PROTON:
+        return f"{local}@proton.me"
+    return plain

@@ -274,22 +274,31 @@ def parse_general(raw: str, hop: int = 0) -> Hop:
         protocol = protocol.upper()
         if protocol == "MICROSOFT" and "smtp server" in clauses.get("with", "").lower():
             protocol = "MICROSOFT SMTP SERVER"
-    tls = _tls(protocol, raw.lower())
 
     for_value = clauses.get("for", "")
     for_match = _ANGLE_ADDRESS.search(for_value)
     for_addr = (for_match.group(1) if for_match else _first_token(for_value)) or None
-    envelope = _ENVELOPE_FROM.search(raw)
     smtp_id = _first_token(clauses.get("id", ""))
+    return _hop(hop, raw, helo, reverse, ip, by_host, protocol, smtp_id, for_addr,
+                timestamp, offset, parsed)  # fmt: skip
 
+
+def _hop(
+    hop: int, raw: str, helo: str | None, reverse: str | None, ip: str | None,
+    by_host: str | None, protocol: str | None, smtp_id: str | None, for_addr: str | None,
+    timestamp: float | None, offset: int | None, parsed: bool,
+) -> Hop:  # fmt: skip
+    """The one place a Hop is made, so both parsing paths normalise alike."""
+    lowered = raw.lower()
+    envelope = _ENVELOPE_FROM.search(raw) if "envelope-" in lowered else None
     return Hop(
         hop=hop,
         from_helo=helo,
-        from_host=reverse.lower() if reverse else None,
+        from_host=reverse.lower().rstrip(".") if reverse else None,
         from_ip=ip,
         by_host=by_host.lower().rstrip(".") if by_host else None,
         protocol=protocol,
-        tls=tls,
+        tls=_tls(protocol, lowered),
         smtp_id=smtp_id,
         for_addr=for_addr.lower() if for_addr else None,
         envelope_from=envelope.group(1).lower() if envelope else None,
@@ -344,25 +353,9 @@ def _from_layout(match: re.Match[str], raw: str, hop: int) -> Hop | None:
         ip = None
     protocol = groups["protocol"]
     protocol = " ".join(protocol.split()).upper() if protocol else None
-    for_addr = groups["for"]
-    lowered = raw.lower()
-    envelope = _ENVELOPE_FROM.search(raw) if "envelope-" in lowered else None
-    return Hop(
-        hop=hop,
-        from_helo=helo,
-        from_host=rdns.lower().rstrip(".") if rdns else None,
-        from_ip=ip,
-        by_host=groups["by"].lower().rstrip("."),
-        protocol=protocol,
-        tls=_tls(protocol, lowered),
-        smtp_id=groups["id"] or groups["late_id"],
-        for_addr=for_addr.lower() if for_addr else None,
-        envelope_from=envelope.group(1).lower() if envelope else None,
-        timestamp_utc=timestamp,
-        tz_offset_min=offset,
-        parsed=True,
-        raw=raw,
-    )
+    smtp_id = groups["id"] or groups["late_id"]
+    return _hop(hop, raw, helo, rdns, ip, groups["by"], protocol, smtp_id, groups["for"],
+                timestamp, offset, True)  # fmt: skip
 
 
 def parse_received_chain(values: list[str]) -> tuple[Hop, ...]:

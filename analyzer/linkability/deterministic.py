@@ -109,38 +109,32 @@ def co_recipient(ctx: Context) -> Iterator[Evidence]:
                 yield Evidence(a, b, "co-recipient", 1.0, detail, "message", (key,))
 
 
-def reply_to(ctx: Context) -> Iterator[Evidence]:
-    """Reply-To names another identity than From."""
+def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterator[Evidence]:
+    """From against another header naming one address: Reply-To, Sender, Return-Path."""
     for key in ctx.roles:
         for sender_address, _ in ctx.addresses(key, "from"):
-            for reply, _ in ctx.addresses(key, "reply-to"):
-                if reply != sender_address and _same_person(ctx, sender_address, reply):
-                    detail = (
-                        f"{ctx.header_line(key, 'from', sender_address)} / "
-                        f"{ctx.header_line(key, 'reply-to', reply)}"
-                    )
-                    yield Evidence(
-                        *_pair(sender_address, reply), "reply-to", 1.0, detail, "message", (key,)
-                    )
-
-
-def sender(ctx: Context) -> Iterator[Evidence]:
-    """Sender: or the envelope Return-Path names another identity than From."""
-    for key in ctx.roles:
-        for sender_address, _ in ctx.addresses(key, "from"):
-            for role in ("sender", "return-path"):
+            for role in roles:
                 for other, _ in ctx.addresses(key, role):
                     if other == sender_address or not _same_person(ctx, sender_address, other):
                         continue
                     if base_mailbox(other) == base_mailbox(sender_address):
-                        continue
+                        continue  # one mailbox: that is the subaddress rule
                     detail = (
                         f"{ctx.header_line(key, 'from', sender_address)} / "
                         f"{ctx.header_line(key, role, other)}"
                     )
-                    yield Evidence(
-                        *_pair(sender_address, other), "sender", 1.0, detail, "message", (key,)
-                    )
+                    pair = _pair(sender_address, other)
+                    yield Evidence(*pair, evidence, 1.0, detail, "message", (key,))
+
+
+def reply_to(ctx: Context) -> Iterator[Evidence]:
+    """Reply-To names another identity than From."""
+    yield from _from_versus(ctx, ("reply-to",), "reply-to")
+
+
+def sender(ctx: Context) -> Iterator[Evidence]:
+    """Sender: or the envelope Return-Path names another identity than From."""
+    yield from _from_versus(ctx, ("sender", "return-path"), "sender")
 
 
 def forwarding(ctx: Context) -> Iterator[Evidence]:
