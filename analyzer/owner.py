@@ -120,11 +120,17 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     every_address = people["address"].dropna().unique()
     given = [a.strip().lower() for a in me]
     if given or domains:
+        seen = set(every_address)
         identities = _expand(given, every_address, domains)
         forwarded = _aliases_forwarding_to(people, identities, domains)
-        how = "given"
+        found = sum(1 for a in given if a in seen)
+        how = (
+            f"given ({found} of {len(given)} addresses appear in the headers)" if given else "given"
+        )
+        if domains:
+            how += f"; catch-all domains {', '.join(domains)}"
         if forwarded - identities:
-            how = f"given, plus {len(forwarded - identities)} aliases that forward to them"
+            how += f"; plus {len(forwarded - identities)} aliases that forward to them"
         identities = _expand(identities | forwarded, every_address, domains)
         return Owner(tuple(sorted(identities)), domains, how)
 
