@@ -71,3 +71,17 @@ def test_key_readers_never_raise(blob):
     smime_key_uses(blob)
     pgp_key_uses(b"-----BEGIN PGP MESSAGE-----\n\n" + blob + b"\n-----END PGP MESSAGE-----\n")
     autocrypt_key("addr=a@b.c; keydata=" + blob.hex())
+
+
+@FAST
+@given(
+    st.lists(st.one_of(header_line, st.binary(max_size=40)), max_size=12),
+    st.sampled_from([b"\n", b"\r\n"]),
+)
+def test_fast_header_split_agrees_with_the_careful_one(lines, newline):
+    from analyzer.extract.headers import _parse_header_block_carefully, parse_header_block
+
+    block = newline.join(lines)
+    fast = parse_header_block(block)
+    careful = _parse_header_block_carefully(block.decode("utf-8", "surrogateescape"))
+    assert (fast.fields, fast.defects) == (careful.fields, careful.defects)

@@ -41,7 +41,9 @@ def message_key(header_block: bytes) -> str:
     Maildir and as LF in an mbox gets the same key; an exact duplicate (same
     Message-ID, same headers) therefore collapses to one row in the store.
     """
-    normalised = _LINE_ENDS.sub(b"\n", header_block).rstrip(b"\n")
+    if b"\r" in header_block:
+        header_block = _LINE_ENDS.sub(b"\n", header_block)
+    normalised = header_block.rstrip(b"\n")
     return hashlib.blake2b(normalised, digest_size=8).hexdigest()
 
 

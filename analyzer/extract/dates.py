@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from calendar import timegm
 
 # The private function keeps "offset unknown" (``-0000``, unknown zone names) as
 # None; the public ``parsedate_tz`` turns it into 0, i.e. UTC, which is wrong here.
@@ -60,6 +59,20 @@ def parse_date(value: str | None) -> tuple[float | None, int | None]:
     return timestamp, minutes
 
 
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+
+    Plain arithmetic: ``calendar.timegm`` builds a date object per call, and the Date
+    and every Received header go through here.
+    """
+    year -= month <= 2
+    era = (year if year >= 0 else year - 399) // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
 def _parse_common_date(value: str) -> tuple[float | None, int | None] | None:
     match = _COMMON_DATE.match(value.strip())
     if match is None:
@@ -68,13 +81,10 @@ def _parse_common_date(value: str) -> tuple[float | None, int | None] | None:
     month = _MONTHS.get(month_name.lower())
     if month is None:
         return None
-    try:
-        moment = (int(year), month, int(day), int(hour), int(minute), int(second or 0))
-        if not (1 <= moment[2] <= 31 and moment[3] < 24 and moment[4] < 60 and moment[5] <= 60):
-            return None
-        local = float(timegm((*moment, 0, 0, 0)))
-    except (ValueError, OverflowError):
+    y, d, h, mi, se = int(year), int(day), int(hour), int(minute), int(second or 0)
+    if not (1 <= d <= 31 and h < 24 and mi < 60 and se <= 60):
         return None
+    local = float(_days_from_civil(y, month, d) * 86400 + h * 3600 + mi * 60 + se)
     minutes = int(off_h) * 60 + int(off_m)
     if sign == "-":
         minutes = -minutes

@@ -23,7 +23,6 @@ __all__ = [
 # A field: its name, a colon, and its value with any continuation lines.
 _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
-_SPACES = re.compile(r"\s+")
 
 
 def header_block_end(data: bytes) -> tuple[int, int]:
@@ -120,19 +119,34 @@ def parse_header_block(block: bytes) -> HeaderFields:
     ``>From`` line) becomes a defect and is skipped; parsing goes on.
     """
     text = block.decode("utf-8", "surrogateescape")
+    pairs = _FIELD.findall(text)
+    # Every line that starts a field must have been matched; if the counts differ,
+    # some line is garbage and the careful pass says which.
+    lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
+    continuations = text.count("\n ") + text.count("\n\t")
+    blanks = text.count("\n\n") + text.count("\n\r\n")
+    if lines - continuations - blanks != len(pairs) or text[:1] in (" ", "\t"):
+        return _parse_header_block_carefully(text)
+    return HeaderFields([_field(name, value) for name, value in pairs], [])
+
+
+def _field(name: str, value: str) -> tuple[str, str]:
+    if "\n" in value:
+        value = value.replace("\r\n", "").replace("\n", "")
+    value = value.strip()
+    if not value.isascii() and _has_surrogates(value):
+        value = _from_surrogates(value)
+    return name.lower(), value
+
+
+def _parse_header_block_carefully(text: str) -> HeaderFields:
     fields: list[tuple[str, str]] = []
     defects: list[str] = []
     position = 0
     for match in _FIELD.finditer(text):
         if match.start() > position:
             _gap_defects(text[position : match.start()], bool(fields), defects)
-        value = match.group(2)
-        if "\n" in value:
-            value = value.replace("\r\n", "").replace("\n", "")
-        value = value.strip()
-        if not value.isascii() and _has_surrogates(value):
-            value = _from_surrogates(value)
-        fields.append((match.group(1).lower(), value))
+        fields.append(_field(match.group(1), match.group(2)))
         position = match.end() + 1
     if position < len(text):
         _gap_defects(text[position:], bool(fields), defects)
@@ -158,4 +172,4 @@ def _gap_defects(gap: str, after_fields: bool, defects: list[str]) -> None:
 
 def collapse_spaces(value: str) -> str:
     """One space for every run of white space (folded Subject lines, names)."""
-    return _SPACES.sub(" ", value).strip()
+    return " ".join(value.split())

@@ -122,6 +122,7 @@ _LITERAL_FIRST = tuple(
     _LAYOUTS[k] for k in ("exim_literal", "bracketed", "parenthesised", "commented", "bare")
 )
 _NAME_FIRST = tuple(_LAYOUTS[k] for k in ("bracketed", "parenthesised", "commented", "bare"))
+_NAME_FIRST_NO_LITERAL = tuple(_LAYOUTS[k] for k in ("parenthesised", "commented", "bare"))
 
 
 def _first_token(text: str) -> str | None:
@@ -248,6 +249,8 @@ def parse_fast(raw: str, hop: int = 0) -> Hop | None:
         candidates = _BY_FIRST
     elif raw.startswith("from ["):
         candidates = _LITERAL_FIRST
+    elif "[" not in raw:
+        candidates = _NAME_FIRST_NO_LITERAL
     else:
         candidates = _NAME_FIRST
     for layout in candidates:
