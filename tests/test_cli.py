@@ -56,16 +56,32 @@ def test_stats_on_a_folder_that_is_no_store(tmp_path):
     assert "no mxa store" in result.output
 
 
-def test_every_command_has_help_with_an_example():
-    for command in ("ingest", "stats"):
-        result = runner.invoke(app, [command, "--help"])
-        assert result.exit_code == 0
-        assert "Example:" in result.output
-
-
 def test_python_dash_m_runs_the_same_command(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0
     assert completed.stdout.startswith("mxa ")
+
+
+def test_demo_runs_the_audit_on_the_sample_and_refuses_foreign_folders(tmp_path):
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "findings.json").exists() and (out / "graphs" / "identities.graphml").exists()
+    assert "findings:" in result.output
+    again = runner.invoke(app, ["demo", "--out", str(out), "-q"])  # a demo folder is remade
+    assert again.exit_code == 0, again.output
+    foreign = tmp_path / "thesis"
+    foreign.mkdir()
+    (foreign / "chapter1.tex").write_text("x")
+    refused = runner.invoke(app, ["demo", "--out", str(foreign)])
+    assert refused.exit_code == 2 and "not made by mxa demo" in refused.output
+    assert (foreign / "chapter1.tex").exists()
+
+
+def test_every_command_is_documented_with_an_example():
+    for command in ("ingest", "stats", "audit", "links", "graph", "demo"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Example:" in result.output, command
