@@ -15,6 +15,9 @@ from analyzer.extract.addresses import parse_address_list
         ("team: a@x.org, b@x.org;", [("a@x.org", None), ("b@x.org", None)]),
         ("<>", []),
         ("a@x.org,, ,b@y.org", [("a@x.org", None), ("b@y.org", None)]),
+        ("mailing list neko@example.org", [("neko@example.org", "mailing list")]),  # ezmlm
+        ("kijitora", [("kijitora", None)]),  # a bare local name is kept as it is
+        ("Jane Doe jane@X.org", [("jane@x.org", "Jane Doe")]),
     ],
 )
 def test_address_lists(value, expected):

@@ -92,6 +92,13 @@ def parse_address_list(value: str) -> list[tuple[str, str | None]]:
             # the stdlib parser recurses once per group; hostile lists exhaust the stack
             items = [("", address) for address in _ADDR_SPEC.findall(value)]
     for name, address in items:
+        if " " in address.strip():  # "mailing list x@y" (ezmlm), "Jane Doe jane@x.org"
+            words = address.split()
+            specs = [w for w in words if "@" in w]
+            if not specs:
+                continue
+            address = specs[-1]
+            name = name or " ".join(w for w in words if w != address)
         address = normalise_address(address)
         if not address or address == "@":
             continue
