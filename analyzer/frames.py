@@ -138,28 +138,28 @@ def messages_table(records: Sequence[MessageRecord]) -> pa.Table:
     return _table(columns, MESSAGES_SCHEMA, len(records))
 
 
+def _child_table(
+    records: Sequence[MessageRecord], attribute: str, fields: tuple[str, ...], schema: pa.Schema
+) -> pa.Table:
+    """One row per item of ``record.<attribute>``, led by its message's key."""
+    rows = [(r.message_key, *item) for r in records for item in getattr(r, attribute)]
+    columns = dict(zip(("message_key", *fields), zip(*rows, strict=True), strict=False))
+    return _table(columns, schema, len(rows))
+
+
 def participants_table(records: Sequence[MessageRecord]) -> pa.Table:
     """One row per address in an address header, in header order."""
-    rows = [(r.message_key, *p) for r in records for p in r.participants]
-    names = ("message_key", *Participant._fields)
-    columns = dict(zip(names, zip(*rows, strict=True), strict=False))
-    return _table(columns, PARTICIPANTS_SCHEMA, len(rows))
+    return _child_table(records, "participants", Participant._fields, PARTICIPANTS_SCHEMA)
 
 
 def hops_table(records: Sequence[MessageRecord]) -> pa.Table:
     """One row per Received header, hop 0 the oldest."""
-    rows = [(r.message_key, *h) for r in records for h in r.hops]
-    names = ("message_key", *Hop._fields)
-    columns = dict(zip(names, zip(*rows, strict=True), strict=False))
-    return _table(columns, HOPS_SCHEMA, len(rows))
+    return _child_table(records, "hops", Hop._fields, HOPS_SCHEMA)
 
 
 def keys_table(records: Sequence[MessageRecord]) -> pa.Table:
     """One row per key named in the clear (signer, recipient, Autocrypt)."""
-    rows = [(r.message_key, *k) for r in records for k in r.keys]
-    names = ("message_key", *KeyUse._fields)
-    columns = dict(zip(names, zip(*rows, strict=True), strict=False))
-    return _table(columns, KEYS_SCHEMA, len(rows))
+    return _child_table(records, "keys", KeyUse._fields, KEYS_SCHEMA)
 
 
 def quarantine_table(entries: Sequence[Quarantined]) -> pa.Table:

@@ -32,7 +32,7 @@ from analyzer.frames import (
     quarantine_table,
 )
 from analyzer.records import MessageRecord, Quarantined, RawMessage
-from analyzer.sources import SourceFile, SourceReader, discover_sources
+from analyzer.sources import SourceFile, SourceReader, discover_sources, is_compressed
 from analyzer.store import FRAMES, Store, file_fingerprint
 
 __all__ = ["ExtractedBatch", "IngestResult", "ProgressCallback", "extract_batch", "ingest"]
@@ -79,12 +79,6 @@ class IngestResult:
             "duplicates": self.duplicates,
             "stored": self.stored,
         }
-
-
-def _is_compressed(path: Path) -> bool:
-    with open(path, "rb") as stream:
-        magic = stream.read(6)
-    return magic.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00"))
 
 
 class _Reader:
@@ -162,7 +156,7 @@ class _Reader:
                 continue
             self.done_bytes += source_file.size
             self.within_file = 0
-            compressed = _is_compressed(path)
+            compressed = is_compressed(path)
             state: dict[str, Any] = {
                 "kind": source_file.kind,
                 "size": stat.st_size,

@@ -103,9 +103,6 @@ class HeaderFields:
     def get_all(self, name: str) -> list[str]:
         return self._by_name.get(name, [])
 
-    def names(self) -> list[str]:
-        return [name for name, _ in self.fields]
-
 
 def _from_surrogates(value: str) -> str:
     """Re-decode one value that held bytes invalid in UTF-8 (raw 8-bit mail)."""

@@ -278,14 +278,21 @@ def _same_key_under_two_addresses(
         for address in sorted(ties.get(key_id, set()) & present):
             by_key[key_id][address].append(message_key)
         details[key_id] = detail
+    yield from _held_under_two(
+        ctx, by_key, evidence, lambda key_id, a, b: f"{details[key_id]}: under {a} and under {b}"
+    )
+
+
+def _held_under_two(ctx: Context, by_key, evidence: str, describe) -> Iterator[Evidence]:
+    """Cross-message evidence for each pair of addresses one key is held under."""
     for key_id, by_address in sorted(by_key.items()):
         for a, b in combinations(sorted(by_address), 2):
             if ctx.owner.owns(a) != ctx.owner.owns(b):
-                continue
-            detail = f"{details[key_id]}: under {a} and under {b}"
+                continue  # the owner's key is not someone else's
             yield Evidence(
-                a, b, evidence, 1.0, detail, "cross", tuple(by_address[a]), tuple(by_address[b])
-            )
+                a, b, evidence, 1.0, describe(key_id, a, b), "cross",
+                tuple(by_address[a]), tuple(by_address[b]),
+            )  # fmt: skip
 
 
 def smime_certificate(ctx: Context) -> Iterator[Evidence]:
@@ -321,11 +328,8 @@ def autocrypt(ctx: Context) -> Iterator[Evidence]:
     for message_key, _, key_id, addresses, _ in _key_rows(ctx, ("autocrypt",)):
         for address in addresses:
             by_key[key_id][address].append(message_key)
-    for key_id, by_address in sorted(by_key.items()):
-        for a, b in combinations(sorted(by_address), 2):
-            if ctx.owner.owns(a) != ctx.owner.owns(b):
-                continue
-            detail = f"Autocrypt: addr={a}; keydata=… and addr={b}; keydata=… (key {key_id})"
-            yield Evidence(
-                a, b, "autocrypt", 1.0, detail, "cross", tuple(by_address[a]), tuple(by_address[b])
-            )
+
+    def describe(key_id: str, a: str, b: str) -> str:
+        return f"Autocrypt: addr={a}; keydata=… and addr={b}; keydata=… (key {key_id})"
+
+    yield from _held_under_two(ctx, by_key, "autocrypt", describe)

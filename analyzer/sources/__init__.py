@@ -29,6 +29,7 @@ __all__ = [
     "SourceFile",
     "SourceReader",
     "discover_sources",
+    "is_compressed",
     "open_archive",
 ]
 
@@ -56,17 +57,27 @@ class SourceFile:
     problem: str | None = None
 
 
-def open_archive(path: Path) -> BinaryIO:
-    """Open a file for binary reading, decompressing gzip, bzip2 or xz by magic."""
+_DECOMPRESSORS = (
+    (b"\x1f\x8b", gzip.open),
+    (b"BZh", bz2.open),
+    (b"\xfd7zXZ\x00", lzma.open),
+)
+
+
+def _decompressor(path: Path):
     with open(path, "rb") as probe:
         magic = probe.read(6)
-    if magic.startswith(b"\x1f\x8b"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    if magic.startswith(b"BZh"):
-        return bz2.open(path, "rb")  # type: ignore[return-value]
-    if magic.startswith(b"\xfd7zXZ\x00"):
-        return lzma.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
+    return next((opener for prefix, opener in _DECOMPRESSORS if magic.startswith(prefix)), None)
+
+
+def is_compressed(path: Path) -> bool:
+    return _decompressor(path) is not None
+
+
+def open_archive(path: Path) -> BinaryIO:
+    """Open a file for binary reading, decompressing gzip, bzip2 or xz by magic."""
+    opener = _decompressor(path)
+    return opener(path, "rb") if opener else open(path, "rb")  # type: ignore[return-value]
 
 
 class _Undecodable(Exception):
