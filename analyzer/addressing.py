@@ -2,7 +2,7 @@
 
 Sub-addressing and provider equivalences decide when two strings are one mailbox:
 ``maya.lindqvist+shop@gmail.com`` and ``mayalindqvist@googlemail.com`` both deliver to
-``maya.lindqvist@gmail.com``. The rules follow ``shared/FIELD-GUIDE.md``.
+``maya.lindqvist@gmail.com``. ``docs/providers.md`` lists the rules and their sources.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _PROTON = {"proton.me", "protonmail.com", "protonmail.ch", "pm.me"}
 _YAHOO_PREFIXES = ("yahoo.", "ymail.com", "rocketmail.com")
 _FASTMAIL = {"fastmail.com", "fastmail.fm", "fastmail.net", "fastmail.org", "messagingengine.com"}
 
-# alias domains and the service behind them (FIELD-GUIDE.md)
+# alias domains and the service behind them (docs/providers.md)
 ALIAS_SERVICES: dict[str, str] = {
     "mozmail.com": "firefox-relay",
     "relay.firefox.com": "firefox-relay",

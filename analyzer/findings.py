@@ -1,6 +1,6 @@
 """``findings.json`` (schema ``mxa.findings/1``): the contract others build on.
 
-Keys may be added, never renamed (DESIGN.md). Everything is sorted and free of run
+Keys may be added, never renamed (docs/findings.md). Everything is sorted and free of run
 times, so the same input gives byte-identical output.
 """
 
@@ -63,7 +63,7 @@ def build_findings(
     totals: dict[str, int],
     quarantine: pd.DataFrame,
 ) -> dict[str, Any]:
-    """The findings document as a dict (see DESIGN.md for the schema)."""
+    """The findings document as a dict (docs/findings.md documents the schema)."""
     encryption = frames.messages["encryption"].value_counts()
     return {
         "schema": SCHEMA,

@@ -1,6 +1,6 @@
 """Records → columnar tables: the ``messages``, ``participants`` and ``hops`` frames.
 
-The schemas are the store's contract (DESIGN.md): columns may be added, never
+The schemas are the store's contract (README, "The store"): columns may be added, never
 renamed. Tables are built with pyarrow straight from the records, which is what
 the store writes; :func:`to_pandas` gives the frames a notebook works with.
 """

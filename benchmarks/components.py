@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Each parsing step of mxa against what mail-parser or the standard library would do.
 
-On the messages of the corpora (``../shared/corpora``), in one run:
+On the messages of the corpora (``tests/corpora``), in one run:
 
 - the header block: mxa's one-regex split against ``email.parser.BytesHeaderParser``
   (the standard library, headers only) and ``mailparser.parse_from_bytes`` (whole
@@ -15,7 +15,7 @@ On the messages of the corpora (``../shared/corpora``), in one run:
 
 These figures are what ``docs/parsing.md`` cites. Usage::
 
-    python benchmarks/components.py [--corpora ../shared/corpora]
+    python benchmarks/components.py [--corpora DIR]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from analyzer.extract.headers import header_block_end, parse_header_block
 from analyzer.extract.received import parse_received
 from analyzer.sources import SourceReader, discover_sources
 
-DEFAULT_CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+DEFAULT_CORPORA = Path(__file__).resolve().parent.parent / "tests" / "corpora"
 
 
 def corpus_messages(corpora: Path) -> list[bytes]:

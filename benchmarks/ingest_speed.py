@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Messages per second of ``mxa ingest`` against a plain mail-parser loop, in one run.
 
-Two inputs: the largest mbox in ``../shared/corpora`` and a generated mbox of
-realistic messages (``make_mbox.py``: several Received headers each, some large
-attachments). For each, the same file is
+Two inputs: the largest mbox in ``tests/corpora`` (decompressed once into the cache)
+and a generated mbox of realistic messages (``make_mbox.py``: several Received headers
+each, some large attachments). For each, the same file is
 
 - ingested by ``python -m analyzer ingest FILE --store TMP -q`` in a subprocess,
   timed end to end (interpreter start, reading, extraction, Parquet writing);
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import lzma
 import mailbox
 import os
 import subprocess
@@ -34,7 +35,7 @@ import mailparser
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
+DEFAULT_CORPORA = REPO / "tests" / "corpora"
 CACHE = HERE / ".cache"
 
 sys.path.insert(0, str(HERE))
@@ -42,10 +43,18 @@ from make_mbox import write_mbox  # noqa: E402
 
 
 def largest_corpus_mbox(corpora: Path) -> Path:
-    candidates = [p for p in corpora.rglob("*.mbox") if p.is_file()]
+    """The largest mbox of the corpora, as a plain file (both sides read the same bytes)."""
+    candidates = [p for p in corpora.rglob("*.mbox*") if p.suffix in (".mbox", ".xz")]
     if not candidates:
-        raise SystemExit(f"no .mbox file under {corpora}")
-    return max(candidates, key=lambda p: p.stat().st_size)
+        raise SystemExit(f"no .mbox or .mbox.xz file under {corpora}")
+    largest = max(candidates, key=lambda p: p.stat().st_size)
+    if largest.suffix != ".xz":
+        return largest
+    CACHE.mkdir(exist_ok=True)
+    plain = CACHE / largest.stem
+    if not plain.exists():
+        plain.write_bytes(lzma.decompress(largest.read_bytes()))
+    return plain
 
 
 def generated_mbox(messages: int, seed: int) -> Path:

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Run time of the linkability step on the largest corpus, against ingesting it, in one run.
 
-Ingests the largest mbox of ``../shared/corpora`` into a temporary store (timed: the
+Ingests the largest mbox of ``tests/corpora`` into a temporary store (timed: the
 baseline), then times owner detection, every evidence rule and clustering over the
 stored frames. Usage::
 
-    python benchmarks/linkability_speed.py [--corpora ../shared/corpora]
+    python benchmarks/linkability_speed.py [--corpora DIR]
 """
 
 from __future__ import annotations

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CORPORA = Path(os.environ.get("MXA_CORPORA", REPO.parent / "shared" / "corpora"))
+# The real-world corpora ship with the repository (tests/corpora, big mboxes as .xz);
+# MXA_CORPORA points the suite at another copy of the same sets.
+CORPORA = Path(os.environ.get("MXA_CORPORA", REPO / "tests" / "corpora"))
 
 
 @pytest.fixture(scope="session")
 def corpora() -> Path:
-    """The read-only real-world corpora beside the repository (never edited)."""
+    """The read-only real-world corpora (never edited)."""
     if not (CORPORA / "README.txt").exists():
         pytest.fail(f"corpora not found at {CORPORA}; set MXA_CORPORA to their folder")
     return CORPORA

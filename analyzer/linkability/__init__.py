@@ -1,6 +1,6 @@
 """Linkability: which identities can be tied together, by whom, with what evidence.
 
-Every rule of the evidence catalog (DESIGN.md) is a function in
+Every rule of the evidence catalog (docs/findings.md) is a function in
 :mod:`.deterministic` or :mod:`.fingerprints` that yields
 :class:`~analyzer.linkability.context.Evidence`. :func:`find_links` runs them all and
 folds the evidence into one :class:`Link` per pair and evidence id, deciding who can

@@ -1,6 +1,6 @@
 """Deterministic evidence: one message's headers (or one key) join two addresses.
 
-One function per evidence id of the catalog (DESIGN.md), each yielding
+One function per evidence id of the catalog (docs/findings.md), each yielding
 :class:`~analyzer.linkability.context.Evidence` for the owner's identities and, where
 the rule says the same about anyone, for other people's addresses too.
 """
