@@ -14,47 +14,64 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.findings import build_findings, write_findings
+from analyzer.frames import Frames
 from analyzer.graphs import communication_graph, identity_graph, write_graphs
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
-from analyzer.linkability import Cluster, Link, clusters, find_links
-from analyzer.owner import Owner, detect_owner
+from analyzer.linkability import Analysis, analyze
+from analyzer.owner import detect_owner
 from analyzer.store import Store, load_frames, read_frame
 
-__all__ = ["AuditResult", "analyze_store", "run_audit"]
+__all__ = ["AuditResult", "StoreAnalysis", "analyze_store", "run_audit"]
+
+
+@dataclass(frozen=True)
+class StoreAnalysis:
+    """A store read once: its frames, the analysis for one owner, the findings document."""
+
+    frames: Frames
+    analysis: Analysis
+    findings: dict[str, Any]
 
 
 @dataclass
 class AuditResult:
     out: Path
-    owner: Owner
-    links: list[Link]
-    clusters: list[Cluster]
+    analysis: Analysis
     findings: dict[str, Any]
     findings_path: Path
     graph_paths: list[Path]
     ingest: IngestResult | None = None
 
+    @property
+    def owner(self):
+        return self.analysis.owner
+
+    @property
+    def links(self):
+        return self.analysis.links
+
+    @property
+    def clusters(self):
+        return self.analysis.clusters
+
 
 def analyze_store(
     store: str | os.PathLike[str], me: Iterable[str] = (), me_domains: Iterable[str] = ()
-) -> tuple[Owner, list[Link], list[Cluster], dict[str, Any]]:
-    """Owner, links, clusters and the findings document for an ingested store."""
+) -> StoreAnalysis:
+    """Frames, the analysis and the findings document for an ingested store."""
     frames = load_frames(store)
     owner = detect_owner(frames, me, me_domains)
-    links = find_links(frames, owner)
-    joined = clusters(links, owner)
+    analysis = analyze(frames, owner)
     manifest = Store.open(store, create=False).manifest
     sources = sorted({s for run in manifest.get("runs", []) for s in run.get("sources", [])})
     findings = build_findings(
         frames,
-        owner,
-        links,
-        joined,
+        analysis,
         sources=sources,
         totals=manifest.get("totals", {}),
         quarantine=read_frame(store, "quarantine"),
     )
-    return owner, links, joined, findings
+    return StoreAnalysis(frames, analysis, findings)
 
 
 def run_audit(
@@ -70,14 +87,13 @@ def run_audit(
     folder = Path(out)
     store = folder / "store"
     result = ingest(sources, store, jobs=jobs, progress=progress)
-    owner, links, joined, findings = analyze_store(store, me, me_domains)
-    findings_path = write_findings(findings, folder / "findings.json")
-    frames = load_frames(store)
+    read = analyze_store(store, me, me_domains)
+    findings_path = write_findings(read.findings, folder / "findings.json")
     graph_paths = write_graphs(
         {
-            "communication": communication_graph(frames, owner),
-            "identities": identity_graph(links, owner),
+            "communication": communication_graph(read.frames, read.analysis.owner),
+            "identities": identity_graph(read.analysis),
         },
         folder / "graphs",
     )
-    return AuditResult(folder, owner, links, joined, findings, findings_path, graph_paths, result)
+    return AuditResult(folder, read.analysis, read.findings, findings_path, graph_paths, result)

@@ -15,10 +15,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from analyzer import __version__
 from analyzer.errors import MxaError
 from analyzer.ingest import IngestResult, ingest
+from analyzer.linkability import SAME_PERSON, Analysis, PairVerdict
+from analyzer.linkability.model import confidence_word
 
 app = typer.Typer(
     name="mxa",
@@ -195,33 +198,83 @@ MeDomainOption = Annotated[
 ]
 
 
-def _print_links(links, clusters, owner, *, everyone: bool) -> None:
-    console.print(f"owner: {', '.join(owner.identities) or '(none found)'}", highlight=False)
-    console.print(f"how: {owner.how}", highlight=False)
-    table = Table(title="Links between your identities", title_justify="left")
-    table.add_column("identities", overflow="fold", ratio=3)
-    table.add_column("evidence", ratio=2)
-    table.add_column("who can see it", ratio=2)
-    table.add_column("score", justify="right")
-    table.add_column("the header line that shows it", overflow="fold", ratio=5)
-    shown = [link for link in links if link.owner or everyone]
-    for link in shown:
-        table.add_row(
-            f"{link.a}\n↔ {link.b}",
-            link.evidence,
-            f"{link.observer_class} ({len(link.messages)} msg)",
-            f"{link.score:.2f}",
-            link.detail,
+def _line(*parts: str | Text, style: str = "") -> None:
+    """One line that is never wrapped: piped output and narrow terminals keep addresses whole."""
+    console.print(Text.assemble(*parts, style=style), soft_wrap=True, highlight=False)
+
+
+def _score(score: float) -> str:
+    return f"{confidence_word(score)} ({score:.2f})"
+
+
+def _print_pair(analysis: Analysis, pair: PairVerdict) -> None:
+    same = pair.same_person
+    seen = f", {same.observer_class} can tell" if same.observer_class else ""
+    _line(Text(f"  {pair.a}  ↔  {pair.b}", style="bold"))
+    _line(f"    same person: {_score(same.score)}{seen}")
+    for link in analysis.links_of(pair.a, pair.b):
+        if link.question != SAME_PERSON:
+            continue
+        weight = f", {link.weight:+.1f} bits" if link.weight is not None else ""
+        _line(
+            f"      {link.evidence} ({link.level}{weight}; {link.observer_class}, "
+            f"{len(link.messages)} msg): ",
+            Text(link.detail),
         )
-    console.print(table)
-    if not everyone and len(shown) < len(links):
-        console.print(f"… and {len(links) - len(shown)} links among other people (--all)")
-    for cluster in clusters:
-        console.print(
-            f"[bold]{cluster.observer_class}[/] can join: {', '.join(cluster.identities)} "
-            f"(score {cluster.score:.2f})",
-            highlight=False,
-        )
+    known = pair.known_together
+    if known is not None:
+        shown = ", ".join(known.observers[:5])
+        more = known.observers_total - min(5, len(known.observers))
+        extra = f" and {more} more" if more > 0 else ""
+        how = f" ({', '.join(known.evidence)})" if known.evidence else ""
+        _line(f"    known together by {known.observer_class}{how}: ", Text(shown + extra))
+
+
+def _print_links(analysis: Analysis, *, everyone: bool) -> None:
+    owner = analysis.owner
+    if owner.identities:
+        _line("owner: ", Text(", ".join(owner.identities)))
+        _line("how: ", Text(owner.how))
+    else:
+        _line("No owner: nothing in the headers says whose mailbox this is.", style="bold")
+        _line(f"  ({owner.how}) Name your addresses with --me, for example:")
+        _line("  mxa links --store STORE --me you@example.org --me you@work.example")
+    mine = analysis.pairs_of("owner")
+    if owner.identities:
+        _line("")
+        _line("Your identities: same person? known together?", style="bold underline")
+        if not mine:
+            _line("  nothing joins them")
+        for pair in mine:
+            _print_pair(analysis, pair)
+        clusters = [c for c in analysis.clusters if len(c.identities) > 1]
+        if clusters:
+            _line("")
+            _line("Who can join which of them", style="bold underline")
+        for cluster in clusters:
+            score = f" ({_score(cluster.score)})" if cluster.score is not None else ""
+            question = "as one person" if cluster.question == SAME_PERSON else "as known together"
+            _line(f"  {cluster.observer_class} {question}{score}: ",
+                  Text(", ".join(cluster.identities)))  # fmt: skip
+    if analysis.suggestions:
+        _line("")
+        _line("These look like you too", style="bold underline")
+        for suggestion in analysis.suggestions:
+            _line(
+                Text(f"  {suggestion.address}", style="bold"),
+                f"  {_score(suggestion.score)}: {', '.join(suggestion.evidence)}; ties to ",
+                Text(", ".join(suggestion.ties_to)),
+            )
+    others = analysis.pairs_of("others")
+    if others and (everyone or not owner.identities):
+        _line("")
+        _line("Other people's addresses that look like one person", style="bold underline")
+        for pair in others:
+            _print_pair(analysis, pair)
+    elif others:
+        _line("")
+        _line(f"… and {len(others)} pairs of other people's addresses that look like one "
+              "person (--all lists them)")  # fmt: skip
 
 
 @app.command("audit")
@@ -255,7 +308,7 @@ def audit_command(
         raise _fail(error) from None
     if not quiet:
         _print_ingest(result.ingest)
-        _print_links(result.links, result.clusters, result.owner, everyone=False)
+        _print_links(result.analysis, everyone=False)
     console.print(f"findings: {result.findings_path}", highlight=False)
     console.print(f"graphs: {result.out / 'graphs'}", highlight=False)
 
@@ -270,22 +323,31 @@ def links_command(
         bool, typer.Option("--all", help="Also links among other people's addresses.")
     ] = False,
 ) -> None:
-    """Which of your identities can be linked, by whom, with which header line.
+    """Which of your identities can be tied to each other, by whom, with which header line.
 
     Example: mxa links --store mystore --me me@example.org
     """
     from analyzer.audit import analyze_store
 
     try:
-        owner, links, joined, findings = analyze_store(store, me or (), me_domain or ())
+        read = analyze_store(store, me or (), me_domain or ())
     except MxaError as error:
         raise _fail(error) from None
+    analysis = read.analysis
     if as_json:
-        shown = [link.as_dict() for link in links if link.owner or everyone]
-        payload = {"owner": findings["owner"], "links": shown, "clusters": findings["clusters"]}
+        shown = {"owner", "suggestion"} | ({"others"} if everyone else set())
+        if not analysis.owner.identities:
+            shown.add("others")
+        payload = {
+            key: read.findings[key] for key in ("schema", "owner", "model", "clusters",
+                                                "suggestions")
+        }  # fmt: skip
+        payload["pairs"] = [p.as_dict() for p in analysis.pairs if p.relation in shown]
+        kept = {(p.a, p.b) for p in analysis.pairs if p.relation in shown}
+        payload["links"] = [lk.as_dict() for lk in analysis.links if (lk.a, lk.b) in kept]
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    _print_links(links, joined, owner, everyone=everyone)
+    _print_links(analysis, everyone=everyone)
 
 
 @app.command("graph")
@@ -306,20 +368,18 @@ def graph_command(
     """
     from analyzer.audit import analyze_store
     from analyzer.graphs import communication_graph, identity_graph, write_graphs
-    from analyzer.store import load_frames
 
     formats = file_format or ["graphml", "gexf"]
     unknown = sorted(set(formats) - {"graphml", "gexf"})
     if unknown:
         raise _fail(MxaError(f"unknown graph format {unknown[0]!r}; use graphml or gexf"))
     try:
-        owner, links, _, _ = analyze_store(store, me or (), me_domain or ())
-        frames = load_frames(store)
+        read = analyze_store(store, me or (), me_domain or ())
     except MxaError as error:
         raise _fail(error) from None
     graphs = {
-        "communication": communication_graph(frames, owner),
-        "identities": identity_graph(links, owner),
+        "communication": communication_graph(read.frames, read.analysis.owner),
+        "identities": identity_graph(read.analysis),
     }
     for path in write_graphs(graphs, out, formats):
         console.print(f"wrote {path}", highlight=False)
@@ -348,7 +408,7 @@ def demo_command(
     audit = result.audit
     if not quiet:
         _print_ingest(audit.ingest)
-        _print_links(audit.links, audit.clusters, audit.owner, everyone=False)
+        _print_links(audit.analysis, everyone=False)
     console.print(f"findings: {audit.findings_path}", highlight=False)
     console.print(f"graphs: {audit.out / 'graphs'}", highlight=False)
     console.print(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")

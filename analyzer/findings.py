@@ -1,4 +1,4 @@
-"""``findings.json`` (schema ``mxa.findings/1``): the contract others build on.
+"""``findings.json`` (schema ``mxa.findings/2``): the contract others build on.
 
 Keys may be added, never renamed (docs/findings.md). Everything is sorted and free of run
 times, so the same input gives byte-identical output.
@@ -16,12 +16,13 @@ import pandas as pd
 
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
 from analyzer.frames import Frames
-from analyzer.linkability import Cluster, Link
+from analyzer.linkability import Analysis
+from analyzer.linkability.model import CONFIDENCE
 from analyzer.owner import Owner, identity_kind
 
 __all__ = ["SCHEMA", "build_findings", "write_findings"]
 
-SCHEMA = "mxa.findings/1"
+SCHEMA = "mxa.findings/2"
 
 
 def _iso(value: object) -> str | None:
@@ -55,15 +56,14 @@ def _identities(frames: Frames, owner: Owner) -> list[dict[str, Any]]:
 
 def build_findings(
     frames: Frames,
-    owner: Owner,
-    links: Sequence[Link],
-    clusters: Sequence[Cluster],
+    analysis: Analysis,
     *,
     sources: Sequence[str],
     totals: dict[str, int],
     quarantine: pd.DataFrame,
 ) -> dict[str, Any]:
     """The findings document as a dict (docs/findings.md documents the schema)."""
+    owner = analysis.owner
     encryption = frames.messages["encryption"].value_counts()
     return {
         "schema": SCHEMA,
@@ -93,8 +93,16 @@ def build_findings(
         },
         "encryption": {name: int(encryption.get(name, 0)) for name in ENCRYPTION_CLASSES},
         "identities": _identities(frames, owner),
-        "links": [link.as_dict() | {"owner": link.owner} for link in links],
-        "clusters": [cluster.as_dict() for cluster in clusters],
+        "model": {
+            "prior": analysis.model.prior,
+            "fitted_on": analysis.model.fitted_on,
+            "claim": "a pair is claimed to be one person at score >= 0.5",
+            "confidence": [{"word": word, "from_score": bound} for bound, word in CONFIDENCE],
+        },
+        "pairs": [pair.as_dict() for pair in analysis.pairs],
+        "links": [link.as_dict() for link in analysis.links],
+        "clusters": [cluster.as_dict() for cluster in analysis.clusters],
+        "suggestions": [suggestion.as_dict() for suggestion in analysis.suggestions],
         "alias_leaks": [],
         "counterfactual": {},
     }

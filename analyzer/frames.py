@@ -60,6 +60,8 @@ MESSAGES_SCHEMA = pa.schema(
         ("size", pa.int64()),
         ("list_id", pa.string()),
         ("list_unsubscribe", pa.string()),
+        ("list_post", pa.string()),
+        ("auth_results", pa.string()),
         ("user_agent", pa.string()),
         ("x_mailer", pa.string()),
         ("dkim_domains", _STRINGS),
@@ -78,6 +80,7 @@ PARTICIPANTS_SCHEMA = pa.schema(
         ("position", pa.int32()),
         ("address", pa.string()),
         ("display_name", pa.string()),
+        ("received_above", pa.int32()),
     ]
 )
 

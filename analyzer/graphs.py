@@ -15,7 +15,7 @@ import networkx as nx
 import pandas as pd
 
 from analyzer.frames import Frames
-from analyzer.linkability import Link
+from analyzer.linkability import Analysis
 from analyzer.owner import Owner, identity_kind
 
 __all__ = ["communication_graph", "identity_graph", "write_graphs"]
@@ -64,35 +64,35 @@ def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGrap
     return graph
 
 
-def identity_graph(links: Iterable[Link], owner: Owner) -> nx.Graph:
-    """Identities as nodes, one edge per pair joined by evidence.
+def identity_graph(analysis: Analysis) -> nx.Graph:
+    """Addresses as nodes, one edge per pair the analysis kept, with both questions.
 
-    An edge lists its evidence ids, the most visible observer class, and the combined
-    score ``1 - Π(1 - score)`` over its links.
+    Edges carry ``same_person`` (the score), ``confidence``, ``same_person_seen_by``
+    (the most visible observer class that can claim it, or ""), ``known_together_by``
+    (the observer class that holds both, or ""), ``evidence`` (ids, ``;``-joined) and
+    ``relation`` (owner, suggestion, others). Nodes carry ``owner`` and ``kind``.
     """
+    owner = analysis.owner
     graph = nx.Graph()
-    for link in links:
-        for address in (link.a, link.b):
+    for pair in analysis.pairs:
+        for address in (pair.a, pair.b):
             if address not in graph:
                 mine = owner.owns(address)
                 graph.add_node(
                     address, owner=mine, kind=identity_kind(address, owner) if mine else ""
                 )
-        if graph.has_edge(link.a, link.b):
-            data = graph.edges[link.a, link.b]
-            data["evidence"] = ";".join(sorted(set(data["evidence"].split(";")) | {link.evidence}))
-            data["score"] = round(1 - (1 - data["score"]) * (1 - link.score), 3)
-            order = ("correspondents", "providers", "inference")
-            if order.index(link.observer_class) < order.index(data["observer_class"]):
-                data["observer_class"] = link.observer_class
-        else:
-            graph.add_edge(
-                link.a,
-                link.b,
-                evidence=link.evidence,
-                score=link.score,
-                observer_class=link.observer_class,
-            )
+        evidence = sorted({link.evidence for link in analysis.links_of(pair.a, pair.b)})
+        same = pair.same_person
+        graph.add_edge(
+            pair.a,
+            pair.b,
+            same_person=same.score,
+            confidence=same.confidence,
+            same_person_seen_by=same.observer_class or "",
+            known_together_by=pair.known_together.observer_class if pair.known_together else "",
+            evidence=";".join(evidence),
+            relation=pair.relation,
+        )
     return graph
 
 

@@ -6,6 +6,11 @@ owner (Delivered-To, X-Original-To, Envelope-To, X-Forwarded-To, alias services'
 envelope headers), sent mail names them in From, and an alias-service address that
 mail was delivered through is theirs. Sub-addresses of an owner address are the owner's
 too. ``Owner.how`` says which of these found what.
+
+Only the receiving headers the owner's own mailbox provider wrote count: the topmost
+block, above the Received header of the last hop. A mailing list writes Delivered-To
+and X-Original-To lower in the chain before it redistributes; those name the list,
+and list addresses (List-Post, List-Id, bounce addresses) are never the owner's.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import pandas as pd
 
 from analyzer.addressing import alias_service, base_mailbox, domain_of, plain_form
 from analyzer.frames import Frames
+from analyzer.mailing_lists import is_list_role_address, list_addresses
 
 __all__ = ["Owner", "detect_owner", "identity_kind"]
 
@@ -38,13 +44,18 @@ class Owner:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_set", frozenset(self.identities))
         object.__setattr__(self, "_bases", frozenset(base_mailbox(a) for a in self.identities))
+        object.__setattr__(self, "_answers", {})
 
     def owns(self, address: str) -> bool:
-        if address in self._set:  # type: ignore[attr-defined]
-            return True
-        if self.domains and domain_of(address) in self.domains:
-            return True
-        return base_mailbox(address) in self._bases  # type: ignore[attr-defined]
+        answers: dict[str, bool] = self._answers  # type: ignore[attr-defined]
+        known = answers.get(address)
+        if known is None:
+            known = answers[address] = (
+                address in self._set  # type: ignore[attr-defined]
+                or bool(self.domains and domain_of(address) in self.domains)
+                or base_mailbox(address) in self._bases  # type: ignore[attr-defined]
+            )
+        return known
 
 
 _PUBLIC_PROVIDERS = frozenset(
@@ -101,10 +112,24 @@ def identity_kind(address: str, owner: Owner) -> str:
     return "mailbox"
 
 
-def _expand(seeds: Iterable[str], addresses: Iterable[str], domains: tuple[str, ...]) -> set[str]:
-    """The seeds, every address at an owner domain, and sub-addresses of the seeds."""
-    seeds = {a for a in seeds if _ADDR_SPEC.fullmatch(a)}
-    addresses = [a for a in addresses if _ADDR_SPEC.fullmatch(a)]
+def _expand(
+    seeds: Iterable[str],
+    addresses: Iterable[str],
+    domains: tuple[str, ...],
+    lists: frozenset[str] = frozenset(),
+) -> set[str]:
+    """The seeds, every address at an owner domain, and sub-addresses of the seeds.
+
+    Addresses of mailing lists and their bounce machinery are nobody's identity.
+    """
+
+    def usable(address: str) -> bool:
+        return bool(_ADDR_SPEC.fullmatch(address)) and not (
+            address in lists or is_list_role_address(address)
+        )
+
+    seeds = {a for a in seeds if usable(a)}
+    addresses = [a for a in addresses if usable(a)]
     bases = {base_mailbox(a) for a in seeds}
     found = set(seeds)
     for address in addresses:
@@ -118,11 +143,13 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     people = frames.participants
     domains = tuple(sorted({d.lower().lstrip("@") for d in me_domains}))
     every_address = people["address"].dropna().unique()
+    lists = list_addresses(frames)
+    receiving = _topmost_receiving(people)
     given = [a.strip().lower() for a in me]
     if given or domains:
         seen = set(every_address)
         identities = _expand(given, every_address, domains)
-        forwarded = _aliases_forwarding_to(people, identities, domains)
+        forwarded = _expand(_aliases_forwarding_to(receiving, identities, domains), (), (), lists)
         found = sum(1 for a in given if a in seen)
         how = (
             f"given ({found} of {len(given)} addresses appear in the headers)" if given else "given"
@@ -131,13 +158,17 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
             how += f"; catch-all domains {', '.join(domains)}"
         if forwarded - identities:
             how += f"; plus {len(forwarded - identities)} aliases that forward to them"
-        identities = _expand(identities | forwarded, every_address, domains)
+        # what the user names is theirs, even an old dotless "raju@bhairavi"
+        named = {a for a in given if re.fullmatch(r"[^@\s]+@[^@\s]+", a)}
+        identities = _expand(identities | forwarded, every_address, domains) | named
         return Owner(tuple(sorted(identities)), domains, how)
 
     evidence: Counter[str] = Counter()
     seeds: set[str] = set()
-    receiving = people[people["role"].isin(_RECEIVING_ROLES + _ALIAS_ROLES)]
     for role, address in zip(receiving["role"], receiving["address"], strict=True):
+        if address in lists or is_list_role_address(address):
+            evidence[f"{role} of a list, left out"] += 1
+            continue
         seeds.add(address)
         evidence[role] += 1
 
@@ -155,7 +186,7 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
             seeds.add(address)
             evidence["alias-service recipient"] += 1
 
-    identities = _expand(seeds, every_address, domains)
+    identities = _expand(seeds, every_address, domains, lists)
     if len(identities) > len(seeds):
         evidence["sub-addresses of those"] = len(identities) - len(seeds)
     parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
@@ -163,17 +194,29 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
 
 
+def _topmost_receiving(people: pd.DataFrame) -> pd.DataFrame:
+    """Receiving headers the last receiving server wrote, and alias services' headers.
+
+    Per message, the Delivered-To / X-Original-To / Envelope-To / X-Forwarded-To with the
+    fewest Received headers above them: those of the owner's own mailbox provider.
+    """
+    receiving = people[people["role"].isin(_RECEIVING_ROLES)]
+    above = receiving["received_above"].fillna(0).astype(int)
+    topmost = above == above.groupby(receiving["message_key"]).transform("min")
+    aliases = people[people["role"].isin(_ALIAS_ROLES)]
+    return pd.concat([receiving[topmost], aliases])
+
+
 def _aliases_forwarding_to(
-    people: pd.DataFrame, mine: set[str], domains: tuple[str, ...]
+    receiving: pd.DataFrame, mine: set[str], domains: tuple[str, ...]
 ) -> set[str]:
-    """Alias-service envelope addresses of mail delivered to one of ``mine``."""
-    delivered = people[
-        (people["role"] == "delivered-to")
-        & (people["address"].isin(mine) | people["address"].map(lambda a: domain_of(a) in domains))
-    ]
+    """Alias addresses of mail that the owner's provider delivered to one of ``mine``."""
+    ours = [a in mine or domain_of(a) in domains for a in receiving["address"]]
+    delivered = receiving[(receiving["role"] == "delivered-to") & pd.Series(ours, receiving.index)]
     keys = set(delivered["message_key"])
-    named = people[
-        people["message_key"].isin(keys) & people["role"].isin((*_ALIAS_ROLES, "x-original-to"))
+    named = receiving[
+        receiving["message_key"].isin(keys)
+        & receiving["role"].isin((*_ALIAS_ROLES, "x-original-to"))
     ]
     return set(named["address"])
 

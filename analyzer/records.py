@@ -52,6 +52,9 @@ class Participant(NamedTuple):
     address: str
     display_name: str | None
     position: int
+    # Received fields above this header: 0 for the block the last receiving server
+    # wrote on top, more for headers that servers lower in the chain wrote
+    received_above: int = 0
 
 
 class Hop(NamedTuple):
@@ -93,6 +96,8 @@ class MessageRecord(NamedTuple):
     content_type: str | None
     list_id: str | None
     list_unsubscribe: str | None
+    list_post: str | None
+    auth_results: str | None
     user_agent: str | None
     x_mailer: str | None
     dkim_domains: tuple[str, ...]

@@ -63,28 +63,40 @@ CELLS = [
         "sorted(graph.degree(weight='weight'), key=lambda item: -item[1])[:8]"
     ),
     new_markdown_cell(
-        "## Which identities can be linked, and by whom\n\n"
-        "Every rule of the evidence catalog, run over the frames. `observer_class` says who "
-        "can make the link: the people a message went to (`correspondents`), only relays "
-        "and mailbox providers (`providers`), or a party that sees many messages "
-        "(`inference`). The same table is `mxa links`; `mxa audit` writes it to "
+        "## Which identities can be tied together, and by whom\n\n"
+        "Two questions. **Same person**: could an observer conclude that two addresses are "
+        "one person's? Each pair gets a probability, calibrated on labelled real pairs "
+        "(`docs/evaluation.md`), with what each observer class sees: the people a message "
+        "went to (`correspondents`), relays and mailbox providers (`providers`), or a party "
+        "that sees many messages (`inference`). **Known together**: does one party hold "
+        "both addresses? The same answers are `mxa links`; `mxa audit` writes them to "
         "`findings.json`."
     ),
     new_code_cell(
-        "from analyzer.linkability import clusters, find_links\n"
+        "from analyzer.linkability import analyze\n"
         "from analyzer.owner import detect_owner\n"
         "from analyzer.store import load_frames\n\n"
         "frames = load_frames(store)\n"
         "owner = detect_owner(frames)\n"
         "print(owner.how)\n"
-        "links = find_links(frames, owner)\n"
-        "table = pd.DataFrame([link.as_dict() for link in links if link.owner])\n"
-        "table[['a', 'b', 'evidence', 'observer_class', 'score']]"
+        "analysis = analyze(frames, owner)\n"
+        "pairs = pd.DataFrame([\n"
+        "    {'a': p.a, 'b': p.b, 'same person': p.same_person.score,\n"
+        "     'seen by': p.same_person.observer_class,\n"
+        "     'evidence': ', '.join(p.same_person.evidence),\n"
+        "     'known together by': p.known_together and p.known_together.observer_class}\n"
+        "    for p in analysis.pairs_of('owner')\n"
+        "])\n"
+        "pairs.sort_values('same person', ascending=False).head(12)"
     ),
     new_code_cell(
-        "for cluster in clusters(links, owner):\n"
+        "links = pd.DataFrame([link.as_dict() for link in analysis.links if link.owner])\n"
+        "links[['a', 'b', 'evidence', 'level', 'weight', 'observer_class']].head(12)"
+    ),
+    new_code_cell(
+        "for cluster in analysis.clusters:\n"
         "    joined = ', '.join(cluster.identities)\n"
-        "    print(f'{cluster.observer_class:>14} can join {len(cluster.identities)}: {joined}')"
+        "    print(f'{cluster.question:>14} {cluster.observer_class:>14}: {joined}')"
     ),
     new_markdown_cell(
         "## Where the mail came from\n\n"
@@ -103,7 +115,8 @@ CELLS = [
         "monthly = messages.assign(month=month).groupby(['month', 'encryption']).size()\n"
         "monthly = monthly.unstack(fill_value=0)\n"
         "axes = monthly.plot(kind='bar', stacked=True, figsize=(10, 4), width=0.85)\n"
-        "axes.set_xlabel('month'); axes.set_ylabel('messages')\n"
+        "axes.set_xlabel('month')\n"
+        "axes.set_ylabel('messages')\n"
         "axes.set_title('Half encrypted or signed, all of it addressed in clear')\n"
         "axes.legend(title='encryption', loc='upper left', bbox_to_anchor=(1.01, 1))\n"
         "plt.tight_layout()"

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from analyzer import ingest
 from analyzer.audit import run_audit
 from analyzer.cli import app
-from analyzer.linkability import find_links
+from analyzer.linkability import KNOWN_TOGETHER, VISIBILITY_ORDER, analyze
 from analyzer.owner import detect_owner
 from analyzer.store import load_frames
 
@@ -62,6 +62,29 @@ def test_every_documented_link_is_found_with_its_evidence_id(audit, mistake):
         )
 
 
+@pytest.mark.parametrize("mistake", TRUTH["mistakes"], ids=[m["id"] for m in TRUTH["mistakes"]])
+def test_every_documented_mistake_is_answered_under_its_question(audit, mistake):
+    """Same-person mistakes tie the identities for their observers; co-recipient and
+    thread only show that someone holds both addresses."""
+    evidence_ids = mistake["evidence"]
+    evidence_ids = evidence_ids if isinstance(evidence_ids, list) else [evidence_ids]
+    depth = VISIBILITY_ORDER.index(mistake["observer_class"])
+    pairs = [
+        p for p in audit.analysis.pairs_of("owner")
+        if {p.a, p.b} <= set(mistake["identities"])
+        and {lk.evidence for lk in audit.analysis.links_of(p.a, p.b)} & set(evidence_ids)
+    ]  # fmt: skip
+    assert pairs
+    for pair in pairs:
+        if set(evidence_ids) <= {"co-recipient", "thread"}:
+            known = pair.known_together
+            assert known is not None
+            assert VISIBILITY_ORDER.index(known.observer_class) <= depth
+        else:
+            observer = VISIBILITY_ORDER[depth]
+            assert pair.same_person.by_observer[observer] >= 0.5, (pair.a, pair.b)
+
+
 def test_no_correspondent_visible_link_touches_the_clean_alias(audit):
     clean = {entry["alias"] for entry in TRUTH["clean"]}
     touching = [link for link in audit.links if clean & {link.a, link.b}]
@@ -72,19 +95,23 @@ def test_no_correspondent_visible_link_touches_the_clean_alias(audit):
 
 def test_findings_json_follows_the_contract_and_is_reproducible(audit, tmp_path):
     findings = json.loads(audit.findings_path.read_text())
-    assert findings["schema"] == "mxa.findings/1"
-    assert set(findings) >= {"input", "owner", "encryption", "identities", "links", "clusters",
-                             "alias_leaks", "counterfactual"}  # fmt: skip
+    assert findings["schema"] == "mxa.findings/2"
+    assert set(findings) >= {"input", "owner", "encryption", "identities", "model", "pairs",
+                             "links", "clusters", "suggestions", "alias_leaks",
+                             "counterfactual"}  # fmt: skip
     assert findings["input"]["messages_read"] == TRUTH["counts"]["messages"]
     assert findings["input"]["messages_read"] == (
         findings["input"]["messages_parsed"] + findings["input"]["messages_quarantined"]
     )
     link = findings["links"][0]
-    assert set(link) >= {"a", "b", "evidence", "strength", "score", "observer_class", "observers",
-                         "messages", "detail"}  # fmt: skip
+    assert set(link) >= {"a", "b", "evidence", "strength", "question", "level", "weight",
+                         "observer_class", "observers", "messages", "detail"}  # fmt: skip
+    pair = findings["pairs"][0]
+    assert set(pair["same_person"]) >= {"score", "confidence", "by_observer", "evidence"}
     assert {c["observer_class"] for c in findings["clusters"]} == {
         "correspondents", "providers", "inference"
     }  # fmt: skip
+    assert {c["question"] for c in findings["clusters"]} == {"same-person", KNOWN_TOGETHER}
     again = run_audit([PERSONA / "persona.mbox"], tmp_path / "again", jobs=2)
     assert again.findings_path.read_bytes() == audit.findings_path.read_bytes()
 
@@ -173,8 +200,10 @@ def test_encrypted_is_not_unlinkable(tmp_path):
     def analyse(name: str):
         ingest([tmp_path / f"{name}.mbox"], tmp_path / name, jobs=1)
         frames = load_frames(tmp_path / name)
-        links = find_links(frames, detect_owner(frames))
-        return frames, {(lk.a, lk.b, lk.evidence, lk.observer_class, lk.score) for lk in links}
+        analysis = analyze(frames, detect_owner(frames))
+        links = {(lk.a, lk.b, lk.evidence, lk.observer_class, lk.level) for lk in analysis.links}
+        scores = {(p.a, p.b, p.same_person.score) for p in analysis.pairs}
+        return frames, links | scores
 
     plain_frames, plain_links = analyse("plain")
     sealed_frames, sealed_links = analyse("sealed")

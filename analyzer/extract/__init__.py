@@ -94,17 +94,30 @@ def _autocrypt(fields: HeaderFields) -> list[KeyUse]:
     return found
 
 
+def _received_above(fields: HeaderFields) -> dict[str, list[int]]:
+    """For each address header, how many Received fields sit above each occurrence."""
+    above: dict[str, list[int]] = {}
+    received = 0
+    for name, _ in fields.fields:
+        if name == "received":
+            received += 1
+        elif name in ADDRESS_ROLES:
+            above.setdefault(name, []).append(received)
+    return above
+
+
 def _participants(fields: HeaderFields) -> tuple[list[Participant], list[str]]:
     participants: list[Participant] = []
     defects: list[str] = []
+    above = _received_above(fields)
     for header, role in ADDRESS_ROLES.items():
         position = 0
-        for value in fields.get_all(header):
+        for value, received in zip(fields.get_all(header), above.get(header, ()), strict=False):
             pairs = parse_address_list(value)
             if not pairs and value.strip() not in ("", "<>") and not value.rstrip().endswith(";"):
                 defects.append(f"no address in {header}: {value[:120]!r}")
             for address, name in pairs:
-                participants.append(Participant(role, address, name, position))
+                participants.append(Participant(role, address, name, position, received))
                 position += 1
     return participants, defects
 
@@ -169,6 +182,8 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
         content_type=mime_type,
         list_id=_text(fields, "list-id"),
         list_unsubscribe=_text(fields, "list-unsubscribe"),
+        list_post=_text(fields, "list-post"),
+        auth_results=_text(fields, "authentication-results"),
         user_agent=_text(fields, "user-agent"),
         x_mailer=_text(fields, "x-mailer"),
         dkim_domains=dkim_domains,

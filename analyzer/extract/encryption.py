@@ -96,10 +96,15 @@ def _smime_content_type(body: bytes) -> str | None:
 
 
 def _inline_pgp(body: bytes) -> str:
-    window = body[:_PEEK_BYTES]
-    if window.startswith(_PGP_MESSAGE) or b"\n" + _PGP_MESSAGE in window:
+    """Inline armour is the sender's own only when it opens the body.
+
+    Clearsigning and inline encryption wrap the whole text, so the armour comes first;
+    armour further down is forwarded or quoted mail, whose keys are its author's.
+    """
+    start = body[:_PEEK_BYTES].lstrip()
+    if start.startswith(_PGP_MESSAGE):
         return "pgp_encrypted"
-    if window.startswith(_PGP_SIGNED) or b"\n" + _PGP_SIGNED in window:
+    if start.startswith(_PGP_SIGNED):
         return "pgp_signed"
     return "plaintext"
 

@@ -1,21 +1,33 @@
-"""Indexes over the frames that every evidence rule reads, built once per analysis."""
+"""Indexes over the frames that every evidence rule reads, built once per analysis.
+
+Per message: who it names in which role, its date and time zone, who saw it
+(``parties``: the people it went to) and which organisations handled it
+(``providers``: the registrable domains of its Received hops). Per address, built on
+first use: the names it goes by, the messages it sent, the correspondents it has.
+Archive-wide: the addresses of mailing lists, which are no people, and the senders
+of unauthenticated one-off mail (spam personas), whose names join nobody.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
-from analyzer.addressing import registrable_domain
+from analyzer.addressing import domain_of, registrable_domain
 from analyzer.frames import Frames
+from analyzer.linkability.names import PersonName, parse_name
+from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.owner import Owner
 
-__all__ = ["Context", "Evidence", "is_public_ip"]
+__all__ = ["Context", "Evidence", "is_person_address", "is_public_ip"]
 
 _PARTY_ROLES = ("from", "to", "cc")
-
+_NAME_ROLES = ("from", "sender", "reply-to", "to", "cc")
 
 _INTERNAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -24,6 +36,60 @@ _INTERNAL_NETWORKS = tuple(
         "169.254.0.0/16", "0.0.0.0/8", "fc00::/7", "fe80::/10", "::1/128", "::/128",
     )
 )  # fmt: skip
+
+GENERIC_LOCAL_PARTS = frozenset(
+    [
+        "mailer-daemon",
+        "postmaster",
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "bounce",
+        "bounces",
+        "info",
+        "support",
+        "admin",
+        "root",
+        "abuse",
+        "webmaster",
+        "listserv",
+        "majordomo",
+        "mailman",
+        "newsletter",
+        "news",
+        "notifications",
+        "notification",
+        "mail",
+        "contact",
+        "help",
+        "hello",
+        "sales",
+        "billing",
+        "office",
+        "team",
+        "service",
+        "security",
+        "marketing",
+        "updates",
+        "alerts",
+        "account",
+        "accounts",
+        "nobody",
+        "daemon",
+        "lkml",
+        "linux",
+        "list",
+        "lists",
+        "ml",
+        "mailinglist",
+        "mailinglists",
+        "kernel",
+        "devel",
+        "patches",
+    ]
+)
 
 
 def is_public_ip(text: str | None) -> bool:
@@ -51,20 +117,39 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+def is_person_address(address: str) -> bool:
+    """An addr-spec that can belong to a person: no role, robot or list-machinery address.
+
+    Machine-made local parts (VERP and SRS bounces, BATV tags: anything with ``=``)
+    and role names (postmaster, noreply, ``owner-…``, ``…-request``) name no person.
+    """
+    local, at, domain = address.partition("@")
+    if not at or not local or not domain:
+        return False
+    return not (
+        local in GENERIC_LOCAL_PARTS
+        or "=" in local
+        or local.startswith(("bounce", "srs0", "srs1"))
+        or is_list_role_address(address)
+    )
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One observation that joins two addresses, before aggregation into a link.
 
-    ``visibility`` says who can see it: ``message`` (anyone who sees the one message in
-    ``side_a``), ``providers`` (only the relays and mailbox providers in ``observers``),
-    ``cross`` (it takes seeing a message of ``side_a`` and one of ``side_b``: a
-    correspondent who got both can), or ``inference`` (it takes many messages).
+    ``level`` is how strong this kind of evidence is here (the rule names its levels,
+    strongest first). ``visibility`` says who can see it: ``message`` (anyone who sees
+    the one message in ``side_a``), ``providers`` (only the relays and mailbox
+    providers in ``observers``), ``cross`` (it takes seeing a message of ``side_a`` and
+    one of ``side_b``: a correspondent who got both can), or ``inference`` (it takes
+    many messages).
     """
 
     a: str
     b: str
     evidence: str
-    score: float
+    level: str
     detail: str
     visibility: str
     side_a: tuple[str, ...]  # message keys
@@ -74,7 +159,7 @@ class Evidence:
 
 @dataclass
 class Context:
-    """Per-message views of the frames, keyed by ``message_key``."""
+    """Per-message views of the frames, keyed by ``message_key``, and per-address profiles."""
 
     frames: Frames
     owner: Owner
@@ -84,14 +169,16 @@ class Context:
     roles: dict[str, dict[str, list[tuple[str, str | None]]]] = field(default_factory=dict)
     parties: dict[str, frozenset[str]] = field(default_factory=dict)
     providers: dict[str, frozenset[str]] = field(default_factory=dict)
+    lists: frozenset[str] = frozenset()
+    _people: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, frames: Frames, owner: Owner) -> Context:
-        context = cls(frames, owner)
+        context = cls(frames, owner, lists=list_addresses(frames))
         messages = frames.messages
         for key, message_id, date, tz in zip(
-            messages["message_key"],
-            messages["message_id"],
+            messages["message_key"].tolist(),
+            messages["message_id"].tolist(),
             messages["date_utc"],
             messages["tz_offset_min"],
             strict=True,
@@ -102,22 +189,28 @@ class Context:
         roles: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         people = frames.participants
         for key, role, address, name in zip(
-            people["message_key"],
-            people["role"],
-            people["address"],
-            people["display_name"],
+            people["message_key"].tolist(),
+            people["role"].tolist(),
+            people["address"].tolist(),
+            people["display_name"].tolist(),
             strict=True,
         ):
             roles[key][role].append((address, name if isinstance(name, str) else None))
         context.roles = {k: dict(v) for k, v in roles.items()}
+        owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
         for key, by_role in context.roles.items():
             party = {a for role in _PARTY_ROLES for a, _ in by_role.get(role, [])}
-            context.parties[key] = frozenset(a for a in party if not owner.owns(a))
-        providers: dict[str, set[str]] = defaultdict(set)
+            context.parties[key] = frozenset(a for a in party if not owned.get(a, False))
         hops = frames.hops
+        domains = {
+            host: registrable_domain(host)
+            for host in hops["by_host"].dropna().unique()
+            if "." in host and not _is_ip(host)
+        }
+        providers: dict[str, set[str]] = defaultdict(set)
         for key, by_host in zip(hops["message_key"], hops["by_host"], strict=True):
-            if isinstance(by_host, str) and "." in by_host and not _is_ip(by_host):
-                providers[key].add(registrable_domain(by_host))
+            if by_host in domains:
+                providers[key].add(domains[by_host])
         context.providers = {k: frozenset(v) for k, v in providers.items()}
         return context
 
@@ -132,3 +225,141 @@ class Context:
                 shown = f"{name} <{address}>" if name else address
                 return f"{role.title()}: {shown}"
         return f"{role.title()}: {address}"
+
+    def is_person(self, address: str) -> bool:
+        """Can hold personal evidence: no list, role or machine address, no spam persona."""
+        known = self._people.get(address)
+        if known is None:
+            known = self._people[address] = (
+                address not in self.lists
+                and address not in self.spam_senders
+                and is_person_address(address)
+            )
+        return known
+
+    # -- per-address profiles, built on first use -------------------------------------
+    @cached_property
+    def sent_by(self) -> dict[str, list[str]]:
+        """Message keys by From address."""
+        senders: dict[str, list[str]] = defaultdict(list)
+        for key in self.roles:
+            for address, _ in self.addresses(key, "from"):
+                senders[address].append(key)
+        return dict(senders)
+
+    @cached_property
+    def appearances(self) -> dict[str, list[str]]:
+        """Message keys by address, for every address in From, To or Cc."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for key in self.roles:
+            for address in {a for a, _ in self.addresses(key, *_PARTY_ROLES)}:
+                found[address].append(key)
+        return dict(found)
+
+    @cached_property
+    def names(self) -> dict[str, dict[PersonName, list[str]]]:
+        """The personal names each address goes by, with the messages that show them."""
+        found: dict[str, dict[PersonName, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for key, by_role in self.roles.items():
+            for role in _NAME_ROLES:
+                for address, name in by_role.get(role, ()):
+                    parsed = parse_name(name)
+                    if parsed is not None and address not in self.lists:
+                        found[address][parsed].append(key)
+        return {address: dict(by_name) for address, by_name in found.items()}
+
+    @cached_property
+    def threaded(self) -> frozenset[str]:
+        """Messages that are part of a conversation: a reply, or replied to."""
+        messages = self.frames.messages
+        referenced: set[str] = set()
+        replies: set[str] = set()
+        for key, in_reply_to, references in zip(
+            messages["message_key"], messages["in_reply_to"], messages["references"], strict=True
+        ):
+            parents = [in_reply_to] if isinstance(in_reply_to, str) else []
+            if references is not None and len(references):
+                parents += list(references)
+            if parents:
+                replies.add(key)
+                referenced.update(parents)
+        by_id = {mid: key for key, mid in self.message_id.items()}
+        return frozenset(replies | {by_id[m] for m in referenced if m in by_id})
+
+    @cached_property
+    def authenticated(self) -> frozenset[str]:
+        """Messages whose From domain signed them (aligned DKIM) or a receiver vouched for."""
+        messages = self.frame_columns("from_addr", "dkim_domains", "auth_results")
+        found = set()
+        for key, sender, dkim_domains, results in messages:
+            if isinstance(results, str) and re.search(r"\bdmarc=pass\b", results):
+                found.add(key)
+                continue
+            if not isinstance(sender, str) or dkim_domains is None or not len(dkim_domains):
+                continue
+            own = registrable_domain(domain_of(sender))
+            if any(registrable_domain(d) == own for d in dkim_domains):
+                found.add(key)
+        return frozenset(found)
+
+    @cached_property
+    def spam_senders(self) -> frozenset[str]:
+        """Senders that never take part in a conversation and fail their domain's authentication.
+
+        One spam persona ("Tayeb Souami") writes from many unrelated victims' or throwaway
+        addresses; its name joins mailboxes of different people. A person answers and
+        is answered, or at least sends mail their domain signs. Mail older than the
+        archive's first authenticated message is not judged: before DKIM nobody signed.
+        """
+        authenticated = self.authenticated
+        dated = [self.date[k] for k in authenticated if self.date.get(k)]
+        if not dated:
+            return frozenset()
+        since = min(dated)
+        return frozenset(
+            address
+            for address, keys in self.sent_by.items()
+            if address not in self.in_conversation
+            and all(key not in authenticated and self.date.get(key, 0.0) >= since for key in keys)
+        )
+
+    @cached_property
+    def in_conversation(self) -> frozenset[str]:
+        """Addresses on a message that is part of a conversation (a reply, or replied to)."""
+        return frozenset(
+            address for key in self.threaded for address, _ in self.addresses(key, *_PARTY_ROLES)
+        )
+
+    @cached_property
+    def persona_names(self) -> frozenset[PersonName]:
+        """Names a spam persona writes under: three or more organisations, no conversation.
+
+        Spam sent from hijacked accounts passes its domain's authentication; what gives
+        the persona away is one name on many unrelated mailboxes that nobody answers.
+        """
+        domains: dict[PersonName, set[str]] = defaultdict(set)
+        talking: set[PersonName] = set()
+        for address, by_name in self.names.items():
+            if address not in self.sent_by:
+                continue
+            for name in by_name:
+                domains[name].add(registrable_domain(domain_of(address)))
+                if address in self.in_conversation:
+                    talking.add(name)
+        return frozenset(n for n, d in domains.items() if len(d) >= 3 and n not in talking)
+
+    @cached_property
+    def correspondents(self) -> dict[str, Counter[str]]:
+        """For each address, the people it exchanged mail with, by messages (no lists)."""
+        found: dict[str, Counter[str]] = defaultdict(Counter)
+        for key in self.roles:
+            present = {a for a, _ in self.addresses(key, *_PARTY_ROLES)}
+            people = {a for a in present if a not in self.lists and is_person_address(a)}
+            for address in present:
+                for other in people - {address}:
+                    found[address][other] += 1
+        return dict(found)
+
+    def frame_columns(self, *columns: str):
+        messages = self.frames.messages
+        return zip(messages["message_key"], *(messages[c] for c in columns), strict=True)

@@ -11,7 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from itertools import combinations
 
-from analyzer.addressing import base_mailbox, domain_of, plain_form, registrable_domain
+from analyzer.addressing import (
+    alias_service,
+    base_mailbox,
+    domain_of,
+    plain_form,
+    registrable_domain,
+)
 from analyzer.linkability.context import Context, Evidence
 
 __all__ = [
@@ -30,37 +36,6 @@ _RECIPIENT_ROLES = ("to", "cc", "bcc")
 # roles the people a message went to see (Bcc, Delivered-To and the like they do not)
 _SHOWN_ROLES = frozenset({"from", "to", "cc", "reply-to", "sender", "return-path",
                           "resent-from", "resent-to", "resent-cc", "resent-sender"})  # fmt: skip
-_GENERIC_LOCAL_PARTS = frozenset(
-    [
-        "mailer-daemon",
-        "postmaster",
-        "noreply",
-        "no-reply",
-        "no_reply",
-        "donotreply",
-        "do-not-reply",
-        "bounce",
-        "bounces",
-        "info",
-        "support",
-        "admin",
-        "root",
-        "abuse",
-        "webmaster",
-        "listserv",
-        "majordomo",
-        "newsletter",
-        "news",
-        "notifications",
-        "notification",
-        "mail",
-        "contact",
-        "help",
-        "hello",
-        "sales",
-        "billing",
-    ]
-)
 _FORWARD_TARGET_ROLES = ("delivered-to", "x-forwarded-to")
 _FORWARD_SOURCE_ROLES = ("x-original-to", "x-simplelogin-envelope-to", "x-anonaddy-original-to")
 
@@ -69,25 +44,13 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def _same_person(ctx: Context, a: str, b: str) -> bool:
-    """For other people: both addresses are the owner's, or share a mailbox or a local part."""
-    if ctx.owner.owns(a) and ctx.owner.owns(b):
-        return True
-    if ctx.owner.owns(a) or ctx.owner.owns(b):
-        return False
-    local_a, local_b = a.partition("@")[0], b.partition("@")[0]
-    if local_a in _GENERIC_LOCAL_PARTS or local_a.startswith(("owner-", "bounce")):
-        return False
-    if local_a.endswith("-request") or local_b in _GENERIC_LOCAL_PARTS:
-        return False
-    return base_mailbox(a) == base_mailbox(b) or local_a == local_b
-
-
 def co_recipient(ctx: Context) -> Iterator[Evidence]:
-    """Two of the owner's identities among the To/Cc/Bcc of one message.
+    """Two of the owner's identities among the To/Cc/Bcc of one message: known together.
 
-    To and Cc are shown to everyone the message went to; a Bcc only to its sender and
-    the providers, so a pair that needs a Bcc is ``providers`` evidence.
+    Two colleagues on one Cc line are no one person, so this answers only whether the
+    people the message went to hold both addresses. To and Cc are shown to everyone
+    the message went to; a Bcc only to its sender and the providers, so a pair that
+    needs a Bcc is ``providers`` evidence.
     """
     for key in ctx.roles:
         shown = {a for a, _ in ctx.addresses(key, "to", "cc") if ctx.owner.owns(a)}
@@ -103,19 +66,29 @@ def co_recipient(ctx: Context) -> Iterator[Evidence]:
             if a in hidden or b in hidden:
                 senders = {x for x, _ in ctx.addresses(key, "from")}
                 observers = tuple(sorted(senders | set(ctx.providers.get(key, ()))))
-                yield Evidence(a, b, "co-recipient", 1.0, detail, "providers", (key,),
+                yield Evidence(a, b, "co-recipient", "bcc", detail, "providers", (key,),
                                observers=observers)  # fmt: skip
             else:
-                yield Evidence(a, b, "co-recipient", 1.0, detail, "message", (key,))
+                yield Evidence(a, b, "co-recipient", "shown", detail, "message", (key,))
 
 
 def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterator[Evidence]:
-    """From against another header naming one address: Reply-To, Sender, Return-Path."""
+    """From against another header naming one person: Reply-To, Sender, Return-Path.
+
+    Lists, bounce and role addresses in those headers are machinery, not a person, and
+    so are an alias service's reply addresses: a forward's From is the owner's alias
+    and its Reply-To routes answers to the original sender.
+    """
     for key in ctx.roles:
         for sender_address, _ in ctx.addresses(key, "from"):
+            if not ctx.is_person(sender_address):
+                continue
             for role in roles:
                 for other, _ in ctx.addresses(key, role):
-                    if other == sender_address or not _same_person(ctx, sender_address, other):
+                    if other == sender_address or not ctx.is_person(other):
+                        continue
+                    forwarded = alias_service(sender_address) or alias_service(other)
+                    if forwarded and not (ctx.owner.owns(sender_address) and ctx.owner.owns(other)):
                         continue
                     if base_mailbox(other) == base_mailbox(sender_address):
                         continue  # one mailbox: that is the subaddress rule
@@ -124,7 +97,7 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
                         f"{ctx.header_line(key, role, other)}"
                     )
                     pair = _pair(sender_address, other)
-                    yield Evidence(*pair, evidence, 1.0, detail, "message", (key,))
+                    yield Evidence(*pair, evidence, role, detail, "message", (key,))
 
 
 def reply_to(ctx: Context) -> Iterator[Evidence]:
@@ -161,7 +134,7 @@ def forwarding(ctx: Context) -> Iterator[Evidence]:
                 )  # fmt: skip
                 detail = f"{ctx.header_line(key, role, target)} on mail to {source}"
                 yield Evidence(
-                    *_pair(source, target), "forwarding", 1.0, detail, "providers", (key,),
+                    *_pair(source, target), "forwarding", role, detail, "providers", (key,),
                     observers=tuple(observers),
                 )  # fmt: skip
 
@@ -171,13 +144,14 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
 
     Provider rules (:func:`~analyzer.addressing.base_mailbox`): ``+tag`` at most
     providers, ``-tag`` at Yahoo, Gmail's ignored dots and googlemail.com, Proton's
-    equivalent domains, Fastmail's ``tag@user.fastmail.com``.
+    equivalent domains, Fastmail's ``tag@user.fastmail.com``. Levels: ``tag`` (a
+    sub-address) or ``spelling`` (another spelling of the same mailbox).
     """
     places: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, by_role in ctx.roles.items():
         for role, pairs in by_role.items():
             for address, _ in pairs:
-                if ctx.owner.owns(address):
+                if ctx.owner.owns(address) or ctx.is_person(address):
                     places[address].append((key, role))
     by_mailbox: dict[str, set[str]] = defaultdict(set)
     for address in [*places, *ctx.owner.identities]:
@@ -194,20 +168,25 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
         for address in spellings:
             if address == mailbox:
                 continue
+            level = "tag" if plain_form(address) != address else "spelling"
             for key, role in places.get(address, []):
                 detail = f"{ctx.header_line(key, role, address)} (the mailbox is {mailbox})"
                 pair = _pair(address, mailbox)
                 if role in _SHOWN_ROLES:
-                    yield Evidence(*pair, "subaddress", 1.0, detail, "message", (key,))
+                    yield Evidence(*pair, "subaddress", level, detail, "message", (key,))
                 else:  # Delivered-To and the like: written by the receiving side
                     observers = tuple(sorted(ctx.providers.get(key, ())))
                     yield Evidence(
-                        *pair, "subaddress", 1.0, detail, "providers", (key,), observers=observers
+                        *pair, "subaddress", level, detail, "providers", (key,), observers=observers
                     )
 
 
 def thread(ctx: Context) -> Iterator[Evidence]:
-    """A thread that reached one identity and was answered from another."""
+    """A thread that reached one identity and was answered from another: known together.
+
+    On a list, everyone answers everyone's threads; a correspondent holds both
+    addresses, which says nothing by itself about whether they are one person's.
+    """
     messages = ctx.frames.messages
     by_id = {mid: key for key, mid in ctx.message_id.items()}
     parent_of = {}
@@ -231,7 +210,7 @@ def thread(ctx: Context) -> Iterator[Evidence]:
                     f"{ctx.header_line(key, 'from', replier)}"
                 )
                 yield Evidence(
-                    *_pair(replier, other), "thread", 1.0, detail, "cross", (parent,), (key,)
+                    *_pair(replier, other), "thread", "answered", detail, "cross", (parent,), (key,)
                 )
 
 
@@ -286,11 +265,10 @@ def _same_key_under_two_addresses(
 def _held_under_two(ctx: Context, by_key, evidence: str, describe) -> Iterator[Evidence]:
     """Cross-message evidence for each pair of addresses one key is held under."""
     for key_id, by_address in sorted(by_key.items()):
-        for a, b in combinations(sorted(by_address), 2):
-            if ctx.owner.owns(a) != ctx.owner.owns(b):
-                continue  # the owner's key is not someone else's
+        people = sorted(a for a in by_address if ctx.owner.owns(a) or ctx.is_person(a))
+        for a, b in combinations(people, 2):
             yield Evidence(
-                a, b, evidence, 1.0, describe(key_id, a, b), "cross",
+                a, b, evidence, "same-key", describe(key_id, a, b), "cross",
                 tuple(by_address[a]), tuple(by_address[b]),
             )  # fmt: skip
 
@@ -299,14 +277,16 @@ def smime_certificate(ctx: Context) -> Iterator[Evidence]:
     """A signer certificate naming several addresses, or one certificate under two."""
     for message_key, _, _, addresses, detail in _key_rows(ctx, ("smime-signer",)):
         for a, b in combinations(sorted(addresses), 2):
-            yield Evidence(a, b, "smime-certificate", 1.0, detail, "message", (message_key,))
+            yield Evidence(a, b, "smime-certificate", "names-both", detail, "message",
+                           (message_key,))  # fmt: skip
         # a certificate for one address signing mail From another
         for sender_address, _ in ctx.addresses(message_key, "from"):
+            if not ctx.is_person(sender_address):
+                continue
             for named in sorted(set(addresses) - {sender_address}):
-                if _same_person(ctx, sender_address, named):
-                    yield Evidence(*_pair(sender_address, named), "smime-certificate", 1.0,
-                                   f"{detail}; signs mail From {sender_address}", "message",
-                                   (message_key,))  # fmt: skip
+                yield Evidence(*_pair(sender_address, named), "smime-certificate",
+                               "signs-for-other", f"{detail}; signs mail From {sender_address}",
+                               "message", (message_key,))  # fmt: skip
     yield from _same_key_under_two_addresses(
         ctx, ("smime-signer",), ("smime-signer",), "smime-certificate"
     )

@@ -1,72 +1,44 @@
-"""Probabilistic evidence: a fingerprint that two identities share.
+"""Probabilistic evidence: a fingerprint that two addresses share.
 
-None of these proves one person; each narrows it down, and the score says how much. A
-fingerprint seen on two messages is visible to a correspondent only when that
-correspondent saw both; otherwise it takes someone who sees many messages (a
-provider, a breach): ``cross`` visibility, resolved by the aggregator.
+None of these proves one person; each narrows it down, and the model
+(:mod:`.model`) says how much, from labelled real pairs. A fingerprint seen on two
+messages is visible to a correspondent only when that correspondent saw both;
+otherwise it takes someone who sees many messages (a provider, a breach): ``cross``
+visibility, resolved by the aggregator.
+
+The blocking rules compare only addresses that share a value (a name word, a local
+part, a client build), so they scale with the archive; ``social_overlap`` and
+``timing`` compare whole histories and run only on candidate pairs.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import cache
 from itertools import combinations
 
 from analyzer.addressing import domain_of
-from analyzer.linkability.context import Context, Evidence, is_public_ip
+from analyzer.linkability.context import GENERIC_LOCAL_PARTS, Context, Evidence, is_public_ip
+from analyzer.linkability.names import NameMatch, PersonName, compare_names, is_given_name
 
 __all__ = [
+    "MIN_TIMING_MESSAGES",
     "client_fingerprint",
     "client_ip",
     "display_name",
+    "local_part",
     "message_id_host",
     "social_overlap",
     "timing",
 ]
 
-GENERIC_NAMES = frozenset(
-    (
-        "info",
-        "support",
-        "noreply",
-        "no-reply",
-        "donotreply",
-        "admin",
-        "administrator",
-        "team",
-        "newsletter",
-        "news",
-        "notifications",
-        "notification",
-        "mailer-daemon",
-        "postmaster",
-        "service",
-        "customer",
-        "sales",
-        "billing",
-        "hello",
-        "contact",
-        "office",
-        "webmaster",
-        "help",
-        "desk",
-        "helpdesk",
-        "marketing",
-        "updates",
-        "alerts",
-        "security",
-        "account",
-        "accounts",
-        "me",
-        "no",
-        "reply",
-        "do",
-        "not",
-    )
-)
+# a value shared by more addresses than this is a commodity (a webmail build, a
+# first name, a NAT), compared no further
+_MAX_GROUP = 60
+MIN_TIMING_MESSAGES = 10
 _MACHINE_SUFFIXES = (
     ".local",
     ".lan",
@@ -77,118 +49,176 @@ _MACHINE_SUFFIXES = (
     ".home.arpa",
 )
 _NOT_MACHINES = frozenset({"localhost", "localhost.localdomain", "mail", "smtp", "mx"})
+# reverse DNS of a shared way out: NAT pools, proxies, gateways, firewalls
+_EGRESS_NAME = re.compile(
+    r"(?:^|[.-])(?:s?nat|pat|proxy|proxies|gw|gateway|fw|firewall|vpn|egress|outbound|"
+    r"guestnat|nat-pool)(?:\d*)(?:[.-]|$)"
+)
 
 
-def _sent_by(ctx: Context) -> dict[str, list[str]]:
-    """Message keys by From address, for the owner's identities and everyone else."""
-    senders: dict[str, list[str]] = defaultdict(list)
-    for key in ctx.roles:
-        for address, _ in ctx.addresses(key, "from"):
-            senders[address].append(key)
-    return senders
-
-
-def _shared(
-    groups: dict[str, dict[str, list[str]]],
-    ctx: Context,
-    evidence: str,
-    score_of,
-    describe,
-    owner_only: bool = True,
-) -> Iterator[Evidence]:
-    for value, by_address in sorted(groups.items()):
-        addresses = sorted(by_address)
-        if len(addresses) < 2:
+def _pairs_in_groups(
+    groups: dict[object, dict[str, list[str]]], ctx: Context
+) -> Iterator[tuple[object, str, str, dict[str, list[str]]]]:
+    """Each pair of person addresses that share a value, with the value's group."""
+    for value, by_address in sorted(groups.items(), key=lambda item: str(item[0])):
+        people = sorted(a for a in by_address if ctx.is_person(a))
+        if len(people) < 2 or len(people) > _MAX_GROUP:
             continue
-        score = score_of(value, len(addresses))
-        if score <= 0:
-            continue
-        for a, b in combinations(addresses, 2):
-            mine = ctx.owner.owns(a), ctx.owner.owns(b)
-            if mine[0] != mine[1] or (owner_only and not mine[0]):
-                continue
-            yield Evidence(
-                a, b, evidence, score, describe(value), "cross",
-                tuple(by_address[a]), tuple(by_address[b]),
-            )  # fmt: skip
-
-
-def normalise_name(name: str) -> str | None:
-    """A display name reduced for comparison; None when it names nobody in particular."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[\"'()\[\]<>]", " ", text)
-    if "," in text:  # "Lindqvist, Maya"
-        last, _, first = text.partition(",")
-        text = f"{first} {last}"
-    text = re.sub(r"[^a-z0-9@. -]", " ", text)
-    words = text.split()
-    if not words or "@" in text or " ".join(words) in GENERIC_NAMES:
-        return None
-    if all(word in GENERIC_NAMES for word in words):
-        return None
-    return " ".join(words)
+        for a, b in combinations(people, 2):
+            yield value, a, b, by_address
 
 
 def display_name(ctx: Context) -> Iterator[Evidence]:
-    """The same personal name on two addresses (From, and how others address the owner)."""
-    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for key in ctx.roles:
-        for role in ("from", "to", "cc"):
-            for address, name in ctx.addresses(key, role):
-                if not name or (role != "from" and not ctx.owner.owns(address)):
+    """The same personal name, or a variant of it, on two addresses.
+
+    Names are compared within blocks that share a word (or a run-together form), so
+    "Andy Isaacson" meets "Andrew Isaacson" and "zenghongling" meets "Hongling Zeng".
+    Levels (:class:`~analyzer.linkability.names.NameMatch`): ``full-name``,
+    ``name-variant``, ``single-word``, ``first-name``.
+    """
+    blocks: dict[str, set[str]] = defaultdict(set)
+    personas = ctx.persona_names
+    for address, by_name in ctx.names.items():
+        if not ctx.is_person(address):
+            continue
+        for name in by_name:
+            if name in personas:
+                continue
+            for word in _block_words(name):
+                blocks[word].add(address)
+    candidates: set[tuple[str, str]] = set()
+    for addresses in blocks.values():
+        if 2 <= len(addresses) <= _MAX_GROUP * 8:
+            candidates.update(combinations(sorted(addresses), 2))
+    order = (NameMatch.FULL, NameMatch.VARIANT, NameMatch.SINGLE, NameMatch.FIRST)
+    for a, b in sorted(candidates):
+        best: tuple[int, PersonName, PersonName] | None = None
+        for name_a in ctx.names[a]:
+            for name_b in ctx.names[b]:
+                if name_a in personas or name_b in personas:
                     continue
-                normal = normalise_name(name)
-                if normal:
-                    groups[normal][address].append(key)
+                level = compare_names(name_a, name_b)
+                if level is not None and (best is None or order.index(level) < best[0]):
+                    best = (order.index(level), name_a, name_b)
+        if best is None:
+            continue
+        rank, name_a, name_b = best
+        if order[rank] in (NameMatch.SINGLE, NameMatch.FIRST) and _full_names_differ(ctx, a, b):
+            continue  # "Alan" is no match for "Alan Hoyt" when the other is "Alan Cox"
+        shown = f'"{name_a.written}"'
+        if name_b.written != name_a.written:
+            shown += f' / "{name_b.written}"'
+        yield Evidence(
+            a, b, "display-name", order[rank], f"display name {shown}", "cross",
+            tuple(ctx.names[a][name_a]), tuple(ctx.names[b][name_b]),
+        )  # fmt: skip
 
-    def score(name: str, count: int) -> float:
-        if count > 4 and not any(ctx.owner.owns(a) for a in groups[name]):
-            return 0.0  # a name on many addresses is a brand or a role, not a person
-        return (0.6 if " " in name else 0.3) / max(1, count - 2) ** 0.5
 
-    yield from _shared(groups, ctx, "display-name", score, lambda n: f'display name "{n}"', False)
+def _full_names_differ(ctx: Context, a: str, b: str) -> bool:
+    """Both go by a full name and no full names match: a shared first word says nothing."""
+    full_a = [n for n in ctx.names[a] if len(n.words) > 1]
+    full_b = [n for n in ctx.names[b] if len(n.words) > 1]
+    return bool(full_a and full_b) and not any(compare_names(x, y) for x in full_a for y in full_b)
 
 
-def _client_ip(ctx: Context, key: str, hops_by_key) -> str | None:
+def _block_words(name: PersonName) -> set[str]:
+    words = {w for w in name.words if len(w) > 1}
+    if len(name.words) > 1:
+        words |= {"".join(name.words), name.last + name.first}
+    return words
+
+
+def local_part(ctx: Context) -> Iterator[Evidence]:
+    """The same user name at two domains: ``adisaacs@mr-happy.com`` and ``adisaacs@mtu.edu``.
+
+    People keep their user name when they change provider or job; role names (info,
+    admin, support) and list machinery are nobody's. Levels: ``same``; ``given-name``
+    when the user name is a first name ("john@", "chad@") that many people use; and
+    ``names-differ`` when both go by full names that do not match (two Joels).
+    """
+    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for key, by_role in ctx.roles.items():
+        for role in ("from", "to", "cc"):
+            for address, _ in by_role.get(role, ()):
+                local = address.partition("@")[0]
+                if len(local) >= 2 and local not in GENERIC_LOCAL_PARTS:
+                    groups[local][address].append(key)
+    # first names people in this archive go by, beside the nickname table's
+    given = {name.first for by_name in ctx.names.values() for name in by_name
+             if len(name.words) > 1}  # fmt: skip
+    for local, a, b, by_address in _pairs_in_groups(groups, ctx):
+        if domain_of(a) == domain_of(b):
+            continue
+        if a in ctx.names and b in ctx.names and _full_names_differ(ctx, a, b):
+            level = "names-differ"
+        elif local in given or is_given_name(local):
+            level = "given-name"
+        else:
+            level = "same"
+        yield Evidence(
+            a, b, "local-part", level, f"the same user name {local!r} at {domain_of(a)} "
+            f"and {domain_of(b)}", "cross", tuple(by_address[a]), tuple(by_address[b]),
+        )  # fmt: skip
+
+
+def _client_ip(key: str, hops_by_key) -> tuple[str, str | None] | None:
     hop = hops_by_key.get(key)
     if hop is None:
         return None
-    helo, ip, protocol = hop
+    helo, ip, protocol, host = hop
     submitted = (protocol or "").endswith("A") or (helo and "." not in helo) or protocol == "HTTP"
-    return ip if submitted and is_public_ip(ip) else None
+    return (ip, host) if submitted and is_public_ip(ip) else None
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def client_ip(ctx: Context) -> Iterator[Evidence]:
-    """The sender's own public address: an authenticated submission hop, or X-Originating-IP."""
+    """The sender's own public address: an authenticated submission hop, or X-Originating-IP.
+
+    Levels: ``client-ip``, or ``shared-egress`` when the address is a company's way
+    out (reverse DNS says nat, proxy, gateway, firewall) or carries mail of three or
+    more people whose names differ.
+    """
     hops = ctx.frames.hops
     first = hops[hops["hop"] == 0]
     hops_by_key = {
-        k: (h if isinstance(h, str) else None, ip if isinstance(ip, str) else None,
-            p if isinstance(p, str) else None)
-        for k, h, ip, p in zip(first["message_key"], first["from_helo"], first["from_ip"],
-                                first["protocol"], strict=True)
+        k: tuple(_text_or_none(v) for v in values)
+        for k, *values in zip(first["message_key"], first["from_helo"], first["from_ip"],
+                              first["protocol"], first["from_host"], strict=True)
     }  # fmt: skip
-    originating = dict(
-        zip(
-            ctx.frames.messages["message_key"], ctx.frames.messages["x_originating_ip"], strict=True
-        )
-    )
+    originating = dict(ctx.frame_columns("x_originating_ip"))
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for address, keys in _sent_by(ctx).items():
+    names_of_ip: dict[str, set[str]] = defaultdict(set)
+    egress: set[str] = set()
+    for address, keys in ctx.sent_by.items():
         for key in keys:
-            ip = _client_ip(ctx, key, hops_by_key)
+            found = _client_ip(key, hops_by_key)
             extra = originating.get(key)
-            if ip is None and isinstance(extra, str) and is_public_ip(extra):
-                ip = extra
-            if ip:
-                groups[ip][address].append(key)
-    yield from _shared(
-        groups, ctx, "client-ip", lambda ip, n: 0.8 if n <= 3 else 0.4,
-        lambda ip: f"the same client address {ip} in the first Received hop",
-    )  # fmt: skip
+            if found is None and isinstance(extra, str) and is_public_ip(extra):
+                found = (extra, None)
+            if found is None:
+                continue
+            ip, host = found
+            groups[ip][address].append(key)
+            helo = hops_by_key[key][0] if key in hops_by_key else None
+            if any(_EGRESS_NAME.search(n.lower()) for n in (host, helo) if n):
+                egress.add(ip)
+            for name in ctx.names.get(address, {}):
+                names_of_ip[ip].add(name.last)
+    for ip, a, b, by_address in _pairs_in_groups(groups, ctx):
+        shared = ip in egress or len(names_of_ip[ip]) >= 3
+        yield Evidence(
+            a, b, "client-ip", "shared-egress" if shared else "client-ip",
+            f"the same client address {ip} in the first Received hop"
+            + (" (a shared way out)" if shared else ""),
+            "cross", tuple(by_address[a]), tuple(by_address[b]),
+        )  # fmt: skip
 
 
-def _machine_host(message_id: str, sender: str) -> str | None:
+def machine_host(message_id: str, sender: str) -> str | None:
+    """The machine name after the ``@`` of a Message-ID, when it is a machine's, not a domain."""
     host = message_id.rpartition("@")[2].strip("<> ").lower()
     if not host or host in _NOT_MACHINES or re.fullmatch(r"[\d.]+", host):
         return None
@@ -203,108 +233,122 @@ def _machine_host(message_id: str, sender: str) -> str | None:
 def message_id_host(ctx: Context) -> Iterator[Evidence]:
     """A machine's own name after the @ of the Message-ID, never a provider's domain."""
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for address, keys in _sent_by(ctx).items():
+    for address, keys in ctx.sent_by.items():
         for key in keys:
-            host = _machine_host(ctx.message_id.get(key, ""), address)
+            host = machine_host(ctx.message_id.get(key, ""), address)
             if host:
                 groups[host][address].append(key)
-    yield from _shared(
-        groups, ctx, "message-id-host", lambda host, n: 0.9 if n <= 3 else 0.5,
-        lambda host: f"Message-ID: <…@{host}> from both",
-    )  # fmt: skip
+    for host, a, b, by_address in _pairs_in_groups(groups, ctx):
+        yield Evidence(
+            a, b, "message-id-host", "machine-name", f"Message-ID: <…@{host}> from both",
+            "cross", tuple(by_address[a]), tuple(by_address[b]),
+        )  # fmt: skip
 
 
-def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
-    """The same mail client build in the same time zone."""
-    messages = ctx.frames.messages
+def client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[str]]]:
+    """Per sender, the (User-Agent or X-Mailer, Date offset) pairs of their mail."""
     agents = {}
-    for key, user_agent, mailer in zip(
-        messages["message_key"], messages["user_agent"], messages["x_mailer"], strict=True
-    ):
+    for key, user_agent, mailer in ctx.frame_columns("user_agent", "x_mailer"):
         agent = user_agent if isinstance(user_agent, str) else mailer
         if isinstance(agent, str) and agent:
             agents[key] = agent
-    groups: dict[tuple[str, int], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    everyone: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for address, keys in _sent_by(ctx).items():
+    found: dict[str, dict[tuple[str, int], list[str]]] = defaultdict(lambda: defaultdict(list))
+    for address, keys in ctx.sent_by.items():
         for key in keys:
             agent, tz = agents.get(key), ctx.tz.get(key)
-            if agent is None or tz is None:
-                continue
-            groups[(agent, tz)][address].append(key)
-            everyone[(agent, tz)].add(address)
-
-    def score(value, count: int) -> float:
-        senders = len(everyone[value])
-        return 0.0 if senders > 10 else (0.6 if senders <= 3 else 0.3)
-
-    def describe(value) -> str:
-        agent, tz = value
-        sign = "+" if tz >= 0 else "-"
-        return f"User-Agent: {agent} with Date offset {sign}{abs(tz) // 60:02d}{abs(tz) % 60:02d}"
-
-    yield from _shared(groups, ctx, "client-fingerprint", score, describe)
-
-
-def _correspondents(ctx: Context) -> dict[str, set[str]]:
-    """For each owner identity, the people it exchanged mail with (sets, not pairs)."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for key, parties in ctx.parties.items():
-        mine = {a for a, _ in ctx.addresses(key, "from", "to", "cc") if ctx.owner.owns(a)}
-        for address in mine:
-            found[address] |= parties
+            if agent is not None and tz is not None:
+                found[address][(agent, tz)].append(key)
     return found
 
 
-def social_overlap(ctx: Context) -> Iterator[Evidence]:
-    """Two identities with similar sets of correspondents (Jaccard over per-identity sets).
+def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
+    """The same mail client build in the same time zone.
 
-    Each identity's correspondents are collected once; only identity pairs are
-    compared, never pairs of messages.
+    Levels: ``rare`` when no other sender of the archive uses that build, in any time
+    zone, or ``common`` (``git-send-email 2.26.2`` is many people's).
     """
-    sets = _correspondents(ctx)
-    for a, b in combinations(sorted(sets), 2):
-        shared = sets[a] & sets[b]
-        union = sets[a] | sets[b]
-        if len(shared) < 2 or not union:
+    groups: dict[tuple[str, int], dict[str, list[str]]] = defaultdict(dict)
+    users: dict[str, set[str]] = defaultdict(set)
+    for address, by_value in client_agents(ctx).items():
+        for value, keys in by_value.items():
+            groups[value][address] = keys
+            users[value[0]].add(address)
+    for value, a, b, by_address in _pairs_in_groups(groups, ctx):
+        agent, tz = value
+        sign = "+" if tz >= 0 else "-"
+        detail = f"User-Agent: {agent} with Date offset {sign}{abs(tz) // 60:02d}{abs(tz) % 60:02d}"
+        level = "rare" if len(users[agent]) <= 2 else "common"
+        yield Evidence(a, b, "client-fingerprint", level, detail, "cross",
+                       tuple(by_address[a]), tuple(by_address[b]))  # fmt: skip
+
+
+@cache
+def _log_inverse(total: int, count: int) -> float:
+    return math.log((total + 1) / (count + 1))
+
+
+def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[Evidence]:
+    """Two addresses with the same correspondents, weighted by how rare each one is.
+
+    A correspondent everybody writes to (a list's regulars, a maintainer) says little;
+    one only these two share says much. Weighted Jaccard over per-address sets, lists
+    left out. Levels: ``high`` (≥ 0.5), ``medium`` (≥ 0.25), ``low`` (≥ 0.1).
+    """
+    everyone = ctx.correspondents
+    popularity: Counter[str] = Counter()
+    for contacts in everyone.values():
+        popularity.update(contacts.keys())
+    total = len(everyone)
+    for a, b in pairs:
+        set_a, set_b = set(everyone.get(a, ())) - {b}, set(everyone.get(b, ())) - {a}
+        shared = set_a & set_b
+        if len(shared) < 2:
             continue
-        jaccard = len(shared) / len(union)
-        if jaccard < 0.1:
+        weight = {c: _log_inverse(total, popularity[c]) for c in set_a | set_b}
+        union = sum(weight.values())
+        similarity = sum(weight[c] for c in shared) / union if union else 0.0
+        if similarity < 0.1:
             continue
-        people = ", ".join(sorted(shared)[:5])
-        detail = f"{len(shared)} shared correspondents ({people}), Jaccard {jaccard:.2f}"
-        keys_a = tuple(k for k, p in ctx.parties.items() if p & shared and _has(ctx, k, a))
-        keys_b = tuple(k for k, p in ctx.parties.items() if p & shared and _has(ctx, k, b))
+        level = "high" if similarity >= 0.5 else "medium" if similarity >= 0.25 else "low"
+        people = ", ".join(sorted(shared, key=lambda c: (-weight[c], c))[:5])
+        detail = (
+            f"{len(shared)} shared correspondents ({people}), weighted Jaccard {similarity:.2f}"
+        )
+        keys_a = tuple(k for k in ctx.appearances.get(a, ()) if ctx.parties.get(k, frozenset())
+                       & shared)  # fmt: skip
+        keys_b = tuple(k for k in ctx.appearances.get(b, ()) if ctx.parties.get(k, frozenset())
+                       & shared)  # fmt: skip
         # a list of correspondents is not in any one message: it takes many
-        yield Evidence(a, b, "social-overlap", round(min(0.8, jaccard), 3), detail, "inference",
-                       keys_a, keys_b)  # fmt: skip
+        yield Evidence(a, b, "social-overlap", level, detail, "inference", keys_a, keys_b)
 
 
-def _has(ctx: Context, key: str, address: str) -> bool:
-    return any(a == address for a, _ in ctx.addresses(key, "from", "to", "cc"))
+def sending_hours(ctx: Context, address: str) -> Counter[int]:
+    hours: Counter[int] = Counter()
+    for key in ctx.sent_by.get(address, ()):
+        stamp, tz = ctx.date.get(key), ctx.tz.get(key) or 0
+        if stamp:
+            hours[int((stamp / 3600 + tz / 60) % 24)] += 1
+    return hours
 
 
-def timing(ctx: Context) -> Iterator[Evidence]:
-    """Two identities that send at the same hours of the day (cosine of hour histograms)."""
-    hours: dict[str, Counter[int]] = defaultdict(Counter)
-    keys: dict[str, list[str]] = defaultdict(list)
-    for address, sent in _sent_by(ctx).items():
-        if not ctx.owner.owns(address):
+def timing(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[Evidence]:
+    """Two addresses that send at the same local hours (cosine of hour histograms).
+
+    Needs :data:`MIN_TIMING_MESSAGES` dated messages from each. Levels: ``alike``
+    (cosine ≥ 0.8) or ``similar`` (≥ 0.6).
+    """
+    for a, b in pairs:
+        hours_a, hours_b = sending_hours(ctx, a), sending_hours(ctx, b)
+        if min(sum(hours_a.values()), sum(hours_b.values())) < MIN_TIMING_MESSAGES:
             continue
-        for key in sent:
-            stamp, tz = ctx.date.get(key), ctx.tz.get(key) or 0
-            if stamp:
-                hours[address][int((stamp / 3600 + tz / 60) % 24)] += 1
-                keys[address].append(key)
-    for a, b in combinations(sorted(hours), 2):
-        if sum(hours[a].values()) < 5 or sum(hours[b].values()) < 5:
-            continue
-        dot = sum(hours[a][h] * hours[b][h] for h in range(24))
-        norm = math.sqrt(sum(v * v for v in hours[a].values())) * math.sqrt(
-            sum(v * v for v in hours[b].values())
+        dot = sum(hours_a[h] * hours_b[h] for h in range(24))
+        norm = math.sqrt(sum(v * v for v in hours_a.values())) * math.sqrt(
+            sum(v * v for v in hours_b.values())
         )
         similarity = dot / norm if norm else 0.0
-        if similarity >= 0.6:
-            detail = f"sending hours alike (cosine {similarity:.2f} over local hour of day)"
-            yield Evidence(a, b, "timing", round(0.3 * similarity, 3), detail, "inference",
-                           tuple(keys[a]), tuple(keys[b]))  # fmt: skip
+        if similarity < 0.6:
+            continue
+        level = "alike" if similarity >= 0.8 else "similar"
+        detail = f"sending hours alike (cosine {similarity:.2f} over local hour of day)"
+        yield Evidence(a, b, "timing", level, detail, "inference",
+                       tuple(ctx.sent_by[a]), tuple(ctx.sent_by[b]))  # fmt: skip
