@@ -20,7 +20,13 @@ from rich.text import Text
 from analyzer import __version__
 from analyzer.errors import MxaError
 from analyzer.ingest import IngestResult, ingest
-from analyzer.linkability import SAME_PERSON, Analysis, PairVerdict
+from analyzer.linkability import (
+    KNOWN_TOGETHER,
+    SAME_PERSON,
+    VISIBILITY_ORDER,
+    Analysis,
+    PairVerdict,
+)
 from analyzer.linkability.model import confidence_word
 
 app = typer.Typer(
@@ -207,27 +213,36 @@ def _score(score: float) -> str:
     return f"{confidence_word(score)} ({score:.2f})"
 
 
-def _print_pair(analysis: Analysis, pair: PairVerdict) -> None:
+def _print_same_person(analysis: Analysis, pair: PairVerdict) -> None:
     same = pair.same_person
-    seen = f", {same.observer_class} can tell" if same.observer_class else ""
-    _line(Text(f"  {pair.a}  ↔  {pair.b}", style="bold"))
-    _line(f"    same person: {_score(same.score)}{seen}")
+    seen = f"; {same.observer_class} can tell" if same.observer_class else ""
+    _line(Text(f"  {pair.a}  ↔  {pair.b}", style="bold"), f"  {_score(same.score)}{seen}")
     for link in analysis.links_of(pair.a, pair.b):
         if link.question != SAME_PERSON:
             continue
-        weight = f", {link.weight:+.1f} bits" if link.weight is not None else ""
         _line(
-            f"      {link.evidence} ({link.level}{weight}; {link.observer_class}, "
-            f"{len(link.messages)} msg): ",
+            f"      {link.evidence} ({link.level}, {link.weight or 0:+.1f} bits; "
+            f"{link.observer_class}, {len(link.messages)} msg): ",
             Text(link.detail),
         )
-    known = pair.known_together
-    if known is not None:
-        shown = ", ".join(known.observers[:5])
-        more = known.observers_total - min(5, len(known.observers))
-        extra = f" and {more} more" if more > 0 else ""
-        how = f" ({', '.join(known.evidence)})" if known.evidence else ""
-        _line(f"    known together by {known.observer_class}{how}: ", Text(shown + extra))
+
+
+def _parties(observers: tuple[str, ...], total: int, shown: int = 4) -> str:
+    more = total - min(shown, len(observers))
+    return ", ".join(observers[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _widening(analysis: Analysis, question: str) -> list:
+    """Clusters of one question, each observer class only where it joins more than the last."""
+    shown, previous = [], set()
+    for observer_class in VISIBILITY_ORDER:
+        level = [c for c in analysis.clusters
+                 if c.question == question and c.observer_class == observer_class]  # fmt: skip
+        groups = {c.identities for c in level}
+        if groups != previous:
+            shown += level
+        previous = groups
+    return shown
 
 
 def _print_links(analysis: Analysis, *, everyone: bool) -> None:
@@ -237,24 +252,44 @@ def _print_links(analysis: Analysis, *, everyone: bool) -> None:
         _line("how: ", Text(owner.how))
     else:
         _line("No owner: nothing in the headers says whose mailbox this is.", style="bold")
-        _line(f"  ({owner.how}) Name your addresses with --me, for example:")
+        _line("  (", Text(owner.how), ") Name your addresses with --me, for example:")
         _line("  mxa links --store STORE --me you@example.org --me you@work.example")
     mine = analysis.pairs_of("owner")
     if owner.identities:
         _line("")
-        _line("Your identities: same person? known together?", style="bold underline")
-        if not mine:
-            _line("  nothing joins them")
+        _line("Same person? What an observer can conclude about your identities",
+              style="bold underline")  # fmt: skip
+        with_evidence = [p for p in mine if p.same_person.evidence]
+        for pair in with_evidence:
+            _print_same_person(analysis, pair)
+        if not with_evidence:
+            _line("  no evidence ties any two of them")
+        elif len(mine) > len(with_evidence):
+            _line(f"  ({len(mine) - len(with_evidence)} other pairs: no evidence)")
+        _line("")
+        _line("Known together: who holds both addresses", style="bold underline")
+        shown_together = False
         for pair in mine:
-            _print_pair(analysis, pair)
-        clusters = [c for c in analysis.clusters if len(c.identities) > 1]
-        if clusters:
+            known = pair.known_together
+            if known is not None and known.evidence:
+                shown_together = True
+                _line(
+                    Text(f"  {pair.a}  ↔  {pair.b}", style="bold"),
+                    f"  {', '.join(known.evidence)}, seen by {known.observer_class}: ",
+                    Text(_parties(known.observers, known.observers_total)),
+                )
+        for cluster in _widening(analysis, KNOWN_TOGETHER):
+            shown_together = True
+            _line(f"  {cluster.observer_class} hold {len(cluster.identities)} of them: ",
+                  Text(", ".join(cluster.identities)))  # fmt: skip
+        if not shown_together:
+            _line("  nobody holds two of them")
+        joined = _widening(analysis, SAME_PERSON)
+        if joined:
             _line("")
-            _line("Who can join which of them", style="bold underline")
-        for cluster in clusters:
-            score = f" ({_score(cluster.score)})" if cluster.score is not None else ""
-            question = "as one person" if cluster.question == SAME_PERSON else "as known together"
-            _line(f"  {cluster.observer_class} {question}{score}: ",
+            _line("Who can tie them together as one person", style="bold underline")
+        for cluster in joined:
+            _line(f"  {cluster.observer_class} ({_score(cluster.score or 0.0)}): ",
                   Text(", ".join(cluster.identities)))  # fmt: skip
     if analysis.suggestions:
         _line("")
@@ -270,7 +305,7 @@ def _print_links(analysis: Analysis, *, everyone: bool) -> None:
         _line("")
         _line("Other people's addresses that look like one person", style="bold underline")
         for pair in others:
-            _print_pair(analysis, pair)
+            _print_same_person(analysis, pair)
     elif others:
         _line("")
         _line(f"… and {len(others)} pairs of other people's addresses that look like one "

@@ -125,7 +125,7 @@ def _expand(
 
     def usable(address: str) -> bool:
         return bool(_ADDR_SPEC.fullmatch(address)) and not (
-            address in lists or is_list_role_address(address)
+            address in lists or plain_form(address) in lists or is_list_role_address(address)
         )
 
     seeds = {a for a in seeds if usable(a)}

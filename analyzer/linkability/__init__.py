@@ -378,14 +378,6 @@ def _observable(ctx: Context) -> dict[str, set[str]]:
     A comparison that finds nothing is ``differ`` only when both addresses show the
     fingerprint (two names that do not match); otherwise it is left out.
     """
-    keys = ctx.frames.keys
-    holders = set()
-    for message_key, kind, addresses in zip(keys["message_key"], keys["kind"],
-                                            keys["addresses"], strict=True):  # fmt: skip
-        if kind.endswith("signer") and not len(addresses):
-            holders |= {a for a, _ in ctx.addresses(message_key, "from")}
-        elif kind in ("autocrypt", "smime-signer"):
-            holders |= set(addresses)
     machines = set()
     for address, sent in ctx.sent_by.items():
         if any(fingerprints.machine_host(ctx.message_id.get(k, ""), address) for k in sent):
@@ -399,8 +391,9 @@ def _observable(ctx: Context) -> dict[str, set[str]]:
     everyone = set(ctx.sent_by) | set(ctx.names)
     profiles = {
         "identity-headers": everyone,
-        "keys": holders,
-        "name": set(ctx.names),
+        "keys": set(ctx.key_holders),
+        # a persona's name is nobody's: it neither joins nor sets apart
+        "name": {a for a, names in ctx.names.items() if set(names) - ctx.persona_names},
         "machine": machines,
         "client": set(fingerprints.client_agents(ctx)),
         "correspondents": {a for a, c in ctx.correspondents.items() if len(c) >= 2},

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from analyzer.addressing import domain_of, registrable_domain
+from analyzer.addressing import plain_form, registrable_domain
 from analyzer.frames import Frames
 from analyzer.linkability.names import PersonName, parse_name
 from analyzer.mailing_lists import is_list_role_address, list_addresses
@@ -120,8 +120,9 @@ def _is_ip(text: str) -> bool:
 def is_person_address(address: str) -> bool:
     """An addr-spec that can belong to a person: no role, robot or list-machinery address.
 
-    Machine-made local parts (VERP and SRS bounces, BATV tags: anything with ``=``)
-    and role names (postmaster, noreply, ``owner-…``, ``…-request``) name no person.
+    Machine-made local parts (VERP and SRS bounces, BATV tags: anything with ``=``,
+    ``batv+…@…srs…``) and role names (postmaster, noreply, ``owner-…``, ``…-request``)
+    name no person.
     """
     local, at, domain = address.partition("@")
     if not at or not local or not domain:
@@ -129,7 +130,8 @@ def is_person_address(address: str) -> bool:
     return not (
         local in GENERIC_LOCAL_PARTS
         or "=" in local
-        or local.startswith(("bounce", "srs0", "srs1"))
+        or local.startswith(("bounce", "srs0", "srs1", "batv+", "prvs"))
+        or ".srs." in f".{domain}"
         or is_list_role_address(address)
     )
 
@@ -232,6 +234,7 @@ class Context:
         if known is None:
             known = self._people[address] = (
                 address not in self.lists
+                and plain_form(address) not in self.lists  # list+bounce-tag@: VERP
                 and address not in self.spam_senders
                 and is_person_address(address)
             )
@@ -270,83 +273,106 @@ class Context:
 
     @cached_property
     def threaded(self) -> frozenset[str]:
-        """Messages that are part of a conversation: a reply, or replied to."""
-        messages = self.frames.messages
-        referenced: set[str] = set()
-        replies: set[str] = set()
-        for key, in_reply_to, references in zip(
-            messages["message_key"], messages["in_reply_to"], messages["references"], strict=True
-        ):
-            parents = [in_reply_to] if isinstance(in_reply_to, str) else []
-            if references is not None and len(references):
-                parents += list(references)
-            if parents:
-                replies.add(key)
-                referenced.update(parents)
+        """Messages in a conversation: a reply to, or replied to by, another sender here.
+
+        References alone prove nothing (spam carries made-up ones); a parent in the archive
+        from someone else does.
+        """
+        messages = self.frame_columns("in_reply_to", "references", "from_addr")
         by_id = {mid: key for key, mid in self.message_id.items()}
-        return frozenset(replies | {by_id[m] for m in referenced if m in by_id})
+        sender = {}
+        parents: dict[str, set[str]] = {}
+        for key, in_reply_to, references, from_addr in messages:
+            sender[key] = from_addr
+            found = {in_reply_to} if isinstance(in_reply_to, str) else set()
+            if references is not None and len(references):
+                found.update(references)
+            parents[key] = {by_id[m] for m in found if m in by_id}
+        conversation: set[str] = set()
+        for key, known in parents.items():
+            for parent in known:
+                if parent != key and sender.get(parent) != sender.get(key):
+                    conversation.update((key, parent))
+        return frozenset(conversation)
 
     @cached_property
-    def authenticated(self) -> frozenset[str]:
-        """Messages whose From domain signed them (aligned DKIM) or a receiver vouched for."""
-        messages = self.frame_columns("from_addr", "dkim_domains", "auth_results")
-        found = set()
-        for key, sender, dkim_domains, results in messages:
-            if isinstance(results, str) and re.search(r"\bdmarc=pass\b", results):
-                found.add(key)
-                continue
-            if not isinstance(sender, str) or dkim_domains is None or not len(dkim_domains):
-                continue
-            own = registrable_domain(domain_of(sender))
-            if any(registrable_domain(d) == own for d in dkim_domains):
-                found.add(key)
-        return frozenset(found)
+    def failed_authentication(self) -> frozenset[str]:
+        """Messages whose receiver says the sender's domain did not vouch for them.
+
+        ``dmarc=fail`` or ``spf=fail`` in the Authentication-Results the receiving server
+        wrote. A missing signature is no failure: old mail and many small domains sign
+        nothing, and mailing lists break the signatures they pass on.
+        """
+        failing = re.compile(r"\b(?:dmarc|spf)=fail\b", re.IGNORECASE)
+        return frozenset(
+            key
+            for key, results in self.frame_columns("auth_results")
+            if isinstance(results, str) and failing.search(results)
+        )
 
     @cached_property
     def spam_senders(self) -> frozenset[str]:
         """Senders that never take part in a conversation and fail their domain's authentication.
 
-        One spam persona ("Tayeb Souami") writes from many unrelated victims' or throwaway
-        addresses; its name joins mailboxes of different people. A person answers and
-        is answered, or at least sends mail their domain signs. Mail older than the
-        archive's first authenticated message is not judged: before DKIM nobody signed.
+        Their mail says nothing about who they are: the From of such mail is forged or
+        hijacked, and its names, Reply-To and machines are somebody else's.
         """
-        authenticated = self.authenticated
-        dated = [self.date[k] for k in authenticated if self.date.get(k)]
-        if not dated:
-            return frozenset()
-        since = min(dated)
+        failed = self.failed_authentication
         return frozenset(
             address
             for address, keys in self.sent_by.items()
-            if address not in self.in_conversation
-            and all(key not in authenticated and self.date.get(key, 0.0) >= since for key in keys)
+            if address not in self.in_conversation and all(key in failed for key in keys)
         )
 
     @cached_property
     def in_conversation(self) -> frozenset[str]:
-        """Addresses on a message that is part of a conversation (a reply, or replied to)."""
-        return frozenset(
+        """Addresses that take part in a conversation.
+
+        On a message of a conversation found in the archive, or the sender of a reply
+        (In-Reply-To) to mail the archive may not hold: a sample of a list keeps a
+        developer's answers without the questions.
+        """
+        found = {
             address for key in self.threaded for address, _ in self.addresses(key, *_PARTY_ROLES)
-        )
+        }
+        for _, sender, in_reply_to in self.frame_columns("from_addr", "in_reply_to"):
+            if isinstance(in_reply_to, str) and isinstance(sender, str):
+                found.add(sender)
+        return frozenset(found)
+
+    @cached_property
+    def key_holders(self) -> frozenset[str]:
+        """Addresses that sign mail or announce a key: a lasting identity, no throwaway."""
+        keys = self.frames.keys
+        found: set[str] = set()
+        for message_key, kind, addresses in zip(
+            keys["message_key"], keys["kind"], keys["addresses"], strict=True
+        ):
+            if kind.endswith("signer") and not len(addresses):
+                found.update(a for a, _ in self.addresses(message_key, "from"))
+            elif kind in ("autocrypt", "smime-signer"):
+                found.update(addresses)
+        return frozenset(found)
 
     @cached_property
     def persona_names(self) -> frozenset[PersonName]:
-        """Names a spam persona writes under: three or more organisations, no conversation.
+        """Names a spam persona writes under: two or more mailboxes, no conversation.
 
-        Spam sent from hijacked accounts passes its domain's authentication; what gives
-        the persona away is one name on many unrelated mailboxes that nobody answers.
+        One persona ("Tayeb Souami") writes from many victims' or throwaway accounts,
+        and hijacked accounts pass their domain's authentication; what gives it away is
+        one name on several mailboxes that nobody answers, that answer nobody and that
+        sign nothing.
         """
-        domains: dict[PersonName, set[str]] = defaultdict(set)
+        holders: dict[PersonName, set[str]] = defaultdict(set)
         talking: set[PersonName] = set()
         for address, by_name in self.names.items():
             if address not in self.sent_by:
                 continue
             for name in by_name:
-                domains[name].add(registrable_domain(domain_of(address)))
-                if address in self.in_conversation:
+                holders[name].add(address)
+                if address in self.in_conversation or address in self.key_holders:
                     talking.add(name)
-        return frozenset(n for n, d in domains.items() if len(d) >= 3 and n not in talking)
+        return frozenset(n for n, a in holders.items() if len(a) >= 2 and n not in talking)
 
     @cached_property
     def correspondents(self) -> dict[str, Counter[str]]:

@@ -77,11 +77,15 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
 
     Lists, bounce and role addresses in those headers are machinery, not a person, and
     so are an alias service's reply addresses: a forward's From is the owner's alias
-    and its Reply-To routes answers to the original sender.
+    and its Reply-To routes answers to the original sender. A sender who never takes
+    part in a conversation joins nobody: a scam's Reply-To sends the answers from a
+    hijacked account to the scammer.
     """
     for key in ctx.roles:
         for sender_address, _ in ctx.addresses(key, "from"):
             if not ctx.is_person(sender_address):
+                continue
+            if sender_address not in ctx.in_conversation and not ctx.owner.owns(sender_address):
                 continue
             for role in roles:
                 for other, _ in ctx.addresses(key, role):
