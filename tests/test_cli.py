@@ -85,3 +85,63 @@ def test_every_command_is_documented_with_an_example():
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
         assert "Example:" in result.output, command
+
+
+def _links_store(tmp_path):
+    """Bob writes from two addresses under one name, Jane answers: no receiving headers."""
+    mails = [
+        make_message(sender="Bob Smith <bob@home.example>", to="jane@example.org",
+                     message_id="<b1@home.example>"),
+        make_message(sender="Bob Smith <bob@work.example>", to="jane@example.org",
+                     message_id="<b2@work.example>", date="Wed, 15 Mar 2023 10:00:00 +0100"),
+        make_message(sender="Jane <jane@example.org>", to="bob@home.example",
+                     message_id="<j1@example.org>", extra="In-Reply-To: <b1@home.example>"),
+    ]  # fmt: skip
+    archive = tmp_path / "a.mbox"
+    archive.write_bytes(b"".join(b"From a@b Tue Mar 14 10:00:00 2023\n" + m + b"\n" for m in mails))
+    store = tmp_path / "s"
+    assert runner.invoke(app, ["ingest", str(archive), "--store", str(store), "-q"]).exit_code == 0
+    return store
+
+
+def test_links_without_an_owner_says_how_to_name_one_and_lists_other_peoples(tmp_path):
+    store = _links_store(tmp_path)
+    result = runner.invoke(app, ["links", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "No owner" in result.output and "--me" in result.output
+    assert "Your identities" not in result.output and "about your identities" not in result.output
+    assert "Other people's addresses that look like one person" in result.output
+    assert "bob@home.example  ↔  bob@work.example" in result.output
+
+
+def test_links_with_an_owner_suggests_and_keeps_other_people_apart(tmp_path):
+    store = _links_store(tmp_path)
+    mine = runner.invoke(app, ["links", "--store", str(store), "--me", "bob@home.example"])
+    assert mine.exit_code == 0, mine.output
+    assert "These look like you too" in mine.output
+    suggestion = next(line for line in mine.output.splitlines() if "bob@work.example" in line)
+    assert "ties to bob@home.example" in suggestion and "display-name" in suggestion
+    payload = json.loads(
+        runner.invoke(app, ["links", "--store", str(store), "--me", "jane@example.org", "--json"])
+        .output
+    )  # fmt: skip
+    assert payload["schema"] == "mxa.findings/2"
+    assert {p["relation"] for p in payload["pairs"]} <= {"owner", "suggestion"}
+    everyone = runner.invoke(
+        app, ["links", "--store", str(store), "--me", "jane@example.org", "--all", "--json"]
+    )
+    relations = {p["relation"] for p in json.loads(everyone.output)["pairs"]}
+    assert "others" in relations
+
+
+def test_links_output_never_cuts_an_address_when_piped_into_a_narrow_width(tmp_path):
+    store = _links_store(tmp_path)
+    completed = subprocess.run(
+        [sys.executable, "-m", "analyzer", "links", "--store", str(store), "--all"],
+        capture_output=True, text=True, check=False, env={"COLUMNS": "30", "PATH": ""},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    for address in ("bob@home.example", "bob@work.example"):
+        assert any(address in line for line in lines), address
+    assert max(len(line) for line in lines) > 30  # the terminal wraps, rich does not

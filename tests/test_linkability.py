@@ -353,6 +353,7 @@ def test_display_name_but_never_a_generic_one(tmp_path):
         tmp_path,
         message(f"Jane Doe <{ME1}>", FRIEND),
         message(f'"Doe, Jane" <{ME2}>', OTHER, hour=10),
+        message(f"Bob <{FRIEND}>", ME1, hour=13),
         message("Support <help@a.example>", FRIEND, hour=11),
         message("Support <help@b.example>", FRIEND, hour=12),
     )  # fmt: skip
@@ -455,9 +456,12 @@ def test_links_among_other_people_come_after_the_owners(tmp_path):
         message(f"Jane <{ME2}>", FRIEND, extra=f"Reply-To: {ME1}"),
         message(
             "Bob Smith <bob@work.example>", f"Jane <{ME1}>", hour=10,
-            extra="Reply-To: bob@home.example",
+            extra="Reply-To: bob@home.example", message_id="<bob-1@work.example>",
         ),
         message("Bob Smith <bob@home.example>", f"Jane <{ME1}>", hour=11),
+        # Jane answers: Bob takes part in a conversation, no one-off sender
+        message(f"Jane <{ME1}>", "bob@home.example", hour=12,
+                extra="In-Reply-To: <bob-1@work.example>"),
     )  # fmt: skip
     owners = [link.owner for link in links]
     assert owners == sorted(owners, reverse=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import combinations
 from typing import Any
@@ -211,7 +211,7 @@ class PairVerdict:
 
     a: str
     b: str
-    relation: str  # owner (both the owner's), suggestion (one is), others (neither)
+    relation: str  # owner (both the owner's), suggestion (one is, or both suggested), others
     same_person: SamePerson
     known_together: KnownTogether | None
 
@@ -522,7 +522,7 @@ def _clusters(pairs: list[PairVerdict]) -> list[Cluster]:
 def _suggestions(pairs: list[PairVerdict], owner: Owner) -> list[Suggestion]:
     by_address: dict[str, list[PairVerdict]] = defaultdict(list)
     for pair in pairs:
-        if pair.relation == "suggestion":
+        if pair.relation == "suggestion" and owner.owns(pair.a) != owner.owns(pair.b):
             other = pair.b if owner.owns(pair.a) else pair.a
             by_address[other].append(pair)
     suggestions = []
@@ -613,6 +613,14 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
         if relation != "owner" and same.score < CLAIM:
             continue
         pairs.append(PairVerdict(a, b, relation, same, known))
+    # two addresses both suggested as the owner's are part of the suggestion, not strangers
+    suggested = {p.a if owner.owns(p.b) else p.b for p in pairs if p.relation == "suggestion"}
+    pairs = [
+        replace(p, relation="suggestion")
+        if p.relation == "others" and p.a in suggested and p.b in suggested
+        else p
+        for p in pairs
+    ]
     kept = {(p.a, p.b) for p in pairs}
     links = [link for link in links if (link.a, link.b) in kept]
     links.sort(

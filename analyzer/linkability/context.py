@@ -360,9 +360,14 @@ class Context:
 
         One persona ("Tayeb Souami") writes from many victims' or throwaway accounts,
         and hijacked accounts pass their domain's authentication; what gives it away is
-        one name on several mailboxes that nobody answers, that answer nobody and that
+        one name on several mailboxes that nobody writes to, that answer nobody and that
         sign nothing.
         """
+        lasting = set(self.in_conversation | self.key_holders)
+        for by_role in self.roles.values():  # written to by someone else (spam writes to itself)
+            senders = {a for a, _ in by_role.get("from", ())}
+            for role in ("to", "cc", "delivered-to"):
+                lasting.update(a for a, _ in by_role.get(role, ()) if a not in senders)
         holders: dict[PersonName, set[str]] = defaultdict(set)
         talking: set[PersonName] = set()
         for address, by_name in self.names.items():
@@ -370,7 +375,7 @@ class Context:
                 continue
             for name in by_name:
                 holders[name].add(address)
-                if address in self.in_conversation or address in self.key_holders:
+                if address in lasting:
                     talking.add(name)
         return frozenset(n for n, a in holders.items() if len(a) >= 2 and n not in talking)
 
