@@ -42,19 +42,23 @@ sys.path.insert(0, str(HERE))
 from make_mbox import write_mbox  # noqa: E402
 
 
+def _plain(path: Path) -> Path:
+    """An mbox as a plain file: .xz ones decompressed once into the cache."""
+    if path.suffix != ".xz":
+        return path
+    CACHE.mkdir(exist_ok=True)
+    plain = CACHE / path.stem
+    if not plain.exists():
+        plain.write_bytes(lzma.decompress(path.read_bytes()))
+    return plain
+
+
 def largest_corpus_mbox(corpora: Path) -> Path:
     """The largest mbox of the corpora, as a plain file (both sides read the same bytes)."""
     candidates = [p for p in corpora.rglob("*.mbox*") if p.suffix in (".mbox", ".xz")]
     if not candidates:
         raise SystemExit(f"no .mbox or .mbox.xz file under {corpora}")
-    largest = max(candidates, key=lambda p: p.stat().st_size)
-    if largest.suffix != ".xz":
-        return largest
-    CACHE.mkdir(exist_ok=True)
-    plain = CACHE / largest.stem
-    if not plain.exists():
-        plain.write_bytes(lzma.decompress(largest.read_bytes()))
-    return plain
+    return max((_plain(p) for p in candidates), key=lambda p: p.stat().st_size)
 
 
 def generated_mbox(messages: int, seed: int) -> Path:

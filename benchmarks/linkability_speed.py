@@ -3,7 +3,7 @@
 
 Ingests the largest mbox of ``tests/corpora`` into a temporary store (timed: the
 baseline), then times owner detection, every evidence rule and clustering over the
-stored frames. Usage::
+stored frames (one :func:`analyze`). Usage::
 
     python benchmarks/linkability_speed.py [--corpora DIR]
 """
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from analyzer import ingest
-from analyzer.linkability import CATALOG, clusters, find_links
+from analyzer.linkability import CATALOG, analyze
 from analyzer.linkability.context import Context
 from analyzer.owner import detect_owner
 from analyzer.store import load_frames
@@ -41,15 +41,16 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         frames = load_frames(store)
         owner = detect_owner(frames)
-        links = find_links(frames, owner)
-        joined = clusters(links, owner)
+        analysis = analyze(frames, owner)
         link_seconds = time.perf_counter() - started
 
         context = Context.build(frames, owner)
+        candidates = sorted({(p.a, p.b) for p in analysis.pairs})
         per_rule = []
         for rule in CATALOG:
             rule_started = time.perf_counter()
-            count = sum(1 for _ in rule.function(context))
+            found = rule.function(context, candidates) if rule.pairwise else rule.function(context)
+            count = sum(1 for _ in found)
             per_rule.append((rule.evidence, time.perf_counter() - rule_started, count))
 
     print(f"{corpus.name}: {result.messages_read:,} messages")
@@ -57,8 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     ratio = link_seconds / ingest_seconds
     print(f"linkability            {link_seconds:6.2f} s  ({ratio:.2f}x ingest)")
     print(f"  owner: {len(owner.identities)} identities ({owner.how[:70]})")
-    print(f"  links: {len(links):,} ({sum(1 for lk in links if lk.owner):,} between the owner's), "
-          f"clusters: {len(joined)}")  # fmt: skip
+    print(f"  links: {len(analysis.links):,}, pairs: {len(analysis.pairs):,}, "
+          f"clusters: {len(analysis.clusters)}")  # fmt: skip
     for name, seconds, count in per_rule:
         print(f"  {name:<20} {seconds * 1000:8.1f} ms  {count:>6} pieces of evidence")
 

@@ -13,6 +13,7 @@ PAGES = sorted(
         REPO / "README.md",
         REPO / "sample_data" / "README.md",
         REPO / "benchmarks" / "README.md",
+        REPO / "evaluation" / "README.md",
         *(REPO / "docs").glob("*.md"),
     ]
 )
