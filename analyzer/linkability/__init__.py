@@ -378,16 +378,13 @@ def _observable(ctx: Context) -> dict[str, set[str]]:
     A comparison that finds nothing is ``differ`` only when both addresses show the
     fingerprint (two names that do not match); otherwise it is left out.
     """
-    machines = set()
-    for address, sent in ctx.sent_by.items():
-        if any(fingerprints.machine_host(ctx.message_id.get(k, ""), address) for k in sent):
-            machines.add(address)
-    hops = ctx.frames.hops
-    first = hops[(hops["hop"] == 0) & hops["from_ip"].notna()]
-    with_ip = set(first["message_key"])
-    for address, sent in ctx.sent_by.items():
-        if with_ip.intersection(sent):
-            machines.add(address)
+    machines = {
+        address
+        for address, sent in ctx.sent_by.items()
+        if any(fingerprints.machine_host(ctx.message_id.get(k, ""), address) for k in sent)
+    }
+    for by_address in fingerprints.client_addresses(ctx)[0].values():
+        machines.update(by_address)
     everyone = set(ctx.sent_by) | set(ctx.names)
     profiles = {
         "identity-headers": everyone,
@@ -413,14 +410,19 @@ def _observable(ctx: Context) -> dict[str, set[str]]:
     }
 
 
-def _levels(found: dict[str, str], comparisons_seen: set[str], observable, a: str, b: str):
+def _levels(
+    found: dict[str, str], with_evidence: set[str], observable, a: str, b: str
+) -> dict[str, str]:
+    """Each comparison's level from the evidence ``found``; ``differ`` where both show the
+    fingerprint and nothing matches. Evidence another observer class sees is no ``differ``.
+    """
     levels = {}
     for comparison in COMPARISONS:
         mine = {e: lv for e, lv in found.items() if e in comparison.evidence}
         level = comparison.level_of(mine) if mine else None
         if level is not None:
             levels[comparison.name] = level
-        elif comparison.name not in comparisons_seen and (
+        elif comparison.name not in with_evidence and (
             a in observable[comparison.name] and b in observable[comparison.name]
         ):
             levels[comparison.name] = DIFFER
@@ -438,7 +440,7 @@ def _same_person(links: list[Link], observable, model: Model, a: str, b: str) ->
             for link in evidence
             if VISIBILITY_ORDER.index(link.observer_class) <= depth
         }
-        levels = _levels(found, seen - {c for c in seen if _has_any(found, c)}, observable, a, b)
+        levels = _levels(found, seen, observable, a, b)
         by_observer[name] = round(model.probability(levels), 3)
     return SamePerson(
         by_observer["inference"],
@@ -446,10 +448,6 @@ def _same_person(links: list[Link], observable, model: Model, a: str, b: str) ->
         levels,
         tuple(sorted({lk.evidence for lk in evidence})),
     )
-
-
-def _has_any(found: dict[str, str], comparison: str) -> bool:
-    return any(e in found for c in COMPARISONS if c.name == comparison for e in c.evidence)
 
 
 def _known_together(

@@ -174,12 +174,13 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def client_ip(ctx: Context) -> Iterator[Evidence]:
-    """The sender's own public address: an authenticated submission hop, or X-Originating-IP.
+def client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[str]]], set[str]]:
+    """Public client addresses per sender (ip → address → messages), and the shared ones.
 
-    Levels: ``client-ip``, or ``shared-egress`` when the address is a company's way
-    out (reverse DNS says nat, proxy, gateway, firewall) or carries mail of three or
-    more people whose names differ.
+    An address is the sender's own in an authenticated submission hop (or a HELO with
+    no dot) or an X-Originating-IP. It is a shared way out when reverse DNS or HELO says
+    nat, proxy, gateway or firewall, or when it carries mail of three or more people
+    whose names differ.
     """
     hops = ctx.frames.hops
     first = hops[hops["hop"] == 0]
@@ -191,7 +192,7 @@ def client_ip(ctx: Context) -> Iterator[Evidence]:
     originating = dict(ctx.frame_columns("x_originating_ip"))
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     names_of_ip: dict[str, set[str]] = defaultdict(set)
-    egress: set[str] = set()
+    shared: set[str] = set()
     for address, keys in ctx.sent_by.items():
         for key in keys:
             found = _client_ip(key, hops_by_key)
@@ -204,15 +205,25 @@ def client_ip(ctx: Context) -> Iterator[Evidence]:
             groups[ip][address].append(key)
             helo = hops_by_key[key][0] if key in hops_by_key else None
             if any(_EGRESS_NAME.search(n.lower()) for n in (host, helo) if n):
-                egress.add(ip)
+                shared.add(ip)
             for name in ctx.names.get(address, {}):
                 names_of_ip[ip].add(name.last)
+    shared |= {ip for ip, names in names_of_ip.items() if len(names) >= 3}
+    return groups, shared
+
+
+def client_ip(ctx: Context) -> Iterator[Evidence]:
+    """The sender's own public address (see :func:`client_addresses`).
+
+    Levels: ``client-ip``, or ``shared-egress`` when the address is a company's way out.
+    """
+    groups, shared = client_addresses(ctx)
     for ip, a, b, by_address in _pairs_in_groups(groups, ctx):
-        shared = ip in egress or len(names_of_ip[ip]) >= 3
+        way_out = ip in shared
         yield Evidence(
-            a, b, "client-ip", "shared-egress" if shared else "client-ip",
+            a, b, "client-ip", "shared-egress" if way_out else "client-ip",
             f"the same client address {ip} in the first Received hop"
-            + (" (a shared way out)" if shared else ""),
+            + (" (a shared way out)" if way_out else ""),
             "cross", tuple(by_address[a]), tuple(by_address[b]),
         )  # fmt: skip
 

@@ -137,7 +137,6 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison("timing", ("timing",), ("alike", "similar"), _graded("timing")),
 )
-COMPARISON_OF = {e: c.name for c in COMPARISONS for e in c.evidence}
 
 # words for people, by score: the lower bound of each range
 CONFIDENCE: tuple[tuple[float, str], ...] = (
