@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.findings import build_findings, write_findings
-from analyzer.frames import Frames
+from analyzer.frames import Frames, to_pandas
 from analyzer.graphs import communication_graph, identity_graph, write_graphs
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
 from analyzer.linkability import Analysis, analyze
 from analyzer.owner import detect_owner
-from analyzer.store import Store, load_frames, read_frame
+from analyzer.store import Store, load_frames
 
 __all__ = ["AuditResult", "StoreAnalysis", "analyze_store", "run_audit"]
 
@@ -59,17 +59,18 @@ def analyze_store(
     store: str | os.PathLike[str], me: Iterable[str] = (), me_domains: Iterable[str] = ()
 ) -> StoreAnalysis:
     """Frames, the analysis and the findings document for an ingested store."""
-    frames = load_frames(store)
+    opened = Store.open(store)  # one manifest: the frames and counts of one commit
+    frames = load_frames(opened)
     owner = detect_owner(frames, me, me_domains)
     analysis = analyze(frames, owner)
-    manifest = Store.open(store, create=False).manifest
+    manifest = opened.manifest
     sources = sorted({s for run in manifest.get("runs", []) for s in run.get("sources", [])})
     findings = build_findings(
         frames,
         analysis,
         sources=sources,
         totals=manifest.get("totals", {}),
-        quarantine=read_frame(store, "quarantine"),
+        quarantine=to_pandas(opened.read_table("quarantine")),
     )
     return StoreAnalysis(frames, analysis, findings)
 

@@ -81,6 +81,8 @@ def _print_ingest(result: IngestResult) -> None:
     table.add_row("  parsed", f"{result.parsed:,}")
     table.add_row("  quarantined", f"{result.quarantined:,}")
     table.add_row("duplicates (already stored)", f"{result.duplicates:,}")
+    if result.quarantine_repeats:
+        table.add_row("quarantined again (already listed)", f"{result.quarantine_repeats:,}")
     table.add_row("new messages stored", f"{result.stored:,}")
     table.add_row("seconds", f"{result.seconds:.1f}")
     console.print(table)
@@ -405,18 +407,16 @@ def graph_command(
     from analyzer.graphs import communication_graph, identity_graph, write_graphs
 
     formats = file_format or ["graphml", "gexf"]
-    unknown = sorted(set(formats) - {"graphml", "gexf"})
-    if unknown:
-        raise _fail(MxaError(f"unknown graph format {unknown[0]!r}; use graphml or gexf"))
     try:
         read = analyze_store(store, me or (), me_domain or ())
+        graphs = {
+            "communication": communication_graph(read.frames, read.analysis.owner),
+            "identities": identity_graph(read.analysis),
+        }
+        written = write_graphs(graphs, out, formats)
     except MxaError as error:
         raise _fail(error) from None
-    graphs = {
-        "communication": communication_graph(read.frames, read.analysis.owner),
-        "identities": identity_graph(read.analysis),
-    }
-    for path in write_graphs(graphs, out, formats):
+    for path in written:
         console.print(f"wrote {path}", highlight=False)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.audit import AuditResult, run_audit
-from analyzer.errors import MxaError
+from analyzer.errors import MxaError, OutputError
 from analyzer.ingest import ProgressCallback
 
 __all__ = ["DemoResult", "run_demo", "sample_mailbox"]
@@ -39,12 +39,15 @@ class DemoResult:
 
 
 def _fresh(out: Path) -> None:
-    if out.exists():
-        if not out.is_dir() or (any(out.iterdir()) and not (out / _MARKER).exists()):
-            raise MxaError(f"{out} exists and was not made by mxa demo; choose another --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / _MARKER).write_text(json.dumps({"made_by": "mxa demo"}) + "\n", "utf-8")
+    try:
+        if out.exists():
+            if not out.is_dir() or (any(out.iterdir()) and not (out / _MARKER).exists()):
+                raise MxaError(f"{out} exists and was not made by mxa demo; choose another --out")
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        (out / _MARKER).write_text(json.dumps({"made_by": "mxa demo"}) + "\n", "utf-8")
+    except OSError as error:
+        raise OutputError(f"cannot make {out}: {error.strerror or error}") from None
 
 
 def run_demo(

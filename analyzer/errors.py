@@ -18,3 +18,11 @@ class SourceError(MxaError):
 
 class StoreError(MxaError):
     """A store folder is missing, corrupt, or not an mxa store."""
+
+
+class OutputError(MxaError):
+    """A result (findings, graphs, a report) cannot be written where the user asked."""
+
+
+class UsageError(MxaError):
+    """An option the library cannot act on, such as an unknown format."""

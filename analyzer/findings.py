@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer.errors import OutputError
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
 from analyzer.frames import Frames
 from analyzer.linkability import Analysis
@@ -62,17 +63,26 @@ def build_findings(
     totals: dict[str, int],
     quarantine: pd.DataFrame,
 ) -> dict[str, Any]:
-    """The findings document as a dict (docs/findings.md documents the schema)."""
+    """The findings document as a dict (docs/findings.md documents the schema).
+
+    ``input`` counts the distinct messages the store holds: those parsed (stored) and
+    those quarantined (listed), so that ``messages_read = messages_parsed +
+    messages_quarantined``; a message read again on a later run, or held twice, is a
+    duplicate.
+    """
     owner = analysis.owner
     encryption = frames.messages["encryption"].value_counts()
+    parsed = len(frames.messages)
+    quarantined = len(quarantine)
+    duplicates = int(totals.get("duplicates", 0)) + int(totals.get("quarantine_repeats", 0))
     return {
         "schema": SCHEMA,
         "input": {
             "sources": list(sources),
-            "messages_read": int(totals.get("messages_read", 0)),
-            "messages_parsed": int(totals.get("parsed", 0)),
-            "messages_quarantined": int(totals.get("quarantined", 0)),
-            "duplicates": int(totals.get("duplicates", 0)),
+            "messages_read": parsed + quarantined,
+            "messages_parsed": parsed,
+            "messages_quarantined": quarantined,
+            "duplicates": duplicates,
             "messages_stored": len(frames.messages),
             "quarantine": [
                 {"source": s, "offset": o, "reason": r}
@@ -110,6 +120,10 @@ def build_findings(
 
 def write_findings(findings: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(findings, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    text = json.dumps(findings, indent=2, ensure_ascii=False) + "\n"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8", errors="surrogateescape")
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
     return target

@@ -14,6 +14,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from analyzer.errors import OutputError, UsageError
 from analyzer.frames import Frames
 from analyzer.linkability import Analysis
 from analyzer.owner import Owner, identity_kind
@@ -123,18 +124,20 @@ def write_graphs(
     formats: Iterable[str] = ("graphml", "gexf"),
 ) -> list[Path]:
     """Write each graph as ``NAME.graphml`` and/or ``NAME.gexf``; return the paths."""
+    writers = {"graphml": nx.write_graphml, "gexf": nx.write_gexf}
+    unknown = sorted(set(formats) - set(writers))
+    if unknown:
+        raise UsageError(f"unknown graph format {unknown[0]!r}; use graphml or gexf")
     target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, graph in sorted(graphs.items()):
-        graph = _xml_safe(graph)
-        for file_format in formats:
-            path = target / f"{name}.{file_format}"
-            if file_format == "graphml":
-                nx.write_graphml(graph, path)
-            elif file_format == "gexf":
-                nx.write_gexf(graph, path)
-            else:
-                raise ValueError(f"unknown graph format {file_format!r}")
-            written.append(path)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, graph in sorted(graphs.items()):
+            graph = _xml_safe(graph)
+            for file_format in formats:
+                path = target / f"{name}.{file_format}"
+                writers[file_format](graph, path)
+                written.append(path)
+    except OSError as error:
+        raise OutputError(f"cannot write graphs to {target}: {error.strerror or error}") from None
     return written

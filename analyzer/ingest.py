@@ -3,12 +3,23 @@
 This is the edge where files, worker processes and the store meet; the pure work
 happens in :mod:`analyzer.sources.mbox` and :mod:`analyzer.extract`. Progress goes
 to an optional callback so that the CLI can draw a bar and a notebook need not.
+
+A run is a series of commits (see :mod:`analyzer.store`): every few thousand messages
+the new rows are written and the manifest records how far each source was read, so a
+run killed at any point is continued, not redone, by the next. Before reading, each
+source file the store knows is checked against a digest of everything read of it: an
+unchanged file is skipped, a grown mbox is read on from where it ended (its last
+message again, in case it was still being written), and a changed or truncated file
+has its rows replaced. Files gone from a folder that was read before lose theirs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import lzma
 import os
+import signal
+import threading
 import time
 import zlib
 from collections import deque
@@ -32,8 +43,16 @@ from analyzer.frames import (
     quarantine_table,
 )
 from analyzer.records import MessageRecord, Quarantined, RawMessage
-from analyzer.sources import SourceFile, SourceReader, discover_sources, is_compressed
-from analyzer.store import FRAMES, Store, file_fingerprint
+from analyzer.sources import (
+    SourceFile,
+    SourceReader,
+    TooLarge,
+    discover_sources,
+    is_compressed,
+    open_counted,
+)
+from analyzer.sources.mbox import new_digest
+from analyzer.store import FRAMES, Store
 
 __all__ = ["ExtractedBatch", "IngestResult", "ProgressCallback", "extract_batch", "ingest"]
 
@@ -42,9 +61,15 @@ ProgressCallback = Callable[[int, int], None]
 
 _BATCH_MESSAGES = 400
 _BATCH_BYTES = 8 << 20
-_WRITE_EVERY = 50_000
+# Commit every this many messages (MXA_COMMIT_MESSAGES overrides it) and at least this
+# often, so a run that is killed keeps its work.
+_COMMIT_MESSAGES = 5_000
+_COMMIT_SECONDS = 20.0
 # Extraction reads the header block and at most this much of the body.
 _BODY_PEEK = 256 * 1024
+# A message whose extraction takes longer is quarantined (where the clock can be set).
+MESSAGE_SECONDS = 10.0
+_READ_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, SourceError, TooLarge)
 
 
 @dataclass
@@ -55,12 +80,17 @@ class IngestResult:
     store: str
     files: int = 0
     files_unchanged: int = 0
-    files_resumed: int = 0
+    files_resumed: int = 0  # grown, or left part-read by a run that was stopped
+    files_new: int = 0
+    files_changed: int = 0  # rewritten or truncated: their rows were replaced
+    files_removed: int = 0  # gone from a folder read before: their rows were removed
+    rows_removed: int = 0
     skipped_files: list[str] = field(default_factory=list)
     messages_read: int = 0
     parsed: int = 0
     quarantined: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # parsed messages already stored (or twice in this run)
+    quarantine_repeats: int = 0  # quarantined messages already listed in the store
     stored: int = 0
     quarantine: list[Quarantined] = field(default_factory=list)
     messages_per_file: dict[str, int] = field(default_factory=dict)
@@ -72,127 +102,255 @@ class IngestResult:
             "files": self.files,
             "files_unchanged": self.files_unchanged,
             "files_resumed": self.files_resumed,
+            "files_new": self.files_new,
+            "files_changed": self.files_changed,
+            "files_removed": self.files_removed,
+            "rows_removed": self.rows_removed,
             "skipped_files": len(self.skipped_files),
-            "messages_read": self.messages_read,
+            "messages_read": self.parsed + self.quarantined,
             "parsed": self.parsed,
             "quarantined": self.quarantined,
             "duplicates": self.duplicates,
+            "quarantine_repeats": self.quarantine_repeats,
             "stored": self.stored,
         }
 
 
+# -- what to do with each file ---------------------------------------------------------
+@dataclass
+class _Plan:
+    """How one file is read this run."""
+
+    source_file: SourceFile
+    stat: os.stat_result | None
+    start: int | None  # None: unchanged, not read
+    cr_only: bool = False
+    digest: Any = None  # of the bytes before ``start``
+    earlier: int = 0  # messages read of it by earlier runs
+    compressed: bool | None = None
+
+
+def _stat_key(stat: os.stat_result) -> dict[str, int]:
+    return {
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
+        "inode": stat.st_ino,
+    }
+
+
+def _prefix_digests(path: Path, ends: tuple[int, ...], cr_only: bool) -> list[Any] | None:
+    """Digests of the first ``ends[i]`` (decompressed) bytes; None if the file is shorter."""
+    digest = new_digest()
+    found: list[Any] = []
+    done = 0
+    with open_counted(path) as (stream, _):
+        for end in sorted(ends):
+            while done < end:
+                chunk = stream.read(min(1 << 20, end - done))
+                if not chunk:
+                    return None
+                digest.update(chunk.translate(_CR_TO_LF) if cr_only else chunk)
+                done += len(chunk)
+            found.append(digest.copy())
+    order = sorted(range(len(ends)), key=lambda i: ends[i])
+    result: list[Any] = [None] * len(ends)
+    for position, index in enumerate(order):
+        result[index] = found[position]
+    return result
+
+
+_CR_TO_LF = bytes.maketrans(b"\r", b"\n")
+
+
+@dataclass
+class _Removals:
+    """Rows to remove before reading: whole files, and mboxes from an offset on."""
+
+    mbox_from: dict[str, int] = field(default_factory=dict)  # source → first offset to go
+    files: set[str] = field(default_factory=set)  # one-message files, by path
+
+    def add(self, source_file: SourceFile, from_offset: int = 0) -> None:
+        if source_file.kind == "mbox":
+            self.mbox_from[source_file.source] = from_offset
+        else:
+            self.files.add(str(source_file.path))
+
+    def apply(self, store: Store) -> int:
+        """Remove the rows in one pass over the store; how many messages went."""
+        if not self.mbox_from and not self.files:
+            return 0
+        mbox_from, files = self.mbox_from, self.files
+
+        def doomed(table: pa.Table) -> pa.Array:
+            sources = table["source"].to_pylist()
+            offsets = table["offset"].to_pylist()
+            return pa.array(
+                [o in files or (s in mbox_from and _at_or_after(o, mbox_from[s]))
+                 for s, o in zip(sources, offsets, strict=True)],
+                pa.bool_(),
+            )  # fmt: skip
+
+        return store.remove_rows(doomed, doomed)
+
+
+def _at_or_after(offset: str | None, start: int) -> bool:
+    try:
+        return int(offset or "") >= start
+    except ValueError:
+        return True  # "unreadable from here on" entries name no offset of a message
+
+
+def _plan_file(
+    source_file: SourceFile, store: Store, result: IngestResult, removals: _Removals
+) -> _Plan:
+    """Unchanged, new, grown (read on), or changed (rows replaced, read again)."""
+    path = source_file.path
+    try:
+        stat = path.stat()
+    except OSError:
+        return _Plan(source_file, None, 0)  # reading will say what is wrong
+    state = store.file_state(path)
+    if source_file.kind == "unreadable" or state is None:
+        result.files_new += source_file.kind != "unreadable"
+        return _Plan(source_file, stat, 0)
+    same = all(state.get(k) == v for k, v in _stat_key(stat).items())
+    if same and state.get("complete"):
+        result.files_unchanged += 1
+        return _Plan(source_file, stat, None)
+    earlier = int(state.get("messages_read", 0))
+    if source_file.kind == "mbox" and state.get("digest"):
+        end = int(state.get("end_offset", 0))
+        resume = end if not state.get("complete") else int(state.get("resume_offset") or 0)
+        cr_only = bool(state.get("cr_only"))
+        try:
+            digests = _prefix_digests(path, (end, resume), cr_only)
+        except _READ_ERRORS:
+            digests = None
+        if digests is not None and digests[0].hexdigest() == state["digest"]:
+            result.files_resumed += 1
+            return _Plan(source_file, stat, resume, cr_only, digests[1], earlier)
+    result.files_changed += 1
+    removals.add(source_file)
+    return _Plan(source_file, stat, 0)
+
+
+def _removed_files(
+    files: list[SourceFile], sources: Sequence[str | os.PathLike[str]], store: Store
+) -> list[tuple[str, dict[str, Any]]]:
+    """Files read before under one of these folders that are gone now."""
+    roots = [Path(s).resolve() for s in sources if Path(s).is_dir()]
+    present = {str(f.path.resolve()) for f in files}
+    gone = []
+    for key, state in store.file_states().items():
+        if key in present or "source" not in state:
+            continue
+        path = Path(key)
+        if any(path.is_relative_to(root) for root in roots) and not path.exists():
+            gone.append((key, state))
+    return gone
+
+
+# -- reading ---------------------------------------------------------------------------
 class _Reader:
-    """Walks the source files, resuming grown mboxes and skipping unchanged files."""
+    """Reads the planned files in order and tells, at any point, how far it has come."""
 
-    def __init__(self, files: list[SourceFile], store: Store, result: IngestResult) -> None:
-        self.files = files
-        self.store = store
+    def __init__(self, plans: list[_Plan], result: IngestResult) -> None:
+        self.plans = plans
         self.result = result
-        self.total_bytes = sum(f.size for f in files) or 1
+        self.total_bytes = sum(p.source_file.size for p in plans) or 1
         self.done_bytes = 0  # of files finished
-        self.within_file = 0  # of the file being read
-        self.file_states: list[tuple[Path, dict[str, Any]]] = []
+        self._current: tuple[_Plan, SourceReader] | None = None
+        self._finished: list[tuple[Path, dict[str, Any] | None]] = []
 
-    def _start_offset(self, source_file: SourceFile, stat: os.stat_result) -> int | None:
-        """Where to start reading; None when the file is unchanged since last time.
+    def position(self) -> int:
+        within = self._current[1].position() if self._current else 0
+        return min(self.done_bytes + within, self.total_bytes)
 
-        A grown mbox resumes at the start of the last message read before, not at the
-        old end: that message may have been half written then. It is read again and
-        counted as a duplicate.
-        """
-        state = self.store.file_state(source_file.path)
-        if state is None:
-            return 0
-        if state.get("size") == stat.st_size and state.get("mtime_ns") == stat.st_mtime_ns:
-            return None
-        if source_file.kind == "message" or state.get("compressed"):
-            return 0
-        end = state.get("end_offset", 0)
-        resume = state.get("resume_offset", end)
-        if not end or stat.st_size < end or resume is None:
-            return 0
-        if file_fingerprint(source_file.path, end) != state.get("fingerprint"):
-            return 0  # rewritten, not appended to: read it all again
-        with open(source_file.path, "rb") as stream:
-            stream.seek(resume)
-            if stream.read(5) != b"From ":
-                return 0
-        return resume
+    def checkpoint(self) -> list[tuple[Path, dict[str, Any] | None]]:
+        """File states reached since the last checkpoint: finished files, and the one being
+        read as far as its last message."""
+        changes, self._finished = self._finished, []
+        if self._current is not None:
+            plan, reader = self._current
+            changes.append((plan.source_file.path, self._state(plan, reader, complete=False)))
+        return changes
+
+    def _state(self, plan: _Plan, reader: SourceReader, complete: bool) -> dict[str, Any]:
+        source_file = plan.source_file
+        counts = self.result.messages_per_file
+        state: dict[str, Any] = {
+            "kind": source_file.kind,
+            "source": source_file.source,
+            **_stat_key(plan.stat),  # type: ignore[arg-type]
+            "complete": complete,
+            "compressed": plan.compressed,
+            "messages_read": plan.earlier + counts.get(str(source_file.path), 0),
+        }
+        if source_file.kind == "mbox":
+            state.update(
+                end_offset=reader.end_offset,
+                resume_offset=reader.last_message_offset,
+                cr_only=reader.cr_only,
+                digest=reader.digest.hexdigest(),
+            )
+        return state
 
     def __iter__(self) -> Iterator[RawMessage | Quarantined]:
-        for source_file in self.files:
+        for plan in self.plans:
+            source_file = plan.source_file
             path = source_file.path
-            stat = path.stat()
-            if source_file.kind == "unreadable":
-                reason = f"unreadable: {source_file.problem}"[:300]
-                yield Quarantined(source_file.source, str(path), reason)
+            if plan.stat is None or source_file.kind == "unreadable":
+                problem = source_file.problem or "the file is gone or cannot be opened"
+                yield Quarantined(source_file.source, str(path), f"unreadable: {problem}"[:300])
                 self.done_bytes += source_file.size
                 continue
-            start = self._start_offset(source_file, stat)
-            if start is None:
-                self.result.files_unchanged += 1
+            if plan.start is None:
                 self.done_bytes += source_file.size
                 continue
-            state_before = self.store.file_state(path)
-            if start:
-                self.result.files_resumed += 1
-            cr_only = bool(state_before and state_before.get("cr_only")) if start else False
-            reader = SourceReader(source_file, start=start, cr_only=cr_only)
+            try:
+                plan.compressed = is_compressed(path)
+            except OSError:
+                plan.compressed = False
+            reader = SourceReader(source_file, plan.start, plan.cr_only, plan.digest)
+            self._current = (plan, reader)
             counts = self.result.messages_per_file
             try:
                 for raw in reader:
-                    if source_file.kind == "mbox":
-                        self.within_file = min(int(raw.offset), source_file.size)
                     counts[str(path)] = counts.get(str(path), 0) + 1
                     yield raw
-            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as error:
-                # A damaged compressed stream or a vanished file: keep what was read,
-                # and say where reading stopped.
-                yield Quarantined(
-                    source_file.source,
-                    str(reader.end_offset) if source_file.kind == "mbox" else str(path),
-                    f"unreadable from here on: {type(error).__name__}: {error}"[:300],
-                )
-                continue
+            except _READ_ERRORS as error:
+                # A damaged or exploding compressed stream, a file that vanished: keep
+                # what was read, say where reading stopped, and read it again next time.
+                where = str(reader.end_offset) if source_file.kind == "mbox" else str(path)
+                reason = f"unreadable from here on: {type(error).__name__}: {error}"
+                yield Quarantined(source_file.source, where, reason[:300])
+                self._finished.append((path, None))
+            else:
+                self._finished.append((path, self._state(plan, reader, complete=True)))
+            self._current = None
             self.done_bytes += source_file.size
-            self.within_file = 0
-            compressed = is_compressed(path)
-            state: dict[str, Any] = {
-                "kind": source_file.kind,
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-                "end_offset": reader.end_offset,
-                "resume_offset": reader.last_message_offset,
-                "cr_only": reader.cr_only,
-                "compressed": compressed,
-                "messages_read": counts.get(str(path), 0)
-                + (state_before or {}).get("messages_read", 0)
-                if start
-                else counts.get(str(path), 0),
-            }
-            if source_file.kind == "mbox" and not compressed:
-                state["fingerprint"] = file_fingerprint(path, reader.end_offset)
-            self.store.set_file_state(path, state)
 
 
 def _batches(
-    stream: Iterator[RawMessage | Quarantined],
-) -> Iterator[list[RawMessage | Quarantined]]:
+    reader: _Reader,
+) -> Iterator[tuple[list[RawMessage | Quarantined], list[tuple[Path, dict[str, Any] | None]]]]:
+    """Batches of raw messages, each with the file states reached once it is stored."""
     batch: list[RawMessage | Quarantined] = []
     size = 0
-    for item in stream:
+    for item in reader:
         if isinstance(item, RawMessage):
             _, body_start = header_block_end(item.data)
             item = item.head(body_start + _BODY_PEEK)
             size += len(item.data)
         batch.append(item)
         if len(batch) >= _BATCH_MESSAGES or size >= _BATCH_BYTES:
-            yield batch
+            yield batch, reader.checkpoint()
             batch, size = [], 0
-    if batch:
-        yield batch
+    yield batch, reader.checkpoint()
 
 
+# -- extraction ------------------------------------------------------------------------
 @dataclass
 class ExtractedBatch:
     """A batch's frames, built where it was extracted so only Arrow buffers travel."""
@@ -205,6 +363,44 @@ class ExtractedBatch:
     duplicates: int = 0  # repeated within the batch, already dropped
 
 
+class _OverBudget(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _OverBudget
+
+
+@contextlib.contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`_OverBudget` in this block after ``seconds``, where a timer can be set.
+
+    Signals reach only a process's main thread; elsewhere (a notebook's worker thread)
+    the block runs without a budget.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _extract_within_budget(item: RawMessage) -> MessageRecord | Quarantined:
+    try:
+        with _time_budget(MESSAGE_SECONDS):
+            return extract_message(item)
+    except _OverBudget:
+        reason = f"over the time budget: extraction took more than {MESSAGE_SECONDS:g} s"
+        return Quarantined(item.source, item.offset, reason)
+
+
 def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
     """Extract a batch and build its tables; the unit of work of a worker process."""
     records: list[MessageRecord] = []
@@ -212,7 +408,7 @@ def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
     keys_in_batch: set[str] = set()
     duplicates = 0
     for item in batch:
-        extracted = extract_message(item) if isinstance(item, RawMessage) else item
+        extracted = _extract_within_budget(item) if isinstance(item, RawMessage) else item
         if isinstance(extracted, Quarantined):
             quarantined.append(extracted)
         elif extracted.message_key in keys_in_batch:
@@ -230,33 +426,105 @@ def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
     )
 
 
-def _extracted(stream: Iterator[RawMessage | Quarantined], jobs: int) -> Iterator[ExtractedBatch]:
+def _follow_parent(parent: int) -> None:
+    """In a worker: die with the parent, even when it is killed without a word."""
+    try:  # Linux: the kernel sends SIGKILL when the parent dies
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # elsewhere: notice being orphaned within a second
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="mxa-parent-watch").start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _extracted(
+    batches: Iterator[tuple[list[RawMessage | Quarantined], list]], jobs: int
+) -> Iterator[tuple[ExtractedBatch, list]]:
     """Extract in order, on ``jobs`` processes, with a bounded number in flight."""
     if jobs <= 1:
-        for batch in _batches(stream):
-            yield extract_batch(batch)
+        for batch, checkpoint in batches:
+            yield extract_batch(batch), checkpoint
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: deque[Future[ExtractedBatch]] = deque()
-        for batch in _batches(stream):
-            pending.append(pool.submit(extract_batch, batch))
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_follow_parent, initargs=(os.getpid(),)
+    ) as pool:
+        pending: deque[tuple[Future[ExtractedBatch], list]] = deque()
+        for batch, checkpoint in batches:
+            pending.append((pool.submit(extract_batch, batch), checkpoint))
             if len(pending) >= jobs * 3:
-                yield pending.popleft().result()
+                future, reached = pending.popleft()
+                yield future.result(), reached
         while pending:
-            yield pending.popleft().result()
+            future, reached = pending.popleft()
+            yield future.result(), reached
 
 
+# -- storing ---------------------------------------------------------------------------
 class _PendingFrames:
-    """New rows waiting to be written, deduplicated against the store by key."""
+    """New rows waiting to be committed, deduplicated against the store by key.
 
-    def __init__(self, store: Store, seen: set[str], quarantined_before: set) -> None:
+    A grown mbox is read again from its last message, which may have been half written
+    last time: when what is read at that offset now differs from what was stored, the
+    old row (or quarantine entry) is replaced.
+    """
+
+    def __init__(self, store: Store, result: IngestResult, reread: set[tuple[str, str]]) -> None:
         self.store = store
-        self.seen = seen
-        self.quarantined_before = quarantined_before
+        self.result = result
+        self.seen = store.existing_keys()
+        self.quarantined_before = store.existing_quarantine()
+        self.reread = reread  # (source, offset) read again
+        self.stale_keys: set[str] = set()
+        self.stale_quarantine: set[tuple[str, str, str]] = set()
+        if reread:
+            stored = store.read_table("messages", ["message_key", "source", "offset"])
+            self.stored_at = {
+                (s, o): k
+                for k, s, o in zip(*(stored[c].to_pylist() for c in stored.column_names),
+                                   strict=True)
+                if (s, o) in reread
+            }  # fmt: skip
+        else:
+            self.stored_at = {}
         self.tables: dict[str, list[pa.Table]] = {name: [] for name in FRAMES}
+        self.states: list[tuple[Path, dict[str, Any] | None]] = []
         self.rows = 0
+        self.committed_at = time.monotonic()
+        self.commit_every = int(os.environ.get("MXA_COMMIT_MESSAGES") or _COMMIT_MESSAGES)
 
-    def add(self, batch: ExtractedBatch, result: IngestResult) -> None:
+    def _note_rereads(self, batch: ExtractedBatch) -> None:
+        messages = batch.messages
+        read_now: dict[tuple[str, str], str] = {}
+        for key, source, offset in zip(*(messages[c].to_pylist()
+                                         for c in ("message_key", "source", "offset")),
+                                       strict=True):  # fmt: skip
+            if (source, offset) in self.reread:
+                read_now[(source, offset)] = key
+        for q in batch.quarantined:
+            if (q.source, q.offset) in self.reread:
+                read_now[(q.source, q.offset)] = ""
+        for place, key in read_now.items():
+            old = self.stored_at.get(place)
+            if old is not None and old != key:
+                self.stale_keys.add(old)
+                self.seen.discard(old)
+            for entry in self.quarantined_before:
+                if entry[:2] == place and key:  # parsed now: the old entry goes
+                    self.stale_quarantine.add(entry)
+
+    def add(self, batch: ExtractedBatch, reached: list) -> None:
+        result = self.result
+        if self.reread:
+            self._note_rereads(batch)
         keys = batch.messages.column("message_key").to_pylist()
         fresh = []
         for key in keys:
@@ -281,26 +549,53 @@ class _PendingFrames:
         for name, table in tables.items():
             self.tables[name].append(table)
         messages = tables["messages"]
-        self.rows += messages.num_rows
+        self.rows += messages.num_rows + len(batch.quarantined)
         result.stored += messages.num_rows
         result.quarantined += len(batch.quarantined)
         result.quarantine.extend(batch.quarantined)
-        new_quarantine = [
-            q
-            for q in batch.quarantined
-            if (q.source, q.offset, q.reason) not in self.quarantined_before
-        ]
+        new_quarantine = []
+        for q in batch.quarantined:
+            entry = (q.source, q.offset, q.reason)
+            if entry in self.quarantined_before:
+                result.quarantine_repeats += 1
+            else:
+                self.quarantined_before.add(entry)
+                new_quarantine.append(q)
         if new_quarantine:
             self.tables["quarantine"].append(quarantine_table(new_quarantine))
-        if self.rows >= _WRITE_EVERY:
-            self.flush()
+        self.states.extend(reached)
+        if (
+            self.rows >= self.commit_every
+            or time.monotonic() - self.committed_at >= _COMMIT_SECONDS
+        ):
+            self.commit()
 
-    def flush(self) -> None:
+    def commit(self) -> None:
+        """Write what is pending and record how far each file was read, atomically."""
+        if self.stale_keys or self.stale_quarantine:
+            stale = pa.array(sorted(self.stale_keys), pa.string())
+            gone = self.stale_quarantine
+            self.result.rows_removed += self.store.remove_rows(
+                lambda t: pc.is_in(t["message_key"], value_set=stale),
+                lambda t: pa.array(
+                    [e in gone for e in zip(*(t[c].to_pylist()
+                                              for c in ("source", "offset", "reason")),
+                                            strict=True)],
+                    pa.bool_(),
+                ),
+            )  # fmt: skip
+            self.quarantined_before -= gone
+            self.stale_keys, self.stale_quarantine = set(), set()
         tables = {name: pa.concat_tables(parts) for name, parts in self.tables.items() if parts}
         if tables:
             self.store.write(tables)
+        for path, state in self.states:
+            self.store.set_file_state(path, state)
+        self.store.commit(self.result.summary())
         self.tables = {name: [] for name in FRAMES}
+        self.states = []
         self.rows = 0
+        self.committed_at = time.monotonic()
 
 
 def ingest(
@@ -312,17 +607,15 @@ def ingest(
 ) -> IngestResult:
     """Parse ``sources`` into the Parquet store at ``store``; return the counts.
 
-    Re-running on the same store adds only what is new: unchanged files are
-    skipped, a grown mbox is read from where the last run stopped, and a message
-    already stored (same header bytes, so same Message-ID) counts as a duplicate.
-    Raises :class:`~analyzer.errors.MxaError` for unusable paths, never for bad mail.
+    Re-running on the same store adds only what is new and replaces what changed (see
+    the module doc). Raises :class:`~analyzer.errors.MxaError` for unusable paths, a
+    store that is not one or that another run is writing; never for bad mail.
     """
     started = time.perf_counter()
     files, skipped = discover_sources(sources)
     if not files:
         shown = ", ".join(map(str, sources))
         raise SourceError(f"no mail found in {shown} ({len(skipped)} files skipped as not mail)")
-    opened = Store.open(store)
     result = IngestResult(
         sources=[str(s) for s in sources],
         store=str(store),
@@ -331,21 +624,33 @@ def ingest(
     )
     if jobs is None:
         jobs = os.cpu_count() or 1
-    pending = _PendingFrames(opened, opened.existing_keys(), opened.existing_quarantine())
-    reader = _Reader(files, opened, result)
-    last_report = 0.0
-    for batch in _extracted(iter(reader), jobs):
-        pending.add(batch, result)
-        if progress is not None:
-            now = time.perf_counter()
-            if now - last_report > 0.1:
-                last_report = now
-                done = min(reader.done_bytes + reader.within_file, reader.total_bytes)
-                progress(done, reader.total_bytes)
-    pending.flush()
+    with Store.open_for_writing(store) as opened:
+        removals = _Removals()
+        for key, state in _removed_files(files, sources, opened):
+            removals.add(SourceFile(state["source"], Path(key), state.get("kind", "message"), 0))
+            opened.set_file_state(key, None)
+            result.files_removed += 1
+        plans = [_plan_file(f, opened, result, removals) for f in files]
+        result.rows_removed = removals.apply(opened)
+        opened.commit(result.summary())  # removals first, so that keys are known again
+        reread = {
+            (p.source_file.source, str(p.start))
+            for p in plans
+            if p.start and p.source_file.kind == "mbox"
+        }
+        pending = _PendingFrames(opened, result, reread)
+        reader = _Reader(plans, result)
+        last_report = 0.0
+        for batch, reached in _extracted(_batches(reader), jobs):
+            pending.add(batch, reached)
+            if progress is not None:
+                now = time.perf_counter()
+                if now - last_report > 0.1:
+                    last_report = now
+                    progress(reader.position(), reader.total_bytes)
+        pending.commit()
     result.messages_read = result.parsed + result.quarantined
     if progress is not None:
         progress(reader.total_bytes, reader.total_bytes)
     result.seconds = time.perf_counter() - started
-    opened.commit(result.summary())
     return result

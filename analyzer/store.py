@@ -3,28 +3,44 @@
 ::
 
     STORE/
-      mxa-store.json                 what was read, where each mbox ended, totals
+      mxa-store.json                 the committed state: each frame's parts, what was
+                                     read of each source file, the runs and their totals
+      .mxa-lock                      held by the one run that writes
       messages.parquet/part-*.parquet
       participants.parquet/part-*.parquet
       hops.parquet/part-*.parquet
+      keys.parquet/part-*.parquet
       quarantine.parquet/part-*.parquet
 
-Each run appends new part files, so ``pandas.read_parquet(STORE / "messages.parquet")``
-reads the whole frame. The manifest is written last: a run that dies half-way leaves
-parts behind but no false claim about how far it read, and the next run's
-duplicate check (by ``message_key``) keeps those parts from counting twice.
+Crash-safe by construction:
+
+- a part is written under a hidden temporary name and renamed into place, so no
+  reader ever sees half a file;
+- the manifest names the parts that belong to the store, and it is replaced
+  atomically after each batch (the *commit*), together with how far each source was
+  read: a run killed at any point leaves the last commit intact, and the next run
+  goes on from there;
+- a part no manifest names (written after the last commit of a run that died) is
+  removed by the next writer, and its messages are read again;
+- one writer at a time holds an exclusive lock; readers read only committed parts.
+
+``pandas.read_parquet(STORE / "messages.parquet")`` reads a frame without mxa (after a
+killed run it may also see that run's uncommitted parts until the next ``mxa ingest``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analyzer.errors import StoreError
@@ -41,10 +57,12 @@ from analyzer.frames import (
     to_pandas,
 )
 
-__all__ = ["FRAMES", "MANIFEST_NAME", "Store", "load_frames", "read_frame"]
+__all__ = ["FRAMES", "MANIFEST_NAME", "Store", "file_digest", "load_frames", "read_frame"]
 
 MANIFEST_NAME = "mxa-store.json"
-STORE_SCHEMA = "mxa.store/1"
+LOCK_NAME = ".mxa-lock"
+STORE_SCHEMA = "mxa.store/2"
+_OLDER_SCHEMAS = ("mxa.store/1",)
 FRAMES = {
     "messages": MESSAGES_SCHEMA,
     "participants": PARTICIPANTS_SCHEMA,
@@ -52,143 +70,324 @@ FRAMES = {
     "keys": KEYS_SCHEMA,
     "quarantine": QUARANTINE_SCHEMA,
 }
-_FINGERPRINT_BYTES = 64 * 1024
+_CHILD_FRAMES = ("participants", "hops", "keys")
+_REBUILD = "remove the folder and run mxa ingest again to rebuild it"
 
 
-def file_fingerprint(path: Path, end: int) -> dict[str, Any]:
-    """Hashes that tell whether a file still starts, and ends at ``end``, as before.
-
-    Only plain (uncompressed) files are fingerprinted at ``end``; a compressed
-    mbox is re-read, and duplicates are then recognised by key.
-    """
-    with open(path, "rb") as stream:
-        head = hashlib.sha256(stream.read(min(_FINGERPRINT_BYTES, end))).hexdigest()
-        start = max(0, end - _FINGERPRINT_BYTES)
-        stream.seek(start)
-        tail = hashlib.sha256(stream.read(end - start)).hexdigest()
-    return {"head_sha256": head, "tail_sha256": tail}
+def file_digest(chunks: Iterable[bytes]) -> str:
+    """A digest of everything read of a source, to tell a grown file from a changed one."""
+    digest = hashlib.blake2b(digest_size=16)
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
-def read_frame(store: str | os.PathLike[str], name: str) -> pd.DataFrame:
-    """One frame of a store as pandas; an empty frame with the right columns if none."""
-    if name not in FRAMES:
-        raise StoreError(f"no frame called {name!r}; frames are {', '.join(FRAMES)}")
-    folder = Path(store) / f"{name}.parquet"
-    if not folder.exists() or not any(folder.glob("*.parquet")):
-        return to_pandas(FRAMES[name].empty_table())
-    return to_pandas(pq.read_table(folder, schema=FRAMES[name]))
+def _read_manifest(folder: Path) -> dict[str, Any] | None:
+    path = folder / MANIFEST_NAME
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise StoreError(f"cannot read store manifest {path}: {error}; {_REBUILD}") from None
+    if not isinstance(manifest, dict) or manifest.get("schema") not in (
+        STORE_SCHEMA,
+        *_OLDER_SCHEMAS,
+    ):
+        schema = manifest.get("schema") if isinstance(manifest, dict) else None
+        raise StoreError(f"{folder} is not an mxa store (schema {schema!r})")
+    if manifest["schema"] in _OLDER_SCHEMAS:
+        manifest = _upgrade(folder, manifest)
+    return manifest
 
 
-def load_frames(store: str | os.PathLike[str]) -> Frames:
-    """The messages, participants, hops and keys frames of a store."""
-    Store.open(store, create=False)  # a clear error for a folder that is no store
-    return Frames(
-        messages=read_frame(store, "messages"),
-        participants=read_frame(store, "participants"),
-        hops=read_frame(store, "hops"),
-        keys=read_frame(store, "keys"),
-    )
+def _upgrade(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """A store written before manifests named their parts: every readable part is one."""
+    parts: dict[str, list[str]] = {}
+    for name in FRAMES:
+        names = sorted(p.name for p in (folder / f"{name}.parquet").glob("part-*.parquet"))
+        for part in names:
+            try:
+                pq.read_metadata(folder / f"{name}.parquet" / part)
+            except (OSError, pa.ArrowInvalid) as error:
+                raise StoreError(
+                    f"{folder}: damaged part {name}.parquet/{part} ({error}); {_REBUILD}"
+                ) from None
+        parts[name] = names
+    return {**manifest, "schema": STORE_SCHEMA, "parts": parts}
 
 
 def _only_frames(folder: Path) -> bool:
-    """True when ``folder`` holds nothing but frame folders (or nothing at all)."""
-    allowed = {f"{name}.parquet" for name in FRAMES} | {MANIFEST_NAME + ".tmp"}
+    """True when ``folder`` holds nothing but an mxa store's own entries (or nothing)."""
+    allowed = {f"{name}.parquet" for name in FRAMES} | {MANIFEST_NAME + ".tmp", LOCK_NAME}
     return all(entry.name in allowed for entry in folder.iterdir())
-
-
-def _next_run(folder: Path, runs: int) -> int:
-    """A run number no part file uses yet, even those of a run that died."""
-    highest = runs - 1
-    for part in folder.glob("*.parquet/part-*.parquet"):
-        try:
-            highest = max(highest, int(part.name.split("-")[1]))
-        except (IndexError, ValueError):
-            continue
-    return highest + 1
 
 
 @dataclass
 class Store:
-    """An open store folder: the manifest in memory, parts written as they come."""
+    """An open store: its committed manifest, and for a writer the lock and staged parts."""
 
     path: Path
     manifest: dict[str, Any] = field(default_factory=dict)
+    writable: bool = False
     run: int = 0
     _part: int = 0
+    _lock: Any = None
+    _staged: dict[str, list[str]] = field(default_factory=dict)
+    _dropped: dict[str, list[str]] = field(default_factory=dict)
 
+    # -- opening --------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike[str], create: bool = True) -> Store:
+    def open(cls, path: str | os.PathLike[str], create: bool = False) -> Store:
+        """A reader's view of the committed store (``create`` makes an empty one)."""
         folder = Path(path)
-        manifest_path = folder / MANIFEST_NAME
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"store path is not a folder: {folder}")
-        if manifest_path.exists():
-            try:
-                manifest = json.loads(manifest_path.read_text("utf-8"))
-            except (OSError, ValueError) as error:
-                raise StoreError(f"cannot read store manifest {manifest_path}: {error}") from None
-            if manifest.get("schema") != STORE_SCHEMA:
+        manifest = _read_manifest(folder) if folder.exists() else None
+        if manifest is None:
+            if not create:
                 raise StoreError(
-                    f"{folder} is not an mxa store (schema {manifest.get('schema')!r})"
+                    f"no mxa store at {folder} (run `mxa ingest SOURCE --store {folder}`)"
                 )
-        elif not create:
-            raise StoreError(f"no mxa store at {folder} (run `mxa ingest SOURCE --store {folder}`)")
-        elif folder.exists() and not _only_frames(folder):
-            raise StoreError(f"{folder} exists and is not an mxa store; choose an empty folder")
-        else:
-            # new, or a first run that died before writing its manifest: start afresh,
-            # keeping the parts it wrote (their messages count as already stored)
-            manifest = {"schema": STORE_SCHEMA, "files": {}, "runs": [], "totals": {}}
+            if folder.exists() and not _only_frames(folder):
+                raise StoreError(f"{folder} exists and is not an mxa store; choose an empty folder")
+            manifest = _empty_manifest()
+        return cls(folder, manifest)
+
+    @classmethod
+    def open_for_writing(cls, path: str | os.PathLike[str]) -> Store:
+        """The store, locked for this run; what a dead run left uncommitted is removed."""
+        store = cls.open(path, create=True)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            store.path.mkdir(parents=True, exist_ok=True)
+            handle = open(store.path / LOCK_NAME, "a+")  # noqa: SIM115 (held until close)
         except OSError as error:
-            raise StoreError(f"cannot create store {folder}: {error}") from None
-        return cls(folder, manifest, run=_next_run(folder, len(manifest["runs"])))
+            raise StoreError(f"cannot create store {store.path}: {error.strerror}") from None
+        try:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # no advisory locks on this platform: one writer is on trust
+            pass
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(
+                f"{store.path} is being written by another mxa run ({holder}); "
+                "wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        store._lock = handle
+        store.writable = True
+        store.manifest = _read_manifest(store.path) or _empty_manifest()  # now it cannot move
+        store._remove_uncommitted()
+        store.run = len(store.manifest["runs"])
+        return store
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # releases the lock
+            self._lock = None
+        self.writable = False
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _remove_uncommitted(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.path / (MANIFEST_NAME + ".tmp")).unlink()
+        for name in FRAMES:
+            folder = self.path / f"{name}.parquet"
+            if not folder.is_dir():
+                continue
+            committed = set(self.manifest["parts"].get(name, ()))
+            for entry in folder.iterdir():
+                if entry.name not in committed and (
+                    entry.name.startswith(("part-", ".part-")) and entry.is_file()
+                ):
+                    entry.unlink()
 
     # -- reading --------------------------------------------------------------
+    def parts(self, name: str) -> list[Path]:
+        folder = self.path / f"{name}.parquet"
+        return [folder / part for part in self.manifest["parts"].get(name, ())]
+
+    def read_table(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """One frame's committed rows (all of them, or only ``columns``)."""
+        if name not in FRAMES:
+            raise StoreError(f"no frame called {name!r}; frames are {', '.join(FRAMES)}")
+        schema = FRAMES[name]
+        for attempt in (1, 2):
+            paths = [str(p) for p in self.parts(name)]
+            if not paths:
+                table = schema.empty_table()
+                return table.select(columns) if columns else table
+            try:
+                return pq.read_table(paths, schema=schema, columns=columns)
+            except FileNotFoundError:
+                if attempt == 2 or self.writable:
+                    break
+                # a writer replaced parts after we read the manifest: read it again
+                self.manifest = _read_manifest(self.path) or _empty_manifest()
+            except (OSError, pa.ArrowInvalid) as error:
+                raise StoreError(f"{self.path}: cannot read {name} ({error}); {_REBUILD}") from None
+        raise StoreError(f"{self.path}: parts of {name} are missing; {_REBUILD}")
+
     def existing_keys(self) -> set[str]:
-        folder = self.path / "messages.parquet"
-        if not folder.exists() or not any(folder.glob("*.parquet")):
-            return set()
-        column = pq.read_table(folder, columns=["message_key"], schema=MESSAGES_SCHEMA)
-        return set(column.column("message_key").to_pylist())
+        column = self.read_table("messages", ["message_key"]).column("message_key")
+        return set(column.to_pylist())
 
     def existing_quarantine(self) -> set[tuple[str, str, str]]:
-        # read with pyarrow, not pandas: ingestion never needs pandas, and importing it
-        # costs a sixth of a small run
-        folder = self.path / "quarantine.parquet"
-        if not folder.exists() or not any(folder.glob("*.parquet")):
-            return set()
-        table = pq.read_table(folder, schema=QUARANTINE_SCHEMA)
+        table = self.read_table("quarantine")
         columns = [table.column(name).to_pylist() for name in ("source", "offset", "reason")]
         return set(zip(*columns, strict=True))
 
     def file_state(self, path: Path) -> dict[str, Any] | None:
-        return self.manifest["files"].get(str(path.resolve()))
+        return self.manifest["files"].get(_key(path))
+
+    def file_states(self) -> dict[str, dict[str, Any]]:
+        return self.manifest["files"]
 
     # -- writing --------------------------------------------------------------
+    def _require_writer(self) -> None:
+        if not self.writable:
+            raise StoreError(f"{self.path} is open for reading only")
+
     def write(self, tables: dict[str, pa.Table]) -> None:
-        """Append one batch as a new part of each frame named in ``tables``."""
+        """Stage one batch as a new part of each frame named in ``tables``."""
+        self._require_writer()
         for name, table in tables.items():
             if name not in FRAMES:
                 raise StoreError(f"no frame called {name!r}")
-            if table.num_rows == 0:
-                continue
-            folder = self.path / f"{name}.parquet"
-            folder.mkdir(exist_ok=True)
-            part = folder / f"part-{self.run:04d}-{self._part:05d}.parquet"
-            pq.write_table(table, part, compression="zstd")
+            if table.num_rows:
+                self._write_part(name, table)
         self._part += 1
 
-    def set_file_state(self, path: Path, state: dict[str, Any]) -> None:
-        self.manifest["files"][str(path.resolve())] = state
+    def _write_part(self, name: str, table: pa.Table) -> None:
+        folder = self.path / f"{name}.parquet"
+        part = f"part-{self.run:04d}-{self._part:05d}.parquet"
+        temporary = folder / f".{part}.tmp"
+        try:
+            folder.mkdir(exist_ok=True)
+            pq.write_table(table, temporary, compression="zstd")
+            temporary.replace(folder / part)
+        except OSError as error:
+            raise StoreError(f"cannot write {folder / part}: {error.strerror or error}") from None
+        self._staged.setdefault(name, []).append(part)
+        self._part += 1
+
+    def set_file_state(self, path: Path | str, state: dict[str, Any] | None) -> None:
+        """Record how far a source file was read (None: forget it); saved at commit."""
+        self._require_writer()
+        if state is None:
+            self.manifest["files"].pop(_key(path), None)
+        else:
+            self.manifest["files"][_key(path)] = state
+
+    def remove_rows(
+        self,
+        messages: Callable[[pa.Table], pa.Array],
+        quarantine: Callable[[pa.Table], pa.Array],
+    ) -> int:
+        """Drop the messages (and their child rows) and quarantine entries that match.
+
+        The parts that hold such rows are rewritten without them at the next commit;
+        returns how many messages go.
+        """
+        self._require_writer()
+        removed_keys: set[str] = set()
+        for part in self.parts("messages"):
+            table = pq.read_table(part, schema=MESSAGES_SCHEMA)
+            mask = messages(table)
+            if pc.any(mask).as_py():
+                removed_keys.update(table.filter(mask).column("message_key").to_pylist())
+                self._replace_part("messages", part, table.filter(pc.invert(mask)))
+        if removed_keys:
+            doomed = pa.array(sorted(removed_keys), pa.string())
+            for name in _CHILD_FRAMES:
+                for part in self.parts(name):
+                    table = pq.read_table(part, schema=FRAMES[name])
+                    mask = pc.is_in(table.column("message_key"), value_set=doomed)
+                    if pc.any(mask).as_py():
+                        self._replace_part(name, part, table.filter(pc.invert(mask)))
+        for part in self.parts("quarantine"):
+            table = pq.read_table(part, schema=QUARANTINE_SCHEMA)
+            mask = quarantine(table)
+            if pc.any(mask).as_py():
+                self._replace_part("quarantine", part, table.filter(pc.invert(mask)))
+        return len(removed_keys)
+
+    def _replace_part(self, name: str, part: Path, table: pa.Table) -> None:
+        self.manifest["parts"][name] = [p for p in self.manifest["parts"][name] if p != part.name]
+        self._dropped.setdefault(name, []).append(part.name)
+        if table.num_rows:
+            self._write_part(name, table)
 
     def commit(self, run_summary: dict[str, Any]) -> None:
-        """Record the run and its counts; the manifest is replaced atomically."""
-        self.manifest["runs"].append(run_summary)
-        totals = self.manifest.setdefault("totals", {})
-        for key in ("messages_read", "parsed", "quarantined", "duplicates", "stored"):
-            totals[key] = totals.get(key, 0) + run_summary.get(key, 0)
+        """Make the staged parts and file states part of the store, atomically.
+
+        ``run_summary`` holds this run's counts so far; a run commits many times and its
+        entry in ``runs`` is replaced each time. Totals are the sums over runs.
+        """
+        self._require_writer()
+        parts = self.manifest["parts"]
+        for name, staged in self._staged.items():
+            parts[name] = [*parts.get(name, []), *staged]
+        runs = self.manifest["runs"]
+        if len(runs) > self.run:
+            runs[self.run] = run_summary
+        else:
+            runs.append(run_summary)
+        totals: dict[str, int] = {}
+        for run in runs:
+            for key in _TOTALS:
+                totals[key] = totals.get(key, 0) + int(run.get(key, 0))
+        self.manifest["totals"] = totals
         temporary = self.path / (MANIFEST_NAME + ".tmp")
-        temporary.write_text(json.dumps(self.manifest, indent=1, sort_keys=True), "utf-8")
-        temporary.replace(self.path / MANIFEST_NAME)
+        try:
+            temporary.write_text(json.dumps(self.manifest, indent=1, sort_keys=True), "utf-8")
+            temporary.replace(self.path / MANIFEST_NAME)
+        except OSError as error:
+            raise StoreError(
+                f"cannot write {self.path / MANIFEST_NAME}: {error.strerror}"
+            ) from None
+        self._staged = {}
+        for name, dropped in self._dropped.items():  # no longer named: nobody reads them
+            for part in dropped:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.path / f"{name}.parquet" / part).unlink()
+        self._dropped = {}
+
+
+_TOTALS = ("messages_read", "parsed", "quarantined", "duplicates", "quarantine_repeats", "stored")
+
+
+def _empty_manifest() -> dict[str, Any]:
+    return {"schema": STORE_SCHEMA, "files": {}, "runs": [], "totals": {}, "parts": {}}
+
+
+def _key(path: Path | str) -> str:
+    return str(Path(path).resolve())
+
+
+def read_frame(store: str | os.PathLike[str], name: str) -> pd.DataFrame:
+    """One frame of a store as pandas (its committed rows); a one-line error if no store."""
+    return to_pandas(Store.open(store).read_table(name))
+
+
+def load_frames(store: str | os.PathLike[str] | Store) -> Frames:
+    """The messages, participants, hops and keys frames of a store, from one manifest."""
+    opened = store if isinstance(store, Store) else Store.open(store)
+    return Frames(
+        messages=to_pandas(opened.read_table("messages")),
+        participants=to_pandas(opened.read_table("participants")),
+        hops=to_pandas(opened.read_table("hops")),
+        keys=to_pandas(opened.read_table("keys")),
+    )

@@ -75,15 +75,19 @@ def test_grown_mbox_adds_only_new_messages(tmp_path):
     assert len(read_frame(store, "messages")) == 5
 
 
-def test_rewritten_mbox_is_reread_and_duplicates_not_stored_twice(tmp_path):
+def test_a_rewritten_mbox_has_its_rows_replaced_not_doubled(tmp_path):
     archive, store = tmp_path / "box.mbox", tmp_path / "store"
     append_mbox(archive, numbered(1), numbered(2))
     ingest([archive], store, jobs=1)
     archive.write_bytes(b"")
     append_mbox(archive, numbered(0), numbered(1), numbered(2))  # changed at the start
     again = ingest([archive], store, jobs=1)
-    assert (again.messages_read, again.duplicates, again.stored) == (3, 2, 1)
-    assert len(read_frame(store, "messages")) == 3
+    assert (again.files_changed, again.rows_removed) == (1, 2)
+    assert (again.messages_read, again.duplicates, again.stored) == (3, 0, 3)
+    messages = read_frame(store, "messages")
+    data = archive.read_bytes()
+    assert len(messages) == 3
+    assert all(data[int(o) :].startswith(b"From ") for o in messages["offset"])
 
 
 def test_exact_duplicates_across_sources_are_counted_once(tmp_path):
@@ -177,29 +181,6 @@ def test_grown_cr_only_mbox_resumes_as_cr_only(tmp_path):
     assert len(read_frame(store, "messages")) == 3
 
 
-def test_a_run_that_died_loses_nothing(tmp_path, monkeypatch):
-    import importlib
-
-    ingest_module = importlib.import_module("analyzer.ingest")
-
-    archive, store = tmp_path / "big.mbox", tmp_path / "store"
-    append_mbox(archive, *(numbered(n) for n in range(30)))
-    monkeypatch.setattr(ingest_module, "_WRITE_EVERY", 10)
-    monkeypatch.setattr(ingest_module, "_BATCH_MESSAGES", 10)
-    original = ingest_module.Store.commit
-
-    def die(self, summary):
-        raise KeyboardInterrupt("killed before the manifest was written")
-
-    monkeypatch.setattr(ingest_module.Store, "commit", die)
-    with pytest.raises(KeyboardInterrupt):
-        ingest([archive], store, jobs=1)
-    monkeypatch.setattr(ingest_module.Store, "commit", original)
-    append_mbox(archive, *(numbered(n) for n in range(30, 35)))
-    ingest([archive], store, jobs=1)
-    assert len(read_frame(store, "messages")) == 35
-
-
 def test_unchanged_compressed_mbox_is_not_read_again(tmp_path):
     archive = tmp_path / "a.mbox.gz"
     archive.write_bytes(gzip.compress(b"".join(SEPARATOR + numbered(n) + b"\n" for n in range(3))))
@@ -227,3 +208,20 @@ def test_corrupt_xz_is_quarantined_not_a_traceback(tmp_path):
     assert any(r.startswith("unreadable") and q.offset == str(broken_head)
                for q, r in zip(result.quarantine, reasons, strict=True))  # fmt: skip
     assert "message 9" in set(read_frame(tmp_path / "store", "messages")["subject"])
+
+
+def test_a_quarantined_message_read_again_is_listed_and_counted_once(tmp_path):
+    from analyzer.audit import analyze_store
+
+    archive = tmp_path / "a.mbox"
+    append_mbox(archive, numbered(1), b"\x00\x01\x02 no header at all\n")  # the last is read again
+    first = ingest([archive], tmp_path / "store", jobs=1)
+    assert first.quarantined == 1
+    append_mbox(archive, numbered(2))
+    again = ingest([archive], tmp_path / "store", jobs=1)
+    assert (again.quarantined, again.quarantine_repeats, again.parsed) == (1, 1, 1)
+    assert again.messages_read == again.parsed + again.quarantined
+    findings = analyze_store(tmp_path / "store").findings["input"]
+    assert findings["messages_quarantined"] == len(findings["quarantine"]) == 1
+    assert findings["messages_read"] == findings["messages_parsed"] + 1 == 3
+    assert findings["messages_parsed"] == findings["messages_stored"] == 2

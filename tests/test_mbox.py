@@ -127,3 +127,28 @@ def test_compressed_mbox_is_read_transparently(tmp_path, compress):
     files, _ = discover_sources([path])
     assert files[0].kind == "mbox"
     assert len(list(SourceReader(files[0]))) == 2
+
+
+def test_a_full_postmark_after_an_empty_line_splits_whatever_follows():
+    """A damaged first header line must not merge a message into the one before."""
+    damaged = [b"From] x@example.org", b"MIME\x83Version: 1.0", b"\x00\x01garbage", b""]
+    messages = [
+        (damaged[n % 4] + b"\n" if n % 3 == 0 else b"") + make_message(message_id=f"<{n}@x>")
+        for n in range(400)
+    ]
+    data = mbox(*messages, separator=b"From sender@example.invalid Mon Jan  1 00:00:00 2024")
+    assert len(split(data)) == 400
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"From time to time we meet.",
+        b"From Russia with love",
+        b"From here on, Mon Jan  1 we meet",
+        b"From the 1990s Mon Jan  1 00:00:00 style",
+    ],
+)
+def test_prose_after_an_empty_line_stays_in_the_body(line):
+    body = "Hello\n\n" + line.decode() + "\nno header follows\n"
+    assert len(split(mbox(make_message(body=body), make_message()))) == 2

@@ -48,3 +48,36 @@ def test_missing_path_is_a_source_error():
         discover_sources(["/nonexistent/archive.mbox"])
     with pytest.raises(SourceError, match="no source"):
         discover_sources([])
+
+
+def test_linked_folders_are_followed_once_and_loops_are_listed(tmp_path):
+    archive = tmp_path / "archive"
+    elsewhere = tmp_path / "elsewhere"
+    (archive / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (archive / "one.eml").write_bytes(make_message(subject="one"))
+    (elsewhere / "two.eml").write_bytes(make_message(subject="two"))
+    (archive / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (archive / "sub" / "loop").symlink_to(archive, target_is_directory=True)
+    (archive / "dangling.eml").symlink_to(tmp_path / "gone.eml")
+    files, skipped = discover_sources([archive])
+    assert sorted(f.path.name for f in files) == ["one.eml", "two.eml"]
+    assert any("loop" in s and "already read" in s for s in skipped)
+    assert any("dangling.eml" in s and "broken link" in s for s in skipped)
+
+
+def test_a_file_that_vanishes_while_reading_is_quarantined_and_the_rest_stored(tmp_path):
+    from analyzer import ingest
+
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for n in range(450):
+        (folder / f"{n:03}.eml").write_bytes(make_message(message_id=f"<{n}@x>"))
+
+    def remove_the_last(done, total):
+        (folder / "449.eml").unlink(missing_ok=True)
+
+    result = ingest([folder], tmp_path / "store", jobs=1, progress=remove_the_last)
+    assert (result.parsed, result.quarantined) == (449, 1)
+    (entry,) = result.quarantine
+    assert entry.offset.endswith("449.eml") and "unreadable" in entry.reason

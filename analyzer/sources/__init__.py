@@ -11,6 +11,7 @@ keys) is listed as skipped, never silently dropped.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
@@ -19,18 +20,23 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from analyzer.errors import SourceError
 from analyzer.records import RawMessage
-from analyzer.sources.mbox import MboxReader, looks_like_mbox
+from analyzer.sources.mbox import HEAD_KEEP, MboxReader, TooLarge, looks_like_mbox
 
 __all__ = [
+    "EXPANSION_FLOOR",
+    "MAX_EXPANSION",
     "SourceFile",
     "SourceReader",
+    "TooLarge",
     "discover_sources",
+    "expansion_limit",
     "is_compressed",
     "open_archive",
+    "open_counted",
 ]
 
 _SNIFF_BYTES = 4096
@@ -62,21 +68,46 @@ _DECOMPRESSORS = (
     (b"BZh", bz2.open),
     (b"\xfd7zXZ\x00", lzma.open),
 )
+# A compressed file may expand this many times its size (at least EXPANSION_FLOOR bytes)
+# before it is taken for a decompression bomb; real mail compresses 3 to 10 times.
+MAX_EXPANSION = 100
+EXPANSION_FLOOR = 1 << 30
 
 
-def _decompressor(path: Path):
-    with open(path, "rb") as probe:
-        magic = probe.read(6)
+def _decompressor(magic: bytes):
     return next((opener for prefix, opener in _DECOMPRESSORS if magic.startswith(prefix)), None)
 
 
 def is_compressed(path: Path) -> bool:
-    return _decompressor(path) is not None
+    with open(path, "rb") as probe:
+        return _decompressor(probe.read(6)) is not None
+
+
+def expansion_limit(path: Path) -> int:
+    """How many bytes a compressed file may expand to before it is stopped."""
+    return max(EXPANSION_FLOOR, MAX_EXPANSION * path.stat().st_size)
+
+
+@contextlib.contextmanager
+def open_counted(path: Path) -> Iterator[tuple[BinaryIO, BinaryIO | None]]:
+    """The file's (decompressed) stream, and the compressed file under it, if any.
+
+    The raw file's position tells how much of a compressed file has been read.
+    """
+    with open(path, "rb") as raw:
+        opener = _decompressor(raw.read(6))
+        raw.seek(0)
+        if opener is None:
+            yield raw, None
+            return
+        with opener(raw, "rb") as stream:
+            yield stream, raw
 
 
 def open_archive(path: Path) -> BinaryIO:
     """Open a file for binary reading, decompressing gzip, bzip2 or xz by magic."""
-    opener = _decompressor(path)
+    with open(path, "rb") as probe:
+        opener = _decompressor(probe.read(6))
     return opener(path, "rb") if opener else open(path, "rb")  # type: ignore[return-value]
 
 
@@ -88,8 +119,6 @@ def _head(path: Path) -> bytes:
     try:
         with open_archive(path) as stream:
             return stream.read(_SNIFF_BYTES)
-    except PermissionError as error:
-        raise SourceError(f"cannot read {path}: {error}") from None
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as error:
         raise _Undecodable(f"{type(error).__name__}: {error}") from None
 
@@ -102,39 +131,67 @@ def _looks_like_message(head: bytes) -> bool:
     return bool(_TELLTALE_FIELD.search(block))
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _classify_named_file(path: Path, source: str) -> SourceFile:
     try:
         head = _head(path)
     except _Undecodable as problem:
-        return SourceFile(source, path, "unreadable", path.stat().st_size, str(problem))
+        return SourceFile(source, path, "unreadable", _size(path), str(problem))
     kind = "mbox" if looks_like_mbox(head) else "message"
-    return SourceFile(source, path, kind, path.stat().st_size)
+    return SourceFile(source, path, kind, _size(path))
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
-    """Files under ``folder`` in a stable order; the flag marks Maildir leaves."""
+def _walk(
+    folder: Path, skipped: list[str], seen: set[tuple[int, int]]
+) -> Iterator[tuple[Path, bool]]:
+    """Files under ``folder`` in a stable order; the flag marks Maildir leaves.
+
+    Symbolic links to folders are followed, each real folder once (a link loop is
+    listed as skipped); a folder that cannot be read, or a broken link, is listed as
+    skipped with the reason.
+    """
     try:
+        status = folder.stat()
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as error:
-        raise SourceError(f"cannot read folder {folder}: {error}") from None
+        skipped.append(f"{folder} (cannot read the folder: {error.strerror or error})")
+        return
+    if (status.st_dev, status.st_ino) in seen:
+        skipped.append(f"{folder} (a link back to a folder already read)")
+        return
+    seen.add((status.st_dev, status.st_ino))
     in_maildir_leaf = folder.name in _MAILDIR_LEAVES and (folder.parent / "cur").is_dir()
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=False):
+        try:
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+        except OSError as error:
+            skipped.append(f"{path} ({error.strerror or error})")
+            continue
+        if is_dir:
             if entry.name == ".git" or (entry.name == "tmp" and (folder / "cur").is_dir()):
                 continue
-            yield from _walk(path)
-        elif entry.is_file():
+            yield from _walk(path, skipped, seen)
+        elif is_file:
             yield path, in_maildir_leaf
+        elif entry.is_symlink():
+            skipped.append(f"{path} (a broken link)")
 
 
 def _discover_folder(folder: Path, source: str, skipped: list[str]) -> list[SourceFile]:
     found = []
-    for path, in_maildir in _walk(folder):
+    for path, in_maildir in _walk(folder, skipped, set()):
         if path.name.startswith(".") and not in_maildir:
             skipped.append(str(path))
             continue
-        size = path.stat().st_size
+        size = _size(path)
         if in_maildir or path.suffix.lower() in _MAIL_EXTENSIONS:
             found.append(SourceFile(source, path, "message", size))
             continue
@@ -182,38 +239,92 @@ def discover_sources(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Sour
 class SourceReader:
     """The raw messages of one file; for an mbox, resumable at a byte offset.
 
-    One-message files are located by their path (``offset``), mbox messages by
-    the byte offset of their separator line in the (decompressed) stream. After
-    iteration ``end_offset`` is where a later run on a grown mbox resumes.
+    One-message files are located by their path (``offset``), mbox messages by the
+    byte offset of their separator line in the (decompressed) stream. While reading,
+    ``end_offset`` is the end of the last message read (where a later run resumes),
+    ``digest`` covers the bytes before it, and :meth:`position` tells how far into
+    the file on disk reading has come. A message larger than
+    :data:`~analyzer.sources.mbox.MESSAGE_KEEP` keeps only its head; a compressed file
+    that expands past :func:`expansion_limit` stops with
+    :class:`~analyzer.sources.mbox.TooLarge`.
     """
 
-    def __init__(self, source_file: SourceFile, start: int = 0, cr_only: bool = False) -> None:
+    def __init__(
+        self,
+        source_file: SourceFile,
+        start: int = 0,
+        cr_only: bool = False,
+        digest: Any = None,
+    ) -> None:
         self.source_file = source_file
         self.start = start
-        self.end_offset = start
-        self.cr_only = cr_only
-        self.last_message_offset: int | None = None
+        self._cr_only = cr_only
+        self._digest = digest
+        self._end_offset = start
+        self._mbox: MboxReader | None = None
+        self._raw: BinaryIO | None = None
+        self._stream: BinaryIO | None = None
+
+    @property
+    def end_offset(self) -> int:
+        return self._mbox.end_offset if self._mbox else self._end_offset
+
+    @property
+    def last_message_offset(self) -> int | None:
+        return self._mbox.last_message_offset if self._mbox else None
+
+    @property
+    def cr_only(self) -> bool:
+        return self._mbox.cr_only if self._mbox else self._cr_only
+
+    @property
+    def digest(self) -> Any:
+        return self._mbox.digest if self._mbox else self._digest
+
+    def position(self) -> int:
+        """Bytes of the file on disk read so far (of a compressed file: compressed bytes)."""
+        try:
+            if self._raw is not None:
+                return self._raw.tell()
+            if self._stream is not None and self._mbox is not None:
+                return self._mbox.end_offset
+        except (OSError, ValueError):
+            pass
+        return self._end_offset
 
     def __iter__(self) -> Iterator[RawMessage]:
         path = self.source_file.path
         try:
-            stream = open_archive(path)
+            opened = open_counted(path)
+            stream, raw = opened.__enter__()
         except OSError as error:
-            raise SourceError(f"cannot read {path}: {error}") from None
-        with stream:
+            raise SourceError(f"cannot read {path}: {error.strerror or error}") from None
+        self._stream, self._raw = stream, raw
+        limit = expansion_limit(path) if raw is not None else None
+        try:
             if self.source_file.kind == "message":
-                data = stream.read()
-                self.end_offset = len(data)
-                yield RawMessage(self.source_file.source, str(path), data)
+                yield self._one_message(stream, limit)
                 return
             if self.start:
                 stream.seek(self.start)
-            reader = MboxReader(
-                stream, self.source_file.source, start=self.start, cr_only=self.cr_only
-            )
-            try:
-                yield from reader
-            finally:
-                self.end_offset = reader.end_offset
-                self.last_message_offset = reader.last_message_offset
-                self.cr_only = reader.cr_only
+            self._mbox = MboxReader(
+                stream, self.source_file.source, start=self.start, cr_only=self._cr_only,
+                digest=self._digest, max_bytes=limit,
+            )  # fmt: skip
+            yield from self._mbox
+        finally:
+            opened.__exit__(None, None, None)
+
+    def _one_message(self, stream: BinaryIO, limit: int | None) -> RawMessage:
+        """A one-message file: its first HEAD_KEEP bytes, and its full size."""
+        path = self.source_file.path
+        data = stream.read(HEAD_KEEP)
+        size = len(data)
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise TooLarge(f"expands past {limit:,} bytes")
+        self._end_offset = size
+        return RawMessage(
+            self.source_file.source, str(path), data, size if size > len(data) else None
+        )

@@ -1,9 +1,11 @@
 """Split an mbox stream into messages, one at a time, in its real-world variants.
 
 A line starting with ``From `` is a separator only when it looks like one, because
-mboxo archives leave such lines unquoted in bodies. It must be followed by a header
-field, and either follow an empty line or carry an envelope sender (``-`` or an
-address) or an asctime date. Beyond that:
+mboxo archives leave such lines unquoted in bodies. A full postmark (a sender and an
+asctime date, ``From x@y Mon Jan  1 00:00:00 2024``) after an empty line is one,
+whatever follows it: a damaged first header line must not merge two messages.
+Anything less must be followed by a header field, and either follow an empty line or
+carry an envelope sender (``-`` or an address) or a time. Beyond that:
 
 - mboxo and mboxrd quoting only touch bodies, which mxa does not read;
 - Content-Length (mboxcl2, Netscape/Thunderbird) is trusted when it lands exactly on
@@ -13,28 +15,50 @@ address) or an asctime date. Beyond that:
   one, so offsets stay true), a UTF-8 byte order mark is skipped;
 - the separator's date is never used (public-inbox writes 1970 in every one).
 
-Memory holds one chunk plus the current message, never the archive.
+Memory holds one chunk plus the current message, never the archive; of a message
+larger than :data:`MESSAGE_KEEP` only the first :data:`HEAD_KEEP` bytes are kept (its
+envelope is there), and its full size is recorded. A running digest of everything
+read up to the end of the last message lets a later run tell a grown file from a
+rewritten one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from analyzer.records import RawMessage
 
-__all__ = ["MboxReader", "looks_like_mbox"]
+__all__ = ["HEAD_KEEP", "MESSAGE_KEEP", "MboxReader", "TooLarge", "looks_like_mbox", "new_digest"]
 
 _CHUNK = 4 << 20
+# A message longer than this keeps only its first HEAD_KEEP bytes in memory.
+MESSAGE_KEEP = 32 << 20
+HEAD_KEEP = 4 << 20
 _BOM = b"\xef\xbb\xbf"
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _TIME = re.compile(rb"\d{1,2}:\d{2}")
+# From SENDER [Www] Mmm DD HH:MM[:SS] [ZONE] YYYY: what mbox writers put on the line
+_POSTMARK = re.compile(
+    rb"From [^\s]+[ \t]+(?:[A-Za-z]{3},?[ \t]+)?[A-Za-z]{3}[ \t]+\d{1,2}[ \t]+"
+    rb"\d{1,2}:\d{2}(?::\d{2})?[ \t]+(?:[A-Za-z]{1,5}[ \t]+|[+-]\d{4}[ \t]+)?\d{4}[ \t]*\r?"
+)
 _CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,12})[ \t]*\r?$")
 _CR_TO_LF = bytes.maketrans(b"\r", b"\n")
-# A Content-Length beyond this is taken as corrupt rather than read into memory.
-_MAX_CONTENT_LENGTH = 512 << 20
+# A Content-Length beyond this is not trusted: the message is split by separators.
+_MAX_CONTENT_LENGTH = MESSAGE_KEEP // 2
+
+
+class TooLarge(Exception):
+    """A stream that expands past its reader's byte limit (a decompression bomb)."""
+
+
+def new_digest() -> Any:
+    """The running digest of an mbox's bytes (see :class:`MboxReader`)."""
+    return hashlib.blake2b(digest_size=16)
 
 
 def looks_like_mbox(head: bytes) -> bool:
@@ -52,10 +76,14 @@ def _is_cr_only(head: bytearray) -> bool:
 def _is_separator(line: bytes, next_line: bytes | None, after_blank: bool) -> bool:
     """``From SENDER [DATE]`` followed by a header field, in a believable place.
 
-    After the sender comes nothing or a date: ``From Russia with love`` in a body
-    is prose. Without an empty line before it (Netscape's Content-Length mboxes),
-    the sender must be ``-`` or an address, or the line must carry a time.
+    A full postmark after an empty line is a separator on its own. Otherwise after the
+    sender comes nothing or a date (``From Russia with love`` in a body is prose), a
+    header field must follow, and without an empty line before it (Netscape's
+    Content-Length mboxes) the sender must be ``-`` or an address, or the line must
+    carry a time.
     """
+    if after_blank and _POSTMARK.fullmatch(line):
+        return True
     if next_line is None or not _HEADER_LINE.match(next_line):
         return False
     words = line.split(None, 2)
@@ -71,18 +99,29 @@ class MboxReader:
     """Iterate over the messages of an mbox stream.
 
     ``start`` resumes at a byte offset where an earlier run stopped (the stream
-    must already be positioned there). After iteration, ``end_offset`` is the
-    number of bytes consumed, the offset to resume from next time.
+    must already be positioned there), and ``digest`` then carries the digest of the
+    bytes before it. While iterating, ``end_offset`` is the end of the last message
+    yielded (the offset to resume from) and ``digest`` covers the bytes before it.
+    ``max_bytes`` stops a stream that expands past it with :class:`TooLarge`.
     """
 
     def __init__(
-        self, stream: BinaryIO, source: str, start: int = 0, cr_only: bool = False
+        self,
+        stream: BinaryIO,
+        source: str,
+        start: int = 0,
+        cr_only: bool = False,
+        digest: Any = None,
+        max_bytes: int | None = None,
     ) -> None:
         self.stream = stream
         self.source = source
         self.start = start
         self.end_offset = start
         self.last_message_offset: int | None = None
+        self.digest = digest if digest is not None else new_digest()
+        self.max_bytes = max_bytes
+        self._read_bytes = start
         self._translate_cr = cr_only  # known from the first run when resuming
         self._compressed = not isinstance(stream, io.BufferedReader | io.BytesIO)
 
@@ -92,6 +131,9 @@ class MboxReader:
         # .gz/.bz2/.xz yields every complete message before its error is raised.
         reader = getattr(self.stream, "read1", None) if self._compressed else None
         chunk = reader(_CHUNK) if reader else self.stream.read(_CHUNK)
+        self._read_bytes += len(chunk)
+        if self.max_bytes is not None and self._read_bytes > self.max_bytes:
+            raise TooLarge(f"expands past {self.max_bytes:,} bytes")
         if self._translate_cr and chunk:
             chunk = chunk.translate(_CR_TO_LF)
         return chunk
@@ -102,10 +144,11 @@ class MboxReader:
 
     def __iter__(self) -> Iterator[RawMessage]:
         buf = bytearray(self._read())
-        base = self.start
+        base = self.start  # absolute offset of buf[0], the gap not counted
         eof = not buf
         if self.start == 0:
             if buf.startswith(_BOM):
+                self.digest.update(_BOM)
                 del buf[:3]
                 base += 3
             if _is_cr_only(buf):
@@ -114,28 +157,60 @@ class MboxReader:
         leading = len(buf) - len(buf.lstrip(b"\r\n"))
         cur = leading  # start of the current message's separator line
         scan = cur
+        hashed = 0  # buf index up to which the digest covers
+        gap_at, gap = len(buf), 0  # bytes dropped from the middle of a huge message
+
+        def squeeze() -> None:
+            """Keep a huge message's head and the unscanned tail, drop (and hash) the rest."""
+            nonlocal buf, scan, hashed, gap_at, gap
+            start = min(gap_at, cur + HEAD_KEEP)
+            if scan <= start:
+                return
+            self.digest.update(buf[hashed:scan])
+            del buf[start:scan]
+            gap += scan - start
+            gap_at, scan, hashed = start, start, start
 
         def fill() -> bool:
-            nonlocal buf, base, cur, scan, eof
+            nonlocal buf, base, cur, scan, eof, hashed, gap_at
             if cur > _CHUNK:
                 del buf[:cur]
                 base += cur
                 scan -= cur
+                hashed -= cur
+                gap_at -= cur
                 cur = 0
+            if len(buf) - cur > MESSAGE_KEEP:
+                squeeze()
             chunk = self._read()
             if not chunk:
                 eof = True
                 return False
             buf += chunk
+            if gap == 0:
+                gap_at = len(buf)
             return True
 
+        def emit(end: int) -> RawMessage:
+            """The message from ``cur`` to ``end``; a gap before ``end`` joins the offsets."""
+            nonlocal base, hashed, gap_at, gap
+            self.digest.update(buf[hashed:end])
+            hashed = end
+            dropped = gap if end >= gap_at else 0
+            message = self._message(buf, cur, end, base, dropped)
+            if dropped:
+                base += gap
+                gap_at, gap = len(buf), 0
+            return message
+
         if not buf[cur:].startswith(b"From "):
+            self.digest.update(buf)
             self.end_offset = base + len(buf)
             return
 
         length_checked_at = -1
         while True:
-            if length_checked_at != base + cur:
+            if length_checked_at != base + cur and gap == 0:
                 # Content-Length: trust it when it lands on the next separator or EOF.
                 length_checked_at = base + cur
                 length = self._content_length(buf, cur)
@@ -148,17 +223,17 @@ class MboxReader:
                     while after < len(buf) and buf[after] in (10, 13):
                         after += 1
                     if after >= len(buf) and eof:
-                        yield self._message(buf, cur, len(buf), base)
+                        yield emit(len(buf))
                         break
                     if buf[after : after + 5] == b"From ":
-                        yield self._message(buf, cur, after, base)
+                        yield emit(after)
                         cur = scan = after
                         continue
 
             found = buf.find(b"\nFrom ", scan)
             if found < 0:
                 if eof:
-                    yield self._message(buf, cur, len(buf), base)
+                    yield emit(len(buf))
                     break
                 scan = max(cur, len(buf) - 5)
                 fill()
@@ -176,10 +251,10 @@ class MboxReader:
                 next_line = bytes(buf[line_end + 1 : next_end if next_end >= 0 else len(buf)])
             after_blank = buf[found - 1 : found] == b"\n" or buf[found - 2 : found] == b"\n\r"
             if _is_separator(line, next_line, after_blank):
-                yield self._message(buf, cur, line_start, base)
+                yield emit(line_start)
                 cur = line_start
             scan = line_start
-        self.end_offset = base + len(buf)
+        self.end_offset = base + gap + len(buf)
 
     @staticmethod
     def _content_length(buf: bytearray, cur: int) -> int:
@@ -201,8 +276,10 @@ class MboxReader:
             return -1
         return body_start + int(match.group(1)) - cur
 
-    def _message(self, buf: bytearray, start: int, end: int, base: int) -> RawMessage:
-        self.end_offset = base + end  # what is complete so far
+    def _message(self, buf: bytearray, start: int, end: int, base: int, dropped: int) -> RawMessage:
+        """The message between the separator at ``start`` and ``end`` (``dropped`` bytes of
+        its middle no longer in ``buf``)."""
+        self.end_offset = base + end + dropped  # what is complete so far
         self.last_message_offset = base + start
         body_start = buf.find(b"\n", start, end)
         body_start = end if body_start < 0 else body_start + 1
@@ -210,4 +287,6 @@ class MboxReader:
             end -= 2
         elif end > body_start and buf[end - 1 : end] == b"\n":
             end -= 1
-        return RawMessage(self.source, str(base + start), bytes(buf[body_start:end]))
+        data = bytes(buf[body_start:end])
+        size = len(data) + dropped if dropped else None
+        return RawMessage(self.source, str(base + start), data, size)
