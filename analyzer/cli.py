@@ -219,12 +219,18 @@ def _print_same_person(analysis: Analysis, pair: PairVerdict) -> None:
     same = pair.same_person
     seen = f"; {same.observer_class} can tell" if same.observer_class else ""
     _line(Text(f"  {pair.a}  ↔  {pair.b}", style="bold"), f"  {_score(same.score)}{seen}")
+    weighed = ", ".join(
+        f"{comparison} {level} {same.weights.get(comparison, 0):+.1f}"
+        for comparison, level in sorted(same.levels.items())
+    )
+    if weighed:
+        _line(f"    weighed (bits): {weighed}")
     for link in analysis.links_of(pair.a, pair.b):
         if link.question != SAME_PERSON:
             continue
         _line(
-            f"      {link.evidence} ({link.level}, {link.weight or 0:+.1f} bits; "
-            f"{link.observer_class}, {len(link.messages)} msg): ",
+            f"      {link.evidence} ({link.level}; {link.observer_class}, "
+            f"{len(link.messages)} msg): ",
             Text(link.detail),
         )
 

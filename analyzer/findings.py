@@ -17,7 +17,7 @@ import pandas as pd
 from analyzer.errors import OutputError
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
 from analyzer.frames import Frames
-from analyzer.linkability import Analysis
+from analyzer.linkability import CLAIM, Analysis
 from analyzer.linkability.model import CONFIDENCE
 from analyzer.owner import Owner, identity_kind
 
@@ -104,9 +104,13 @@ def build_findings(
         "encryption": {name: int(encryption.get(name, 0)) for name in ENCRYPTION_CLASSES},
         "identities": _identities(frames, owner),
         "model": {
-            "prior": analysis.model.prior,
+            "prior": {
+                "declared": analysis.model.declared,
+                "one_person_pairs_per_sender": analysis.model.per_sender,
+                "this_archive": analysis.discovered_prior,
+            },
             "fitted_on": analysis.model.fitted_on,
-            "claim": "a pair is claimed to be one person at score >= 0.5",
+            "claim": f"a pair is claimed to be one person at score >= {CLAIM}",
             "confidence": [{"word": word, "from_score": bound} for bound, word in CONFIDENCE],
         },
         "pairs": [pair.as_dict() for pair in analysis.pairs],

@@ -191,20 +191,32 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
         evidence["sub-addresses of those"] = len(identities) - len(seeds)
     parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
     how = f"detected: {parts}" if parts else "detected: nothing names an owner"
+    if len(people) and people["received_above"].isna().all():
+        how += " (a store from an older mxa: ingest again into a new store to read header order)"
     return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
 
 
 def _topmost_receiving(people: pd.DataFrame) -> pd.DataFrame:
-    """Receiving headers the last receiving server wrote, and alias services' headers.
+    """Receiving headers the owner's providers wrote, and alias services' headers.
 
     Per message, the Delivered-To / X-Original-To / Envelope-To / X-Forwarded-To with the
-    fewest Received headers above them: those of the owner's own mailbox provider.
+    fewest Received headers above them: those of the owner's own mailbox provider. A
+    mailbox lower in the chain counts when the message says it was forwarded from there
+    (X-Forwarded-For / X-Forwarded-To name it, as Gmail writes when it forwards); a
+    list's own Delivered-To says no such thing.
     """
     receiving = people[people["role"].isin(_RECEIVING_ROLES)]
     above = receiving["received_above"].fillna(0).astype(int)
     topmost = above == above.groupby(receiving["message_key"]).transform("min")
+    forwarding = people[people["role"].isin(("x-forwarded-for", "x-forwarded-to"))]
+    forwarded = set(zip(forwarding["message_key"], forwarding["address"], strict=True))
+    named = pd.Series(
+        [(k, a) in forwarded for k, a in zip(receiving["message_key"], receiving["address"],
+                                              strict=True)],
+        index=receiving.index, dtype=bool,
+    )  # fmt: skip
     aliases = people[people["role"].isin(_ALIAS_ROLES)]
-    return pd.concat([receiving[topmost], aliases])
+    return pd.concat([receiving[topmost | named], aliases])
 
 
 def _aliases_forwarding_to(

@@ -91,7 +91,7 @@ CELLS = [
     ),
     new_code_cell(
         "links = pd.DataFrame([link.as_dict() for link in analysis.links if link.owner])\n"
-        "links[['a', 'b', 'evidence', 'level', 'weight', 'observer_class']].head(12)"
+        "links[['a', 'b', 'evidence', 'level', 'observer_class', 'detail']].head(12)"
     ),
     new_code_cell(
         "for cluster in analysis.clusters:\n"

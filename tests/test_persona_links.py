@@ -104,8 +104,9 @@ def test_findings_json_follows_the_contract_and_is_reproducible(audit, tmp_path)
         findings["input"]["messages_parsed"] + findings["input"]["messages_quarantined"]
     )
     link = findings["links"][0]
-    assert set(link) >= {"a", "b", "evidence", "strength", "question", "level", "weight",
-                         "observer_class", "observers", "messages", "detail"}  # fmt: skip
+    assert set(link) >= {"a", "b", "evidence", "strength", "question", "level",
+                         "level_by_observer", "observer_class", "observers", "messages",
+                         "detail"}  # fmt: skip
     pair = findings["pairs"][0]
     assert set(pair["same_person"]) >= {"score", "confidence", "by_observer", "evidence"}
     assert {c["observer_class"] for c in findings["clusters"]} == {

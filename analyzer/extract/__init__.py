@@ -32,6 +32,8 @@ _DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
 _IP_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{3,}")
 _LINE_ENDS = re.compile(rb"\r\n?")
 _CR_TO_LF = bytes.maketrans(b"\r", b"\n")
+# receiving headers whose addresses some servers separate by spaces, not commas
+_SPACE_SEPARATED = frozenset({"x-forwarded-for", "x-forwarded-to", "envelope-to"})
 
 
 def message_key(header_block: bytes) -> str:
@@ -113,6 +115,8 @@ def _participants(fields: HeaderFields) -> tuple[list[Participant], list[str]]:
     for header, role in ADDRESS_ROLES.items():
         position = 0
         for value, received in zip(fields.get_all(header), above.get(header, ()), strict=False):
+            if header in _SPACE_SEPARATED and "<" not in value and "," not in value:
+                value = ", ".join(value.split())  # Gmail: "X-Forwarded-For: from@x to@y"
             pairs = parse_address_list(value)
             if not pairs and value.strip() not in ("", "<>") and not value.rstrip().endswith(";"):
                 defects.append(f"no address in {header}: {value[:120]!r}")

@@ -24,7 +24,7 @@ scores each pair and joins the owner's identities into clusters:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import combinations
@@ -36,11 +36,14 @@ from analyzer.frames import Frames
 from analyzer.linkability import deterministic, fingerprints
 from analyzer.linkability.context import Context, Evidence
 from analyzer.linkability.model import (
+    COMPARISON_OF,
     COMPARISONS,
     DIFFER,
+    Comparison,
     Model,
     confidence_word,
     load_model,
+    posterior,
 )
 from analyzer.owner import Owner
 
@@ -49,6 +52,7 @@ __all__ = [
     "CLAIM",
     "KNOWN_TOGETHER",
     "SAME_PERSON",
+    "SUGGEST",
     "VISIBILITY_ORDER",
     "Analysis",
     "Cluster",
@@ -59,6 +63,7 @@ __all__ = [
     "SamePerson",
     "Suggestion",
     "analyze",
+    "archive_prior",
     "compare_pairs",
 ]
 
@@ -66,6 +71,9 @@ VISIBILITY_ORDER = ("correspondents", "providers", "inference")
 SAME_PERSON = "same-person"
 KNOWN_TOGETHER = "known-together"
 CLAIM = 0.5  # a pair at or above this score is claimed to be one person
+SUGGEST = 0.2  # an address is suggested as the owner's from this score ("weak" and up)
+MAX_ALL_PAIRS = 40  # owner identities up to which every pair of them is assessed
+_PRIOR_PAIRS = 10_000  # how many pairs' worth the model's prior weighs in an archive's
 _MAX_OBSERVERS = 25
 
 
@@ -131,14 +139,14 @@ class Link:
     evidence: str
     strength: str
     question: str
-    level: str
-    weight: float | None  # match weight in bits of the level in the model; None: known-together
-    observer_class: str
+    level: str  # the strongest level found
+    observer_class: str  # the most visible class that sees that level
     observers: tuple[str, ...]  # the parties of that class, the most involved first
     observers_total: int
-    messages: tuple[str, ...]  # Message-IDs
+    messages: tuple[str, ...]  # Message-IDs of the messages that show it
     detail: str
     owner: bool  # both addresses are the owner's
+    by_observer: dict[str, str] = field(default_factory=dict)  # the level each class sees
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -148,7 +156,7 @@ class Link:
             "strength": self.strength,
             "question": self.question,
             "level": self.level,
-            "weight": self.weight,
+            "level_by_observer": dict(self.by_observer),
             "observer_class": self.observer_class,
             "observers": list(self.observers),
             "observers_total": self.observers_total,
@@ -162,10 +170,21 @@ class Link:
 class SamePerson:
     """How sure an observer can be that two addresses are one person's."""
 
-    score: float  # with everything anyone can see (inference)
-    by_observer: dict[str, float]  # score with what each observer class sees
+    prior: float  # declared by the owner, or found among the archive's addresses
+    bits: dict[str, float]  # the evidence each observer class sees, in bits
     levels: dict[str, str]  # comparison → level, with everything
     evidence: tuple[str, ...]
+    weights: dict[str, float] = field(default_factory=dict)  # comparison → bits it adds
+
+    @property
+    def by_observer(self) -> dict[str, float]:
+        """The score from what each observer class sees."""
+        return {c: round(posterior(self.prior, bits), 3) for c, bits in self.bits.items()}
+
+    @property
+    def score(self) -> float:
+        """The score from everything anyone can see (inference)."""
+        return self.by_observer[VISIBILITY_ORDER[-1]]
 
     @property
     def confidence(self) -> str:
@@ -181,8 +200,11 @@ class SamePerson:
             "score": self.score,
             "confidence": self.confidence,
             "observer_class": self.observer_class,
-            "by_observer": dict(self.by_observer),
+            "by_observer": self.by_observer,
+            "prior": self.prior,
+            "bits": round(self.bits[VISIBILITY_ORDER[-1]], 2),
             "levels": dict(self.levels),
+            "weights": {c: round(w, 2) for c, w in self.weights.items()},
             "evidence": list(self.evidence),
         }
 
@@ -276,6 +298,7 @@ class Analysis:
     clusters: tuple[Cluster, ...]
     suggestions: tuple[Suggestion, ...]
     model: Model = field(repr=False)
+    discovered_prior: float = 0.0  # the archive's own prior for pairs found in it
 
     def pairs_of(self, relation: str) -> list[PairVerdict]:
         return [pair for pair in self.pairs if pair.relation == relation]
@@ -292,23 +315,29 @@ class Analysis:
 
 
 # -- evidence → links -----------------------------------------------------------------
-def _union(ctx_map: dict[str, frozenset[str]], keys: Iterable[str]) -> Counter[str]:
+def _union(
+    ctx_map: dict[str, frozenset[str]], keys: Iterable[str], leave_out: set[str] = frozenset()
+) -> Counter[str]:
     counts: Counter[str] = Counter()
     for key in keys:
-        counts.update(ctx_map.get(key, ()))
+        counts.update(p for p in ctx_map.get(key, ()) if p not in leave_out)
     return counts
 
 
-def _visibility(ctx: Context, item: Evidence) -> tuple[str, Counter[str]]:
-    """Who can see one piece of evidence, with how many of its messages each saw."""
+def _visibility(ctx: Context, item: Evidence, pair: set[str]) -> tuple[str, Counter[str]]:
+    """Who can see one piece of evidence, with how many of its messages each saw.
+
+    The two addresses themselves are no observers: a sender always sees their own mail.
+    """
     if item.visibility == "providers":
         return "providers", Counter(item.observers)
     if item.visibility == "message":
-        parties = _union(ctx.parties, item.side_a)
+        parties = _union(ctx.parties, item.side_a, pair)
         if parties:
             return "correspondents", parties
         return "providers", _union(ctx.providers, item.side_a)
-    seen_a, seen_b = _union(ctx.parties, item.side_a), _union(ctx.parties, item.side_b)
+    seen_a = _union(ctx.parties, item.side_a, pair)
+    seen_b = _union(ctx.parties, item.side_b, pair)
     both = Counter({p: seen_a[p] + seen_b[p] for p in seen_a.keys() & seen_b.keys()})
     if both and item.visibility == "cross":
         return "correspondents", both
@@ -324,7 +353,8 @@ def _ranked(counts: Counter[str]) -> tuple[str, ...]:
     return tuple(name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _links(ctx: Context, evidence: Iterable[Evidence], model: Model) -> list[Link]:
+def _links(ctx: Context, evidence: Iterable[Evidence]) -> list[Link]:
+    """One link per pair and evidence id: its strongest level, and who sees which level."""
     grouped: dict[tuple[str, str, str], list[tuple[str, Counter[str], Evidence]]] = defaultdict(
         list
     )
@@ -332,25 +362,24 @@ def _links(ctx: Context, evidence: Iterable[Evidence], model: Model) -> list[Lin
         a, b = sorted((item.a, item.b))
         if a == b:
             continue
-        observer_class, observers = _visibility(ctx, item)
+        observer_class, observers = _visibility(ctx, item, {a, b})
         grouped[(a, b, item.evidence)].append((observer_class, observers, item))
     links = []
     for (a, b, evidence_id), items in grouped.items():
         rule = _RULE[evidence_id]
-        best = min(VISIBILITY_ORDER.index(c) for c, _, _ in items)
-        observer_class = VISIBILITY_ORDER[best]
-        chosen = [(obs, item) for c, obs, item in items if c == observer_class]
+        by_observer: dict[str, str] = {}
+        for depth, name in enumerate(VISIBILITY_ORDER):
+            seen = [it.level for c, _, it in items if VISIBILITY_ORDER.index(c) <= depth]
+            if seen:
+                by_observer[name] = min(seen, key=rule.levels.index)
+        level = by_observer[VISIBILITY_ORDER[-1]]
+        observer_class = next(c for c in VISIBILITY_ORDER if by_observer.get(c) == level)
+        chosen = [(obs, it) for c, obs, it in items if c == observer_class and it.level == level]
         observers: Counter[str] = Counter()
         for counts, _ in chosen:
             observers.update(counts)
         ranked = _ranked(observers)
         keys = {k for _, item in chosen for k in (*item.side_a, *item.side_b)}
-        level = min((item.level for _, _, item in items), key=rule.levels.index)
-        weight = None
-        if rule.question == SAME_PERSON:
-            comparison = next(c for c in COMPARISONS if evidence_id in c.evidence)
-            found_level = comparison.level_of({evidence_id: level})
-            weight = round(model.weight(comparison.name, found_level), 2) if found_level else 0.0
         links.append(
             Link(
                 a,
@@ -359,59 +388,83 @@ def _links(ctx: Context, evidence: Iterable[Evidence], model: Model) -> list[Lin
                 rule.strength,
                 rule.question,
                 level,
-                weight,
                 observer_class,
                 ranked[:_MAX_OBSERVERS],
                 len(ranked),
-                tuple(sorted({ctx.message_id.get(k, k) for k in keys})),
+                tuple(sorted({ctx.shown_id(k) for k in keys})),
                 sorted(item.detail for _, item in chosen)[0],
                 ctx.owner.owns(a) and ctx.owner.owns(b),
+                by_observer,
             )
         )
     return links
 
 
 # -- profiles: which comparisons a pair can make at all ---------------------------------
-def _observable(ctx: Context) -> dict[str, set[str]]:
-    """For each comparison, the addresses that show that kind of fingerprint at all.
+class _Profiles:
+    """Which kinds of fingerprint each address shows, per comparison.
 
-    A comparison that finds nothing is ``differ`` only when both addresses show the
-    fingerprint (two names that do not match); otherwise it is left out.
+    A comparison that finds nothing is ``differ`` only when both addresses show the same
+    kind of fingerprint (two names that do not match, two machine names, two PGP keys)
+    and do not share one too common to compare; otherwise it is left out.
     """
-    machines = {
-        address
-        for address, sent in ctx.sent_by.items()
-        if any(fingerprints.machine_host(ctx.message_id.get(k, ""), address) for k in sent)
-    }
-    for by_address in fingerprints.client_addresses(ctx)[0].values():
-        machines.update(by_address)
-    everyone = set(ctx.sent_by) | set(ctx.names)
-    profiles = {
-        "identity-headers": everyone,
-        "keys": set(ctx.key_holders),
-        # a persona's name is nobody's: it neither joins nor sets apart
-        "name": {a for a, names in ctx.names.items() if set(names) - ctx.persona_names},
-        "machine": machines,
-        "client": set(fingerprints.client_agents(ctx)),
-        "correspondents": {a for a, c in ctx.correspondents.items() if len(c) >= 2},
-        "timing": {
-            a for a, sent in ctx.sent_by.items() if len(sent) >= fingerprints.MIN_TIMING_MESSAGES
-        },
-    }
-    # lists, robots and spam personas hold no personal fingerprint to differ in (as the
-    # rules skip them); keys are compared for the owner's addresses whatever they are
-    return {
-        name: {
-            a
-            for a in addresses
-            if ctx.is_person(a) or (name in ("identity-headers", "keys") and ctx.owner.owns(a))
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        keys = ctx.frames.keys
+        smime, pgp = set(), set()
+        for message_key, kind, addresses in zip(
+            keys["message_key"], keys["kind"], keys["addresses"], strict=True
+        ):
+            holders = set(addresses) if len(addresses) else set()
+            if kind.endswith("signer") and not holders:
+                holders = {a for a, _ in ctx.addresses(message_key, "from")}
+            if kind == "smime-signer":
+                smime |= holders
+            elif kind in ("pgp-signer", "autocrypt"):
+                pgp |= holders
+        machine_names = {
+            address
+            for address, sent in ctx.sent_by.items()
+            if any(fingerprints.machine_host(ctx.message_id.get(k) or "", address) for k in sent)
         }
-        for name, addresses in profiles.items()
-    }
+        client_ips = {a for by_address in fingerprints.client_addresses(ctx)[0].values()
+                      for a in by_address}  # fmt: skip
+        timed = {
+            address
+            for address in ctx.sent_by
+            if sum(fingerprints.sending_hours(ctx, address).values())
+            >= fingerprints.MIN_TIMING_MESSAGES
+        }
+        kinds = {
+            "identity-headers": [set(ctx.sent_by) | set(ctx.names)],
+            "keys": [smime, pgp],
+            # a persona's name is nobody's: it neither joins nor sets apart
+            "name": [{a for a, names in ctx.names.items() if set(names) - ctx.persona_names}],
+            "machine": [machine_names, client_ips],
+            "client": [set(fingerprints.client_agents(ctx))],
+            "correspondents": [{a for a, c in ctx.correspondents.items() if len(c) >= 2}],
+            "timing": [timed],
+        }
+        # lists, robots and spam personas hold no personal fingerprint to differ in (the
+        # rules skip them); identity headers and keys count for the owner's addresses too
+        self.kinds = {
+            name: [
+                {a for a in kind if ctx.is_person(a)
+                 or (name in ("identity-headers", "keys") and ctx.owner.owns(a))}
+                for kind in found
+            ]
+            for name, found in kinds.items()
+        }  # fmt: skip
+
+    def can_differ(self, comparison: Comparison, a: str, b: str) -> bool:
+        if not any(a in kind and b in kind for kind in self.kinds[comparison.name]):
+            return False
+        return not any(self.ctx.share_commodity(e, a, b) for e in comparison.evidence)
 
 
 def _levels(
-    found: dict[str, str], with_evidence: set[str], observable, a: str, b: str
+    found: dict[str, str], with_evidence: set[str], profiles: _Profiles, a: str, b: str
 ) -> dict[str, str]:
     """Each comparison's level from the evidence ``found``; ``differ`` where both show the
     fingerprint and nothing matches. Evidence another observer class sees is no ``differ``.
@@ -422,31 +475,28 @@ def _levels(
         level = comparison.level_of(mine) if mine else None
         if level is not None:
             levels[comparison.name] = level
-        elif comparison.name not in with_evidence and (
-            a in observable[comparison.name] and b in observable[comparison.name]
-        ):
+        elif comparison.name not in with_evidence and profiles.can_differ(comparison, a, b):
             levels[comparison.name] = DIFFER
     return levels
 
 
-def _same_person(links: list[Link], observable, model: Model, a: str, b: str) -> SamePerson:
+def _same_person(
+    links: list[Link], profiles: _Profiles, model: Model, a: str, b: str, prior: float
+) -> SamePerson:
     evidence = [link for link in links if link.question == SAME_PERSON]
-    seen = {c.name for c in COMPARISONS for link in evidence if link.evidence in c.evidence}
-    by_observer = {}
+    with_evidence = {COMPARISON_OF[link.evidence].name for link in evidence}
+    bits = {}
     levels: dict[str, str] = {}
-    for depth, name in enumerate(VISIBILITY_ORDER):
-        found = {
-            link.evidence: link.level
-            for link in evidence
-            if VISIBILITY_ORDER.index(link.observer_class) <= depth
-        }
-        levels = _levels(found, seen, observable, a, b)
-        by_observer[name] = round(model.probability(levels), 3)
+    for name in VISIBILITY_ORDER:
+        found = {lk.evidence: lk.by_observer[name] for lk in evidence if name in lk.by_observer}
+        levels = _levels(found, with_evidence, profiles, a, b)
+        bits[name] = model.bits(levels)
     return SamePerson(
-        by_observer["inference"],
-        by_observer,
+        prior,
+        bits,
         levels,
         tuple(sorted({lk.evidence for lk in evidence})),
+        {c: model.weight(c, level) for c, level in levels.items()},
     )
 
 
@@ -554,6 +604,16 @@ def _evidence(ctx: Context, candidates_from_owner: set[tuple[str, str]]) -> Iter
             yield from rule.function(ctx, comparable)
 
 
+def _pair_verdicts(
+    ctx: Context, model: Model, wanted: set[tuple[str, str]]
+) -> tuple[list[Link], dict[tuple[str, str], list[Link]], _Profiles]:
+    links = _links(ctx, _evidence(ctx, wanted))
+    by_pair: dict[tuple[str, str], list[Link]] = defaultdict(list)
+    for link in links:
+        by_pair[(link.a, link.b)].append(link)
+    return links, by_pair, _Profiles(ctx)
+
+
 def compare_pairs(
     frames: Frames,
     pairs: Iterable[tuple[str, str]],
@@ -563,42 +623,45 @@ def compare_pairs(
     """The same-person verdict for each of ``pairs``, whatever evidence joins them.
 
     What :func:`analyze` computes for the pairs it keeps, for any pairs: the evaluation
-    uses it on random pairs of senders, which are different people in all but a few
-    cases, to learn how often each fingerprint joins strangers.
+    uses it on random pairs of senders to learn how often each fingerprint joins
+    strangers. Pairs that are not both the owner's start from the prior of random pairs
+    of the archive's senders.
     """
     model = model or load_model()
     owner = owner or Owner(())
     ctx = Context.build(frames, owner)
     wanted = {(a, b) if a < b else (b, a) for a, b in pairs}
-    links = _links(ctx, _evidence(ctx, wanted), model)
-    by_pair: dict[tuple[str, str], list[Link]] = defaultdict(list)
-    for link in links:
-        by_pair[(link.a, link.b)].append(link)
-    observable = _observable(ctx)
+    _, by_pair, profiles = _pair_verdicts(ctx, model, wanted)
+    found = model.random_prior(_senders(ctx))
     return {
-        (a, b): _same_person(by_pair.get((a, b), []), observable, model, a, b) for a, b in wanted
-    }
+        (a, b): _same_person(by_pair.get((a, b), []), profiles, model, a, b,
+                             model.declared if owner.owns(a) and owner.owns(b) else found)
+        for a, b in wanted
+    }  # fmt: skip
+
+
+def _senders(ctx: Context) -> int:
+    return sum(1 for a in ctx.sent_by if ctx.is_person(a))
 
 
 def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysis:
     """Links, both questions for each pair, clusters and suggestions, for one owner.
 
-    Pairs kept: every pair of the owner's identities; each other address that
-    same-person evidence ties to one of theirs (a suggestion, score ≥ 0.5); and pairs of
-    other people's addresses at score ≥ 0.5.
+    Pairs kept: every pair of the owner's identities (when they are at most
+    :data:`MAX_ALL_PAIRS`; beyond, those that evidence joins); each other address that
+    same-person evidence ties to one of theirs (a suggestion, from "weak", score ≥
+    0.2), and pairs of other people's addresses at score ≥ 0.5, both from the prior
+    estimated for this archive (:func:`archive_prior`).
     """
     model = model or load_model()
     ctx = Context.build(frames, owner)
     present = {a for by_role in ctx.roles.values() for pairs in by_role.values() for a, _ in pairs}
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
-    owner_pairs = set(combinations(mine, 2))
-    links = _links(ctx, _evidence(ctx, owner_pairs), model)
-    by_pair: dict[tuple[str, str], list[Link]] = defaultdict(list)
-    for link in links:
-        by_pair[(link.a, link.b)].append(link)
-    observable = _observable(ctx)
+    owner_pairs = set(combinations(mine, 2)) if len(mine) <= MAX_ALL_PAIRS else set()
+    links, by_pair, profiles = _pair_verdicts(ctx, model, owner_pairs)
     appearances = ctx.appearances
-    pairs = []
+    seed = model.random_prior(_senders(ctx))
+    assessed = []
     for a, b in sorted(set(by_pair) | owner_pairs):
         pair_links = by_pair.get((a, b), [])
         relation = (
@@ -606,11 +669,19 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
             else "suggestion" if owner.owns(a) or owner.owns(b)
             else "others"
         )  # fmt: skip
-        same = _same_person(pair_links, observable, model, a, b)
+        prior = model.declared if relation == "owner" else seed
+        same = _same_person(pair_links, profiles, model, a, b, prior)
         known = _known_together(ctx, pair_links, appearances, a, b) if relation == "owner" else None
-        if relation != "owner" and same.score < CLAIM:
-            continue
-        pairs.append(PairVerdict(a, b, relation, same, known))
+        assessed.append(PairVerdict(a, b, relation, same, known))
+    found_here = archive_prior(ctx, [p.same_person for p in assessed if p.relation != "owner"],
+                               model)  # fmt: skip
+    pairs = []
+    for pair in assessed:
+        if pair.relation != "owner":
+            pair = replace(pair, same_person=replace(pair.same_person, prior=found_here))
+            if pair.same_person.score < (SUGGEST if pair.relation == "suggestion" else CLAIM):
+                continue
+        pairs.append(pair)
     # two addresses both suggested as the owner's are part of the suggestion, not strangers
     suggested = {p.a if owner.owns(p.b) else p.b for p in pairs if p.relation == "suggestion"}
     pairs = [
@@ -626,7 +697,6 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
             not link.owner,
             link.question != SAME_PERSON,
             VISIBILITY_ORDER.index(link.observer_class),
-            -(link.weight or 0.0),
             link.a,
             link.b,
             link.evidence,
@@ -644,4 +714,31 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
         tuple(_clusters(owner_pairs_found)),
         tuple(_suggestions(pairs, owner)),
         model,
+        found_here,
     )
+
+
+def archive_prior(ctx: Context, candidates: Sequence[SamePerson], model: Model) -> float:
+    """The share of one-person pairs among this archive's senders, by EM.
+
+    How often two addresses found in an archive are one person depends on the archive:
+    a list where maintainers moved between employers has many such pairs, a personal
+    mailbox few. Starting from the model's prior for random pairs, the expected number
+    of one-person pairs among the candidates (pairs some evidence joins) over all pairs
+    of senders is the new prior, until it settles. A small archive says little, so the
+    model's prior for an archive of its size counts as :data:`_PRIOR_PAIRS` pairs more.
+    """
+    senders = _senders(ctx)
+    total = senders * (senders - 1) / 2
+    prior = seed = model.random_prior(senders)
+    if total < 1 or not candidates:
+        return prior
+    evidence = [c.bits[VISIBILITY_ORDER[-1]] for c in candidates]
+    for _ in range(50):
+        expected = sum(posterior(prior, bits) for bits in evidence)
+        settled = (expected + _PRIOR_PAIRS * seed) / (total + _PRIOR_PAIRS)
+        settled = min(max(settled, 1e-7), model.declared)
+        if abs(settled - prior) <= 1e-9:
+            break
+        prior = settled
+    return round(prior, 7)

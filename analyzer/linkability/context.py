@@ -13,8 +13,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -27,7 +29,9 @@ from analyzer.owner import Owner
 __all__ = ["Context", "Evidence", "is_person_address", "is_public_ip"]
 
 _PARTY_ROLES = ("from", "to", "cc")
-_NAME_ROLES = ("from", "sender", "reply-to", "to", "cc")
+# what a person calls themselves (From) and how others address them (To, Cc); not
+# Reply-To or Sender, where a scam or an assistant writes someone else's name
+_NAME_ROLES = ("from", "to", "cc")
 
 _INTERNAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -165,14 +169,29 @@ class Context:
 
     frames: Frames
     owner: Owner
-    message_id: dict[str, str] = field(default_factory=dict)
+    message_id: dict[str, str | None] = field(default_factory=dict)  # None: it has none
     date: dict[str, float] = field(default_factory=dict)
     tz: dict[str, int | None] = field(default_factory=dict)
     roles: dict[str, dict[str, list[tuple[str, str | None]]]] = field(default_factory=dict)
     parties: dict[str, frozenset[str]] = field(default_factory=dict)
     providers: dict[str, frozenset[str]] = field(default_factory=dict)
     lists: frozenset[str] = frozenset()
+    # evidence id → address → values it shares with too many others to compare
+    commodities: dict[str, dict[str, set]] = field(
+        default_factory=lambda: defaultdict(dict), repr=False
+    )
     _people: dict[str, bool] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value derived from the frames, computed once per analysis."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
+
+    def share_commodity(self, evidence: str, a: str, b: str) -> bool:
+        found = self.commodities.get(evidence, {})
+        return bool(found.get(a, set()) & found.get(b, set()))
 
     @classmethod
     def build(cls, frames: Frames, owner: Owner) -> Context:
@@ -185,7 +204,7 @@ class Context:
             messages["tz_offset_min"],
             strict=True,
         ):
-            context.message_id[key] = message_id if isinstance(message_id, str) else key
+            context.message_id[key] = message_id if isinstance(message_id, str) else None
             context.date[key] = 0.0 if pd.isna(date) else date.timestamp()
             context.tz[key] = None if pd.isna(tz) else int(tz)
         roles: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -241,13 +260,18 @@ class Context:
         return known
 
     # -- per-address profiles, built on first use -------------------------------------
+    def shown_id(self, key: str) -> str:
+        """A message's Message-ID, or its key where it has none."""
+        return self.message_id.get(key) or key
+
     @cached_property
     def sent_by(self) -> dict[str, list[str]]:
-        """Message keys by From address."""
+        """Message keys by From address; a From naming several people is nobody's own."""
         senders: dict[str, list[str]] = defaultdict(list)
         for key in self.roles:
-            for address, _ in self.addresses(key, "from"):
-                senders[address].append(key)
+            authors = self.addresses(key, "from")
+            if len(authors) == 1:
+                senders[authors[0][0]].append(key)
         return dict(senders)
 
     @cached_property
@@ -272,27 +296,32 @@ class Context:
         return {address: dict(by_name) for address, by_name in found.items()}
 
     @cached_property
+    def parent_of(self) -> dict[str, str]:
+        """Each reply's nearest ancestor held in the archive: its In-Reply-To, else the last
+        of its References the archive holds."""
+        by_id = {mid: key for key, mid in self.message_id.items() if mid}
+        found = {}
+        for key, in_reply_to, references in self.frame_columns("in_reply_to", "references"):
+            candidates = [in_reply_to] if isinstance(in_reply_to, str) else []
+            if references is not None and len(references):
+                candidates += reversed(list(references))
+            parent = next((by_id[m] for m in candidates if m in by_id and by_id[m] != key), None)
+            if parent is not None:
+                found[key] = parent
+        return found
+
+    @cached_property
     def threaded(self) -> frozenset[str]:
         """Messages in a conversation: a reply to, or replied to by, another sender here.
 
-        References alone prove nothing (spam carries made-up ones); a parent in the archive
-        from someone else does.
+        References that lead to no message of the archive prove nothing (spam carries
+        made-up ones); a parent in the archive from someone else does.
         """
-        messages = self.frame_columns("in_reply_to", "references", "from_addr")
-        by_id = {mid: key for key, mid in self.message_id.items()}
-        sender = {}
-        parents: dict[str, set[str]] = {}
-        for key, in_reply_to, references, from_addr in messages:
-            sender[key] = from_addr
-            found = {in_reply_to} if isinstance(in_reply_to, str) else set()
-            if references is not None and len(references):
-                found.update(references)
-            parents[key] = {by_id[m] for m in found if m in by_id}
+        sender = dict(self.frame_columns("from_addr"))
         conversation: set[str] = set()
-        for key, known in parents.items():
-            for parent in known:
-                if parent != key and sender.get(parent) != sender.get(key):
-                    conversation.update((key, parent))
+        for key, parent in self.parent_of.items():
+            if sender.get(parent) != sender.get(key):
+                conversation.update((key, parent))
         return frozenset(conversation)
 
     @cached_property

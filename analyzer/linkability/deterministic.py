@@ -115,13 +115,19 @@ def sender(ctx: Context) -> Iterator[Evidence]:
 
 
 def forwarding(ctx: Context) -> Iterator[Evidence]:
-    """Delivered-To / X-Forwarded-To shows the mailbox behind the alias mail was sent to."""
+    """Delivered-To / X-Forwarded-To shows the mailbox behind the address mail was sent to.
+
+    The topmost Delivered-To names the mailbox the mail ended in; the address it was
+    sent to, X-Original-To, alias services' envelope headers and Delivered-To headers
+    lower in the chain (a mailbox that forwarded it on) name where it went first.
+    """
     for key in ctx.roles:
-        targets = {a for a, _ in ctx.addresses(key, *_FORWARD_TARGET_ROLES) if ctx.owner.owns(a)}
-        sources = {a for a, _ in ctx.addresses(key, *_FORWARD_SOURCE_ROLES)}
-        addressed = {a for a, _ in ctx.addresses(key, "to", "cc") if ctx.owner.owns(a)}
-        if not targets & addressed:  # sent to an alias, not to the mailbox itself
-            sources |= addressed
+        received = [a for a, _ in ctx.addresses(key, *_FORWARD_TARGET_ROLES) if ctx.owner.owns(a)]
+        if not received:
+            continue
+        targets = set(received[:1])  # the first, topmost, is the final mailbox
+        sources = {a for a, _ in ctx.addresses(key, *_FORWARD_SOURCE_ROLES)} | set(received[1:])
+        sources |= {a for a, _ in ctx.addresses(key, "to", "cc") if ctx.owner.owns(a)}
         for source in sorted(sources):
             for target in sorted(targets):
                 if source == target or not ctx.owner.owns(source):
@@ -162,17 +168,20 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
         by_mailbox[base_mailbox(address)].add(address)
     for addresses in by_mailbox.values():
         untagged = sorted(a for a in addresses if a == plain_form(a))
-        mailbox = next(
-            (a for a in untagged if a in ctx.owner.identities),
-            untagged[0] if untagged else plain_form(min(addresses)),
-        )
+        if untagged:
+            mailbox = next((a for a in untagged if a in ctx.owner.identities), untagged[0])
+        elif any(ctx.owner.owns(a) for a in addresses):
+            mailbox = plain_form(min(addresses))  # the owner's mailbox, seen or not
+        else:
+            mailbox = min(addresses)  # other people's: only addresses that were seen
         spellings = sorted(addresses | {mailbox})
         if len(spellings) < 2:
             continue
         for address in spellings:
             if address == mailbox:
                 continue
-            level = "tag" if plain_form(address) != address else "spelling"
+            tagged = plain_form(address).partition("@")[0] != address.partition("@")[0]
+            level = "tag" if tagged else "spelling"
             for key, role in places.get(address, []):
                 detail = f"{ctx.header_line(key, role, address)} (the mailbox is {mailbox})"
                 pair = _pair(address, mailbox)
@@ -191,18 +200,7 @@ def thread(ctx: Context) -> Iterator[Evidence]:
     On a list, everyone answers everyone's threads; a correspondent holds both
     addresses, which says nothing by itself about whether they are one person's.
     """
-    messages = ctx.frames.messages
-    by_id = {mid: key for key, mid in ctx.message_id.items()}
-    parent_of = {}
-    for key, in_reply_to, references in zip(
-        messages["message_key"], messages["in_reply_to"], messages["references"], strict=True
-    ):
-        parent = in_reply_to if isinstance(in_reply_to, str) else None
-        if parent is None and references is not None and len(references):
-            parent = references[-1]
-        if parent and parent in by_id:
-            parent_of[key] = by_id[parent]
-    for key, parent in parent_of.items():
+    for key, parent in ctx.parent_of.items():
         repliers = {a for a, _ in ctx.addresses(key, "from") if ctx.owner.owns(a)}
         reached = {a for a, _ in ctx.addresses(parent, "to", "cc", "from") if ctx.owner.owns(a)}
         for replier in sorted(repliers):
@@ -210,7 +208,7 @@ def thread(ctx: Context) -> Iterator[Evidence]:
                 if base_mailbox(other) == base_mailbox(replier):
                     continue
                 detail = (
-                    f"In-Reply-To: <{ctx.message_id[parent]}> (to {other}) answered "
+                    f"In-Reply-To: <{ctx.shown_id(parent)}> (to {other}) answered "
                     f"{ctx.header_line(key, 'from', replier)}"
                 )
                 yield Evidence(

@@ -57,12 +57,19 @@ _EGRESS_NAME = re.compile(
 
 
 def _pairs_in_groups(
-    groups: dict[object, dict[str, list[str]]], ctx: Context
+    groups: dict[object, dict[str, list[str]]], ctx: Context, evidence: str
 ) -> Iterator[tuple[object, str, str, dict[str, list[str]]]]:
-    """Each pair of person addresses that share a value, with the value's group."""
+    """Each pair of person addresses that share a value, with the value's group.
+
+    A value shared by more than ``_MAX_GROUP`` addresses is a commodity: its pairs are
+    not compared, and the context remembers who shares it, so that they do not count as
+    differing either.
+    """
     for value, by_address in sorted(groups.items(), key=lambda item: str(item[0])):
         people = sorted(a for a in by_address if ctx.is_person(a))
-        if len(people) < 2 or len(people) > _MAX_GROUP:
+        if len(people) > _MAX_GROUP:
+            for address in people:
+                ctx.commodities[evidence].setdefault(address, set()).add(value)
             continue
         for a, b in combinations(people, 2):
             yield value, a, b, by_address
@@ -146,7 +153,7 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
     # first names people in this archive go by, beside the nickname table's
     given = {name.first for by_name in ctx.names.values() for name in by_name
              if len(name.words) > 1}  # fmt: skip
-    for local, a, b, by_address in _pairs_in_groups(groups, ctx):
+    for local, a, b, by_address in _pairs_in_groups(groups, ctx, "local-part"):
         if domain_of(a) == domain_of(b):
             continue
         if a in ctx.names and b in ctx.names and _full_names_differ(ctx, a, b):
@@ -175,6 +182,10 @@ def _text_or_none(value: object) -> str | None:
 
 
 def client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[str]]], set[str]]:
+    return ctx.memo("client_addresses", lambda: _client_addresses(ctx))
+
+
+def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[str]]], set[str]]:
     """Public client addresses per sender (ip → address → messages), and the shared ones.
 
     An address is the sender's own in an authenticated submission hop (or a HELO with
@@ -218,7 +229,7 @@ def client_ip(ctx: Context) -> Iterator[Evidence]:
     Levels: ``client-ip``, or ``shared-egress`` when the address is a company's way out.
     """
     groups, shared = client_addresses(ctx)
-    for ip, a, b, by_address in _pairs_in_groups(groups, ctx):
+    for ip, a, b, by_address in _pairs_in_groups(groups, ctx, "client-ip"):
         way_out = ip in shared
         yield Evidence(
             a, b, "client-ip", "shared-egress" if way_out else "client-ip",
@@ -230,6 +241,8 @@ def client_ip(ctx: Context) -> Iterator[Evidence]:
 
 def machine_host(message_id: str, sender: str) -> str | None:
     """The machine name after the ``@`` of a Message-ID, when it is a machine's, not a domain."""
+    if "@" not in message_id:
+        return None
     host = message_id.rpartition("@")[2].strip("<> ").lower()
     if not host or host in _NOT_MACHINES or re.fullmatch(r"[\d.]+", host):
         return None
@@ -246,10 +259,10 @@ def message_id_host(ctx: Context) -> Iterator[Evidence]:
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for address, keys in ctx.sent_by.items():
         for key in keys:
-            host = machine_host(ctx.message_id.get(key, ""), address)
+            host = machine_host(ctx.message_id.get(key) or "", address)
             if host:
                 groups[host][address].append(key)
-    for host, a, b, by_address in _pairs_in_groups(groups, ctx):
+    for host, a, b, by_address in _pairs_in_groups(groups, ctx, "message-id-host"):
         yield Evidence(
             a, b, "message-id-host", "machine-name", f"Message-ID: <…@{host}> from both",
             "cross", tuple(by_address[a]), tuple(by_address[b]),
@@ -257,6 +270,10 @@ def message_id_host(ctx: Context) -> Iterator[Evidence]:
 
 
 def client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[str]]]:
+    return ctx.memo("client_agents", lambda: _client_agents(ctx))
+
+
+def _client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[str]]]:
     """Per sender, the (User-Agent or X-Mailer, Date offset) pairs of their mail."""
     agents = {}
     for key, user_agent, mailer in ctx.frame_columns("user_agent", "x_mailer"):
@@ -284,7 +301,7 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
         for value, keys in by_value.items():
             groups[value][address] = keys
             users[value[0]].add(address)
-    for value, a, b, by_address in _pairs_in_groups(groups, ctx):
+    for value, a, b, by_address in _pairs_in_groups(groups, ctx, "client-fingerprint"):
         agent, tz = value
         sign = "+" if tz >= 0 else "-"
         detail = f"User-Agent: {agent} with Date offset {sign}{abs(tz) // 60:02d}{abs(tz) % 60:02d}"

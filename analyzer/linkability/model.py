@@ -6,10 +6,11 @@ and the user name before the ``@``; the two ways a machine shows itself). Each
 comparison of a pair takes one *level*: the strongest evidence it found, ``differ``
 when both addresses show that kind of fingerprint and it does not match, or nothing
 when the comparison cannot be made (one address never shows a name). Each level has
-an m probability (how often pairs of one person show it) and a u probability (how
-often pairs of different people do), estimated from labelled real pairs by
-``evaluation/`` and shipped in ``weights.json``. The probability that a pair is one
-person is the prior odds times the product of m/u over its comparisons.
+a weight in bits, log2(m/u): m is how often pairs of one person show it, u how often
+pairs of different people do, both estimated from labelled real pairs by
+``evaluation/`` (the conservative ends of their 80% intervals, so that a level seen a
+few times weighs little) and shipped in ``weights.json``. The probability that a pair
+is one person is the prior odds times 2 to the sum of its weights.
 
 ``co-recipient`` and ``thread`` are not part of it: they show that someone holds both
 addresses (known together), not that one person does.
@@ -27,11 +28,14 @@ from typing import Any
 
 __all__ = [
     "COMPARISONS",
+    "COMPARISON_OF",
     "CONFIDENCE",
     "Comparison",
+    "LevelWeight",
     "Model",
     "confidence_word",
     "load_model",
+    "posterior",
 ]
 
 DIFFER = "differ"
@@ -137,6 +141,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison("timing", ("timing",), ("alike", "similar"), _graded("timing")),
 )
+COMPARISON_OF = {evidence: c for c in COMPARISONS for evidence in c.evidence}
 
 # words for people, by score: the lower bound of each range
 CONFIDENCE: tuple[tuple[float, str], ...] = (
@@ -148,46 +153,70 @@ CONFIDENCE: tuple[tuple[float, str], ...] = (
 )
 
 
+def posterior(prior: float, bits: float) -> float:
+    """The probability of one person: the prior odds times 2 to the ``bits``."""
+    odds_bits = math.log2(prior / (1 - prior)) + bits
+    return 1 / (1 + 2 ** min(60.0, -odds_bits))
+
+
 def confidence_word(score: float) -> str:
     """``certain`` (≥ 0.95), ``likely`` (≥ 0.75), ``possible`` (≥ 0.5), ``weak``, ``unlikely``."""
     return next(word for bound, word in CONFIDENCE if score >= bound)
 
 
 @dataclass(frozen=True)
-class Model:
-    """Prior and m/u probabilities per comparison level, as fitted on labelled pairs."""
+class LevelWeight:
+    """One level's weight, and the counts it was estimated from."""
 
-    prior: float
-    m: Mapping[str, Mapping[str, float]]
-    u: Mapping[str, Mapping[str, float]]
+    bits: float
+    same: float = 0  # same-person pairs at this level...
+    same_of: float = 0  # ...of this many the comparison was made for
+    different: float = 0
+    different_of: float = 0
+
+
+@dataclass(frozen=True)
+class Model:
+    """Priors and the weight of each comparison level, as fitted on labelled pairs.
+
+    Two priors: ``declared`` for pairs of addresses someone gives as theirs (the share
+    of one-person pairs among the labelled pairs), and for pairs the analysis finds
+    among an archive's addresses, :meth:`random_prior`: one-person pairs grow with the
+    number of people, not of pairs, so the model keeps ``per_sender``, how many
+    one-person pairs there are per sender. A pair's probability is its prior odds times
+    2 to the sum of its weights.
+    """
+
+    declared: float
+    per_sender: float
+    weights: Mapping[str, Mapping[str, LevelWeight]]
     fitted_on: str = ""
 
     def weight(self, comparison: str, level: str) -> float:
-        """The match weight in bits: log2(m/u); 0 for a level the model has not seen."""
-        m = self.m.get(comparison, {}).get(level)
-        u = self.u.get(comparison, {}).get(level)
-        if not m or not u:
-            return 0.0
-        return math.log2(m / u)
+        """The weight in bits of one comparison level; 0 for a level never fitted."""
+        found = self.weights.get(comparison, {}).get(level)
+        return found.bits if found else 0.0
+
+    def bits(self, levels: Mapping[str, str]) -> float:
+        """The evidence of a pair whose comparisons took ``levels``, in bits."""
+        return sum(self.weight(comparison, level) for comparison, level in levels.items())
+
+    def random_prior(self, senders: int) -> float:
+        """The share of one-person pairs among all pairs of ``senders`` senders."""
+        return min(self.declared, 2 * self.per_sender / max(senders - 1, 1))
 
     def probability(self, levels: Mapping[str, str]) -> float:
-        """P(one person) for a pair whose comparisons took ``levels``."""
-        bits = math.log2(self.prior / (1 - self.prior))
-        bits += sum(self.weight(comparison, level) for comparison, level in levels.items())
-        return 1 / (1 + 2 ** (-bits))
+        """P(one person) for a declared pair whose comparisons took ``levels``."""
+        return posterior(self.declared, self.bits(levels))
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "schema": "mxa.weights/1",
+            "schema": "mxa.weights/2",
             "fitted_on": self.fitted_on,
-            "prior": self.prior,
+            "prior": {"declared": self.declared, "per_sender": self.per_sender},
             "comparisons": {
                 c.name: {
-                    level: {
-                        "m": self.m.get(c.name, {}).get(level),
-                        "u": self.u.get(c.name, {}).get(level),
-                        "bits": round(self.weight(c.name, level), 2),
-                    }
+                    level: vars(self.weights.get(c.name, {}).get(level, LevelWeight(0.0)))
                     for level in (*c.levels, DIFFER)
                 }
                 for c in COMPARISONS
@@ -196,13 +225,14 @@ class Model:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Model:
-        m = {
-            c: {lv: v["m"] for lv, v in levels.items()} for c, levels in data["comparisons"].items()
+        weights = {
+            comparison: {level: LevelWeight(**values) for level, values in levels.items()}
+            for comparison, levels in data["comparisons"].items()
         }
-        u = {
-            c: {lv: v["u"] for lv, v in levels.items()} for c, levels in data["comparisons"].items()
-        }
-        return cls(float(data["prior"]), m, u, data.get("fitted_on", ""))
+        prior = data["prior"]
+        return cls(
+            float(prior["declared"]), float(prior["per_sender"]), weights, data.get("fitted_on", "")
+        )
 
 
 @cache
