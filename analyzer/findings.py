@@ -17,7 +17,7 @@ import pandas as pd
 from analyzer.errors import OutputError
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
 from analyzer.frames import Frames
-from analyzer.linkability import CLAIM, Analysis
+from analyzer.linkability import CATALOG, CLAIM, Analysis
 from analyzer.linkability.model import CONFIDENCE
 from analyzer.owner import Owner, identity_kind
 
@@ -113,6 +113,16 @@ def build_findings(
             "claim": f"a pair is claimed to be one person at score >= {CLAIM}",
             "confidence": [{"word": word, "from_score": bound} for bound, word in CONFIDENCE],
         },
+        "evidence": [
+            {
+                "id": rule.evidence,
+                "question": rule.question,
+                "strength": rule.strength,
+                "levels": list(rule.levels),
+                "reads": rule.summary,
+            }
+            for rule in CATALOG
+        ],
         "pairs": [pair.as_dict() for pair in analysis.pairs],
         "links": [link.as_dict() for link in analysis.links],
         "clusters": [cluster.as_dict() for cluster in analysis.clusters],
