@@ -15,6 +15,7 @@ from analyzer.extract.addresses import ADDRESS_ROLES, parse_address_list
 from analyzer.extract.dates import parse_date
 from analyzer.extract.encryption import inspect_body, parse_content_type
 from analyzer.extract.headers import (
+    MAX_HEADER_BYTES,
     HeaderFields,
     collapse_spaces,
     decode_words,
@@ -32,6 +33,7 @@ _DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
 _IP_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{3,}")
 _LINE_ENDS = re.compile(rb"\r\n?")
 _CR_TO_LF = bytes.maketrans(b"\r", b"\n")
+MAX_HOPS = 500  # Received headers kept per message
 # receiving headers whose addresses some servers separate by spaces, not commas
 _SPACE_SEPARATED = frozenset({"x-forwarded-for", "x-forwarded-to", "envelope-to"})
 
@@ -145,11 +147,21 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
         data = data.translate(_CR_TO_LF)  # old Mac line endings: CR alone
     header_end, body_start = header_block_end(data)
     block = data[:header_end]
+    cut = []
+    if len(block) > MAX_HEADER_BYTES:
+        cut.append(f"header block cut at {MAX_HEADER_BYTES:,} of its {len(block):,} bytes")
+        last_line = block.rfind(b"\n", 0, MAX_HEADER_BYTES)
+        block = block[: last_line + 1 if last_line > 0 else MAX_HEADER_BYTES]
     fields = parse_header_block(block)
     if not fields.fields:
         return Quarantined(raw.source, raw.offset, "no header fields")
 
-    defects = list(fields.defects)
+    defects = cut + list(fields.defects)
+    received = fields.get_all("received")
+    if len(received) > MAX_HOPS:
+        defects.append(f"{len(received) - MAX_HOPS:,} of {len(received):,} Received headers "
+                       "left out (the newest and the oldest kept)")  # fmt: skip
+        received = received[: MAX_HOPS // 2] + received[-MAX_HOPS // 2 :]
     participants, address_defects = _participants(fields)
     defects.extend(address_defects)
 
@@ -198,7 +210,7 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
         n_to=sum(1 for p in participants if p.role == "to"),
         n_cc=sum(1 for p in participants if p.role == "cc"),
         participants=tuple(participants),
-        hops=parse_received_chain(fields.get_all("received")),
+        hops=parse_received_chain(received),
         defects=tuple(defects),
         keys=tuple(key_uses),
     )

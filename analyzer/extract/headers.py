@@ -13,12 +13,22 @@ import re
 from email.header import decode_header
 
 __all__ = [
+    "MAX_ENCODED_WORDS",
+    "MAX_FIELD_CHARS",
+    "MAX_HEADER_BYTES",
     "HeaderFields",
     "decode_bytes",
     "decode_words",
     "header_block_end",
     "parse_header_block",
 ]
+
+# Budgets: what a header block, a field and its encoded words may hold before the rest
+# is cut off, with a defect saying so (real headers stay far below them).
+MAX_HEADER_BYTES = 1 << 20
+MAX_FIELD_CHARS = 64 << 10
+MAX_ENCODED_WORDS = 1000
+MAX_DEFECTS = 20
 
 # A field: its name, a colon, and its value with any continuation lines.
 _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
@@ -66,10 +76,16 @@ def decode_words(value: str) -> str:
     """Decode RFC 2047 encoded words; never raises on bad input.
 
     Values without ``=?`` (almost all) return unchanged without a call into
-    :mod:`email.header`.
+    :mod:`email.header`, whose work grows with the square of the words: past
+    :data:`MAX_ENCODED_WORDS` the value is cut.
     """
     if "=?" not in value or not _ENCODED_WORD.search(value):
         return value
+    if value.count("=?") > MAX_ENCODED_WORDS:
+        for count, match in enumerate(_ENCODED_WORD.finditer(value), 1):
+            if count == MAX_ENCODED_WORDS:
+                value = value[: match.end()]
+                break
     try:
         parts = decode_header(value)
     except Exception:  # email.header raises several types on hostile input
@@ -123,8 +139,27 @@ def parse_header_block(block: bytes) -> HeaderFields:
     continuations = text.count("\n ") + text.count("\n\t")
     blanks = text.count("\n\n") + text.count("\n\r\n")
     if lines - continuations - blanks != len(pairs) or text[:1] in (" ", "\t"):
-        return _parse_header_block_carefully(text)
-    return HeaderFields([_field(name, value) for name, value in pairs], [])
+        parsed = _parse_header_block_carefully(text)
+    else:
+        parsed = HeaderFields([_field(name, value) for name, value in pairs], [])
+    if parsed.fields and max(len(value) for _, value in parsed.fields) > MAX_FIELD_CHARS:
+        parsed = _capped(parsed)
+    if len(parsed.defects) > MAX_DEFECTS:
+        more = len(parsed.defects) - MAX_DEFECTS
+        parsed.defects[MAX_DEFECTS:] = [f"and {more} more lines that are not header fields"]
+    return parsed
+
+
+def _capped(parsed: HeaderFields) -> HeaderFields:
+    fields = []
+    for name, value in parsed.fields:
+        if len(value) > MAX_FIELD_CHARS:
+            parsed.defects.append(
+                f"{name} cut at {MAX_FIELD_CHARS:,} of its {len(value):,} characters"
+            )
+            value = value[:MAX_FIELD_CHARS]
+        fields.append((name, value))
+    return HeaderFields(fields, parsed.defects)
 
 
 def _field(name: str, value: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import re
 import warnings
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from cryptography import x509
@@ -40,9 +41,29 @@ class KeyUse(NamedTuple):
     detail: str
 
 
-_ARMOUR = re.compile(
-    rb"-----BEGIN PGP (MESSAGE|SIGNATURE)-----\r?\n(.*?)-----END PGP \1-----", re.DOTALL
-)
+_ARMOUR_BEGIN = re.compile(rb"-----BEGIN PGP (MESSAGE|SIGNATURE)-----\r?\n")
+
+
+def _armoured_blocks(text: bytes) -> Iterator[bytes]:
+    """The inside of each BEGIN … END PGP block, in one pass.
+
+    Once no END of a kind follows, no later BEGIN of that kind is looked up again: a
+    lazy ``(.*?)`` would scan to the end of the text once for every unterminated BEGIN
+    line (17 s for 9,000 of them).
+    """
+    position = 0
+    unterminated: set[bytes] = set()
+    while match := _ARMOUR_BEGIN.search(text, position):
+        kind = match.group(1)
+        position = match.end()
+        if kind in unterminated:
+            continue
+        end = text.find(b"-----END PGP " + kind + b"-----", position)
+        if end < 0:
+            unterminated.add(kind)
+            continue
+        yield text[position:end]
+        position = end
 
 
 # -- DER, just enough for EnvelopedData ----------------------------------------------
@@ -300,8 +321,8 @@ def _signature_issuer(body: bytes) -> str | None:
 def pgp_key_uses(text: bytes) -> list[KeyUse]:
     """Recipient key ids and signature issuers of every armoured block in ``text``."""
     uses: list[KeyUse] = []
-    for match in _ARMOUR.finditer(text):
-        data = _dearmour(match.group(2))
+    for block in _armoured_blocks(text):
+        data = _dearmour(block)
         if not data:
             continue
         try:
