@@ -74,7 +74,13 @@ def _print_ingest(result: IngestResult) -> None:
     if result.files_unchanged:
         table.add_row("files unchanged since last run", f"{result.files_unchanged:,}")
     if result.files_resumed:
-        table.add_row("mboxes resumed where they ended", f"{result.files_resumed:,}")
+        table.add_row("mboxes read on from where they ended", f"{result.files_resumed:,}")
+    if result.files_changed:
+        table.add_row("files changed (their rows replaced)", f"{result.files_changed:,}")
+    if result.files_removed:
+        table.add_row("files gone (their rows removed)", f"{result.files_removed:,}")
+    if result.rows_removed:
+        table.add_row("stored messages replaced or removed", f"{result.rows_removed:,}")
     if result.skipped_files:
         table.add_row("files skipped (not mail)", f"{len(result.skipped_files):,}")
     table.add_row("messages read", f"{result.messages_read:,}")

@@ -225,3 +225,88 @@ def test_a_quarantined_message_read_again_is_listed_and_counted_once(tmp_path):
     assert findings["messages_quarantined"] == len(findings["quarantine"]) == 1
     assert findings["messages_read"] == findings["messages_parsed"] + 1 == 3
     assert findings["messages_parsed"] == findings["messages_stored"] == 2
+
+
+def _stored(store):
+    messages = read_frame(store, "messages")
+    return sorted(zip(messages["subject"], messages["offset"].astype(str), strict=True))
+
+
+def test_a_truncated_mbox_keeps_no_stale_rows_and_says_so(tmp_path):
+    archive, store = tmp_path / "box.mbox", tmp_path / "store"
+    append_mbox(archive, *(numbered(n) for n in range(5)))
+    ingest([archive], store, jobs=1)
+    kept = archive.read_bytes()
+    cut = kept.index(b"\n" + SEPARATOR, kept.index(b"message 2")) + 1
+    archive.write_bytes(kept[:cut])
+    again = ingest([archive], store, jobs=1)
+    assert (again.files_changed, again.rows_removed) == (1, 5)
+    assert [s for s, _ in _stored(store)] == ["message 0", "message 1", "message 2"]
+
+
+def test_a_rewrite_with_the_same_size_and_time_is_noticed(tmp_path):
+    archive, store = tmp_path / "box.mbox", tmp_path / "store"
+    append_mbox(archive, numbered(1), numbered(2))
+    ingest([archive], store, jobs=1)
+    stat = archive.stat()
+    archive.write_bytes(archive.read_bytes().replace(b"message 1", b"message 7"))
+    os.utime(archive, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert archive.stat().st_size == stat.st_size
+    again = ingest([archive], store, jobs=1)
+    assert again.files_changed == 1 and again.files_unchanged == 0
+    assert [s for s, _ in _stored(store)] == ["message 2", "message 7"]
+
+
+def test_an_edit_in_the_middle_of_a_big_mbox_is_stored(tmp_path):
+    archive, store = tmp_path / "big.mbox", tmp_path / "store"
+    bodies = [os.urandom(2000).hex() + "\n" for _ in range(200)]  # 800 KB: far past any head
+    append_mbox(archive, *(numbered(n, body=b) for n, b in enumerate(bodies)))
+    ingest([archive], store, jobs=1)
+    data = archive.read_bytes()
+    archive.write_bytes(data.replace(b"Subject: message 100\n", b"Subject: message X00\n"))
+    again = ingest([archive], store, jobs=1)
+    assert again.files_changed == 1
+    subjects = {s for s, _ in _stored(store)}
+    assert "message X00" in subjects and "message 100" not in subjects and len(subjects) == 200
+
+
+def test_a_message_that_grows_in_place_is_stored_once(tmp_path):
+    archive, store = tmp_path / "live.mbox", tmp_path / "store"
+    append_mbox(archive, numbered(1))
+    last = SEPARATOR + numbered(2, body="first lines\n")
+    with open(archive, "ab") as stream:
+        stream.write(last)  # still being written: no newline after it yet
+    ingest([archive], store, jobs=1)
+    with open(archive, "ab") as stream:
+        stream.write(b"more lines the MTA added\n")
+    again = ingest([archive], store, jobs=1)
+    assert again.files_resumed == 1
+    assert [s for s, _ in _stored(store)] == ["message 1", "message 2"]
+
+
+def test_a_header_block_cut_mid_way_and_completed_leaves_no_stale_row(tmp_path):
+    archive, store = tmp_path / "live.mbox", tmp_path / "store"
+    append_mbox(archive, numbered(1))
+    complete = SEPARATOR + numbered(2, extra="X-Late: header\nCc: carl@example.com")
+    with open(archive, "ab") as stream:
+        stream.write(complete[: complete.index(b"Date:")])  # cut in the header block
+    ingest([archive], store, jobs=1)
+    with open(archive, "ab") as stream:
+        stream.write(complete[complete.index(b"Date:") :] + b"\n")
+    ingest([archive], store, jobs=1)
+    messages = read_frame(store, "messages")
+    assert len(messages) == 2 and set(messages["n_cc"]) == {0, 1}
+    assert len(read_frame(store, "quarantine")) == 0
+
+
+def test_files_gone_from_a_folder_lose_their_rows_and_are_reported(tmp_path):
+    folder, store = tmp_path / "mail", tmp_path / "store"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"{n}.eml").write_bytes(numbered(n))
+    ingest([folder], store, jobs=1)
+    (folder / "3.eml").unlink()
+    (folder / "4.eml").write_bytes(numbered(4))
+    again = ingest([folder], store, jobs=1)
+    assert (again.files_removed, again.files_new, again.files_unchanged) == (1, 1, 3)
+    assert [s for s, _ in _stored(store)] == [f"message {n}" for n in (0, 1, 2, 4)]
