@@ -85,11 +85,12 @@ def build_findings(
             "duplicates": duplicates,
             "messages_stored": len(frames.messages),
             "quarantine": [
-                {"source": s, "offset": o, "reason": r}
-                for s, o, r in sorted(
+                {"source": s, "offset": o, "code": c, "reason": r}
+                for s, o, c, r in sorted(
                     zip(
                         quarantine["source"],
                         quarantine["offset"],
+                        quarantine["code"],
                         quarantine["reason"],
                         strict=True,
                     )

@@ -37,6 +37,9 @@ __all__ = [
 
 _UTC = pa.timestamp("s", tz="UTC")
 _STRINGS = pa.list_(pa.string())
+_DEFECTS = pa.list_(
+    pa.struct([("kind", pa.string()), ("header", pa.string()), ("detail", pa.string())])
+)
 
 MESSAGES_SCHEMA = pa.schema(
     [
@@ -69,7 +72,7 @@ MESSAGES_SCHEMA = pa.schema(
         ("x_originating_ip", pa.string()),
         ("gm_thrid", pa.string()),
         ("gmail_labels", pa.string()),
-        ("defects", _STRINGS),
+        ("defects", _DEFECTS),
     ]
 )
 
@@ -115,7 +118,12 @@ KEYS_SCHEMA = pa.schema(
 )
 
 QUARANTINE_SCHEMA = pa.schema(
-    [("source", pa.string()), ("offset", pa.string()), ("reason", pa.string())]
+    [
+        ("source", pa.string()),
+        ("offset", pa.string()),
+        ("reason", pa.string()),
+        ("code", pa.string()),
+    ]
 )
 
 
@@ -171,6 +179,7 @@ def quarantine_table(entries: Sequence[Quarantined]) -> pa.Table:
             "source": [q.source for q in entries],
             "offset": [q.offset for q in entries],
             "reason": [q.reason for q in entries],
+            "code": [str(q.code) for q in entries],
         },
         schema=QUARANTINE_SCHEMA,
     )

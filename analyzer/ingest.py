@@ -53,6 +53,7 @@ from analyzer.sources import (
 )
 from analyzer.sources.mbox import new_digest
 from analyzer.store import FRAMES, Store
+from analyzer.vocabulary import QuarantineCode
 
 __all__ = ["ExtractedBatch", "IngestResult", "ProgressCallback", "extract_batch", "ingest"]
 
@@ -302,7 +303,10 @@ class _Reader:
             path = source_file.path
             if plan.stat is None or source_file.kind == "unreadable":
                 problem = source_file.problem or "the file is gone or cannot be opened"
-                yield Quarantined(source_file.source, str(path), f"unreadable: {problem}"[:300])
+                yield Quarantined(
+                    source_file.source, str(path), f"unreadable: {problem}"[:300],
+                    QuarantineCode.UNREADABLE,
+                )  # fmt: skip
                 self.done_bytes += source_file.size
                 continue
             if plan.start is None:
@@ -324,7 +328,9 @@ class _Reader:
                 # what was read, say where reading stopped, and read it again next time.
                 where = str(reader.end_offset) if source_file.kind == "mbox" else str(path)
                 reason = f"unreadable from here on: {type(error).__name__}: {error}"
-                yield Quarantined(source_file.source, where, reason[:300])
+                yield Quarantined(
+                    source_file.source, where, reason[:300], QuarantineCode.UNREADABLE_FROM_HERE
+                )
                 self._finished.append((path, None))
             else:
                 self._finished.append((path, self._state(plan, reader, complete=True)))
@@ -398,7 +404,7 @@ def _extract_within_budget(item: RawMessage) -> MessageRecord | Quarantined:
             return extract_message(item)
     except _OverBudget:
         reason = f"over the time budget: extraction took more than {MESSAGE_SECONDS:g} s"
-        return Quarantined(item.source, item.offset, reason)
+        return Quarantined(item.source, item.offset, reason, QuarantineCode.OVER_TIME)
 
 
 def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:

@@ -191,8 +191,6 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
         evidence["sub-addresses of those"] = len(identities) - len(seeds)
     parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
     how = f"detected: {parts}" if parts else "detected: nothing names an owner"
-    if len(people) and people["received_above"].isna().all():
-        how += " (a store from an older mxa: ingest again into a new store to read header order)"
     return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
 
 

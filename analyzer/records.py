@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from analyzer.extract.keys import KeyUse
+from analyzer.vocabulary import DefectKind, QuarantineCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +41,20 @@ class RawMessage:
 
 @dataclass(frozen=True, slots=True)
 class Quarantined:
-    """A message that could not be parsed, kept with the reason."""
+    """A message that could not be parsed, kept with why: a stable code, and the details."""
 
     source: str
     offset: str
-    reason: str
+    reason: str  # for people: what happened, with the details
+    code: QuarantineCode = QuarantineCode.EXTRACTION_FAILED
+
+
+class Defect(NamedTuple):
+    """Something odd in a message that was parsed anyway: which kind, in which header."""
+
+    kind: DefectKind
+    header: str  # the header's name, lower-cased; "" for the block as a whole
+    detail: str  # the offending text, shortened
 
 
 class Participant(NamedTuple):
@@ -109,7 +119,7 @@ class MessageRecord(NamedTuple):
     n_cc: int
     participants: tuple[Participant, ...] = ()
     hops: tuple[Hop, ...] = ()
-    defects: tuple[str, ...] = ()
+    defects: tuple[Defect, ...] = ()
     keys: tuple[KeyUse, ...] = ()  # keys named in the clear: see analyzer.extract.keys
 
     @property

@@ -65,5 +65,5 @@ def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
         encryption=encryption,
         quarantined=len(quarantine),
         totals=dict(opened.manifest.get("totals", {})),
-        quarantine_reasons=_top(quarantine["reason"].str.split(":").str[0], top),
+        quarantine_reasons=_top(quarantine["code"], top),
     )

@@ -62,7 +62,7 @@ __all__ = ["FRAMES", "MANIFEST_NAME", "Store", "file_digest", "load_frames", "re
 MANIFEST_NAME = "mxa-store.json"
 LOCK_NAME = ".mxa-lock"
 STORE_SCHEMA = "mxa.store/2"
-_OLDER_SCHEMAS = ("mxa.store/1",)
+_OLDER_SCHEMAS = ("mxa.store/1",)  # by an mxa that could not commit safely: rebuilt, not read
 FRAMES = {
     "messages": MESSAGES_SCHEMA,
     "participants": PARTICIPANTS_SCHEMA,
@@ -90,31 +90,12 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
         manifest = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as error:
         raise StoreError(f"cannot read store manifest {path}: {error}; {_REBUILD}") from None
-    if not isinstance(manifest, dict) or manifest.get("schema") not in (
-        STORE_SCHEMA,
-        *_OLDER_SCHEMAS,
-    ):
-        schema = manifest.get("schema") if isinstance(manifest, dict) else None
+    schema = manifest.get("schema") if isinstance(manifest, dict) else None
+    if schema in _OLDER_SCHEMAS:
+        raise StoreError(f"{folder} was made by an older mxa ({schema}); {_REBUILD}")
+    if schema != STORE_SCHEMA:
         raise StoreError(f"{folder} is not an mxa store (schema {schema!r})")
-    if manifest["schema"] in _OLDER_SCHEMAS:
-        manifest = _upgrade(folder, manifest)
     return manifest
-
-
-def _upgrade(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """A store written before manifests named their parts: every readable part is one."""
-    parts: dict[str, list[str]] = {}
-    for name in FRAMES:
-        names = sorted(p.name for p in (folder / f"{name}.parquet").glob("part-*.parquet"))
-        for part in names:
-            try:
-                pq.read_metadata(folder / f"{name}.parquet" / part)
-            except (OSError, pa.ArrowInvalid) as error:
-                raise StoreError(
-                    f"{folder}: damaged part {name}.parquet/{part} ({error}); {_REBUILD}"
-                ) from None
-        parts[name] = names
-    return {**manifest, "schema": STORE_SCHEMA, "parts": parts}
 
 
 def _only_frames(folder: Path) -> bool:

@@ -150,7 +150,7 @@ result = ingest([sys.argv[1]], sys.argv[2], jobs=1)
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 messages = read_frame(sys.argv[2], "messages")
-defects = [d for row in messages["defects"] for d in row]
+defects = [f"{d['kind']}: {d['header']} {d['detail']}" for row in messages["defects"] for d in row]
 print(json.dumps({"peak_kb": peak, "totals": {
     "read": result.messages_read, "parsed": result.parsed, "quarantined": result.quarantined,
     "reasons": [q.reason for q in result.quarantine][:5], "defects": defects[:5]}}))

@@ -26,7 +26,12 @@ def test_repeated_fields_keep_their_order():
 def test_garbage_line_becomes_a_defect_and_parsing_goes_on():
     fields = parse_header_block(b"From: a@b.c\nthis is not a header\nTo: d@e.f\n")
     assert fields.get("to") == "d@e.f"
-    assert len(fields.defects) == 1 and "not a header field" in fields.defects[0]
+    (defect,) = fields.defects
+    assert (defect.kind, defect.header, defect.detail) == (
+        "not-a-header-field",
+        "",
+        "this is not a header",
+    )
 
 
 def test_encoded_words_are_decoded_and_unknown_charsets_do_not_crash():

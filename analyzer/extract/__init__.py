@@ -24,7 +24,8 @@ from analyzer.extract.headers import (
 )
 from analyzer.extract.keys import KeyUse, autocrypt_key, autocrypt_key_ids
 from analyzer.extract.received import parse_received_chain
-from analyzer.records import MessageRecord, Participant, Quarantined, RawMessage
+from analyzer.records import Defect, MessageRecord, Participant, Quarantined, RawMessage
+from analyzer.vocabulary import DefectKind, QuarantineCode
 
 __all__ = ["extract_message", "message_key"]
 
@@ -110,9 +111,9 @@ def _received_above(fields: HeaderFields) -> dict[str, list[int]]:
     return above
 
 
-def _participants(fields: HeaderFields) -> tuple[list[Participant], list[str]]:
+def _participants(fields: HeaderFields) -> tuple[list[Participant], list[Defect]]:
     participants: list[Participant] = []
-    defects: list[str] = []
+    defects: list[Defect] = []
     above = _received_above(fields)
     for header, role in ADDRESS_ROLES.items():
         position = 0
@@ -121,7 +122,7 @@ def _participants(fields: HeaderFields) -> tuple[list[Participant], list[str]]:
                 value = ", ".join(value.split())  # Gmail: "X-Forwarded-For: from@x to@y"
             pairs = parse_address_list(value)
             if not pairs and value.strip() not in ("", "<>") and not value.rstrip().endswith(";"):
-                defects.append(f"no address in {header}: {value[:120]!r}")
+                defects.append(Defect(DefectKind.NO_ADDRESS, header, value[:120]))
             for address, name in pairs:
                 participants.append(Participant(role, address, name, position, received))
                 position += 1
@@ -134,13 +135,13 @@ def extract_message(raw: RawMessage) -> MessageRecord | Quarantined:
         return _extract(raw)
     except Exception as error:  # a bug must cost one message, not the archive
         reason = f"extraction failed: {type(error).__name__}: {error}"
-        return Quarantined(raw.source, raw.offset, reason[:300])
+        return Quarantined(raw.source, raw.offset, reason[:300], QuarantineCode.EXTRACTION_FAILED)
 
 
 def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
     data = raw.data.removeprefix(b"\xef\xbb\xbf")  # a byte order mark before the headers
     if not data.strip():
-        return Quarantined(raw.source, raw.offset, "empty message")
+        return Quarantined(raw.source, raw.offset, "empty message", QuarantineCode.EMPTY)
     first_lf = data.find(b"\n")
     first_cr = data.find(b"\r", 0, first_lf if first_lf >= 0 else len(data))
     if first_cr >= 0 and data[first_cr + 1 : first_cr + 2] != b"\n":
@@ -149,18 +150,21 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
     block = data[:header_end]
     cut = []
     if len(block) > MAX_HEADER_BYTES:
-        cut.append(f"header block cut at {MAX_HEADER_BYTES:,} of its {len(block):,} bytes")
+        detail = f"cut at {MAX_HEADER_BYTES:,} of its {len(block):,} bytes"
+        cut.append(Defect(DefectKind.HEADER_CUT, "", detail))
         last_line = block.rfind(b"\n", 0, MAX_HEADER_BYTES)
         block = block[: last_line + 1 if last_line > 0 else MAX_HEADER_BYTES]
     fields = parse_header_block(block)
     if not fields.fields:
-        return Quarantined(raw.source, raw.offset, "no header fields")
+        return Quarantined(
+            raw.source, raw.offset, "no header fields", QuarantineCode.NO_HEADER_FIELDS
+        )
 
     defects = cut + list(fields.defects)
     received = fields.get_all("received")
     if len(received) > MAX_HOPS:
-        defects.append(f"{len(received) - MAX_HOPS:,} of {len(received):,} Received headers "
-                       "left out (the newest and the oldest kept)")  # fmt: skip
+        detail = f"{len(received) - MAX_HOPS:,} of {len(received):,} left out (the newest and "
+        defects.append(Defect(DefectKind.HOPS_LEFT_OUT, "received", detail + "oldest kept)"))
         received = received[: MAX_HOPS // 2] + received[-MAX_HOPS // 2 :]
     participants, address_defects = _participants(fields)
     defects.extend(address_defects)
@@ -168,7 +172,7 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
     date_raw = fields.get("date")
     date_utc, tz_offset = parse_date(date_raw)
     if date_raw and date_utc is None:
-        defects.append(f"unparseable Date: {date_raw[:80]!r}")
+        defects.append(Defect(DefectKind.BAD_DATE, "date", date_raw[:80]))
 
     senders = [p for p in participants if p.role == "from"]
     content_type = fields.get("content-type")

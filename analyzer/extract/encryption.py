@@ -15,16 +15,11 @@ import re
 from analyzer.extract import keys
 from analyzer.extract.headers import header_block_end
 from analyzer.extract.keys import KeyUse
+from analyzer.vocabulary import Encryption
 
 __all__ = ["ENCRYPTION_CLASSES", "classify_encryption", "inspect_body", "parse_content_type"]
 
-ENCRYPTION_CLASSES = (
-    "plaintext",
-    "smime_signed",
-    "smime_encrypted",
-    "pgp_signed",
-    "pgp_encrypted",
-)
+ENCRYPTION_CLASSES = tuple(Encryption)
 
 _PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
 _SMIME_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from email.header import decode_header
 
+from analyzer.records import Defect
+from analyzer.vocabulary import DefectKind
+
 __all__ = [
     "MAX_ENCODED_WORDS",
     "MAX_FIELD_CHARS",
@@ -104,7 +107,7 @@ class HeaderFields:
 
     __slots__ = ("_by_name", "defects", "fields")
 
-    def __init__(self, fields: list[tuple[str, str]], defects: list[str]) -> None:
+    def __init__(self, fields: list[tuple[str, str]], defects: list[Defect]) -> None:
         self.fields = fields
         self.defects = defects
         by_name: dict[str, list[str]] = {}
@@ -146,7 +149,9 @@ def parse_header_block(block: bytes) -> HeaderFields:
         parsed = _capped(parsed)
     if len(parsed.defects) > MAX_DEFECTS:
         more = len(parsed.defects) - MAX_DEFECTS
-        parsed.defects[MAX_DEFECTS:] = [f"and {more} more lines that are not header fields"]
+        parsed.defects[MAX_DEFECTS:] = [
+            Defect(DefectKind.NOT_A_FIELD, "", f"and {more} more lines that are no fields")
+        ]
     return parsed
 
 
@@ -155,7 +160,11 @@ def _capped(parsed: HeaderFields) -> HeaderFields:
     for name, value in parsed.fields:
         if len(value) > MAX_FIELD_CHARS:
             parsed.defects.append(
-                f"{name} cut at {MAX_FIELD_CHARS:,} of its {len(value):,} characters"
+                Defect(
+                    DefectKind.FIELD_CUT,
+                    name,
+                    f"cut at {MAX_FIELD_CHARS:,} of its {len(value):,} characters",
+                )
             )
             value = value[:MAX_FIELD_CHARS]
         fields.append((name, value))
@@ -173,7 +182,7 @@ def _field(name: str, value: str) -> tuple[str, str]:
 
 def _parse_header_block_carefully(text: str) -> HeaderFields:
     fields: list[tuple[str, str]] = []
-    defects: list[str] = []
+    defects: list[Defect] = []
     position = 0
     for match in _FIELD.finditer(text):
         if match.start() > position:
@@ -193,13 +202,13 @@ def _has_surrogates(value: str) -> bool:
     return False
 
 
-def _gap_defects(gap: str, after_fields: bool, defects: list[str]) -> None:
+def _gap_defects(gap: str, after_fields: bool, defects: list[Defect]) -> None:
     for line in gap.splitlines():
         if not line.strip():
             continue
         if not after_fields and line.startswith(("From ", ">From ")):
             continue  # an mbox separator left on a one-message file
-        defects.append(f"not a header field: {_from_surrogates(line[:120])!r}")
+        defects.append(Defect(DefectKind.NOT_A_FIELD, "", _from_surrogates(line[:120])))
 
 
 def collapse_spaces(value: str) -> str:

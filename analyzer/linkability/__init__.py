@@ -46,6 +46,7 @@ from analyzer.linkability.model import (
     posterior,
 )
 from analyzer.owner import Owner
+from analyzer.vocabulary import ObserverClass, Question
 
 __all__ = [
     "CATALOG",
@@ -67,9 +68,9 @@ __all__ = [
     "compare_pairs",
 ]
 
-VISIBILITY_ORDER = ("correspondents", "providers", "inference")
-SAME_PERSON = "same-person"
-KNOWN_TOGETHER = "known-together"
+VISIBILITY_ORDER = tuple(ObserverClass)  # from the most to the least visible
+SAME_PERSON = Question.SAME_PERSON
+KNOWN_TOGETHER = Question.KNOWN_TOGETHER
 CLAIM = 0.5  # a pair at or above this score is claimed to be one person
 SUGGEST = 0.2  # an address is suggested as the owner's from this score ("weak" and up)
 MAX_ALL_PAIRS = 40  # owner identities up to which every pair of them is assessed
