@@ -7,7 +7,6 @@ code 2; bad mail is never an error, it is counted and listed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +27,7 @@ from analyzer.linkability import (
     PairVerdict,
 )
 from analyzer.linkability.model import confidence_word
+from analyzer.safe_output import json_text, printable
 
 app = typer.Typer(
     name="mxa",
@@ -42,8 +42,13 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def _print_json(payload: object) -> None:
+    console.print(Text(json_text(payload)), soft_wrap=True, highlight=False)
+
+
 def _fail(error: MxaError) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+    message = Text.assemble(("error:", "bold red"), " ", printable(error))
+    errors.print(message, highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -98,11 +103,9 @@ def _print_ingest(result: IngestResult) -> None:
         highlight=False,
     )
     for entry in result.quarantine[:20]:
-        console.print(
-            f"  quarantined {entry.source} @ {entry.offset}: {entry.reason}", markup=False
-        )
+        _line(f"  quarantined {entry.source} @ {entry.offset}: {entry.code}: {entry.reason}")
     if len(result.quarantine) > 20:
-        console.print(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
+        _line(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
 
 
 def _progress_bar() -> Progress:
@@ -164,9 +167,11 @@ def stats_command(
     except MxaError as error:
         raise _fail(error) from None
     if as_json:
-        console.print_json(json.dumps(stats.as_dict()))
+        _print_json(stats.as_dict())
         return
-    overview = Table(title=f"Store {store}", show_header=False, title_justify="left")
+    overview = Table(
+        title=Text(printable(f"Store {store}")), show_header=False, title_justify="left"
+    )
     overview.add_row("messages", f"{stats.messages:,}")
     if stats.first_date is not None:
         overview.add_row("date range", f"{stats.first_date:%Y-%m-%d} … {stats.last_date:%Y-%m-%d}")
@@ -185,7 +190,7 @@ def stats_command(
         table.add_column("address" if "senders" in title else "domain")
         table.add_column("messages", justify="right")
         for name, count in rows:
-            table.add_row(name, f"{count:,}")
+            table.add_row(Text(printable(name)), f"{count:,}")
         console.print(table)
     mix = Table(title="Encryption", title_justify="left")
     mix.add_column("class")
@@ -198,7 +203,7 @@ def stats_command(
         reasons.add_column("reason")
         reasons.add_column("messages", justify="right")
         for reason, count in stats.quarantine_reasons:
-            reasons.add_row(reason, f"{count:,}")
+            reasons.add_row(Text(printable(reason)), f"{count:,}")
         console.print(reasons)
 
 
@@ -213,8 +218,15 @@ MeDomainOption = Annotated[
 
 
 def _line(*parts: str | Text, style: str = "") -> None:
-    """One line that is never wrapped: piped output and narrow terminals keep addresses whole."""
-    console.print(Text.assemble(*parts, style=style), soft_wrap=True, highlight=False)
+    """One line that is never wrapped: piped output and narrow terminals keep addresses whole.
+
+    Every part is shown as text, never as markup, and with its controls made visible.
+    """
+    safe = [
+        Text(printable(part.plain), style=part.style) if isinstance(part, Text) else printable(part)
+        for part in parts
+    ]
+    console.print(Text.assemble(*safe, style=style), soft_wrap=True, highlight=False)
 
 
 def _score(score: float) -> str:
@@ -358,8 +370,8 @@ def audit_command(
     if not quiet:
         _print_ingest(result.ingest)
         _print_links(result.analysis, everyone=False)
-    console.print(f"findings: {result.findings_path}", highlight=False)
-    console.print(f"graphs: {result.out / 'graphs'}", highlight=False)
+    _line(f"findings: {result.findings_path}")
+    _line(f"graphs: {result.out / 'graphs'}")
 
 
 @app.command("links")
@@ -394,7 +406,7 @@ def links_command(
         payload["pairs"] = [p.as_dict() for p in analysis.pairs if p.relation in shown]
         kept = {(p.a, p.b) for p in analysis.pairs if p.relation in shown}
         payload["links"] = [lk.as_dict() for lk in analysis.links if (lk.a, lk.b) in kept]
-        console.print_json(json.dumps(payload, ensure_ascii=False))
+        _print_json(payload)
         return
     _print_links(analysis, everyone=everyone)
 
@@ -429,7 +441,35 @@ def graph_command(
     except MxaError as error:
         raise _fail(error) from None
     for path in written:
-        console.print(f"wrote {path}", highlight=False)
+        _line(f"wrote {path}")
+
+
+@app.command("export")
+def export_command(
+    store: StoreOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files.")] = Path(
+        "mxa-export"
+    ),
+    frame: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--frame", help="messages, participants, hops, keys, quarantine (default all)."
+        ),
+    ] = None,
+) -> None:
+    """Write the store's frames as CSV for a spreadsheet; cells that would run as formulas are
+    prefixed with ' so that they show as text.
+
+    Example: mxa export --store mystore --out export --frame participants
+    """
+    from analyzer.export import EXPORT_FRAMES, export_csv
+
+    try:
+        written = export_csv(store, out, frame or EXPORT_FRAMES)
+    except MxaError as error:
+        raise _fail(error) from None
+    for path in written:
+        _line(f"wrote {path}")
 
 
 @app.command("demo")
@@ -456,9 +496,9 @@ def demo_command(
     if not quiet:
         _print_ingest(audit.ingest)
         _print_links(audit.analysis, everyone=False)
-    console.print(f"findings: {audit.findings_path}", highlight=False)
-    console.print(f"graphs: {audit.out / 'graphs'}", highlight=False)
-    console.print(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")
+    _line(f"findings: {audit.findings_path}")
+    _line(f"graphs: {audit.out / 'graphs'}")
+    _line(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")
     console.print("walkthrough: notebooks/walkthrough.ipynb")
 
 

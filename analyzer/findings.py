@@ -6,7 +6,6 @@ times, so the same input gives byte-identical output.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from analyzer.frames import Frames
 from analyzer.linkability import CATALOG, CLAIM, Analysis
 from analyzer.linkability.model import CONFIDENCE
 from analyzer.owner import Owner, identity_kind
+from analyzer.safe_output import json_text
 
 __all__ = ["SCHEMA", "build_findings", "write_findings"]
 
@@ -135,10 +135,10 @@ def build_findings(
 
 def write_findings(findings: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     target = Path(path)
-    text = json.dumps(findings, indent=2, ensure_ascii=False) + "\n"
+    text = json_text(findings) + "\n"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, "utf-8", errors="surrogateescape")
+        target.write_text(text, "utf-8")
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
     return target

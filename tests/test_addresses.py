@@ -32,3 +32,20 @@ def test_hostile_values_never_raise(hostile):
     result = parse_address_list(hostile)
     assert isinstance(result, list)
     assert all(address == address.lower() for address, _ in result)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # unquoted specials in a display name: one mailbox, the name kept as written
+        ("Eve [work] <eve@x.org>", [("eve@x.org", "Eve [work]")]),
+        ("x [link=https://e.example/]y[/link] <a@e.example>, b@f.org",
+         [("a@e.example", "x [link=https://e.example/]y[/link]"), ("b@f.org", None)]),
+        ("Mallory \x1b]8;;u\x1b\\ <m@x.org>", [("m@x.org", "Mallory \x1b]8;;u\x1b\\")]),
+        ("Eve [a] eve@x.org", [("eve@x.org", None)]),  # no brackets: only the address
+        ("a@x.org (Doe, Jane), b@y.org", [("a@x.org", "Doe, Jane"), ("b@y.org", None)]),
+        ("friends: Jo <j@x.org>, Al <k@y.org>;", [("j@x.org", "Jo"), ("k@y.org", "Al")]),
+    ],
+)  # fmt: skip
+def test_one_list_item_is_one_mailbox(value, expected):
+    assert parse_address_list(value) == expected

@@ -152,3 +152,18 @@ def test_a_full_postmark_after_an_empty_line_splits_whatever_follows():
 def test_prose_after_an_empty_line_stays_in_the_body(line):
     body = "Hello\n\n" + line.decode() + "\nno header follows\n"
     assert len(split(mbox(make_message(body=body), make_message()))) == 2
+
+
+def test_from_lines_with_nothing_between_are_empty_messages_each():
+    """100,000 bare "From " lines are 100,000 (empty) messages, read in one pass."""
+    messages = split(b"From \n" * 100_000)
+    assert len(messages) == 100_000
+    assert all(message.data == b"" for message in messages)
+    assert [int(m.offset) for m in messages[:3]] == [0, 6, 12]
+
+
+def test_a_from_line_right_after_a_separator_ends_an_empty_message():
+    data = b"From a@b Tue Mar 14 10:00:00 2023\n" + mbox(make_message())
+    messages = split(data)
+    assert len(messages) == 2 and messages[0].data == b""
+    assert messages[1].data.startswith(b"From: Alice")

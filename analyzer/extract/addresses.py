@@ -65,6 +65,59 @@ def _simple_items(value: str) -> list[tuple[str, str]] | None:
     return items
 
 
+def _top_level_items(value: str) -> list[str]:
+    """The list split at commas outside quotes, angle brackets and comments; one pass."""
+    items, start = [], 0
+    quoted = escaped = False
+    angle = comment = 0
+    for index, char in enumerate(value):
+        if escaped:
+            escaped = False
+        elif char == "\\" and (quoted or comment):
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == '"' and not comment:
+            quoted = True
+        elif char == "(":
+            comment += 1
+        elif char == ")" and comment:
+            comment -= 1
+        elif comment:
+            continue
+        elif char == "<":
+            angle += 1
+        elif char == ">" and angle:
+            angle -= 1
+        elif char == "," and not angle:
+            items.append(value[start:index])
+            start = index + 1
+    items.append(value[start:])
+    return [item for item in items if item.strip()]
+
+
+def _rfc_items(item: str) -> list[tuple[str, str]]:
+    """One list item as RFC 5322 reads it, or as people wrote it where that fails.
+
+    A display name with unquoted specials (``Eve [work] <eve@x.org>``) is no phrase:
+    ``getaddresses`` splits it into bogus mailboxes (``eve``, ``work``). One item names
+    one mailbox, so when the parser makes more of it, the bracketed address wins with the
+    text before it as the name, or else the parts that are addresses.
+    """
+    try:
+        found = [(n, a) for n, a in getaddresses([item]) if a]
+    except RecursionError:
+        # the stdlib parser recurses once per group; hostile lists exhaust the stack
+        found = [("", address) for address in _ADDR_SPEC.findall(item)]
+    if len(found) <= 1:
+        return found
+    text = item.strip()
+    opening = text.rfind("<")
+    if text.endswith(">") and opening >= 0:
+        return [(text[:opening].strip().strip('"'), text[opening + 1 : -1])]
+    return [(name, address) for name, address in found if "@" in address]
+
+
 def normalise_address(address: str) -> str:
     """Lower-cased addr-spec without angle brackets, quotes or ``mailto:``."""
     address = address.strip().strip("<>").strip()
@@ -86,11 +139,7 @@ def parse_address_list(value: str) -> list[tuple[str, str | None]]:
     pairs = []
     items = _simple_items(value)
     if items is None:
-        try:
-            items = getaddresses([value])
-        except RecursionError:
-            # the stdlib parser recurses once per group; hostile lists exhaust the stack
-            items = [("", address) for address in _ADDR_SPEC.findall(value)]
+        items = [pair for item in _top_level_items(value) for pair in _rfc_items(item)]
     for name, address in items:
         if " " in address.strip():  # "mailing list x@y" (ezmlm), "Jane Doe jane@x.org"
             words = address.split()

@@ -50,6 +50,8 @@ _CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,12})[ \t]*\r?$"
 _CR_TO_LF = bytes.maketrans(b"\r", b"\n")
 # A Content-Length beyond this is not trusted: the message is split by separators.
 _MAX_CONTENT_LENGTH = MESSAGE_KEEP // 2
+# Content-Length is looked for in this much of a message's head (extraction's header budget)
+_HEADER_SCAN = 1 << 20
 
 
 class TooLarge(Exception):
@@ -250,7 +252,9 @@ class MboxReader:
             if line_end >= 0 and line_end + 1 < len(buf):
                 next_line = bytes(buf[line_end + 1 : next_end if next_end >= 0 else len(buf)])
             after_blank = buf[found - 1 : found] == b"\n" or buf[found - 2 : found] == b"\n\r"
-            if _is_separator(line, next_line, after_blank):
+            # a "From " line right after the separator: the message before it is empty
+            right_after_separator = buf.find(b"\n", cur, line_start) == found
+            if right_after_separator or _is_separator(line, next_line, after_blank):
                 yield emit(line_start)
                 cur = line_start
             scan = line_start
@@ -261,15 +265,22 @@ class MboxReader:
         """Bytes from ``cur`` to where Content-Length says the message ends.
 
         -1 when there is no such header, -2 when the header block is not yet
-        complete in the buffer.
+        complete in the buffer. The header block is looked for only before the next
+        ``From `` line and within its budget, so that mail without empty lines costs
+        one pass, not one pass per message.
         """
         line_end = buf.find(b"\n", cur)
         if line_end < 0:
             return -2
-        lf = buf.find(b"\n\n", line_end)
-        crlf = buf.find(b"\n\r\n", line_end, lf if lf >= 0 else len(buf))
+        limit = min(len(buf), line_end + _HEADER_SCAN)
+        next_from = buf.find(b"\nFrom ", line_end, limit)
+        if next_from >= 0:
+            limit = next_from + 1
+        lf = buf.find(b"\n\n", line_end, limit)
+        crlf = buf.find(b"\n\r\n", line_end, lf if lf >= 0 else limit)
         if lf < 0 and crlf < 0:
-            return -2
+            complete = next_from >= 0 or limit == line_end + _HEADER_SCAN
+            return -1 if complete else -2
         header_end, body_start = (crlf, crlf + 3) if crlf >= 0 else (lf, lf + 2)
         match = _CONTENT_LENGTH.search(buf, line_end, header_end + 1)
         if not match or int(match.group(1)) > _MAX_CONTENT_LENGTH:
