@@ -43,7 +43,7 @@ errors = Console(stderr=True)
 
 
 def _print_json(payload: object) -> None:
-    console.print(Text(json_text(payload)), soft_wrap=True, highlight=False)
+    typer.echo(json_text(payload))  # straight to stdout: no rich wrapping of a long text
 
 
 def _fail(error: MxaError) -> typer.Exit:

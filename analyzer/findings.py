@@ -17,6 +17,7 @@ from analyzer.errors import OutputError
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
 from analyzer.frames import Frames
 from analyzer.linkability import CATALOG, CLAIM, Analysis
+from analyzer.linkability.context import BROADCAST_PARTIES, PARTY_ROLES
 from analyzer.linkability.model import CONFIDENCE
 from analyzer.owner import Owner, identity_kind
 from analyzer.safe_output import json_text
@@ -31,25 +32,33 @@ def _iso(value: object) -> str | None:
 
 
 def _identities(frames: Frames, owner: Owner) -> list[dict[str, Any]]:
-    people = frames.participants
-    mine = people[people["address"].isin(owner.identities)]
+    """Per identity: messages, distinct correspondents (broadcasts left out), first and last
+    seen. Grouped once over the frames, not filtered once per identity."""
+    people = frames.participants[["message_key", "role", "address"]]
+    mine = people[people["address"].isin(owner.identities)][["message_key", "address"]]
+    mine = mine.drop_duplicates()
     dated = mine.merge(frames.messages[["message_key", "date_utc"]], on="message_key", how="left")
+    seen = dated.groupby("address").agg(
+        messages=("message_key", "nunique"), first=("date_utc", "min"), last=("date_utc", "max")
+    )
+    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]]
+    parties = parties.drop_duplicates()
+    per_message = parties.groupby("message_key")["address"].transform("size")
+    parties = parties[per_message <= BROADCAST_PARTIES]
+    others = parties[~parties["address"].map(owner.owns).astype(bool)]
+    met = mine.merge(others, on="message_key", suffixes=("", "_other"))
+    correspondents = met.groupby("address")["address_other"].nunique()
     rows = []
     for address in owner.identities:
-        own = dated[dated["address"] == address]
-        keys = set(own["message_key"])
-        others = people[
-            people["message_key"].isin(keys) & people["role"].isin(("from", "to", "cc"))
-        ]
-        correspondents = {a for a in others["address"] if not owner.owns(a)}
+        found = address in seen.index
         rows.append(
             {
                 "address": address,
                 "kind": identity_kind(address, owner),
-                "messages": len(keys),
-                "correspondents": len(correspondents),
-                "first_seen": _iso(own["date_utc"].min()) if len(own) else None,
-                "last_seen": _iso(own["date_utc"].max()) if len(own) else None,
+                "messages": int(seen.at[address, "messages"]) if found else 0,
+                "correspondents": int(correspondents.get(address, 0)),
+                "first_seen": _iso(seen.at[address, "first"]) if found else None,
+                "last_seen": _iso(seen.at[address, "last"]) if found else None,
             }
         )
     return rows

@@ -32,6 +32,8 @@ _RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded
 # a mailbox, not a phrase: ezmlm writes "Delivered-To: mailing list x@y", old mail bare names
 _ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\\\"]+@[^@\s<>()\[\],;:\\\"]+\.[^@\s<>()\[\],;:\\\"]+")
 _ALIAS_ROLES = ("x-simplelogin-envelope-to", "x-anonaddy-original-to")
+# detection keeps at most this many addresses, those most often named the owner's
+MAX_DETECTED = 100
 
 
 @dataclass(frozen=True)
@@ -164,18 +166,18 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
         return Owner(tuple(sorted(identities)), domains, how)
 
     evidence: Counter[str] = Counter()
-    seeds: set[str] = set()
+    seeds: Counter[str] = Counter()  # address -> messages that name it the owner's
     for role, address in zip(receiving["role"], receiving["address"], strict=True):
         if address in lists or is_list_role_address(address):
             evidence[f"{role} of a list, left out"] += 1
             continue
-        seeds.add(address)
+        seeds[address] += 1
         evidence[role] += 1
 
     sent_keys = _sent_messages(frames.messages)
     senders = people[(people["role"] == "from") & people["message_key"].isin(sent_keys)]
     for address in senders["address"]:
-        seeds.add(address)
+        seeds[address] += 1
         evidence["from of sent messages"] += 1
 
     # an alias-service address the mail to one of the owner's mailboxes was sent to
@@ -183,8 +185,15 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     addressed = people[people["message_key"].isin(delivered) & people["role"].isin(("to", "cc"))]
     for address in addressed["address"]:
         if alias_service(address):
-            seeds.add(address)
+            seeds[address] += 1
             evidence["alias-service recipient"] += 1
+
+    if len(seeds) > MAX_DETECTED:
+        # one person's mailbox does not receive at hundreds of mailboxes: this is mail of
+        # many (a shared export, a bounce collection); keep the most named, say so
+        left_out = len(seeds) - MAX_DETECTED
+        seeds = Counter(dict(sorted(seeds.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_DETECTED]))
+        evidence["more addresses on fewer messages, left out (name yours with --me)"] = left_out
 
     identities = _expand(seeds, every_address, domains, lists)
     if len(identities) > len(seeds):

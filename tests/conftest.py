@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,18 @@ def corpora() -> Path:
     if not (CORPORA / "README.txt").exists():
         pytest.fail(f"corpora not found at {CORPORA}; set MXA_CORPORA to their folder")
     return CORPORA
+
+
+@pytest.fixture(scope="module")
+def gnupg():
+    """Real OpenPGP with the persona's keys (GnuPG in a throwaway home)."""
+    keys = REPO / "sample_data" / "keys"
+    sys.path.insert(0, str(keys.parent))
+    from persona_crypto import OpenPgp
+
+    pgp = OpenPgp(keys)
+    yield pgp
+    pgp.close()
 
 
 def make_message(

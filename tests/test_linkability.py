@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
-import sys
 from email.utils import format_datetime
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -22,7 +20,6 @@ from analyzer.linkability import CATALOG, KNOWN_TOGETHER, analyze
 from analyzer.owner import detect_owner
 from analyzer.store import load_frames
 
-SAMPLE_KEYS = Path(__file__).resolve().parent.parent / "sample_data" / "keys"
 ME1, ME2 = "jane.doe@gmail.com", "j.doe@acme-corp.example"
 FRIEND, OTHER = "bob@example.net", "carol@example.org"
 
@@ -263,16 +260,6 @@ def test_a_ca_certificate_in_the_bundle_links_nobody(tmp_path):
         mails.append(message(person, ME1, body=body, content_type=content_type, hour=8 + hour))
     links = links_of(tmp_path, *mails, me=(ME1,))
     assert not [lk for lk in links if lk.evidence == "smime-certificate"]
-
-
-@pytest.fixture(scope="module")
-def gnupg():
-    sys.path.insert(0, str(SAMPLE_KEYS.parent))
-    from persona_crypto import OpenPgp
-
-    pgp = OpenPgp(SAMPLE_KEYS)
-    yield pgp
-    pgp.close()
 
 
 def _pgp_encrypted(pgp, sender: str, to: str, recipient_key: str, hour: int) -> bytes:

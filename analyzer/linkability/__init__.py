@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import combinations
 from typing import Any
 
@@ -502,12 +502,14 @@ def _same_person(
 
 
 def _known_together(
-    ctx: Context, links: list[Link], appearances: dict[str, list[str]], a: str, b: str
+    links: list[Link],
+    parties_of: Callable[[str], Counter[str]],
+    providers_of: Callable[[str], Counter[str]],
+    a: str,
+    b: str,
 ) -> KnownTogether | None:
     shown = [link for link in links if link.question == KNOWN_TOGETHER]
-    parties = _union(ctx.parties, appearances.get(a, ())) & _union(
-        ctx.parties, appearances.get(b, ())
-    )
+    parties = parties_of(a) & parties_of(b)
     parties = Counter({p: n for p, n in parties.items() if p not in (a, b)})
     classes = [link.observer_class for link in shown]
     observers: Counter[str] = Counter()
@@ -515,9 +517,7 @@ def _known_together(
         classes.append("correspondents")
         observers = parties
     else:
-        providers = _union(ctx.providers, appearances.get(a, ())) & _union(
-            ctx.providers, appearances.get(b, ())
-        )
+        providers = providers_of(a) & providers_of(b)
         if providers:
             classes.append("providers")
             observers = providers
@@ -661,6 +661,9 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
     owner_pairs = set(combinations(mine, 2)) if len(mine) <= MAX_ALL_PAIRS else set()
     links, by_pair, profiles = _pair_verdicts(ctx, model, owner_pairs)
     appearances = ctx.appearances
+    # who saw the messages an address appears on: once per address, not once per pair
+    parties_of = cache(lambda address: _union(ctx.parties, appearances.get(address, ())))
+    providers_of = cache(lambda address: _union(ctx.providers, appearances.get(address, ())))
     seed = model.random_prior(_senders(ctx))
     assessed = []
     for a, b in sorted(set(by_pair) | owner_pairs):
@@ -672,7 +675,10 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
         )  # fmt: skip
         prior = model.declared if relation == "owner" else seed
         same = _same_person(pair_links, profiles, model, a, b, prior)
-        known = _known_together(ctx, pair_links, appearances, a, b) if relation == "owner" else None
+        known = (
+            _known_together(pair_links, parties_of, providers_of, a, b)
+            if relation == "owner" else None
+        )  # fmt: skip
         assessed.append(PairVerdict(a, b, relation, same, known))
     found_here = archive_prior(ctx, [p.same_person for p in assessed if p.relation != "owner"],
                                model)  # fmt: skip

@@ -13,9 +13,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import combinations
 from typing import Any
 
 import pandas as pd
@@ -26,9 +27,41 @@ from analyzer.linkability.names import PersonName, parse_name
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.owner import Owner
 
-__all__ = ["Context", "Evidence", "is_person_address", "is_public_ip"]
+__all__ = [
+    "BROADCAST_PARTIES",
+    "PARTY_ROLES",
+    "STAR_ABOVE",
+    "Context",
+    "Evidence",
+    "group_pairs",
+    "is_person_address",
+    "is_public_ip",
+]
 
-_PARTY_ROLES = ("from", "to", "cc")
+# a message with more people in From, To and Cc is a broadcast, not correspondence
+BROADCAST_PARTIES = 100
+# a group joined by one fact (one message's recipients, one key's holders) with more
+# members than this is linked as a star around its first member, not pair by pair
+STAR_ABOVE = 12
+
+
+def group_pairs(members: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """The pairs that show one group joined: every pair of a small group, a star for a big one.
+
+    A message to a thousand of the owner's addresses joins them all; half a million pairs
+    would say no more than the star does (each tied to the first), and the clusters, which
+    are connected components, come out the same. Members come in the order the caller
+    wants them (the first is the hub); pairs are ``(smaller, larger)``.
+    """
+    if len(members) <= STAR_ABOVE:
+        pairs = combinations(members, 2)
+    else:
+        pairs = ((members[0], other) for other in members[1:])
+    for a, b in pairs:
+        yield (a, b) if a < b else (b, a)
+
+
+PARTY_ROLES = ("from", "to", "cc")
 # what a person calls themselves (From) and how others address them (To, Cc); not
 # Reply-To or Sender, where a scam or an assistant writes someone else's name
 _NAME_ROLES = ("from", "to", "cc")
@@ -182,6 +215,7 @@ class Context:
     )
     _people: dict[str, bool] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _named: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict, repr=False)
 
     def memo(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value derived from the frames, computed once per analysis."""
@@ -220,7 +254,7 @@ class Context:
         context.roles = {k: dict(v) for k, v in roles.items()}
         owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
         for key, by_role in context.roles.items():
-            party = {a for role in _PARTY_ROLES for a, _ in by_role.get(role, [])}
+            party = {a for role in PARTY_ROLES for a, _ in by_role.get(role, [])}
             context.parties[key] = frozenset(a for a in party if not owned.get(a, False))
         hops = frames.hops
         domains = {
@@ -239,13 +273,20 @@ class Context:
         by_role = self.roles.get(key, {})
         return [pair for role in roles for pair in by_role.get(role, [])]
 
+    def named_in(self, key: str, role: str) -> dict[str, str | None]:
+        """Address → display name for one header of one message (its first mention)."""
+        index = self._named.get((key, role))
+        if index is None:
+            index = self._named[(key, role)] = {}
+            for address, name in reversed(self.roles.get(key, {}).get(role, [])):
+                index[address] = name
+        return index
+
     def header_line(self, key: str, role: str, address: str) -> str:
         """The header line, as it reads, that names ``address`` in ``role``."""
-        for candidate, name in self.roles.get(key, {}).get(role, []):
-            if candidate == address:
-                shown = f"{name} <{address}>" if name else address
-                return f"{role.title()}: {shown}"
-        return f"{role.title()}: {address}"
+        name = self.named_in(key, role).get(address)
+        shown = f"{name} <{address}>" if name else address
+        return f"{role.title()}: {shown}"
 
     def is_person(self, address: str) -> bool:
         """Can hold personal evidence: no list, role or machine address, no spam persona."""
@@ -279,7 +320,7 @@ class Context:
         """Message keys by address, for every address in From, To or Cc."""
         found: dict[str, list[str]] = defaultdict(list)
         for key in self.roles:
-            for address in {a for a, _ in self.addresses(key, *_PARTY_ROLES)}:
+            for address in {a for a, _ in self.addresses(key, *PARTY_ROLES)}:
                 found[address].append(key)
         return dict(found)
 
@@ -362,7 +403,7 @@ class Context:
         developer's answers without the questions.
         """
         found = {
-            address for key in self.threaded for address, _ in self.addresses(key, *_PARTY_ROLES)
+            address for key in self.threaded for address, _ in self.addresses(key, *PARTY_ROLES)
         }
         for _, sender, in_reply_to in self.frame_columns("from_addr", "in_reply_to"):
             if isinstance(in_reply_to, str) and isinstance(sender, str):
@@ -410,10 +451,17 @@ class Context:
 
     @cached_property
     def correspondents(self) -> dict[str, Counter[str]]:
-        """For each address, the people it exchanged mail with, by messages (no lists)."""
+        """For each address, the people it exchanged mail with, by messages (no lists).
+
+        A broadcast (more than :data:`BROADCAST_PARTIES` in From, To and Cc) is no
+        correspondence: it says little about anyone's circle, and counting its pairs
+        would grow with the square of its recipients.
+        """
         found: dict[str, Counter[str]] = defaultdict(Counter)
         for key in self.roles:
-            present = {a for a, _ in self.addresses(key, *_PARTY_ROLES)}
+            present = {a for a, _ in self.addresses(key, *PARTY_ROLES)}
+            if len(present) > BROADCAST_PARTIES:
+                continue
             people = {a for a in present if a not in self.lists and is_person_address(a)}
             for address in present:
                 for other in people - {address}:

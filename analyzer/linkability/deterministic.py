@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import combinations
 
 from analyzer.addressing import (
     alias_service,
@@ -18,7 +17,7 @@ from analyzer.addressing import (
     plain_form,
     registrable_domain,
 )
-from analyzer.linkability.context import Context, Evidence
+from analyzer.linkability.context import Context, Evidence, group_pairs
 
 __all__ = [
     "autocrypt",
@@ -55,12 +54,14 @@ def co_recipient(ctx: Context) -> Iterator[Evidence]:
     for key in ctx.roles:
         shown = {a for a, _ in ctx.addresses(key, "to", "cc") if ctx.owner.owns(a)}
         hidden = {a for a, _ in ctx.addresses(key, "bcc") if ctx.owner.owns(a)} - shown
-        for a, b in combinations(sorted(shown | hidden), 2):
+        # a message to many of them: a star around one that everyone it went to sees
+        members = sorted(shown | hidden, key=lambda x: (x in hidden, x))
+        for a, b in group_pairs(members):
             lines = [
                 ctx.header_line(key, role, x)
                 for x in (a, b)
                 for role in _RECIPIENT_ROLES
-                if any(x == y for y, _ in ctx.addresses(key, role))
+                if x in ctx.named_in(key, role)
             ]
             detail = " / ".join(lines)
             if a in hidden or b in hidden:
@@ -268,7 +269,7 @@ def _held_under_two(ctx: Context, by_key, evidence: str, describe) -> Iterator[E
     """Cross-message evidence for each pair of addresses one key is held under."""
     for key_id, by_address in sorted(by_key.items()):
         people = sorted(a for a in by_address if ctx.owner.owns(a) or ctx.is_person(a))
-        for a, b in combinations(people, 2):
+        for a, b in group_pairs(people):
             yield Evidence(
                 a, b, evidence, "same-key", describe(key_id, a, b), "cross",
                 tuple(by_address[a]), tuple(by_address[b]),
@@ -278,7 +279,7 @@ def _held_under_two(ctx: Context, by_key, evidence: str, describe) -> Iterator[E
 def smime_certificate(ctx: Context) -> Iterator[Evidence]:
     """A signer certificate naming several addresses, or one certificate under two."""
     for message_key, _, _, addresses, detail in _key_rows(ctx, ("smime-signer",)):
-        for a, b in combinations(sorted(addresses), 2):
+        for a, b in group_pairs(sorted(addresses)):
             yield Evidence(a, b, "smime-certificate", "names-both", detail, "message",
                            (message_key,))  # fmt: skip
         # a certificate for one address signing mail From another
