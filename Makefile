@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   runs mxa demo on the bundled sample mailbox (sample_data/)
-#   make test   runs the whole test suite (lint, format check, pytest)
+#   make test   runs the whole test suite (lint, format check, pytest, a minute of fuzzing)
 # Each creates the virtual environment it needs in .venv.
 
 PYTHON ?= python3
@@ -8,8 +8,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mxa-installed
 DEMO_OUT ?= mxa-demo
+FUZZ_CI_SECONDS ?= 60
+FUZZ_SECONDS ?= 3600
 
-.PHONY: demo test lint format bench bench-quick clean
+.PHONY: demo test lint format fuzz bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@command -v gpg >/dev/null || (apt-get update -qq && apt-get install -y -qq gnupg)
@@ -27,6 +29,16 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
+
+# Coverage-guided fuzzing (FUZZ_SECONDS); the log is fuzz/.last-run.log, a crashing
+# input lands in fuzz/crashes/ and the end of the log says which.
+fuzz: $(STAMP)
+	@echo "fuzzing the per-message pipeline for $(FUZZ_SECONDS) s"
+	@$(BIN)/python fuzz/fuzz_pipeline.py --seconds $(FUZZ_SECONDS) > fuzz/.last-run.log 2>&1 \
+	  || (tail -40 fuzz/.last-run.log; exit 1)
+	@grep -a "^stat::number_of_executed_units\|^stat::new_units_added" fuzz/.last-run.log
+	$(BIN)/python fuzz/account.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

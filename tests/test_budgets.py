@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pytest
 
 from analyzer import ingest
-from analyzer.extract import _message_ids
+from analyzer.extract import parse_message_ids
 from analyzer.extract.addresses import parse_address_list
 from analyzer.extract.dates import parse_date
 from analyzer.extract.encryption import inspect_body, parse_content_type
@@ -74,7 +74,7 @@ CASES: dict[str, tuple[Callable[[int], Callable[[], object]], int]] = {
         lambda n: lambda: inspect_body('multipart/mixed; boundary="b"', b"--b\n" * n), 4000),
     "PGP: unterminated armour": (
         lambda n: lambda: pgp_key_uses(b"-----BEGIN PGP MESSAGE-----\n" * n), 2000),
-    "Message-ID: angle brackets": (lambda n: lambda: _message_ids("<" * n), 4000),
+    "Message-ID: angle brackets": (lambda n: lambda: parse_message_ids("<" * n), 4000),
     "names: many words": (lambda n: lambda: parse_name("Jo " * n), 2000),
     "mbox: bare From lines": (lambda n: lambda: _split(b"From a@b Mon Jan  1 00:00:00 2024\n"
                                                        + b"From \n" * n), 4000),

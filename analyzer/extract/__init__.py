@@ -27,9 +27,10 @@ from analyzer.extract.received import parse_received_chain
 from analyzer.records import Defect, MessageRecord, Participant, Quarantined, RawMessage
 from analyzer.vocabulary import DefectKind, QuarantineCode
 
-__all__ = ["extract_message", "message_key"]
+__all__ = ["extract_message", "message_key", "parse_message_ids"]
 
 _MESSAGE_ID = re.compile(r"<([^<>]+)>")
+_NOT_IN_ID = re.compile(r"[\s<>]")
 _DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
 _IP_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{3,}")
 _LINE_ENDS = re.compile(rb"\r\n?")
@@ -52,14 +53,15 @@ def message_key(header_block: bytes) -> str:
     return hashlib.blake2b(normalised, digest_size=8).hexdigest()
 
 
-def _message_ids(value: str | None) -> list[str]:
+def parse_message_ids(value: str | None) -> list[str]:
+    """The ids in a Message-ID, In-Reply-To or References value, without angle brackets."""
     if not value:
         return []
     found = _MESSAGE_ID.findall(value)
     if found:
         return [item.strip() for item in found if item.strip()]
     token = value.strip().strip("<>").strip()
-    return [token] if token and " " not in token else []
+    return [token] if token and not _NOT_IN_ID.search(token) else []
 
 
 def _dkim(values: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -178,9 +180,9 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
     content_type = fields.get("content-type")
     mime_type, _ = parse_content_type(content_type)
     dkim_domains, dkim_selectors = _dkim(fields.get_all("dkim-signature"))
-    message_ids = _message_ids(fields.get("message-id"))
-    in_reply_to = _message_ids(fields.get("in-reply-to"))
-    references = tuple(_message_ids(" ".join(fields.get_all("references"))))
+    message_ids = parse_message_ids(fields.get("message-id"))
+    in_reply_to = parse_message_ids(fields.get("in-reply-to"))
+    references = tuple(parse_message_ids(" ".join(fields.get_all("references"))))
     encryption, key_uses = inspect_body(content_type, data[body_start:])
     key_uses += _autocrypt(fields)
 

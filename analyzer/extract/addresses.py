@@ -44,6 +44,7 @@ _SIMPLE_ITEM = re.compile(
 )
 _ADDR_SPEC = re.compile(r"[\w.+\-=!#$%&'*/?^`{|}~]+@[\w.\-]+")
 _QUOTED_PAIR = re.compile(r"\\(.)")
+_NOT_IN_ADDRESS = re.compile(r"[\s<>,;]")
 
 
 def _simple_items(value: str) -> list[tuple[str, str]] | None:
@@ -119,10 +120,17 @@ def _rfc_items(item: str) -> list[tuple[str, str]]:
 
 
 def normalise_address(address: str) -> str:
-    """Lower-cased addr-spec without angle brackets, quotes or ``mailto:``."""
+    """Lower-cased addr-spec without angle brackets, quotes or ``mailto:``.
+
+    What the parsers hand over from broken quoting (``x@y.org>;``) is cut to the
+    addr-spec in it, or to nothing when there is none.
+    """
     address = address.strip().strip("<>").strip()
     if address[:7].lower() == "mailto:":
         address = address[7:]
+    if _NOT_IN_ADDRESS.search(address):
+        found = _ADDR_SPEC.search(address)
+        address = found.group() if found else ""
     return address.lower()
 
 

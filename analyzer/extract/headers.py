@@ -70,7 +70,7 @@ def _decode_chunk(chunk: bytes | str, charset: str | None) -> str:
         return decode_bytes(chunk)
     try:
         return chunk.decode(charset, errors="replace")
-    except (LookupError, UnicodeError):
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it
         # An unknown or broken charset label: keep what is readable.
         return decode_bytes(chunk)
 
@@ -94,7 +94,8 @@ def decode_words(value: str) -> str:
     except Exception:  # email.header raises several types on hostile input
         return value
     decoded = "".join(_decode_chunk(chunk, charset) for chunk, charset in parts)
-    return decoded
+    # UTF-16 words each open with a byte order mark; joined, the later ones are noise
+    return decoded.replace("\ufeff", "")
 
 
 class HeaderFields:
