@@ -163,3 +163,35 @@ def test_json_text_round_trips_and_holds_no_raw_control():
     text.encode("utf-8")  # valid UTF-8, even with an undecodable byte in the data
     assert not any(c in text for c in "\x1b\u202e\x85")
     assert "Zoë" in text
+
+
+def test_no_file_name_from_mail_is_ever_written(tmp_path):
+    """Attachment names, subjects and Message-IDs that look like paths write nothing."""
+    work = tmp_path / "work"
+    work.mkdir()
+    hostile_names = ["../../escaped.txt", "/tmp/mxa-absolute-escape.txt", "..\\..\\win.txt"]
+    mails = []
+    for name in hostile_names:
+        body = (
+            "--b\nContent-Type: text/plain\n\nhi\n--b\n"
+            f'Content-Type: application/octet-stream; name="{name}"\n'
+            f'Content-Disposition: attachment; filename="{name}"\n\nAAAA\n--b--\n'
+        )
+        mails.append(
+            b"From a@b Tue Mar 14 10:00:00 2023\n"
+            + make_message(
+                subject=name,
+                message_id=f"<{name}>",
+                extra='MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"',
+                body=body,
+            )
+            + b"\n"
+        )
+    (work / "a.mbox").write_bytes(b"".join(mails))
+    before = set(tmp_path.rglob("*"))
+    _mxa("audit", str(work / "a.mbox"), "--out", str(work / "out"))
+    _mxa("export", "--store", str(work / "out" / "store"), "--out", str(work / "csv"))
+    written = {p.relative_to(work).as_posix() for p in set(tmp_path.rglob("*")) - before}
+    assert all(p.startswith(("out", "csv")) for p in written), written
+    assert not any("escape" in p or "win" in p for p in written)
+    assert not os.path.exists("/tmp/mxa-absolute-escape.txt")
