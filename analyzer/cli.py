@@ -229,6 +229,11 @@ def _line(*parts: str | Text, style: str = "") -> None:
     console.print(Text.assemble(*safe, style=style), soft_wrap=True, highlight=False)
 
 
+def _print_written(paths: list[Path]) -> None:
+    for path in paths:
+        _line(f"wrote {path}")
+
+
 def _score(score: float) -> str:
     return f"{confidence_word(score)} ({score:.2f})"
 
@@ -440,8 +445,7 @@ def graph_command(
         written = write_graphs(graphs, out, formats)
     except MxaError as error:
         raise _fail(error) from None
-    for path in written:
-        _line(f"wrote {path}")
+    _print_written(written)
 
 
 @app.command("export")
@@ -468,8 +472,7 @@ def export_command(
         written = export_csv(store, out, frame or EXPORT_FRAMES)
     except MxaError as error:
         raise _fail(error) from None
-    for path in written:
-        _line(f"wrote {path}")
+    _print_written(written)
 
 
 @app.command("demo")
