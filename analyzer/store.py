@@ -217,7 +217,7 @@ class Store:
                     break
                 # a writer replaced parts after we read the manifest: read it again
                 self.manifest = _read_manifest(self.path) or _empty_manifest()
-            except (OSError, pa.ArrowInvalid) as error:
+            except (OSError, pa.ArrowException) as error:  # torn, foreign or older parts
                 raise StoreError(f"{self.path}: cannot read {name} ({error}); {_REBUILD}") from None
         raise StoreError(f"{self.path}: parts of {name} are missing; {_REBUILD}")
 
