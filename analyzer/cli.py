@@ -258,9 +258,19 @@ def _print_same_person(analysis: Analysis, pair: PairVerdict) -> None:
         )
 
 
+# the terminal lists this many pairs per section; --json and findings.json hold them all
+MAX_PAIRS_SHOWN = 25
+
+
 def _parties(observers: tuple[str, ...], total: int, shown: int = 4) -> str:
     more = total - min(shown, len(observers))
     return ", ".join(observers[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _some(addresses: tuple[str, ...] | list[str], shown: int = 12) -> str:
+    """A list for the terminal: the first few, then how many more (--json has them all)."""
+    more = len(addresses) - shown
+    return ", ".join(addresses[:shown]) + (f" … and {more} more" if more > 0 else "")
 
 
 def _widening(analysis: Analysis, question: str) -> list:
@@ -279,7 +289,7 @@ def _widening(analysis: Analysis, question: str) -> list:
 def _print_links(analysis: Analysis, *, everyone: bool) -> None:
     owner = analysis.owner
     if owner.identities:
-        _line("owner: ", Text(", ".join(owner.identities)))
+        _line("owner: ", Text(_some(owner.identities)))
         _line("how: ", Text(owner.how))
     else:
         _line("No owner: nothing in the headers says whose mailbox this is.", style="bold")
@@ -291,28 +301,32 @@ def _print_links(analysis: Analysis, *, everyone: bool) -> None:
         _line("Same person? What an observer can conclude about your identities",
               style="bold underline")  # fmt: skip
         with_evidence = [p for p in mine if p.same_person.evidence]
-        for pair in with_evidence:
+        for pair in with_evidence[:MAX_PAIRS_SHOWN]:
             _print_same_person(analysis, pair)
+        if len(with_evidence) > MAX_PAIRS_SHOWN:
+            _line(f"  … and {len(with_evidence) - MAX_PAIRS_SHOWN} more pairs (--json lists them)")
         if not with_evidence:
             _line("  no evidence ties any two of them")
         elif len(mine) > len(with_evidence):
             _line(f"  ({len(mine) - len(with_evidence)} other pairs: no evidence)")
         _line("")
         _line("Known together: who holds both addresses", style="bold underline")
-        shown_together = False
-        for pair in mine:
+        together = [p for p in mine if p.known_together and p.known_together.evidence]
+        for pair in together[:MAX_PAIRS_SHOWN]:
             known = pair.known_together
-            if known is not None and known.evidence:
-                shown_together = True
-                _line(
-                    Text(f"  {pair.a}  ↔  {pair.b}", style="bold"),
-                    f"  {', '.join(known.evidence)}, seen by {known.observer_class}: ",
-                    Text(_parties(known.observers, known.observers_total)),
-                )
+            observers = _parties(known.observers, known.observers_total)
+            _line(
+                Text(f"  {pair.a}  ↔  {pair.b}", style="bold"),
+                f"  {', '.join(known.evidence)}, seen by {known.observer_class}",
+                Text(f": {observers}" if observers else ""),
+            )
+        if len(together) > MAX_PAIRS_SHOWN:
+            _line(f"  … and {len(together) - MAX_PAIRS_SHOWN} more pairs (--json lists them)")
+        shown_together = bool(together)
         for cluster in _widening(analysis, KNOWN_TOGETHER):
             shown_together = True
             _line(f"  {cluster.observer_class} hold {len(cluster.identities)} of them: ",
-                  Text(", ".join(cluster.identities)))  # fmt: skip
+                  Text(_some(cluster.identities)))  # fmt: skip
         if not shown_together:
             _line("  nobody holds two of them")
         joined = _widening(analysis, SAME_PERSON)
@@ -321,16 +335,19 @@ def _print_links(analysis: Analysis, *, everyone: bool) -> None:
             _line("Who can tie them together as one person", style="bold underline")
         for cluster in joined:
             _line(f"  {cluster.observer_class} ({_score(cluster.score or 0.0)}): ",
-                  Text(", ".join(cluster.identities)))  # fmt: skip
+                  Text(_some(cluster.identities)))  # fmt: skip
     if analysis.suggestions:
         _line("")
         _line("These look like you too", style="bold underline")
-        for suggestion in analysis.suggestions:
+        for suggestion in analysis.suggestions[:MAX_PAIRS_SHOWN]:
             _line(
                 Text(f"  {suggestion.address}", style="bold"),
                 f"  {_score(suggestion.score)}: {', '.join(suggestion.evidence)}; ties to ",
-                Text(", ".join(suggestion.ties_to)),
+                Text(_some(suggestion.ties_to)),
             )
+        if len(analysis.suggestions) > MAX_PAIRS_SHOWN:
+            more = len(analysis.suggestions) - MAX_PAIRS_SHOWN
+            _line(f"  … and {more} more addresses (--json lists them)")
     others = analysis.pairs_of("others")
     if others and (everyone or not owner.identities):
         _line("")

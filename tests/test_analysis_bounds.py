@@ -7,6 +7,7 @@ which is also what the time and memory follow; benchmarks/analysis_scale.py meas
 from __future__ import annotations
 
 import base64
+import json
 
 from analyzer.linkability import KNOWN_TOGETHER, SAME_PERSON
 from analyzer.linkability.context import STAR_ABOVE, group_pairs
@@ -71,3 +72,22 @@ def test_detection_keeps_the_most_named_addresses_of_mail_to_many_mailboxes(tmp_
     assert len(owner.identities) == MAX_DETECTED
     assert "me@home.example" in owner.identities
     assert f"left out (name yours with --me) ({MAX_DETECTED * 2 + 1})" in owner.how
+
+
+def test_the_terminal_shows_a_big_group_in_a_screenful(tmp_path):
+    from typer.testing import CliRunner
+
+    from analyzer.cli import MAX_PAIRS_SHOWN, app
+
+    everyone = ", ".join(f"user{i:03}@corp.example" for i in range(200))
+    analysis_of(tmp_path, message(f"Bob <{FRIEND}>", everyone), me=())
+    store = str(tmp_path / "store")
+    result = CliRunner().invoke(app, ["links", "--store", store, "--me-domain", "corp.example"])
+    assert result.exit_code == 0, result.output
+    assert f"… and {199 - MAX_PAIRS_SHOWN} more pairs (--json lists them)" in result.output
+    assert "hold 200 of them: user000@corp.example" in result.output
+    assert len(result.output.splitlines()) < 2 * MAX_PAIRS_SHOWN
+    listed = CliRunner().invoke(
+        app, ["links", "--store", store, "--me-domain", "corp.example", "--json"]
+    )
+    assert len(json.loads(listed.output)["pairs"]) == 199
