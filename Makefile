@@ -14,7 +14,8 @@ FUZZ_SECONDS ?= 3600
 .PHONY: demo test lint format fuzz bench bench-quick clean
 
 $(STAMP): pyproject.toml
-	@command -v gpg >/dev/null || (apt-get update -qq && apt-get install -y -qq gnupg)
+	@command -v gpg >/dev/null && command -v chromium >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq gnupg chromium)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

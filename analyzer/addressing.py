@@ -9,9 +9,11 @@ from __future__ import annotations
 
 __all__ = [
     "ALIAS_SERVICES",
+    "PUBLIC_PROVIDERS",
     "alias_service",
     "base_mailbox",
     "domain_of",
+    "is_public_provider",
     "plain_form",
     "registrable_domain",
 ]
@@ -39,6 +41,47 @@ ALIAS_SERVICES: dict[str, str] = {
     "addymail.com": "addy.io",
     "privaterelay.appleid.com": "apple-hide-my-email",
 }
+
+
+# mailbox providers anyone can sign up with: an address there names no organisation
+PUBLIC_PROVIDERS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        "fastmail.com",
+        "fastmail.fm",
+        "gmx.de",
+        "gmx.net",
+        "gmx.com",
+        "web.de",
+        "posteo.de",
+        "mailbox.org",
+        "mail.ru",
+        "yandex.ru",
+        "yandex.com",
+        "aol.com",
+        "zoho.com",
+        "tutanota.com",
+        "tuta.io",
+    ]
+)
+
+
+def is_public_provider(domain: str) -> bool:
+    """A mailbox provider anyone can sign up with (Gmail, Outlook, Yahoo, …), not an
+    organisation's own domain."""
+    return domain in PUBLIC_PROVIDERS or domain.startswith(_YAHOO_PREFIXES)
 
 
 def domain_of(address: str) -> str:

@@ -1,15 +1,15 @@
 """``mxa audit``: everything in one go, from mail archives to findings and graphs.
 
-``DIR/store`` (the Parquet store, reused and grown on later runs), ``DIR/findings.json``
-and ``DIR/graphs/*.graphml`` / ``*.gexf``. The HTML and Markdown report and the figures
-join when the report stage lands.
+``DIR/store`` (the Parquet store, reused and grown on later runs), ``DIR/findings.json``,
+``DIR/graphs/*.graphml`` / ``*.gexf``, and the report: ``DIR/report.html``,
+``DIR/report.md`` and ``DIR/figures/*.png``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from analyzer.graphs import communication_graph, identity_graph, write_graphs
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
 from analyzer.linkability import Analysis, analyze
 from analyzer.owner import detect_owner
+from analyzer.report import build_report, write_report
 from analyzer.store import Store, load_frames
 
 __all__ = ["AuditResult", "StoreAnalysis", "analyze_store", "run_audit"]
@@ -41,6 +42,11 @@ class AuditResult:
     findings_path: Path
     graph_paths: list[Path]
     ingest: IngestResult | None = None
+    report_paths: list[Path] = field(default_factory=list)
+
+    @property
+    def report_path(self) -> Path:
+        return self.out / "report.html"
 
     @property
     def owner(self):
@@ -84,7 +90,7 @@ def run_audit(
     jobs: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> AuditResult:
-    """Ingest ``sources`` into ``out/store``, analyse, write findings and graphs."""
+    """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report."""
     folder = Path(out)
     store = folder / "store"
     result = ingest(sources, store, jobs=jobs, progress=progress)
@@ -97,4 +103,7 @@ def run_audit(
         },
         folder / "graphs",
     )
-    return AuditResult(folder, read.analysis, read.findings, findings_path, graph_paths, result)
+    report_paths = write_report(build_report(read.frames, read.analysis, read.findings), folder)
+    return AuditResult(
+        folder, read.analysis, read.findings, findings_path, graph_paths, result, report_paths
+    )

@@ -394,6 +394,7 @@ def audit_command(
         _print_links(result.analysis, everyone=False)
     _line(f"findings: {result.findings_path}")
     _line(f"graphs: {result.out / 'graphs'}")
+    _line(f"report: {result.report_path}  (and {result.out / 'report.md'})")
 
 
 @app.command("links")
@@ -465,6 +466,30 @@ def graph_command(
     _print_written(written)
 
 
+@app.command("report")
+def report_command(
+    store: StoreOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path(
+        "mxa-report"
+    ),
+    me: MeOption = None,
+    me_domain: MeDomainOption = None,
+) -> None:
+    """Write the report again from a store: report.html, report.md and figures/*.png.
+
+    Example: mxa report --store mystore --out report --me me@example.org
+    """
+    from analyzer.audit import analyze_store
+    from analyzer.report import build_report, write_report
+
+    try:
+        read = analyze_store(store, me or (), me_domain or ())
+        written = write_report(build_report(read.frames, read.analysis, read.findings), out)
+    except MxaError as error:
+        raise _fail(error) from None
+    _print_written(written)
+
+
 @app.command("export")
 def export_command(
     store: StoreOption,
@@ -520,6 +545,8 @@ def demo_command(
     _line(f"graphs: {audit.out / 'graphs'}")
     _line(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")
     console.print("walkthrough: notebooks/walkthrough.ipynb")
+    _line("report: ", Text(str(audit.report_path.resolve()), style="bold"),
+          f"  (and {audit.out / 'report.md'})")  # fmt: skip
 
 
 def main() -> None:

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analyzer.addressing import alias_service, base_mailbox, domain_of, plain_form
+from analyzer.addressing import (
+    alias_service,
+    base_mailbox,
+    domain_of,
+    is_public_provider,
+    plain_form,
+)
 from analyzer.frames import Frames
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 
@@ -60,40 +66,6 @@ class Owner:
         return known
 
 
-_PUBLIC_PROVIDERS = frozenset(
-    [
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "hotmail.com",
-        "live.com",
-        "msn.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "proton.me",
-        "protonmail.com",
-        "protonmail.ch",
-        "pm.me",
-        "fastmail.com",
-        "fastmail.fm",
-        "gmx.de",
-        "gmx.net",
-        "gmx.com",
-        "web.de",
-        "posteo.de",
-        "mailbox.org",
-        "mail.ru",
-        "yandex.ru",
-        "yandex.com",
-        "aol.com",
-        "zoho.com",
-        "tutanota.com",
-        "tuta.io",
-    ]
-)
-
-
 def identity_kind(address: str, owner: Owner) -> str:
     """``alias:<service>``, ``catch-all``, ``custom-domain``, ``subaddress`` or ``mailbox``.
 
@@ -109,7 +81,7 @@ def identity_kind(address: str, owner: Owner) -> str:
     if plain_form(address) != address:
         return "subaddress"
     siblings = [a for a in owner.identities if domain_of(a) == domain]
-    if len(siblings) > 1 and domain not in _PUBLIC_PROVIDERS and not domain.startswith("yahoo."):
+    if len(siblings) > 1 and not is_public_provider(domain):
         return "custom-domain"
     return "mailbox"
 

@@ -143,12 +143,15 @@ def measure(case: str, folder: Path) -> Measured:
 
 
 # In the child: ingest, then report the child's own peak memory (its workers included).
+# Its own is VmHWM, the high-water mark of this process image: ru_maxrss of a process
+# started by a big parent (a test run) starts at the parent's peak, carried over exec.
 _CHILD = """
 import json, resource, sys
 from analyzer import ingest, read_frame
 result = ingest([sys.argv[1]], sys.argv[2], jobs=1)
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+status = open("/proc/self/status").read()
+own = int(status.split("VmHWM:")[1].split()[0])
+peak = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 messages = read_frame(sys.argv[2], "messages")
 defects = [f"{d['kind']}: {d['header']} {d['detail']}" for row in messages["defects"] for d in row]
 print(json.dumps({"peak_kb": peak, "totals": {
@@ -160,8 +163,8 @@ print(json.dumps({"peak_kb": peak, "totals": {
 def baseline_mb() -> float:
     """The peak memory of a child that only imports what the measuring child imports."""
     code = (
-        "import json, resource; from analyzer import ingest, read_frame; import pandas; "
-        "print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))"
+        "from analyzer import ingest, read_frame; import pandas; "
+        "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                cwd=REPO, check=True)  # fmt: skip

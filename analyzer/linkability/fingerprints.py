@@ -21,6 +21,7 @@ from functools import cache
 from itertools import combinations
 
 from analyzer.addressing import domain_of
+from analyzer.frames import Frames
 from analyzer.linkability.context import GENERIC_LOCAL_PARTS, Context, Evidence, is_public_ip
 from analyzer.linkability.names import NameMatch, PersonName, compare_names, is_given_name
 
@@ -31,6 +32,7 @@ __all__ = [
     "display_name",
     "local_part",
     "message_id_host",
+    "sender_client_ips",
     "social_overlap",
     "timing",
 ]
@@ -168,13 +170,27 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
         )  # fmt: skip
 
 
-def _client_ip(key: str, hops_by_key) -> tuple[str, str | None] | None:
-    hop = hops_by_key.get(key)
-    if hop is None:
-        return None
-    helo, ip, protocol, host = hop
-    submitted = (protocol or "").endswith("A") or (helo and "." not in helo) or protocol == "HTTP"
-    return (ip, host) if submitted and is_public_ip(ip) else None
+def sender_client_ips(frames: Frames) -> dict[str, tuple[str, str | None, str | None]]:
+    """Message key → the sender's own public address: ``(ip, reverse DNS, HELO)``.
+
+    The sender's own is the client of an authenticated submission (ESMTPA, ESMTPSA, HTTP)
+    or of a HELO with no dot in the oldest Received hop, or else an X-Originating-IP.
+    """
+    hops = frames.hops
+    first = hops[hops["hop"] == 0]
+    found: dict[str, tuple[str, str | None, str | None]] = {}
+    for key, helo, ip, protocol, host in zip(first["message_key"], first["from_helo"],
+                                             first["from_ip"], first["protocol"],
+                                             first["from_host"], strict=True):  # fmt: skip
+        helo, protocol = _text_or_none(helo), _text_or_none(protocol) or ""
+        submitted = protocol.endswith("A") or (helo and "." not in helo) or protocol == "HTTP"
+        if submitted and is_public_ip(ip):
+            found[key] = (ip, _text_or_none(host), helo)
+    messages = frames.messages
+    for key, extra in zip(messages["message_key"], messages["x_originating_ip"], strict=True):
+        if key not in found and isinstance(extra, str) and is_public_ip(extra):
+            found[key] = (extra, None, None)
+    return found
 
 
 def _text_or_none(value: object) -> str | None:
@@ -193,28 +209,16 @@ def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[str]]], se
     nat, proxy, gateway or firewall, or when it carries mail of three or more people
     whose names differ.
     """
-    hops = ctx.frames.hops
-    first = hops[hops["hop"] == 0]
-    hops_by_key = {
-        k: tuple(_text_or_none(v) for v in values)
-        for k, *values in zip(first["message_key"], first["from_helo"], first["from_ip"],
-                              first["protocol"], first["from_host"], strict=True)
-    }  # fmt: skip
-    originating = dict(ctx.frame_columns("x_originating_ip"))
+    own = sender_client_ips(ctx.frames)
     groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     names_of_ip: dict[str, set[str]] = defaultdict(set)
     shared: set[str] = set()
     for address, keys in ctx.sent_by.items():
         for key in keys:
-            found = _client_ip(key, hops_by_key)
-            extra = originating.get(key)
-            if found is None and isinstance(extra, str) and is_public_ip(extra):
-                found = (extra, None)
-            if found is None:
+            if key not in own:
                 continue
-            ip, host = found
+            ip, host, helo = own[key]
             groups[ip][address].append(key)
-            helo = hops_by_key[key][0] if key in hops_by_key else None
             if any(_EGRESS_NAME.search(n.lower()) for n in (host, helo) if n):
                 shared.add(ip)
             for name in ctx.names.get(address, {}):

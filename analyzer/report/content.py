@@ -1,0 +1,814 @@
+"""What the report says, as plain data: built once from a store's analysis, rendered twice.
+
+Everything here is a pure function of the frames and the :class:`~analyzer.linkability.Analysis`
+(the object made once per run that findings and graphs also read). The HTML and Markdown
+renderers and the figures only lay it out; a notebook can read the same :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from analyzer.addressing import (
+    alias_service,
+    base_mailbox,
+    domain_of,
+    is_public_provider,
+    registrable_domain,
+)
+from analyzer.linkability import (
+    CATALOG,
+    CLAIM,
+    KNOWN_TOGETHER,
+    SAME_PERSON,
+    VISIBILITY_ORDER,
+    Analysis,
+    Link,
+    PairVerdict,
+)
+from analyzer.linkability.context import PARTY_ROLES, is_person_address
+from analyzer.linkability.fingerprints import sender_client_ips
+from analyzer.mailing_lists import list_addresses
+from analyzer.owner import identity_kind
+
+if TYPE_CHECKING:
+    from analyzer.frames import Frames
+
+__all__ = [
+    "ENCRYPTED",
+    "OBSERVER_WORDS",
+    "EvidenceShown",
+    "Finding",
+    "Habits",
+    "IdentityRow",
+    "MessageRef",
+    "ObserverView",
+    "Recommendation",
+    "Report",
+    "build_report",
+]
+
+ENCRYPTED = ("smime_encrypted", "pgp_encrypted")
+# who each observer class is, in words a person reads
+OBSERVER_WORDS = {
+    "correspondents": "people you wrote to or heard from",
+    "providers": "your mail providers and the servers in between",
+    "inference": "anyone who holds enough of your mail to compare it",
+}
+_RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
+MESSAGES_PER_EVIDENCE = 5  # messages listed under each piece of evidence
+EGO_NEIGHBOURS = 40  # correspondents drawn in the communication graph
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """One message as a reader checks it: when, what about, and its Message-ID."""
+
+    message_id: str
+    date: str  # YYYY-MM-DD HH:MM (UTC), or "" when the message has no date
+    subject: str
+    sender: str
+    encrypted: bool
+
+
+@dataclass(frozen=True)
+class EvidenceShown:
+    """One kind of evidence behind a finding, with the header line and messages that show it."""
+
+    evidence: str
+    summary: str
+    question: str
+    level: str
+    observer_class: str
+    observers: tuple[str, ...]
+    observers_total: int
+    header_line: str
+    messages: tuple[MessageRef, ...]
+    messages_total: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A pair of addresses and what ties them: one anchor (``F3``) the report links to."""
+
+    id: str
+    a: str
+    b: str
+    relation: str
+    score: float
+    confidence: str
+    seen_by: str | None  # the most visible class that can claim one person, if any
+    by_observer: dict[str, float]
+    known_together_by: str | None
+    evidence: tuple[EvidenceShown, ...]
+
+
+@dataclass(frozen=True)
+class IdentityRow:
+    address: str
+    kind: str
+    messages: int
+    sent: int
+    people: int  # distinct correspondents who saw it
+    organisations: int  # their domains that are no public mail provider
+    domains: int  # their registrable domains
+    first_seen: str
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class ObserverView:
+    """What one observer sees of the owner: from the messages it handled or received."""
+
+    title: str
+    who: str
+    messages: int
+    addresses: tuple[str, ...]  # the owner's addresses it saw
+    client_addresses: tuple[str, ...]  # public IP addresses of the owner's own machines
+    clients: tuple[str, ...]  # User-Agent / X-Mailer of mail the owner sent
+    time_zones: tuple[str, ...]  # "+0100 (42 messages)"
+    first_seen: str
+    last_seen: str
+    links: int  # pairs of the owner's addresses this class can claim as one person
+
+
+@dataclass(frozen=True)
+class Habits:
+    """When the owner writes, in their own local time, and the offsets they wrote from."""
+
+    by_weekday_hour: tuple[tuple[int, ...], ...]  # 7 rows (Mon..Sun) × 24 hours
+    offsets: tuple[tuple[str, int], ...]  # (ISO date, offset minutes) per sent message
+    sent: int
+    dated: int
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    title: str
+    why: str
+    removes: tuple[str, ...]  # finding ids
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows, in reading order."""
+
+    has_owner: bool
+    owner: tuple[str, ...]
+    owner_how: str
+    sources: tuple[str, ...]
+    messages: int
+    quarantined: int
+    first_date: str
+    last_date: str
+    verdict: tuple[str, ...]
+    identities: tuple[IdentityRow, ...]
+    findings: tuple[Finding, ...]
+    suggestions: tuple[Finding, ...]
+    views: tuple[ObserverView, ...]
+    habits: Habits
+    encryption: dict[str, int]
+    encryption_hid: tuple[str, ...]  # one sentence per section: how much encryption hid
+    recommendations: tuple[Recommendation, ...]
+    ego_edges: tuple[tuple[str, str, int], ...]  # (you or correspondent, correspondent, messages)
+    communities: tuple[tuple[str, ...], ...]
+    clusters: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+
+# -- helpers over the frames ----------------------------------------------------------------
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, pd.Timestamp) else ""
+
+
+def _day(value: object) -> str:
+    return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else ""
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class _Messages:
+    """Message lookups the sections share: by key and by the id links show."""
+
+    def __init__(self, frames: Frames) -> None:
+        messages = frames.messages
+        self.frame = messages
+        self.by_key: dict[str, MessageRef] = {}
+        self.key_of_shown: dict[str, str] = {}
+        for key, message_id, date, subject, sender, encryption in zip(
+            messages["message_key"],
+            messages["message_id"],
+            messages["date_utc"],
+            messages["subject"],
+            messages["from_addr"],
+            messages["encryption"],
+            strict=True,
+        ):
+            shown = message_id if isinstance(message_id, str) and message_id else key
+            self.by_key[key] = MessageRef(
+                shown, _when(date), _text(subject), _text(sender), encryption in ENCRYPTED
+            )
+            self.key_of_shown.setdefault(shown, key)
+
+    def refs(self, shown_ids: Iterable[str]) -> list[MessageRef]:
+        """The messages behind Message-IDs a link shows, oldest first."""
+        found = [self.by_key[self.key_of_shown[i]] for i in shown_ids if i in self.key_of_shown]
+        return sorted(found, key=lambda ref: (ref.date or "9999", ref.message_id))
+
+
+# -- findings -------------------------------------------------------------------------------
+_SUMMARY = {rule.evidence: rule.summary for rule in CATALOG}
+
+
+def _evidence_shown(links: Sequence[Link], messages: _Messages) -> tuple[EvidenceShown, ...]:
+    order = {rule.evidence: n for n, rule in enumerate(CATALOG)}
+    shown = []
+    for link in sorted(links, key=lambda lk: (lk.question != SAME_PERSON, order[lk.evidence])):
+        refs = messages.refs(link.messages)
+        shown.append(
+            EvidenceShown(
+                link.evidence,
+                _SUMMARY[link.evidence],
+                link.question,
+                link.level,
+                link.observer_class,
+                link.observers,
+                link.observers_total,
+                link.detail,
+                tuple(refs[:MESSAGES_PER_EVIDENCE]),
+                len(refs),
+            )
+        )
+    return tuple(shown)
+
+
+def _finding(
+    number: int, pair: PairVerdict, analysis: Analysis, messages: _Messages, prefix: str = "F"
+) -> Finding:
+    same = pair.same_person
+    return Finding(
+        f"{prefix}{number}",
+        pair.a,
+        pair.b,
+        pair.relation,
+        same.score,
+        same.confidence,
+        same.observer_class,
+        same.by_observer,
+        pair.known_together.observer_class if pair.known_together else None,
+        _evidence_shown(analysis.links_of(pair.a, pair.b), messages),
+    )
+
+
+def _findings(analysis: Analysis, messages: _Messages) -> tuple[list[Finding], list[Finding]]:
+    """The owner's pairs that anything ties (both questions), then the suggestions."""
+    owner_pairs = [
+        p
+        for p in analysis.pairs_of("owner")
+        if p.same_person.evidence or (p.known_together and p.known_together.evidence)
+    ]
+    if not analysis.owner.identities:
+        owner_pairs = list(analysis.pairs_of("others"))
+    findings = [_finding(n, p, analysis, messages) for n, p in enumerate(owner_pairs, 1)]
+    suggested = [
+        _finding(n, p, analysis, messages, prefix="S")
+        for n, p in enumerate(analysis.pairs_of("suggestion"), 1)
+    ]
+    return findings, suggested
+
+
+# -- the verdict ----------------------------------------------------------------------------
+def _groups(analysis: Analysis, question: str, observer_class: str) -> list[tuple[str, ...]]:
+    return sorted(
+        (
+            c.identities
+            for c in analysis.clusters
+            if c.question == question and c.observer_class == observer_class
+        ),
+        key=len,
+        reverse=True,
+    )
+
+
+def _tied(groups: list[tuple[str, ...]]) -> str:
+    joined = sum(len(g) for g in groups)
+    if len(groups) == 1:
+        return f"{joined}"
+    sizes = " and ".join(str(len(g)) for g in groups)
+    return f"{joined} (in {len(groups)} groups of {sizes})"
+
+
+def _verdict(analysis: Analysis, seen: int, encryption: dict[str, int], findings) -> list[str]:
+    if not analysis.owner.identities:
+        others = len(analysis.pairs_of("others"))
+        return [
+            "Nothing in the headers says whose mailbox this is: it reads as an archive of "
+            "many people's mail, such as a mailing list.",
+            f"{others} pairs of addresses in it look like one person each, by what the "
+            "headers alone show."
+            if others
+            else "No two addresses in it look like one person.",
+        ]
+    sentences = []
+    previous = 0
+    for observer_class in VISIBILITY_ORDER:
+        groups = _groups(analysis, SAME_PERSON, observer_class)
+        joined = sum(len(g) for g in groups)
+        if joined and joined > previous:
+            everyone = joined == seen and len(groups) == 1
+            amount = "all" if everyone else _tied(groups)
+            sentences.append(
+                f"{OBSERVER_WORDS[observer_class].capitalize()} can tie {amount} of your "
+                f"{seen} addresses together as one person."
+            )
+        previous = max(previous, joined)
+    if not sentences:
+        sentences.append(
+            f"Nothing in the headers ties your {seen} addresses together as one person."
+        )
+    holders = _groups(analysis, KNOWN_TOGETHER, "correspondents")
+    if holders:
+        sentences.append(
+            f"Some of your correspondents hold {max(len(g) for g in holders)} of your addresses "
+            "at once, from messages that carry both."
+        )
+    total = sum(encryption.values())
+    encrypted = sum(encryption.get(c, 0) for c in ENCRYPTED)
+    if total:
+        behind = sum(
+            1 for f in findings for e in f.evidence if any(m.encrypted for m in e.messages)
+        )
+        if encrypted:
+            share = f"{encrypted} of your {total} messages ({encrypted / total:.0%}) were encrypted"
+            shown = (
+                f" ({behind} pieces of evidence are shown by encrypted messages)" if behind else ""
+            )
+            sentences.append(
+                f"Encryption hid none of this: {share}, and every link here comes from headers "
+                f"that encryption leaves readable{shown}."
+            )
+        else:
+            sentences.append(
+                f"None of your {total} messages was encrypted, and encrypting them would have "
+                "hidden none of this: every link here comes from headers, which encryption "
+                "leaves readable."
+            )
+    return sentences
+
+
+# -- per identity ---------------------------------------------------------------------------
+def _identity_rows(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[IdentityRow]:
+    owner = analysis.owner
+    people = frames.participants
+    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]]
+    parties = parties.drop_duplicates()
+    mine = people[people["address"].isin(owner.identities)][["message_key", "address", "role"]]
+    dates = frames.messages.set_index("message_key")["date_utc"]
+    rows = []
+    for address in owner.identities:
+        own = mine[mine["address"] == address]
+        keys = set(own["message_key"])
+        if not keys:
+            continue
+        met = parties[parties["message_key"].isin(keys)]
+        others = {
+            a
+            for a in met["address"]
+            if not owner.owns(a) and a not in lists and is_person_address(a)
+        }
+        domains = {registrable_domain(domain_of(a)) for a in others}
+        seen = dates.reindex(sorted(keys)).dropna()
+        rows.append(
+            IdentityRow(
+                address,
+                identity_kind(address, owner),
+                len(keys),
+                int((own["role"] == "from").sum()),
+                len(others),
+                sum(1 for d in domains if not is_public_provider(d)),
+                len(domains),
+                _day(seen.min()) if len(seen) else "",
+                _day(seen.max()) if len(seen) else "",
+            )
+        )
+    rows.sort(key=lambda r: (-r.messages, r.address))
+    return rows
+
+
+# -- observer views -------------------------------------------------------------------------
+def _is_public_ip(text: object) -> bool:
+    try:
+        return isinstance(text, str) and ipaddress.ip_address(text).is_global
+    except ValueError:
+        return False
+
+
+def _received_keys(frames: Frames, analysis: Analysis) -> set[str]:
+    """Messages a receiving header (Delivered-To and the like) says reached the owner."""
+    people = frames.participants
+    receiving = people[people["role"].isin(_RECEIVING_ROLES)]
+    owned = receiving["address"].map(analysis.owner.owns).astype(bool)
+    return set(receiving.loc[owned, "message_key"])
+
+
+def _sent_keys(frames: Frames, analysis: Analysis) -> set[str]:
+    """Messages the owner wrote: From is theirs, and it is no alias service's rewritten
+    From on mail the service forwarded to them."""
+    owner = analysis.owner
+    received = _received_keys(frames, analysis)
+    messages = frames.messages
+    sent = set()
+    for key, sender in zip(messages["message_key"], messages["from_addr"], strict=True):
+        forwarded = isinstance(sender, str) and alias_service(sender) and key in received
+        if isinstance(sender, str) and owner.owns(sender) and not forwarded:
+            sent.add(key)
+    return sent
+
+
+def _view(
+    title: str,
+    who: str,
+    keys: set[str],
+    frames: Frames,
+    analysis: Analysis,
+    sent: set[str],
+    roles: Sequence[str] | None,
+    observer_class: str,
+) -> ObserverView:
+    """What an observer holding the messages ``keys`` learns about the owner."""
+    owner = analysis.owner
+    people = frames.participants
+    mine = people[people["message_key"].isin(keys) & people["address"].map(owner.owns)]
+    if roles is not None:
+        mine = mine[mine["role"].isin(roles)]
+    messages = frames.messages[frames.messages["message_key"].isin(keys)]
+    own_sent = messages[messages["message_key"].isin(sent)]
+    machines = sender_client_ips(frames)
+    addresses = Counter(machines[k][0] for k in own_sent["message_key"] if k in machines)
+    clients = Counter(
+        _text(agent) or _text(mailer)
+        for agent, mailer in zip(own_sent["user_agent"], own_sent["x_mailer"], strict=True)
+        if _text(agent) or _text(mailer)
+    )
+    zones = Counter(int(z) for z in own_sent["tz_offset_min"].dropna())
+    dates = messages["date_utc"].dropna()
+    links = sum(
+        1 for p in analysis.pairs_of("owner") if p.same_person.by_observer[observer_class] >= CLAIM
+    )
+    return ObserverView(
+        title,
+        who,
+        len(messages),
+        tuple(sorted(set(mine["address"]))),
+        tuple(a for a, _ in addresses.most_common()),
+        tuple(c for c, _ in clients.most_common()),
+        tuple(f"{_offset(z)} ({n} messages)" for z, n in zones.most_common()),
+        _day(dates.min()) if len(dates) else "",
+        _day(dates.max()) if len(dates) else "",
+        links,
+    )
+
+
+def _offset(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02}{abs(minutes) % 60:02}"
+
+
+def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[ObserverView]:
+    """One correspondent, the owner's provider, a relay and a list server, where present."""
+    owner = analysis.owner
+    people = frames.participants
+    mine_keys = set(people.loc[people["address"].map(owner.owns).astype(bool), "message_key"])
+    if not mine_keys:
+        return []
+    sent = _sent_keys(frames, analysis)
+    views = []
+    shown_roles = ("from", "to", "cc", "reply-to", "sender")
+
+    # the correspondent who holds the most of the owner's addresses
+    parties = people[people["message_key"].isin(mine_keys) & people["role"].isin(PARTY_ROLES)]
+    holders: dict[str, set[str]] = defaultdict(set)
+    keys_of: dict[str, set[str]] = defaultdict(set)
+    owned_here = parties[parties["address"].map(owner.owns).astype(bool)]
+    owned_by_key = owned_here.groupby("message_key")["address"].agg(set).to_dict()
+    for key, address in zip(parties["message_key"], parties["address"], strict=True):
+        if owner.owns(address) or address in lists or not is_person_address(address):
+            continue
+        holders[address] |= owned_by_key.get(key, set())
+        keys_of[address].add(key)
+    if holders:
+        person = min(holders, key=lambda a: (-len(holders[a]), -len(keys_of[a]), a))
+        views.append(
+            _view(
+                "One correspondent",
+                person,
+                keys_of[person],
+                frames,
+                analysis,
+                sent,
+                shown_roles,
+                "correspondents",
+            )
+        )
+
+    # the servers, by the registrable domain of each Received "by" host; the owner's
+    # provider wrote the topmost Received header of the mail that reached them
+    hops = frames.hops[frames.hops["message_key"].isin(mine_keys)]
+    handled: dict[str, set[str]] = defaultdict(set)
+    topmost: dict[str, tuple[int, str]] = {}
+    for key, hop, host in zip(hops["message_key"], hops["hop"], hops["by_host"], strict=True):
+        if isinstance(host, str) and "." in host and not _is_ip_literal(host):
+            domain = registrable_domain(host)
+            handled[domain].add(key)
+            if key not in topmost or hop > topmost[key][0]:
+                topmost[key] = (int(hop), domain)
+    received = _received_keys(frames, analysis) - sent
+    delivering = Counter(domain for key, (_, domain) in topmost.items() if key in received)
+    ranked = sorted(handled, key=lambda d: (-len(handled[d]), d))
+    provider = delivering.most_common(1)[0][0] if delivering else None
+    if provider:
+        # it also carries what the owner sends from the mailboxes it delivers to
+        delivered_here = {k for k, (_, d) in topmost.items() if d == provider and k in received}
+        people_here = people[people["message_key"].isin(delivered_here)]
+        mailboxes = {
+            base_mailbox(a)
+            for a in people_here.loc[people_here["role"] == "delivered-to", "address"]
+            if owner.owns(a)
+        }
+        from_mailbox = {
+            key
+            for key, sender in zip(
+                frames.messages["message_key"], frames.messages["from_addr"], strict=True
+            )
+            if key in sent and isinstance(sender, str) and base_mailbox(sender) in mailboxes
+        }
+        views.append(
+            _view(
+                "Your mail provider",
+                provider,
+                handled[provider] | from_mailbox,
+                frames,
+                analysis,
+                sent,
+                None,
+                "providers",
+            )
+        )
+    own_domains = {registrable_domain(domain_of(a)) for a in owner.identities}
+    relay = next((d for d in ranked if d not in delivering and d not in own_domains), None)
+    if relay:
+        views.append(
+            _view(
+                "A relay on the way",
+                relay,
+                handled[relay],
+                frames,
+                analysis,
+                sent,
+                None,
+                "providers",
+            )
+        )
+
+    messages = frames.messages[frames.messages["message_key"].isin(mine_keys)]
+    list_ids = messages["list_id"].dropna()
+    if len(list_ids):
+        top = list_ids.value_counts().index[0]
+        keys = set(messages.loc[messages["list_id"] == top, "message_key"])
+        views.append(
+            _view("A mailing list server", top, keys, frames, analysis, sent, None, "providers")
+        )
+    return views
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+# -- habits and the communication graph -----------------------------------------------------
+def _habits(frames: Frames, sent: set[str]) -> Habits:
+    messages = frames.messages[frames.messages["message_key"].isin(sent)]
+    grid = [[0] * 24 for _ in range(7)]
+    offsets = []
+    dated = 0
+    for date, offset in zip(messages["date_utc"], messages["tz_offset_min"], strict=True):
+        if not isinstance(date, pd.Timestamp) or pd.isna(offset):
+            continue
+        local = date + pd.Timedelta(minutes=int(offset))
+        grid[local.weekday()][local.hour] += 1
+        offsets.append((_day(date), int(offset)))
+        dated += 1
+    offsets.sort()
+    return Habits(tuple(tuple(row) for row in grid), tuple(offsets), len(messages), dated)
+
+
+def _ego(frames: Frames, analysis: Analysis, lists: frozenset[str]):
+    """The owner (all identities as one node, "you") and the people mail went between."""
+    import networkx as nx
+
+    owner = analysis.owner
+    people = frames.participants
+    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]]
+    parties = parties.drop_duplicates()
+    per_message = parties.groupby("message_key")["address"].agg(list)
+    weights: Counter[tuple[str, str]] = Counter()
+    for addresses in per_message:
+        if len(addresses) > 100:
+            continue  # a broadcast is no relationship
+        named = sorted(
+            {
+                "you" if owner.owns(a) else a
+                for a in addresses
+                if owner.owns(a) or (a not in lists and is_person_address(a))
+            }
+        )
+        for i, a in enumerate(named):
+            for b in named[i + 1 :]:
+                weights[(a, b)] += 1
+    if owner.identities:
+        near = Counter(
+            {(b if a == "you" else a): n for (a, b), n in weights.items() if "you" in (a, b)}
+        )
+    else:
+        near = Counter()
+        for (a, b), n in weights.items():
+            near[a] += n
+            near[b] += n
+    kept = {a for a, _ in sorted(near.items(), key=lambda kv: (-kv[1], kv[0]))[:EGO_NEIGHBOURS]}
+    kept |= {"you"} if owner.identities else set()
+    edges = [(a, b, n) for (a, b), n in sorted(weights.items()) if a in kept and b in kept]
+    graph = nx.Graph()
+    graph.add_weighted_edges_from(edges)
+    others = graph.subgraph([n for n in graph if n != "you"])
+    communities = (
+        nx.community.louvain_communities(others, weight="weight", seed=1) if len(others) else []
+    )
+    ordered = sorted((tuple(sorted(c)) for c in communities), key=lambda c: (-len(c), c))
+    return edges, ordered
+
+
+# -- encryption and recommendations ---------------------------------------------------------
+def _encryption_hid(
+    findings: Sequence[Finding],
+    views: Sequence[ObserverView],
+    habits: Habits,
+    encryption: dict[str, int],
+) -> list[str]:
+    total = sum(encryption.values())
+    encrypted = sum(encryption.get(c, 0) for c in ENCRYPTED)
+    if not total:
+        return []
+    pieces = [e for f in findings for e in f.evidence]
+    behind = [e for e in pieces if any(m.encrypted for m in e.messages)]
+    lines = [
+        f"{encrypted} of {total} messages ({encrypted / total:.0%}) were encrypted "
+        "(S/MIME or OpenPGP): their bodies are hidden, their headers are not.",
+        f"Links between your addresses: {len(pieces)} pieces of evidence, {len(behind)} of them "
+        "shown by encrypted messages too. Encryption hid none.",
+    ]
+    if views:
+        lines.append(
+            "What observers see: addresses, client IP addresses, mail clients and time zones "
+            "all come from headers. Encryption hid none."
+        )
+    if habits.dated:
+        lines.append(
+            f"Your habits: {habits.dated} dated messages you sent, encrypted or not, give "
+            "your hours and time zones. Encryption hid none."
+        )
+    return lines
+
+
+_ONE_KEY = (
+    "One key per identity",
+    "One OpenPGP key under two addresses (as a recipient, a signer or in an Autocrypt "
+    "header) is one person to anyone who sees it.",
+)
+# evidence → the change that removes it (title, why)
+_ADVICE: dict[str, tuple[str, str]] = {
+    "subaddress": (
+        "An alias per service, not a +tag",
+        "A +tag or another spelling delivers to the same mailbox, and anyone can "
+        "strip it. A separate alias per service shows nothing of the mailbox.",
+    ),
+    "co-recipient": (
+        "Never address one message to two of your identities",
+        "Everyone who receives it holds both addresses at once.",
+    ),
+    "thread": (
+        "Answer from the address that was written to",
+        "Replying from another identity shows whoever wrote that both are yours.",
+    ),
+    "reply-to": (
+        "No Reply-To or Sender naming another of your addresses",
+        "The header names both addresses in one message.",
+    ),
+    "sender": (
+        "No Reply-To or Sender naming another of your addresses",
+        "The header names both addresses in one message.",
+    ),
+    "forwarding": (
+        "A separate mailbox for identities that must stay apart",
+        "Forwarding writes the mailbox an alias delivers to into the headers your "
+        "providers and relays read (Delivered-To).",
+    ),
+    "client-ip": (
+        "A client or provider that hides your IP address",
+        "Your machine's address in the first Received hop or X-Originating-IP is "
+        "the same under several identities. Webmail, a VPN or a provider that "
+        "strips it removes it.",
+    ),
+    "message-id-host": (
+        "A Message-ID without a host name",
+        "Your client writes your machine's name after the @ of every "
+        "Message-ID. Most clients can be set to use the mail domain instead.",
+    ),
+    "timing": (
+        "UTC dates",
+        "Your Date header gives your time zone and, over many messages, your hours. "
+        "A client set to UTC gives neither.",
+    ),
+    "client-fingerprint": (
+        "A common mail client, or one that sends no User-Agent",
+        "A rare client build in your time zone marks your messages under every identity.",
+    ),
+    "display-name": (
+        "No name on an alias",
+        "The same name on two addresses ties them. An alias with no name, or "
+        "another one, does not.",
+    ),
+    "local-part": (
+        "A different user name per identity",
+        "The same name before the @ at two domains ties them.",
+    ),
+    "pgp-key": _ONE_KEY,
+    "autocrypt": _ONE_KEY,
+    "smime-certificate": (
+        "One certificate per identity",
+        "A certificate names its addresses; one certificate under two addresses is one person.",
+    ),
+    "social-overlap": (
+        "Keep each identity's correspondents apart",
+        "The same rare correspondents on two addresses suggest one person.",
+    ),
+}
+
+
+def _recommendations(findings: Sequence[Finding]) -> list[Recommendation]:
+    removes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for finding in findings:
+        for piece in finding.evidence:
+            advice = _ADVICE.get(piece.evidence)
+            if advice and finding.id not in removes[advice]:
+                removes[advice].append(finding.id)
+    ranked = sorted(removes.items(), key=lambda kv: (-len(kv[1]), kv[0][0]))
+    return [Recommendation(title, why, tuple(ids)) for (title, why), ids in ranked]
+
+
+# -- the report -----------------------------------------------------------------------------
+def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str, Any]) -> Report:
+    """Every section of the report, from one run's frames, analysis and findings."""
+    messages = _Messages(frames)
+    lists = list_addresses(frames)
+    found, suggested = _findings(analysis, messages)
+    identity_rows = _identity_rows(frames, analysis, lists)
+    encryption = {k: int(v) for k, v in findings_document.get("encryption", {}).items()}
+    sent = _sent_keys(frames, analysis)
+    habits = _habits(frames, sent)
+    views = _views(frames, analysis, lists)
+    edges, communities = _ego(frames, analysis, lists)
+    dates = frames.messages["date_utc"].dropna()
+    document_input = findings_document.get("input", {})
+    return Report(
+        has_owner=bool(analysis.owner.identities),
+        owner=tuple(row.address for row in identity_rows) or analysis.owner.identities,
+        owner_how=analysis.owner.how,
+        sources=tuple(document_input.get("sources", ())),
+        messages=len(frames.messages),
+        quarantined=int(document_input.get("messages_quarantined", 0)),
+        first_date=_day(dates.min()) if len(dates) else "",
+        last_date=_day(dates.max()) if len(dates) else "",
+        verdict=tuple(_verdict(analysis, len(identity_rows), encryption, found)),
+        identities=tuple(identity_rows),
+        findings=tuple(found),
+        suggestions=tuple(suggested),
+        views=tuple(views),
+        habits=habits,
+        encryption=encryption,
+        encryption_hid=tuple(_encryption_hid(found, views, habits, encryption)),
+        recommendations=tuple(_recommendations(found)),
+        ego_edges=tuple(edges),
+        communities=tuple(communities),
+        clusters=tuple(c.as_dict() for c in analysis.clusters),
+    )
