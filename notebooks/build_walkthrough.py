@@ -121,6 +121,21 @@ CELLS = [
         "axes.legend(title='encryption', loc='upper left', bbox_to_anchor=(1.01, 1))\n"
         "plt.tight_layout()"
     ),
+    new_markdown_cell(
+        "## The report's figures\n\n"
+        "`mxa audit` writes `report.html` and `report.md` from one `Report` object; the same "
+        "functions give its verdict and its figures here."
+    ),
+    new_code_cell(
+        "from analyzer.audit import analyze_store\n"
+        "from analyzer.report import build_report, figures\n\n"
+        "read = analyze_store(store)\n"
+        "report = build_report(read.frames, read.analysis, read.findings)\n"
+        "print('\\n'.join(report.verdict))\n"
+        "figures.identity_graph(report)"
+    ),
+    new_code_cell("figures.activity_heatmap(report)"),
+    new_code_cell("figures.timezone_timeline(report)"),
 ]
 
 

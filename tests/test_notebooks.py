@@ -23,6 +23,10 @@ def test_notebook_runs(path):
         if output.get("output_type") == "error"
     ]
     assert not errors
+    # the report's figures show through the same functions mxa audit draws them with
+    drawn = [cell for cell in notebook.cells if "figures." in cell.source]
+    assert len(drawn) == 3
+    assert all(any("image/png" in o.get("data", {}) for o in cell.outputs) for cell in drawn)
     assert any(
         "image/png" in output.get("data", {})
         for cell in notebook.cells
