@@ -503,7 +503,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
             continue
         holders[address] |= owned_by_key.get(key, set())
         keys_of[address].add(key)
-    if holders:
+    if any(holders.values()):
         person = min(holders, key=lambda a: (-len(holders[a]), -len(keys_of[a]), a))
         views.append(
             _view(
@@ -659,6 +659,10 @@ def _ego(frames: Frames, analysis: Analysis, lists: frozenset[str]):
 
 
 # -- encryption and recommendations ---------------------------------------------------------
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _encryption_hid(
     findings: Sequence[Finding],
     views: Sequence[ObserverView],
@@ -671,11 +675,15 @@ def _encryption_hid(
         return []
     pieces = [e for f in findings for e in f.evidence]
     behind = [e for e in pieces if any(m.encrypted for m in e.messages)]
+    whose = "your addresses" if views else "addresses"
     lines = [
         f"{encrypted} of {total} messages ({encrypted / total:.0%}) were encrypted "
-        "(S/MIME or OpenPGP): their bodies are hidden, their headers are not.",
-        f"Links between your addresses: {len(pieces)} pieces of evidence, {len(behind)} of them "
-        "shown by encrypted messages too. Encryption hid none.",
+        "(S/MIME or OpenPGP): their bodies are hidden, their headers are not."
+        if encrypted
+        else f"None of the {total} messages was encrypted (S/MIME or OpenPGP); had they been, "
+        "their bodies would be hidden, their headers would not.",
+        f"Links between {whose}: {_count(len(pieces), 'piece')} of evidence, "
+        f"{len(behind)} of them shown by encrypted messages too. Encryption hid none.",
     ]
     if views:
         lines.append(
@@ -783,6 +791,9 @@ def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str
     lists = list_addresses(frames)
     found, suggested = _findings(analysis, messages)
     identity_rows = _identity_rows(frames, analysis, lists)
+    # the owner's addresses the mail shows, and those it implies (the mailbox of a +tag)
+    seen = {row.address for row in identity_rows}
+    seen |= {a for f in found if f.relation == "owner" for a in (f.a, f.b)}
     encryption = {k: int(v) for k, v in findings_document.get("encryption", {}).items()}
     sent = _sent_keys(frames, analysis)
     habits = _habits(frames, sent)
@@ -799,7 +810,7 @@ def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str
         quarantined=int(document_input.get("messages_quarantined", 0)),
         first_date=_day(dates.min()) if len(dates) else "",
         last_date=_day(dates.max()) if len(dates) else "",
-        verdict=tuple(_verdict(analysis, len(identity_rows), encryption, found)),
+        verdict=tuple(_verdict(analysis, len(seen), encryption, found)),
         identities=tuple(identity_rows),
         findings=tuple(found),
         suggestions=tuple(suggested),
@@ -807,7 +818,8 @@ def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str
         habits=habits,
         encryption=encryption,
         encryption_hid=tuple(_encryption_hid(found, views, habits, encryption)),
-        recommendations=tuple(_recommendations(found)),
+        # advice is for the owner: an archive's readers cannot act on other people's mail
+        recommendations=tuple(_recommendations(found)) if analysis.owner.identities else (),
         ego_edges=tuple(edges),
         communities=tuple(communities),
         clusters=tuple(c.as_dict() for c in analysis.clusters),

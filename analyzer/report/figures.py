@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import networkx as nx
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -42,8 +43,15 @@ def _figure(width: float, height: float) -> tuple[Figure, Axes]:
 
 
 def _titled(figure: Figure, title: str, note: str) -> Figure:
+    """A title above, and a note below everything the axes draw (labels and legend too)."""
     figure.suptitle(title, fontsize=13, fontweight="bold", x=0.02, ha="left")
-    figure.text(0.02, -0.02, note, fontsize=8.5, color="#444444", ha="left", va="top", wrap=True)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    bottom = min(
+        axes.get_tightbbox(renderer).transformed(figure.transFigure.inverted()).y0
+        for axes in figure.axes
+    )
+    figure.text(0.02, bottom - 0.02, note, fontsize=8.5, color="#444444", ha="left", va="top",
+                wrap=True)  # fmt: skip
     return figure
 
 
