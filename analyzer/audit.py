@@ -7,22 +7,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+import pandas as pd
+
+from analyzer.errors import OutputError
 from analyzer.findings import build_findings, write_findings
 from analyzer.frames import Frames, to_pandas
 from analyzer.graphs import communication_graph, identity_graph, write_graphs
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
 from analyzer.linkability import Analysis, analyze
 from analyzer.owner import detect_owner
+from analyzer.redact import (
+    REDACTION_NOTE,
+    Redactor,
+    load_key,
+    redact_frames,
+    redact_table,
+    redact_value,
+)
 from analyzer.report import build_report, write_report
-from analyzer.store import Store, load_frames
+from analyzer.store import FRAMES, Store, load_frames
 
-__all__ = ["AuditResult", "StoreAnalysis", "analyze_store", "run_audit"]
+__all__ = ["AuditResult", "StoreAnalysis", "analyze_store", "run_audit", "write_redacted"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,73 @@ def analyze_store(
     return StoreAnalysis(frames, analysis, findings)
 
 
+REDACTED_SOURCE = "redacted"
+
+
+def write_redacted(
+    read: StoreAnalysis, store: str | os.PathLike[str], out: str | os.PathLike[str]
+) -> list[Path]:
+    """A folder to share: the report, findings, graphs and a store copy, all redacted.
+
+    The analysis ran on the real mail; only what is written is redacted (see
+    :mod:`analyzer.redact`). ``out`` must not be the working store's folder.
+    """
+    folder = Path(out)
+    owner = read.analysis.owner
+    listed = read.findings.get("input", {})
+    paths = [*listed.get("sources", ())]
+    paths += [p for q in listed.get("quarantine", ()) for p in (q["source"], q["offset"])]
+    redactor = Redactor(read.frames, owner, load_key(store), paths)
+    frames = redact_frames(read.frames, redactor)
+    findings = {  # the schema name and the model description are mxa's own words
+        key: value if key in ("schema", "model") else redact_value(value, redactor)
+        for key, value in read.findings.items()
+    }
+    written = [write_findings(findings, folder / "findings.json")]
+    identities = identity_graph(read.analysis)
+    identities = nx.relabel_nodes(identities, {n: redactor.text(n) for n in identities})
+    for _, data in identities.nodes(data=True):
+        data.update(redact_value(dict(data), redactor))
+    for _, _, data in identities.edges(data=True):
+        data.update(redact_value(dict(data), redactor))
+    graphs = {"communication": communication_graph(frames, owner), "identities": identities}
+    written += write_graphs(graphs, folder / "graphs")
+    report = redact_value(build_report(read.frames, read.analysis, read.findings), redactor)
+    report = dataclasses.replace(report, redaction=REDACTION_NOTE)
+    written += write_report(report, folder)
+    quarantine = to_pandas(Store.open(store).read_table("quarantine"))
+    written.append(_write_store_copy(frames, redact_table(quarantine, redactor), folder))
+    return written
+
+
+def _write_store_copy(frames: Frames, quarantine: pd.DataFrame, folder: Path) -> Path:
+    """The redacted frames as a store of their own (``mxa stats`` and notebooks read it)."""
+    import pyarrow as pa
+
+    target = folder / "store"
+    if target.exists():
+        runs = (Store.open(target).manifest.get("runs") or [{}]) if target.is_dir() else [{}]
+        if runs[0].get("sources") != [REDACTED_SOURCE]:
+            raise OutputError(f"{target} exists and is no redacted copy; choose another folder")
+        shutil.rmtree(target)
+    copy = Store.open_for_writing(target)
+    try:
+        tables = {
+            name: pa.Table.from_pandas(frame, schema=FRAMES[name], preserve_index=False)
+            for name, frame in (("messages", frames.messages),
+                                ("participants", frames.participants),
+                                ("hops", frames.hops), ("keys", frames.keys),
+                                ("quarantine", quarantine))
+        }  # fmt: skip
+        copy.write(tables)
+        copy.commit({"sources": [REDACTED_SOURCE], "parsed": len(frames.messages),
+                     "quarantined": len(quarantine), "stored": len(frames.messages),
+                     "messages_read": len(frames.messages) + len(quarantine)})  # fmt: skip
+    finally:
+        copy.close()
+    return target
+
+
 def run_audit(
     sources: Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -89,8 +170,10 @@ def run_audit(
     me_domains: Iterable[str] = (),
     jobs: int | None = None,
     progress: ProgressCallback | None = None,
+    redact: bool = False,
 ) -> AuditResult:
-    """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report."""
+    """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report
+    (and with ``redact``, a shareable copy of it all in ``out/redacted``)."""
     folder = Path(out)
     store = folder / "store"
     result = ingest(sources, store, jobs=jobs, progress=progress)
@@ -104,6 +187,8 @@ def run_audit(
         folder / "graphs",
     )
     report_paths = write_report(build_report(read.frames, read.analysis, read.findings), folder)
+    if redact:
+        report_paths += write_redacted(read, store, folder / "redacted")
     return AuditResult(
         folder, read.analysis, read.findings, findings_path, graph_paths, result, report_paths
     )

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analyzer import __version__
-from analyzer.errors import MxaError
+from analyzer.errors import MxaError, UsageError
 from analyzer.ingest import IngestResult, ingest
 from analyzer.linkability import (
     KNOWN_TOGETHER,
@@ -217,6 +217,16 @@ MeDomainOption = Annotated[
 ]
 
 
+RedactOption = Annotated[
+    bool,
+    typer.Option(
+        "--redact",
+        help="Also write a copy to share: other people's addresses and names pseudonymised, "
+        "IP addresses cut to their network, subjects dropped.",
+    ),
+]
+
+
 def _line(*parts: str | Text, style: str = "") -> None:
     """One line that is never wrapped: piped output and narrow terminals keep addresses whole.
 
@@ -370,21 +380,23 @@ def audit_command(
     ),
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no tables.")] = False,
+    redact: RedactOption = False,
 ) -> None:
-    """Everything in one go: ingest, link identities, write findings.json and graphs.
+    """Everything in one go: ingest, link identities, write findings.json, graphs and the report.
 
     Example: mxa audit ~/Mail/archive.mbox --me me@example.org --out audit
     """
     from analyzer.audit import run_audit
 
+    options = {"me": me or (), "me_domains": me_domain or (), "jobs": jobs, "redact": redact}
     try:
         if quiet:
-            result = run_audit(sources, out, me=me or (), me_domains=me_domain or (), jobs=jobs)
+            result = run_audit(sources, out, **options)
         else:
             with _progress_bar() as bar:
                 task = bar.add_task("reading mail", total=None)
                 result = run_audit(
-                    sources, out, me=me or (), me_domains=me_domain or (), jobs=jobs,
+                    sources, out, **options,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )  # fmt: skip
     except MxaError as error:
@@ -395,6 +407,10 @@ def audit_command(
     _line(f"findings: {result.findings_path}")
     _line(f"graphs: {result.out / 'graphs'}")
     _line(f"report: {result.report_path}  (and {result.out / 'report.md'})")
+    if redact:
+        _line(
+            f"to share, redacted: {result.out / 'redacted'}  (never share {result.out / 'store'})"
+        )
 
 
 @app.command("links")
@@ -474,17 +490,31 @@ def report_command(
     ),
     me: MeOption = None,
     me_domain: MeDomainOption = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Make it shareable: the report, findings, graphs and a store copy in --out, "
+            "with other people's addresses and names pseudonymised, IP addresses cut to "
+            "their network and subjects dropped.",
+        ),
+    ] = False,
 ) -> None:
     """Write the report again from a store: report.html, report.md and figures/*.png.
 
     Example: mxa report --store mystore --out report --me me@example.org
     """
-    from analyzer.audit import analyze_store
+    from analyzer.audit import analyze_store, write_redacted
     from analyzer.report import build_report, write_report
 
     try:
         read = analyze_store(store, me or (), me_domain or ())
-        written = write_report(build_report(read.frames, read.analysis, read.findings), out)
+        if redact:
+            if Path(out).resolve() == Path(store).resolve():
+                raise UsageError("--out must be another folder than the store")
+            written = write_redacted(read, store, out)
+        else:
+            written = write_report(build_report(read.frames, read.analysis, read.findings), out)
     except MxaError as error:
         raise _fail(error) from None
     _print_written(written)

@@ -179,6 +179,7 @@ class Report:
     ego_edges: tuple[tuple[str, str, int], ...]  # (you or correspondent, correspondent, messages)
     communities: tuple[tuple[str, ...], ...]
     clusters: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    redaction: str = ""  # what was replaced, when the report is made to be shared
 
 
 # -- helpers over the frames ----------------------------------------------------------------
