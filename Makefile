@@ -11,7 +11,7 @@ DEMO_OUT ?= mxa-demo
 FUZZ_CI_SECONDS ?= 60
 FUZZ_SECONDS ?= 3600
 
-.PHONY: demo test lint format fuzz bench bench-quick clean
+.PHONY: demo test lint format fuzz bench bench-quick screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v gpg >/dev/null && command -v chromium >/dev/null \
@@ -23,6 +23,15 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/mxa demo --out $(DEMO_OUT)
+
+# One PNG per report section, as a reader sees it in Chromium: the demo's report and the
+# redacted archive report of a real mailing list (tests/corpora).
+MIPS := tests/corpora/list-linux-mips-1996-1999/linux-mips-1996-1999.mbox.xz
+screenshots: demo
+	$(BIN)/python tools/report_screenshots.py $(DEMO_OUT)/report.html --out $(DEMO_OUT)/screenshots
+	$(BIN)/mxa audit $(MIPS) --out mxa-mips --redact --quiet
+	$(BIN)/python tools/report_screenshots.py mxa-mips/redacted/report.html \
+	  --out mxa-mips/screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -54,4 +63,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/ingest_speed.py --messages 2000
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) mxa-mips .pytest_cache .ruff_cache

@@ -4,10 +4,12 @@ What the analysis found stays true; who it is about does not show. Every address
 not the owner's becomes a keyed pseudonym that keeps its class: ``p-3fa2c1@gmail.com`` at
 a public mail provider, ``p-91be04@org-5d2e7a.example`` at an organisation, and
 ``list-0c77de@lists-8e1f90.example`` for a mailing list. Host names outside public
-providers and the owner's own domains become ``host-….example``, IP addresses are cut to
-their network (``198.51.100.0/24``, ``2001:db8:85a3::/48``), display names of others
-become ``Person 3fa2``, Message-IDs ``id-…``, source paths ``source-1``, and subjects are
-dropped. The pseudonyms are HMAC-SHA256 under a key kept beside the working store, so the
+providers and the owner's own domains become ``org-….example`` (a registrable domain),
+``h-….org-….example`` (a name under it) or ``host-….example`` (a bare machine name), IP
+addresses are cut to their network (``198.51.100.0/24``, ``2001:db8:85a3::/48``), display
+names of others become ``Person 3fa2`` and their user names ``user-…``, Message-IDs
+``id-…``, key ids and details ``key-…``, source paths ``source-1``, and subjects are
+removed. The pseudonyms are HMAC-SHA256 under a key kept beside the working store, so the
 same address gets the same pseudonym in every report made from that store, and nobody
 without the key can test a guess.
 
@@ -56,10 +58,13 @@ _IPV6 = re.compile(
 )  # with the IPv6: tag of an address literal ([IPv6:2001:db8::1] in a HELO)
 # a host name, underscores and all; not the local part of an address (followed by @)
 _HOST = re.compile(r"(?<![\w\-])(?:[\w\-]{1,63}\.)+[A-Za-z]{2,24}(?![\w\-@])", re.ASCII)
+# a machine name with no dot right after an @, as in a Message-ID shown <…@ganymede>
+_BARE_AFTER_AT = re.compile(r"(?<=@)[\w\-]{2,63}(?![\w\-.@])", re.ASCII)
 # one pass, addresses first: a host name or IP address inside an address is the address's
 _SHAPES = re.compile(
     "|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in
-             (("email", _EMAIL), ("ipv4", _IPV4), ("ipv6", _IPV6), ("host", _HOST)))
+             (("email", _EMAIL), ("ipv4", _IPV4), ("ipv6", _IPV6), ("host", _HOST),
+              ("bare", _BARE_AFTER_AT)))
 )  # fmt: skip
 # the servers of big mail providers and senders: a class, not a person
 PROVIDER_INFRASTRUCTURE = frozenset({
@@ -118,7 +123,12 @@ class Redactor:
                 literals.setdefault(value, self.text_shapes(value))
         for name in people["display_name"].dropna():
             if name not in owner_names:
-                literals[name] = f"Person {self._digest('name', name)[:4]}"
+                for written in (name, name.strip(), name.strip().strip("'\"")):
+                    literals.setdefault(written, f"Person {self._digest('name', written)[:4]}")
+        for address in people["address"].dropna():
+            local = address.rpartition("@")[0]
+            if local and not owner.owns(address):  # evidence quotes it: user name 'ariel'
+                literals[repr(local)] = repr(f"user-{self._digest('user', local)[:6]}")
         for detail in frames.keys["detail"].dropna():
             literals[detail] = self._pseudonym("key", detail)
         for key_id in self._others_keys(frames, owner):  # a key id finds its holder on a keyserver
@@ -132,7 +142,13 @@ class Redactor:
         for value in messages["offset"].dropna():
             if not value.isdigit():  # a one-message file: its path
                 literals[value] = self._pseudonym("file", value)
-        self.literals = {k: v for k, v in literals.items() if len(k) >= _MIN_LITERAL}
+        # a whole value is always looked up; inside longer text, a one-word subject
+        # ("Mozilla", "help") is an ordinary word and is not searched for
+        self.exact = literals
+        one_word = {s for s in messages["subject"].dropna() if len(s.split()) == 1 and len(s) < 16}
+        self.literals = {
+            k: v for k, v in literals.items() if len(k) >= _MIN_LITERAL and k not in one_word
+        }
         # Aho-Corasick: one scan finds every known value, however many thousands there are
         self._known = ahocorasick.Automaton()
         for literal, replacement in self.literals.items():
@@ -187,7 +203,19 @@ class Redactor:
             return f"p-{tag}@{domain}"
         if registrable_domain(domain) in self.kept_domains:
             return f"p-{tag}@{domain}"
-        return f"p-{tag}@org-{self._digest('domain', registrable_domain(domain))[:6]}.example"
+        return f"p-{tag}@{self._organisation(domain)}"
+
+    def _organisation(self, name: str) -> str:
+        """``org-….example`` for an organisation's domain, ``h-….org-….example`` for a name
+        under it (so that ``engr.sgi.com`` and ``sgi.com`` stay two names of one place), and
+        ``host-….example`` for a bare machine name."""
+        if "." not in name:
+            return f"host-{self._digest('host', name)[:6]}.example"
+        domain = registrable_domain(name)
+        organisation = f"org-{self._digest('domain', domain)[:6]}.example"
+        return (
+            organisation if name == domain else f"h-{self._digest('host', name)[:6]}.{organisation}"
+        )
 
     def host(self, host: str) -> str:
         """A server or domain name: public providers and the owner's own domains stay."""
@@ -199,7 +227,7 @@ class Redactor:
             return host
         if domain in PROVIDER_INFRASTRUCTURE:
             return host
-        return f"host-{self._digest('domain', domain)[:6]}.example"
+        return self._organisation(lowered)
 
     @staticmethod
     def ip(text: str) -> str:
@@ -226,7 +254,7 @@ class Redactor:
         """Free text with every known value, address, IP address and host name replaced."""
         if not value:
             return value
-        exact = self.literals.get(value)
+        exact = self.exact.get(value)
         if exact is not None:
             return exact
         pieces, done = [], 0
@@ -263,6 +291,8 @@ class Redactor:
             return self.address(found)
         if match.lastgroup == "host":
             return self.host(found)
+        if match.lastgroup == "bare":
+            return self.server(found)
         return self.ip(found)
 
 

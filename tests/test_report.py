@@ -189,3 +189,20 @@ def test_hostile_names_and_subjects_stay_text_in_a_real_browser(tmp_path):
     assert shot.read_bytes().startswith(PNG) and shot.stat().st_size > 20_000
     markdown = (tmp_path / "out" / "report.md").read_text("utf-8")
     assert "<script>" not in markdown and "\\<script\\>" in markdown
+
+
+def test_the_screenshot_tool_shows_each_section_alone(persona_audit, tmp_path):
+    tool = Path(__file__).resolve().parent.parent / "tools" / "report_screenshots.py"
+    report = persona_audit.out / "report.html"
+    command = [sys.executable, str(tool), str(report), "--out", str(tmp_path),
+               "--sections", "verdict,habits"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    shots = sorted(tmp_path.glob("*.png"))
+    assert [p.name for p in shots] == ["01-verdict.png", "02-habits.png"]
+    from PIL import Image
+
+    with Image.open(shots[1]) as habits:  # the heatmap and the timeline, cut below them
+        assert habits.width == 1200 and 600 < habits.height < 3000
+    unknown = subprocess.run([*command[:-1], "nonesuch"], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "no such section" in unknown.stderr

@@ -165,8 +165,8 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
         else:
             level = "same"
         yield Evidence(
-            a, b, "local-part", level, f"the same user name {local!r} at {domain_of(a)} "
-            f"and {domain_of(b)}", "cross", tuple(by_address[a]), tuple(by_address[b]),
+            a, b, "local-part", level, f"the same user name {local!r} in {a} and {b}", "cross",
+            tuple(by_address[a]), tuple(by_address[b]),
         )  # fmt: skip
 
 
