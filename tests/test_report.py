@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.audit import run_audit
+from analyzer.audit import analyze_store, run_audit
 from analyzer.demo import sample_mailbox
+from analyzer.report import build_report
 from tests.conftest import make_message
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -119,6 +120,19 @@ def test_an_archive_without_an_owner_gets_an_archive_report(corpora, tmp_path):
     shown = re.findall(r'<article class="finding" id="F\d+">', html)
     assert len(shown) == len(bare.analysis.pairs_of("others")) > 10
     assert 'id="habits"' not in html  # nobody's habits to show
+    # people first: each group of addresses the findings join, every finding in one group
+    report = build_report(*_analysed(tmp_path / "mips" / "store"))
+    grouped = [f for person in report.people for f in person.findings]
+    assert sorted(grouped) == sorted(f.id for f in report.findings)
+    sizes = [len(person.addresses) for person in report.people]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > 2
+    assert "People with more than one address" in html
+    assert f"Together they make {len(report.people)} people" in html
+
+
+def _analysed(store: Path):
+    read = analyze_store(store)
+    return read.frames, read.analysis, read.findings
 
 
 # -- hostile mail in a real browser ---------------------------------------------------------

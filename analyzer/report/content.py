@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
 import pandas as pd
 
 from analyzer.addressing import (
@@ -110,6 +111,14 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Addresses of an archive that findings tie together into one person."""
+
+    addresses: tuple[str, ...]
+    findings: tuple[str, ...]  # the ids of the findings that join them
+
+
+@dataclass(frozen=True)
 class IdentityRow:
     address: str
     kind: str
@@ -180,6 +189,7 @@ class Report:
     communities: tuple[tuple[str, ...], ...]
     clusters: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     redaction: str = ""  # what was replaced, when the report is made to be shared
+    people: tuple[Person, ...] = ()  # an archive's people with more than one address
 
 
 # -- helpers over the frames ----------------------------------------------------------------
@@ -285,6 +295,20 @@ def _findings(analysis: Analysis, messages: _Messages) -> tuple[list[Finding], l
     return findings, suggested
 
 
+def _people(findings: Sequence[Finding]) -> list[Person]:
+    """The groups the findings join, largest first: a reader of a list archive asks "who",
+    not "which pair"."""
+    graph = nx.Graph()
+    for finding in findings:
+        graph.add_edge(finding.a, finding.b, id=finding.id)
+    people = []
+    for addresses in nx.connected_components(graph):
+        ids = [data["id"] for _, _, data in graph.subgraph(addresses).edges(data=True)]
+        ordered = sorted(ids, key=lambda i: int(i[1:]))
+        people.append(Person(tuple(sorted(addresses)), tuple(ordered)))
+    return sorted(people, key=lambda p: (-len(p.addresses), p.addresses))
+
+
 # -- the verdict ----------------------------------------------------------------------------
 def _groups(analysis: Analysis, question: str, observer_class: str) -> list[tuple[str, ...]]:
     return sorted(
@@ -306,6 +330,17 @@ def _tied(groups: list[tuple[str, ...]]) -> str:
     return f"{joined} (in {len(groups)} groups of {sizes})"
 
 
+def _people_sentence(people: Sequence[Person]) -> list[str]:
+    if not people:
+        return []
+    addresses = sum(len(p.addresses) for p in people)
+    largest = len(people[0].addresses)
+    return [
+        f"Together they make {len(people)} {'person' if len(people) == 1 else 'people'} "
+        f"with {addresses} addresses between them; the one with most has {largest}."
+    ]
+
+
 def _verdict(analysis: Analysis, seen: int, encryption: dict[str, int], findings) -> list[str]:
     if not analysis.owner.identities:
         others = len(analysis.pairs_of("others"))
@@ -316,6 +351,7 @@ def _verdict(analysis: Analysis, seen: int, encryption: dict[str, int], findings
             "headers alone show."
             if others
             else "No two addresses in it look like one person.",
+            *_people_sentence(_people(findings)),
         ]
     sentences = []
     previous = 0
@@ -616,7 +652,6 @@ def _habits(frames: Frames, sent: set[str]) -> Habits:
 
 def _ego(frames: Frames, analysis: Analysis, lists: frozenset[str]):
     """The owner (all identities as one node, "you") and the people mail went between."""
-    import networkx as nx
 
     owner = analysis.owner
     people = frames.participants
@@ -824,4 +859,5 @@ def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str
         ego_edges=tuple(edges),
         communities=tuple(communities),
         clusters=tuple(c.as_dict() for c in analysis.clusters),
+        people=() if analysis.owner.identities else tuple(_people(found)),
     )
