@@ -221,8 +221,8 @@ RedactOption = Annotated[
     bool,
     typer.Option(
         "--redact",
-        help="Also write a copy to share: other people's addresses and names pseudonymised, "
-        "IP addresses cut to their network, subjects dropped.",
+        help="A copy to share (mxa audit: in OUT/redacted): other people's addresses and "
+        "names pseudonymised, IP addresses cut to their network, subjects dropped.",
     ),
 ]
 
@@ -490,17 +490,10 @@ def report_command(
     ),
     me: MeOption = None,
     me_domain: MeDomainOption = None,
-    redact: Annotated[
-        bool,
-        typer.Option(
-            "--redact",
-            help="Make it shareable: the report, findings, graphs and a store copy in --out, "
-            "with other people's addresses and names pseudonymised, IP addresses cut to "
-            "their network and subjects dropped.",
-        ),
-    ] = False,
+    redact: RedactOption = False,
 ) -> None:
-    """Write the report again from a store: report.html, report.md and figures/*.png.
+    """Write the report again from a store: report.html, report.md and figures/*.png
+    (with --redact, a copy to share: report, findings, graphs and a store copy).
 
     Example: mxa report --store mystore --out report --me me@example.org
     """
