@@ -7,6 +7,11 @@ Sub-addressing and provider equivalences decide when two strings are one mailbox
 
 from __future__ import annotations
 
+import re
+from functools import cache, lru_cache
+
+from publicsuffixlist import PublicSuffixList
+
 __all__ = [
     "ALIAS_SERVICES",
     "PUBLIC_PROVIDERS",
@@ -14,10 +19,12 @@ __all__ = [
     "base_mailbox",
     "domain_of",
     "is_public_provider",
+    "is_subaddress",
     "plain_form",
     "registrable_domain",
 ]
 
+_IP_LITERAL = re.compile(r"[\d.]+|\[?[0-9a-f:.]*:[0-9a-f:.]*\]?|\[.*\]")
 _GMAIL = {"gmail.com", "googlemail.com"}
 _PROTON = {"proton.me", "protonmail.com", "protonmail.ch", "pm.me"}
 _YAHOO_PREFIXES = ("yahoo.", "ymail.com", "rocketmail.com")
@@ -29,16 +36,26 @@ ALIAS_SERVICES: dict[str, str] = {
     "relay.firefox.com": "firefox-relay",
     "duck.com": "duckduckgo",
     "simplelogin.com": "simplelogin",
+    "simplelogin.co": "simplelogin",  # its servers and reverse aliases (a contact's stand-in)
     "aleeas.com": "simplelogin",
     "slmails.com": "simplelogin",
     "8alias.com": "simplelogin",
     "8shield.net": "simplelogin",
     "silomails.com": "simplelogin",
     "simplelogin.fr": "simplelogin",
+    "simplelogin.io": "simplelogin",
+    "slmail.me": "simplelogin",
+    "dralias.com": "simplelogin",
+    "passmail.net": "proton-pass",  # Proton Pass aliases run on SimpleLogin
+    "passmail.com": "proton-pass",
+    "passinbox.com": "proton-pass",
+    "passfwd.com": "proton-pass",
     "anonaddy.com": "addy.io",
     "anonaddy.me": "addy.io",
     "addy.io": "addy.io",
     "addymail.com": "addy.io",
+    "4wrd.cc": "addy.io",
+    "mailer.me": "addy.io",
     "privaterelay.appleid.com": "apple-hide-my-email",
 }
 
@@ -88,14 +105,21 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
+@lru_cache(maxsize=1 << 16)
 def registrable_domain(host: str) -> str:
-    """The last two labels (three under a two-letter country code's second level)."""
-    labels = [label for label in host.lower().strip(".").split(".") if label]
-    if len(labels) <= 2:
-        return ".".join(labels)
-    if len(labels[-1]) == 2 and labels[-2] in ("co", "com", "ac", "or", "ne", "org", "gov", "edu"):
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The domain one registrant holds, by the public suffix list (bundled offline by the
+    ``publicsuffixlist`` package): ``mail.sgi.com`` → ``sgi.com``, ``bdg.centrin.net.id``
+    → ``centrin.net.id``, ``foo.github.io`` → ``foo.github.io``. A name that is itself a
+    public suffix, a bare machine name or an IP address comes back as it is."""
+    name = ".".join(label for label in host.lower().strip(".").split(".") if label)
+    if not name or _IP_LITERAL.fullmatch(name):
+        return name
+    return _suffixes().privatesuffix(name) or name
+
+
+@cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()
 
 
 def alias_service(address: str) -> str | None:
@@ -125,6 +149,14 @@ def plain_form(address: str) -> str:
     if len(parts) == 3 and ".".join(parts[1:]) in _FASTMAIL:
         return f"{parts[0]}@{'.'.join(parts[1:])}"
     return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def is_subaddress(address: str) -> bool:
+    """Whether the address carries a tag under its provider's rules (``+shop``, Yahoo's
+    ``-news``, Fastmail's ``shop@jane.fastmail.com``); ``x@googlemail.com`` does not."""
+    local, _, domain = address.lower().rpartition("@")
+    plain_local, _, plain_domain = plain_form(address).rpartition("@")
+    return bool(local) and (local != plain_local or domain.split(".", 1)[-1] == plain_domain)
 
 
 def base_mailbox(address: str) -> str:

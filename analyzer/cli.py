@@ -450,6 +450,61 @@ def links_command(
     _print_links(analysis, everyone=everyone)
 
 
+@app.command("aliases")
+def aliases_command(
+    store: StoreOption,
+    me: MeOption = None,
+    me_domain: MeDomainOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print alias_leaks as JSON.")] = False,
+) -> None:
+    """What each of your addresses is, whom it was given to, and who else wrote to it.
+
+    Example: mxa aliases --store mystore
+    """
+    from analyzer.audit import analyze_store
+
+    try:
+        read = analyze_store(store, me or (), me_domain or ())
+    except MxaError as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json(
+            {"schema": read.findings["schema"], "alias_leaks": read.findings["alias_leaks"]}
+        )
+        return
+    exposures = read.analysis.exposures
+    if not exposures:
+        console.print("No owner identities: run with --me ADDR for each of your addresses.")
+        return
+    for exposure in exposures:
+        given = (
+            f"{'given to' if exposure.dedicated else 'first mail with'} {exposure.given_to} "
+            f"on {exposure.given_on}"
+            if exposure.given_to
+            else "no mail with anyone"
+        )
+        verdict = (
+            f"leaked: {exposure.strength}"
+            if exposure.leaks
+            else "no leak"
+            if exposure.dedicated
+            else "used with many: not judged"
+        )
+        _line(
+            Text(exposure.address, style="bold"),
+            f"  {exposure.kind}  {given}; {exposure.parties} "
+            f"{'party' if exposure.parties == 1 else 'parties'} wrote to it; {verdict}",
+        )
+        for leak in exposure.leaks:
+            via = f", via {', '.join(leak.via)}" if leak.via else ""
+            _line(
+                f"    {leak.organisation}: {leak.messages} "
+                f"{'message' if leak.messages == 1 else 'messages'} from {leak.first} "
+                f"({', '.join(leak.senders) or 'sender unnamed'}{via}): "
+                + ", ".join(f"<{m}>" for m in leak.message_ids)
+            )
+
+
 @app.command("graph")
 def graph_command(
     store: StoreOption,

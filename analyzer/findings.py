@@ -31,7 +31,7 @@ def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, pd.Timestamp) and value == value else None
 
 
-def _identities(frames: Frames, owner: Owner) -> list[dict[str, Any]]:
+def _identities(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[dict[str, Any]]:
     """Per identity: messages, distinct correspondents (broadcasts left out), first and last
     seen. Grouped once over the frames, not filtered once per identity."""
     people = frames.participants[["message_key", "role", "address"]]
@@ -54,7 +54,7 @@ def _identities(frames: Frames, owner: Owner) -> list[dict[str, Any]]:
         rows.append(
             {
                 "address": address,
-                "kind": identity_kind(address, owner),
+                "kind": kinds.get(address) or identity_kind(address, owner),
                 "messages": int(seen.at[address, "messages"]) if found else 0,
                 "correspondents": int(correspondents.get(address, 0)),
                 "first_seen": _iso(seen.at[address, "first"]) if found else None,
@@ -112,7 +112,7 @@ def build_findings(
             "how": owner.how,
         },
         "encryption": {name: int(encryption.get(name, 0)) for name in ENCRYPTION_CLASSES},
-        "identities": _identities(frames, owner),
+        "identities": _identities(frames, owner, analysis.kinds),
         "model": {
             "prior": {
                 "declared": analysis.model.declared,
@@ -137,7 +137,7 @@ def build_findings(
         "links": [link.as_dict() for link in analysis.links],
         "clusters": [cluster.as_dict() for cluster in analysis.clusters],
         "suggestions": [suggestion.as_dict() for suggestion in analysis.suggestions],
-        "alias_leaks": [],
+        "alias_leaks": [exposure.as_dict() for exposure in analysis.exposures],
         "counterfactual": {},
     }
 

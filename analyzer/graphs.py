@@ -79,9 +79,8 @@ def identity_graph(analysis: Analysis) -> nx.Graph:
         for address in (pair.a, pair.b):
             if address not in graph:
                 mine = owner.owns(address)
-                graph.add_node(
-                    address, owner=mine, kind=identity_kind(address, owner) if mine else ""
-                )
+                kind = analysis.kinds.get(address) or identity_kind(address, owner)
+                graph.add_node(address, owner=mine, kind=kind if mine else "")
         evidence = sorted({link.evidence for link in analysis.links_of(pair.a, pair.b)})
         same = pair.same_person
         graph.add_edge(

@@ -27,6 +27,7 @@ from analyzer.addressing import (
     base_mailbox,
     domain_of,
     is_public_provider,
+    is_subaddress,
     plain_form,
 )
 from analyzer.frames import Frames
@@ -37,7 +38,7 @@ __all__ = ["Owner", "detect_owner", "identity_kind"]
 _RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
 # a mailbox, not a phrase: ezmlm writes "Delivered-To: mailing list x@y", old mail bare names
 _ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\\\"]+@[^@\s<>()\[\],;:\\\"]+\.[^@\s<>()\[\],;:\\\"]+")
-_ALIAS_ROLES = ("x-simplelogin-envelope-to", "x-anonaddy-original-to")
+_ALIAS_ROLES = ("x-simplelogin-envelope-to", "x-anonaddy-original-to", "duck-original-to")
 # detection keeps at most this many addresses, those most often named the owner's
 MAX_DETECTED = 100
 
@@ -78,7 +79,7 @@ def identity_kind(address: str, owner: Owner) -> str:
     domain = domain_of(address)
     if domain in owner.domains:
         return "catch-all"
-    if plain_form(address) != address:
+    if is_subaddress(address):
         return "subaddress"
     siblings = [a for a in owner.identities if domain_of(a) == domain]
     if len(siblings) > 1 and not is_public_provider(domain):

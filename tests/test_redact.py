@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from analyzer.addressing import domain_of, is_public_provider, registrable_domain
+from analyzer.addressing import alias_service, domain_of, is_public_provider, registrable_domain
 from analyzer.audit import run_audit
 from analyzer.cli import app
 from analyzer.demo import sample_mailbox
@@ -60,7 +60,7 @@ def _sensitive(frames, owner, sources) -> dict[str, str]:
             domain = registrable_domain(value)
             if "." in value and not (
                 is_public_provider(domain) or domain in PROVIDER_INFRASTRUCTURE
-                or domain in kept_domains
+                or domain in kept_domains or alias_service(f"x@{domain}")
             ):  # fmt: skip
                 found[value] = column
     for value in frames.keys["detail"].dropna():

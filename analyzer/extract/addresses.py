@@ -32,6 +32,14 @@ ADDRESS_ROLES: dict[str, str] = {
     # alias services name the alias a forwarded message was sent to
     "x-simplelogin-envelope-to": "x-simplelogin-envelope-to",
     "x-anonaddy-original-to": "x-anonaddy-original-to",
+    "duck-original-to": "duck-original-to",
+    # ... and who sent it before they rewrote From (whom a leaked alias was given to)
+    "x-simplelogin-original-from": "x-simplelogin-original-from",
+    "x-simplelogin-envelope-from": "x-simplelogin-envelope-from",
+    "x-anonaddy-original-sender": "x-anonaddy-original-sender",
+    "x-anonaddy-original-from-header": "x-anonaddy-original-from-header",
+    "x-anonaddy-original-envelope-from": "x-anonaddy-original-envelope-from",
+    "duck-original-from": "duck-original-from",
 }
 
 

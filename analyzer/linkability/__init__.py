@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -47,6 +47,9 @@ from analyzer.linkability.model import (
 )
 from analyzer.owner import Owner
 from analyzer.vocabulary import ObserverClass, Question
+
+if TYPE_CHECKING:
+    from analyzer.aliases.leaks import Exposure
 
 __all__ = [
     "CATALOG",
@@ -300,6 +303,8 @@ class Analysis:
     suggestions: tuple[Suggestion, ...]
     model: Model = field(repr=False)
     discovered_prior: float = 0.0  # the archive's own prior for pairs found in it
+    kinds: dict[str, str] = field(default_factory=dict)  # each identity's kind (aliases)
+    exposures: tuple[Exposure, ...] = ()  # whom each identity was given to, who leaked it
 
     def pairs_of(self, relation: str) -> list[PairVerdict]:
         return [pair for pair in self.pairs if pair.relation == relation]
@@ -654,7 +659,11 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
     0.2), and pairs of other people's addresses at score ≥ 0.5, both from the prior
     estimated for this archive (:func:`archive_prior`).
     """
+    from analyzer.aliases.kinds import identity_kinds  # aliases build on linkability
+    from analyzer.aliases.leaks import find_leaks
+
     model = model or load_model()
+    kinds = identity_kinds(frames, owner)
     ctx = Context.build(frames, owner)
     present = {a for by_role in ctx.roles.values() for pairs in by_role.values() for a, _ in pairs}
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
@@ -722,6 +731,8 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
         tuple(_suggestions(pairs, owner)),
         model,
         found_here,
+        kinds,
+        tuple(find_leaks(frames, owner, kinds)),
     )
 
 

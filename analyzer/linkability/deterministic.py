@@ -36,7 +36,12 @@ _RECIPIENT_ROLES = ("to", "cc", "bcc")
 _SHOWN_ROLES = frozenset({"from", "to", "cc", "reply-to", "sender", "return-path",
                           "resent-from", "resent-to", "resent-cc", "resent-sender"})  # fmt: skip
 _FORWARD_TARGET_ROLES = ("delivered-to", "x-forwarded-to")
-_FORWARD_SOURCE_ROLES = ("x-original-to", "x-simplelogin-envelope-to", "x-anonaddy-original-to")
+_FORWARD_SOURCE_ROLES = (
+    "x-original-to",
+    "x-simplelogin-envelope-to",
+    "x-anonaddy-original-to",
+    "duck-original-to",
+)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:

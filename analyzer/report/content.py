@@ -425,7 +425,7 @@ def _identity_rows(frames: Frames, analysis: Analysis, lists: frozenset[str]) ->
         rows.append(
             IdentityRow(
                 address,
-                identity_kind(address, owner),
+                analysis.kinds.get(address) or identity_kind(address, owner),
                 len(keys),
                 int((own["role"] == "from").sum()),
                 len(others),

@@ -1,0 +1,199 @@
+"""Which service leaked an address: the first organisation it was given to, and every
+unrelated one that wrote to it later.
+
+An address made for one service (an alias, a +tag, a catch-all address) should only ever
+hear from that service. The first organisation that wrote to it, or that the owner wrote to
+from it, is whom it was given to; a later sender from an organisation the headers do not
+tie to that one got the address some other way: a sale, a breach, a partner. Mailing
+lists, bounces and the owner's own mail are not senders here. An address the owner uses
+with many people (a mailbox, a work address) has no single party it was given to, and is
+not judged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analyzer.aliases.senders import Sender, organisation_of, original_sender
+from analyzer.frames import Frames
+from analyzer.mailing_lists import is_list_role_address
+from analyzer.owner import Owner
+
+__all__ = ["DEDICATED_KINDS", "Exposure", "Leak", "find_leaks"]
+
+# kinds of address made for one party
+DEDICATED_KINDS = ("alias:", "subaddress", "catch-all", "custom-domain", "disposable")
+# where a message names the address it was delivered to
+_DELIVERED_ROLES = (
+    "to", "cc", "bcc", "delivered-to", "x-original-to", "envelope-to", "x-forwarded-to",
+    "x-simplelogin-envelope-to", "x-anonaddy-original-to",
+)  # fmt: skip
+# an address the owner wrote to more parties from than this is in use, not given to one
+MAX_OWN_PARTIES = 1
+SHOWN_MESSAGES = 5
+
+
+@dataclass(frozen=True)
+class Leak:
+    """An organisation unrelated to the one an address was given to, writing to it."""
+
+    organisation: str
+    first: str  # ISO date of its first message
+    messages: int
+    senders: tuple[str, ...]
+    via: tuple[str, ...]  # platforms or alias services it came through
+    message_ids: tuple[str, ...]  # the first few, as evidence
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One identity: whom it was given to, who else wrote to it."""
+
+    address: str
+    kind: str
+    dedicated: bool  # made for one party, so that a second one is news
+    given_to: str | None
+    given_on: str | None
+    first_message_id: str | None
+    parties: int  # organisations that wrote to it
+    leaks: tuple[Leak, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "dedicated": self.dedicated,
+            "given_to": self.given_to,
+            "given_on": self.given_on,
+            "first_message_id": self.first_message_id,
+            "parties": self.parties,
+            "strength": self.strength,
+            "leaks": [dataclasses.asdict(leak) for leak in self.leaks],
+        }
+
+    @property
+    def strength(self) -> str:
+        """How strong the leak evidence is, in plain words."""
+        if not self.leaks:
+            return "none"
+        messages = sum(leak.messages for leak in self.leaks)
+        if len(self.leaks) > 1:
+            return f"{len(self.leaks)} unrelated senders, {messages} messages"
+        only = self.leaks[0]
+        word = "message" if only.messages == 1 else "messages"
+        return f"one unrelated sender, {only.messages} {word}"
+
+
+def _roles_by_message(frames: Frames) -> dict[str, dict[str, list[str]]]:
+    people = frames.participants.dropna(subset=["address"])
+    roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for key, role, address in zip(people["message_key"], people["role"], people["address"],
+                                  strict=True):  # fmt: skip
+        roles[key][role].append(address)
+    return roles
+
+
+def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Exposure]:
+    """Every owner identity with whom it was given to and, where it was made for one party,
+    the unrelated organisations that wrote to it, oldest first."""
+    messages = frames.messages.sort_values("date_utc", kind="stable")
+    roles = _roles_by_message(frames)
+    received: dict[str, list[tuple[pd.Timestamp, str, Sender]]] = defaultdict(list)
+    written_to: dict[str, list[tuple[pd.Timestamp, str]]] = defaultdict(list)
+    for row in messages.itertuples(index=False):
+        key, sender_address = row.message_key, _text(row.from_addr)
+        by_role = roles.get(key, {})
+        if (
+            isinstance(sender_address, str)
+            and owner.owns(sender_address)
+            and not (any(owner.owns(a) for r in _DELIVERED_ROLES[3:] for a in by_role.get(r, ())))
+        ):
+            for role in ("to", "cc", "bcc"):
+                for other in by_role.get(role, ()):
+                    if not owner.owns(other):
+                        written_to[sender_address].append((row.date_utc, organisation_of(other)))
+            continue
+        if _is_machinery(row, by_role):
+            continue
+        sender = original_sender(sender_address, _text(row.from_name), by_role,
+                                 _list(row.dkim_domains), _text(row.message_id))  # fmt: skip
+        if sender is None:
+            continue
+        delivered = {a for r in _DELIVERED_ROLES for a in by_role.get(r, ()) if owner.owns(a)}
+        for address in delivered:
+            received[address].append((row.date_utc, row.message_id, sender))
+    return [
+        _exposure(address, kinds.get(address, ""), received[address], written_to[address])
+        for address in owner.identities
+    ]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _list(values: object) -> list[str]:
+    return [v for v in values if isinstance(v, str)] if values is not None else []
+
+
+def _is_machinery(row: object, by_role: dict[str, list[str]]) -> bool:
+    """Mailing-list traffic and bounces: nobody was given the address by them."""
+    if isinstance(row.list_id, str) or isinstance(row.list_post, str):
+        return True
+    sender = row.from_addr if isinstance(row.from_addr, str) else ""
+    if sender and (
+        is_list_role_address(sender) or sender.startswith(("mailer-daemon@", "postmaster@"))
+    ):
+        return True
+    return isinstance(row.content_type, str) and row.content_type.startswith("multipart/report")
+
+
+def _exposure(
+    address: str,
+    kind: str,
+    received: list[tuple[pd.Timestamp, str, Sender]],
+    written_to: list[tuple[pd.Timestamp, str]],
+) -> Exposure:
+    given_by_owner = {organisation for _, organisation in written_to}
+    dedicated = kind.startswith(DEDICATED_KINDS) and len(given_by_owner) <= MAX_OWN_PARTIES
+    firsts = [(when, mid, s.organisation) for when, mid, s in received]
+    firsts += [(when, None, organisation) for when, organisation in written_to]
+    firsts = [f for f in firsts if isinstance(f[0], pd.Timestamp)]
+    firsts.sort(key=lambda f: f[0])
+    parties = {s.organisation for _, _, s in received}
+    if not firsts:
+        return Exposure(address, kind, dedicated, None, None, None, len(parties))
+    given_on, first_id, given_to = firsts[0]
+    known = {given_to} | given_by_owner
+    for _, _, sender in received:  # what the headers tie to the first party is that party
+        if sender.organisation in known or known & sender.related:
+            known |= sender.related | {sender.organisation}
+    leaks = _leaks(received, known) if dedicated else []
+    return Exposure(address, kind, dedicated, given_to, given_on.date().isoformat(),
+                    first_id, len(parties), tuple(leaks))  # fmt: skip
+
+
+def _leaks(received: list[tuple[pd.Timestamp, str, Sender]], known: set[str]) -> list[Leak]:
+    unrelated: dict[str, list[tuple[pd.Timestamp, str, Sender]]] = defaultdict(list)
+    for when, message_id, sender in received:
+        if sender.organisation in known:
+            continue
+        unrelated[sender.organisation].append((when, message_id, sender))
+    leaks = []
+    for organisation, seen in unrelated.items():
+        dated = [w for w, _, _ in seen if isinstance(w, pd.Timestamp)]
+        leaks.append(
+            Leak(
+                organisation,
+                min(dated).date().isoformat() if dated else "",
+                len(seen),
+                tuple(sorted({s.address for _, _, s in seen if s.address})),
+                tuple(sorted({s.via for _, _, s in seen if s.via})),
+                tuple(m for _, m, _ in seen[:SHOWN_MESSAGES] if isinstance(m, str)),
+            )
+        )
+    return sorted(leaks, key=lambda leak: (leak.first, leak.organisation))
