@@ -503,6 +503,32 @@ def aliases_command(
                 f"({', '.join(leak.senders) or 'sender unnamed'}{via}): "
                 + ", ".join(f"<{m}>" for m in leak.message_ids)
             )
+    _print_counterfactual(read.findings.get("counterfactual") or {})
+
+
+def _print_counterfactual(what_if: dict) -> None:
+    """Before and after one alias per organisation, and what aliases leave standing."""
+    if not what_if:
+        return
+    before, after = what_if["before"], what_if["after"]
+    _line("")
+    _line(Text(f"With one alias per organisation ({what_if['aliases']} aliases):", style="bold"))
+    rows = (
+        ("pairs of your addresses someone can tie as one person", "same_person_pairs", "pairs"),
+        ("pairs someone holds together", "known_together_pairs", "pairs"),
+    )
+    for label, key, total in rows:
+        _line(f"  {label}: {before[key]} of {before[total]} -> {after[key]} of {after[total]}")
+    _line(
+        f"  largest group someone can tie as one person: {before['largest_same_person']} -> "
+        f"{after['largest_same_person']} addresses"
+    )
+    _line(
+        f"  organisations that know {what_if['primary'] or 'your main mailbox'}: "
+        f"{before['know_primary']} -> {after['know_primary']}"
+    )
+    for item in what_if["remaining"]:
+        _line(f"  still ties {item['pairs']} pairs: {item['evidence']}; fix: {item['fix']}")
 
 
 @app.command("graph")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer.aliases.counterfactual import counterfactual
 from analyzer.errors import OutputError
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
 from analyzer.frames import Frames
@@ -138,7 +139,7 @@ def build_findings(
         "clusters": [cluster.as_dict() for cluster in analysis.clusters],
         "suggestions": [suggestion.as_dict() for suggestion in analysis.suggestions],
         "alias_leaks": [exposure.as_dict() for exposure in analysis.exposures],
-        "counterfactual": {},
+        "counterfactual": counterfactual(frames, analysis).as_dict() if owner.identities else {},
     }
 
 

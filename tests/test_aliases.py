@@ -10,9 +10,11 @@ from typer.testing import CliRunner
 
 from analyzer.addressing import registrable_domain
 from analyzer.aliases import find_leaks, identity_kinds, is_disposable, kind_of
+from analyzer.aliases.counterfactual import counterfactual
 from analyzer.cli import app
 from analyzer.demo import sample_mailbox
 from analyzer.ingest import ingest
+from analyzer.linkability import analyze
 from analyzer.owner import Owner, detect_owner
 from analyzer.store import load_frames
 from tests.conftest import make_message
@@ -195,3 +197,42 @@ def test_no_list_bulk_sender_or_bounce_in_real_archives_is_a_leak(corpora, tmp_p
         judged += sum(e.dedicated for e in exposures)
         assert [(e.address, e.leaks) for e in exposures if e.leaks] == [], folder.name
     assert judged > 10  # addresses made for one party were there to judge
+
+
+def test_the_counterfactual_gives_each_organisation_its_own_alias(tmp_path):
+    ingest([sample_mailbox()], tmp_path / "store", jobs=1)
+    frames = load_frames(tmp_path / "store")
+    analysis = analyze(frames, detect_owner(frames))
+    what_if = counterfactual(frames, analysis)
+    before, after = what_if.before, what_if.after
+    assert what_if.primary == "maya.lindqvist@gmail.com"
+    assert before.identities == 8 and after.identities == what_if.aliases + 1 > 8
+    # nobody outside the providers sees the real mailbox any more
+    assert before.know_primary > 0 and after.know_primary == 0
+    # what aliases leave standing, each with its fix: the name on every alias above all
+    remaining = dict(what_if.remaining)
+    assert remaining["display-name"] == max(remaining.values())
+    assert {"message-id-host", "client-ip", "forwarding"} <= set(remaining)
+    document = what_if.as_dict()
+    assert all(item["fix"] for item in document["remaining"])
+    assert document["after"]["same_person_pairs"] <= document["after"]["pairs"]
+
+
+def test_the_readme_shows_the_persona_counterfactual_as_measured(tmp_path):
+    ingest([sample_mailbox()], tmp_path / "store", jobs=1)
+    frames = load_frames(tmp_path / "store")
+    what_if = counterfactual(frames, analyze(frames, detect_owner(frames)))
+    before, after = what_if.before, what_if.after
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    expected = [
+        f"| after ({what_if.aliases} aliases) |",
+        f"| {before.same_person_pairs} of {before.pairs} | {after.same_person_pairs} of "
+        f"{after.pairs} |",
+        f"| {before.known_together_pairs} of {before.pairs} | {after.known_together_pairs} of "
+        f"{after.pairs} |",
+        f"| {before.largest_same_person} | {after.largest_same_person} |",
+        f"| {before.know_primary} | {after.know_primary} |",
+        f"display name on every alias ({what_if.remaining['display-name']} pairs)",
+    ]
+    for text in expected:
+        assert text in readme

@@ -1,0 +1,189 @@
+"""What aliases would change: the same mail, as if each organisation had its own alias.
+
+Every address of the owner's that a correspondent sees (From, To, Cc, Reply-To and the
+rest) is rewritten to one alias per organisation the message went to or came from; the
+receiving side (Delivered-To, Envelope-To) keeps the real mailbox, since the provider still
+delivers there. Everything else stays: names, clients, machines, keys, time zones. The
+linkability analysis then runs again on the rewritten frames, and what it still finds is
+what aliases alone cannot remove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.aliases.senders import organisation_of, original_sender
+from analyzer.frames import Frames
+from analyzer.linkability import CLAIM, Analysis, analyze
+from analyzer.owner import Owner
+from analyzer.vocabulary import Question
+
+__all__ = ["FIXES", "Counterfactual", "counterfactual"]
+
+ALIAS_DOMAIN = "alias.invalid"
+_KEPT_ROLES = ("delivered-to", "envelope-to")
+_PARTY_ROLES = ("from", "to", "cc", "bcc")
+# what ties addresses together whatever they are called, and what removes it
+FIXES = {
+    "client-ip": "a client or provider that hides your IP address (webmail, a VPN)",
+    "message-id-host": "a Message-ID without your machine's name",
+    "smime-certificate": "one S/MIME certificate per identity",
+    "pgp-key": "one OpenPGP key per identity",
+    "autocrypt": "one OpenPGP key per identity",
+    "display-name": "no name, or another one, on each alias",
+    "local-part": "no name in the alias itself",
+    "timing": "no way around it but sending at other hours, or later",
+    "client-fingerprint": "a common mail client, or one that sends no User-Agent",
+    "social-overlap": "other correspondents for each identity",
+    "co-recipient": "never addressing one message to two of your identities",
+    "thread": "answering from the address that was written to",
+    "forwarding": "a separate mailbox for identities that must stay apart: providers see "
+    "where an alias delivers",
+    "reply-to": "no Reply-To or Sender naming another of your addresses",
+    "sender": "no Reply-To or Sender naming another of your addresses",
+}
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: the numbers the README and the report show."""
+
+    identities: int
+    pairs: int  # pairs of those identities
+    same_person_pairs: int
+    largest_same_person: int
+    known_together_pairs: int
+    largest_known_together: int
+    know_primary: int  # parties that saw the primary address in From, To or Cc
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    before: Side
+    after: Side
+    primary: str | None
+    aliases: int
+    remaining: dict[str, int] = field(default_factory=dict)  # evidence id → pairs it ties
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "primary": self.primary,
+            "aliases": self.aliases,
+            "before": self.before.as_dict(),
+            "after": self.after.as_dict(),
+            "remaining": [
+                {"evidence": evidence, "pairs": pairs, "fix": FIXES.get(evidence, "")}
+                for evidence, pairs in sorted(self.remaining.items(), key=lambda kv: -kv[1])
+            ],
+        }
+
+
+def _alias(organisation: str) -> str:
+    return f"a-{hashlib.sha256(organisation.encode()).hexdigest()[:10]}@{ALIAS_DOMAIN}"
+
+
+def _message_organisations(frames: Frames, owner: Owner) -> dict[str, str]:
+    """For each message, the organisation on the other side: the sender's for mail
+    received, the first recipient's for mail the owner sent."""
+    people = frames.participants.dropna(subset=["address"])
+    roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for key, role, address in zip(people["message_key"], people["role"], people["address"],
+                                  strict=True):  # fmt: skip
+        roles[key][role].append(address)
+    found = {}
+    for row in frames.messages.itertuples(index=False):
+        by_role = roles.get(row.message_key, {})
+        sender = row.from_addr if isinstance(row.from_addr, str) else None
+        if sender and owner.owns(sender):
+            others = [
+                a for r in ("to", "cc", "bcc") for a in by_role.get(r, ()) if not owner.owns(a)
+            ]
+            if others:
+                found[row.message_key] = organisation_of(others[0])
+            continue
+        party = original_sender(sender, row.from_name if isinstance(row.from_name, str) else None,
+                                by_role)  # fmt: skip
+        if party is not None:
+            found[row.message_key] = party.organisation
+    return found
+
+
+def with_aliases(frames: Frames, owner: Owner, primary: str | None) -> tuple[Frames, Owner]:
+    """The frames with each owner address a correspondent sees replaced by the alias of
+    the message's organisation, and the owner of those aliases (and the real mailbox)."""
+    organisations = _message_organisations(frames, owner)
+    people = frames.participants.copy()
+    mine = people["address"].map(lambda a: isinstance(a, str) and owner.owns(a)).astype(bool)
+    kept = people["role"].isin(_KEPT_ROLES)
+    rewrite = mine & ~kept
+    people.loc[rewrite, "address"] = [
+        _alias(organisations.get(key, "unknown")) for key in people.loc[rewrite, "message_key"]
+    ]
+    if primary:
+        people.loc[mine & kept, "address"] = primary
+    messages = frames.messages.copy()
+    sent = messages["from_addr"].map(lambda a: isinstance(a, str) and owner.owns(a)).astype(bool)
+    messages.loc[sent, "from_addr"] = [
+        _alias(organisations.get(key, "unknown")) for key in messages.loc[sent, "message_key"]
+    ]
+    aliases = sorted(set(people.loc[rewrite, "address"]))
+    identities = tuple(sorted(set(aliases) | ({primary} if primary else set())))
+    return (
+        Frames(messages=messages, participants=people, hops=frames.hops, keys=frames.keys),
+        Owner(identities, how="counterfactual: one alias per organisation"),
+    )
+
+
+def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:
+    owner_pairs = analysis.pairs_of("owner")
+    same = [p for p in owner_pairs if p.same_person.score >= CLAIM]
+    together = [p for p in owner_pairs if p.known_together is not None]
+
+    def largest(question: str) -> int:
+        sizes = [len(c.identities) for c in analysis.clusters if c.question == question]
+        return max(sizes, default=1 if analysis.owner.identities else 0)
+
+    know = 0
+    if primary:
+        people = frames.participants
+        seen = people[people["role"].isin(_PARTY_ROLES) & (people["address"] == primary)]
+        keys = set(seen["message_key"])
+        parties = people[people["message_key"].isin(keys) & people["role"].isin(_PARTY_ROLES)]
+        others = {
+            organisation_of(a) for a in parties["address"].dropna() if not analysis.owner.owns(a)
+        }
+        know = len(others)
+    return Side(
+        identities=len(analysis.owner.identities),
+        pairs=len(analysis.owner.identities) * (len(analysis.owner.identities) - 1) // 2,
+        same_person_pairs=len(same),
+        largest_same_person=largest(Question.SAME_PERSON),
+        known_together_pairs=len(together),
+        largest_known_together=largest(Question.KNOWN_TOGETHER),
+        know_primary=know,
+    )
+
+
+def counterfactual(frames: Frames, analysis: Analysis) -> Counterfactual:
+    """Before and after one alias per organisation, and what would still tie them."""
+    primary = next((a for a, k in analysis.kinds.items() if k == "primary"), None)
+    rewritten, aliased_owner = with_aliases(frames, analysis.owner, primary)
+    after = analyze(rewritten, aliased_owner, analysis.model)
+    remaining: Counter[str] = Counter()
+    for pair in after.pairs_of("owner"):
+        if pair.same_person.score >= CLAIM:
+            for evidence in set(pair.same_person.evidence):
+                remaining[evidence] += 1
+    return Counterfactual(
+        before=_side(analysis, frames, primary),
+        after=_side(after, rewritten, primary),
+        primary=primary,
+        aliases=sum(1 for a in aliased_owner.identities if a.endswith(f"@{ALIAS_DOMAIN}")),
+        remaining=dict(remaining),
+    )
