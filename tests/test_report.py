@@ -54,7 +54,8 @@ def test_audit_writes_the_report_beside_findings_and_graphs(persona_audit):
     html = (out / "report.html").read_text("utf-8")
     markdown = (out / "report.md").read_text("utf-8")
     figures = sorted(p.name for p in (out / "figures").iterdir())
-    assert figures == ["activity.png", "communication.png", "encryption.png", "identities.png",
+    assert figures == ["activity.png", "alias-leaks.png", "aliases-what-if.png",
+                       "communication.png", "encryption.png", "identities.png",
                        "time-zones.png"]  # fmt: skip
     assert all((out / "figures" / name).read_bytes().startswith(PNG) for name in figures)
     # the verdict first, in plain words, in both renderings
@@ -220,3 +221,23 @@ def test_the_screenshot_tool_shows_each_section_alone(persona_audit, tmp_path):
         assert habits.width == 1200 and 600 < habits.height < 3000
     unknown = subprocess.run([*command[:-1], "nonesuch"], capture_output=True, text=True)
     assert unknown.returncode == 2 and "no such section" in unknown.stderr
+
+
+def test_the_alias_section_names_each_leak_with_its_messages(persona_audit):
+    html = (persona_audit.out / "report.html").read_text("utf-8")
+    section = html[
+        html.index('<section id="aliases">') : html.index('<section id="recommendations">')
+    ]
+    parsed = _parsed(section)
+    leak_ids = sorted(i for i in parsed.ids if re.fullmatch(r"L\d+", i))
+    assert leak_ids == ["L1", "L2"]
+    assert {f"#{i}" for i in leak_ids} <= set(parsed.references)  # the table links to each
+    assert "dealshub-mail.example" in section and "cryptovault-news.example" in section
+    assert "cc40bd1a-1d93-65bf-70ad-5f16a6a6d541@dealshub-mail.example" in section
+    what_if = persona_audit.findings["counterfactual"]
+    after = what_if["after"]
+    assert f"{after['same_person_pairs']} of {after['pairs']}" in section
+    assert "no name, or another one, on each alias" in section
+    markdown = (persona_audit.out / "report.md").read_text("utf-8")
+    assert "## Your aliases: who leaked them, what aliases would change" in markdown
+    assert "### L1: k7q2xm9v@mozmail.com, given to fjallbutiken.example" in markdown

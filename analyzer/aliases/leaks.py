@@ -61,6 +61,8 @@ class Exposure:
     first_message_id: str | None
     parties: int  # organisations that wrote to it
     leaks: tuple[Leak, ...] = field(default_factory=tuple)
+    # for an address made for one party: (UTC time, organisation) of each message it got
+    received: tuple[tuple[pd.Timestamp, str], ...] = field(default_factory=tuple, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -173,8 +175,9 @@ def _exposure(
         if sender.organisation in known or known & sender.related:
             known |= sender.related | {sender.organisation}
     leaks = _leaks(received, known) if dedicated else []
-    return Exposure(address, kind, dedicated, given_to, given_on.date().isoformat(),
-                    first_id, len(parties), tuple(leaks))  # fmt: skip
+    timeline = tuple((w, s.organisation) for w, _, s in received if isinstance(w, pd.Timestamp))
+    return Exposure(address, kind, dedicated, given_to, given_on.date().isoformat(), first_id,
+                    len(parties), tuple(leaks), timeline if dedicated else ())  # fmt: skip
 
 
 def _leaks(received: list[tuple[pd.Timestamp, str, Sender]], known: set[str]) -> list[Leak]:

@@ -44,10 +44,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ENCRYPTED",
     "OBSERVER_WORDS",
+    "AliasRow",
     "EvidenceShown",
     "Finding",
     "Habits",
     "IdentityRow",
+    "LeakShown",
     "MessageRef",
     "ObserverView",
     "Recommendation",
@@ -158,6 +160,36 @@ class Habits:
 
 
 @dataclass(frozen=True)
+class LeakShown:
+    """An organisation that wrote to an address given to another one: ``L1``, ``L2``, …"""
+
+    id: str
+    organisation: str
+    first: str
+    messages_total: int
+    senders: tuple[str, ...]
+    via: tuple[str, ...]
+    messages: tuple[MessageRef, ...]
+
+
+@dataclass(frozen=True)
+class AliasRow:
+    """One of the owner's addresses: what it is, whom it was given to, who leaked it."""
+
+    address: str
+    kind: str
+    dedicated: bool
+    given_to: str
+    given_on: str
+    first_message: MessageRef | None
+    parties: int
+    strength: str
+    leaks: tuple[LeakShown, ...]
+    # (UTC date, organisation, whether it is a leak) of each message it got
+    timeline: tuple[tuple[str, str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
 class Recommendation:
     title: str
     why: str
@@ -190,6 +222,8 @@ class Report:
     clusters: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     redaction: str = ""  # what was replaced, when the report is made to be shared
     people: tuple[Person, ...] = ()  # an archive's people with more than one address
+    aliases: tuple[AliasRow, ...] = ()
+    what_if: dict[str, Any] = field(default_factory=dict)  # findings.json's counterfactual
 
 
 # -- helpers over the frames ----------------------------------------------------------------
@@ -860,4 +894,36 @@ def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str
         communities=tuple(communities),
         clusters=tuple(c.as_dict() for c in analysis.clusters),
         people=() if analysis.owner.identities else tuple(_people(found)),
+        aliases=tuple(_alias_rows(analysis, messages)),
+        what_if=dict(findings_document.get("counterfactual") or {}),
     )
+
+
+# -- aliases --------------------------------------------------------------------------------
+def _alias_rows(analysis: Analysis, messages: _Messages) -> list[AliasRow]:
+    rows, number = [], 0
+    for exposure in analysis.exposures:
+        leaks = []
+        for leak in exposure.leaks:
+            number += 1
+            leaks.append(
+                LeakShown(f"L{number}", leak.organisation, leak.first, leak.messages,
+                          leak.senders, leak.via, tuple(messages.refs(leak.message_ids)))
+            )  # fmt: skip
+        leaking = {leak.organisation for leak in exposure.leaks}
+        first = messages.refs([exposure.first_message_id] if exposure.first_message_id else [])
+        rows.append(
+            AliasRow(
+                exposure.address,
+                exposure.kind,
+                exposure.dedicated,
+                exposure.given_to or "",
+                exposure.given_on or "",
+                first[0] if first else None,
+                exposure.parties,
+                exposure.strength,
+                tuple(leaks),
+                tuple((_day(w), o, o in leaking) for w, o in exposure.received),
+            )
+        )
+    return rows
