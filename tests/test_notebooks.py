@@ -25,7 +25,7 @@ def test_notebook_runs(path):
     assert not errors
     # the report's figures show through the same functions mxa audit draws them with
     drawn = [cell for cell in notebook.cells if "figures." in cell.source]
-    assert len(drawn) == 3
+    assert len(drawn) == 5
     assert all(any("image/png" in o.get("data", {}) for o in cell.outputs) for cell in drawn)
     assert any(
         "image/png" in output.get("data", {})
