@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import ipaddress
 import math
 import re
 from email.header import Header
@@ -21,8 +22,8 @@ from analyzer.extract import extract_message, parse_message_ids
 from analyzer.extract.addresses import parse_address_list
 from analyzer.extract.dates import parse_date
 from analyzer.extract.encryption import parse_content_type
-from analyzer.extract.headers import decode_words
-from analyzer.extract.received import parse_received, parse_received_chain
+from analyzer.extract.headers import decode_words, header_block_end
+from analyzer.extract.received import canonical_ip, parse_received, parse_received_chain
 from analyzer.records import MessageRecord, RawMessage
 from analyzer.sources.mbox import MboxReader
 
@@ -203,3 +204,40 @@ def test_every_split_message_is_extracted_or_quarantined(messages):
     for result in results:
         if isinstance(result, MessageRecord):
             assert all(p.address == p.address.lower() for p in result.participants)
+
+
+def _reference_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+octet = st.one_of(st.integers(0, 255).map(str), st.integers(0, 999).map(str),
+                  st.integers(0, 99).map(lambda n: f"0{n}"))  # fmt: skip
+dotted = st.builds(lambda parts: ".".join(parts), st.lists(octet, min_size=3, max_size=5))
+
+
+@PROPERTY
+@given(st.one_of(dotted, hostile_text, st.ip_addresses().map(str)))
+def test_the_fast_ip_check_agrees_with_ipaddress(value):
+    """The inet_pton path for dotted quads gives exactly what ipaddress gives."""
+    assert canonical_ip(value) == _reference_ip(value)
+
+
+@PROPERTY
+@given(st.binary(max_size=3000), st.sampled_from([b"\n\n", b"\r\n\r\n", b"\n\r\n"]),
+       st.binary(max_size=3000), st.integers(0, 200_000))  # fmt: skip
+def test_the_header_block_ends_where_a_whole_scan_says(head, blank, body, padding):
+    """The windowed search finds the first empty line a scan of the whole message finds."""
+    data = head + b"x" * padding + blank + body
+    lf, crlf = data.find(b"\n\n"), data.find(b"\n\r\n")
+    if data.startswith((b"\n", b"\r\n")):
+        expected = (0, 1 if data[:1] == b"\n" else 2)
+    elif lf < 0 and crlf < 0:
+        expected = (len(data), len(data))
+    elif crlf < 0 or (0 <= lf < crlf):
+        expected = (lf + 1, lf + 2)
+    else:
+        expected = (crlf + 1, crlf + 3)
+    assert header_block_end(data) == expected

@@ -8,7 +8,6 @@ extract becomes :class:`Quarantined` with its reason.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 
 from analyzer.extract.addresses import ADDRESS_ROLES, parse_address_list
@@ -23,7 +22,7 @@ from analyzer.extract.headers import (
     parse_header_block,
 )
 from analyzer.extract.keys import KeyUse, autocrypt_key, autocrypt_key_ids
-from analyzer.extract.received import parse_received_chain
+from analyzer.extract.received import canonical_ip, parse_received_chain
 from analyzer.records import Defect, MessageRecord, Participant, Quarantined, RawMessage
 from analyzer.vocabulary import DefectKind, QuarantineCode
 
@@ -79,10 +78,9 @@ def _ip(value: str | None) -> str | None:
     if not value:
         return None
     for candidate in _IP_CANDIDATE.findall(value):
-        try:
-            return str(ipaddress.ip_address(candidate.strip(".:")))
-        except ValueError:
-            continue
+        found = canonical_ip(candidate.strip(".:"))
+        if found:
+            return found
     return None
 
 

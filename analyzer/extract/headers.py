@@ -38,6 +38,9 @@ _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILI
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 
 
+_FIRST_WINDOW = 1 << 16
+
+
 def header_block_end(data: bytes) -> tuple[int, int]:
     """Return ``(end_of_headers, start_of_body)`` offsets in ``data``.
 
@@ -46,8 +49,15 @@ def header_block_end(data: bytes) -> tuple[int, int]:
     """
     if data.startswith((b"\n", b"\r\n")):
         return 0, 1 if data[0:1] == b"\n" else 2
-    lf = data.find(b"\n\n")
-    crlf = data.find(b"\n\r\n")
+    # look in a growing window: a header block is short, an attachment need not be scanned
+    window = _FIRST_WINDOW
+    while True:
+        stop = min(window, len(data))
+        lf = data.find(b"\n\n", 0, stop)
+        crlf = data.find(b"\n\r\n", 0, stop)
+        if lf >= 0 or crlf >= 0 or stop == len(data):
+            break
+        window *= 8
     if lf < 0 and crlf < 0:
         return len(data), len(data)
     if crlf < 0 or (0 <= lf < crlf):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from functools import lru_cache
 
 from analyzer.extract.dates import parse_date
@@ -143,8 +144,21 @@ def _first_token(text: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _clean_ip(candidate: str) -> str | None:
+    return canonical_ip(candidate.strip())
+
+
+def canonical_ip(text: str) -> str | None:
+    """The address in ``ipaddress``'s canonical form, or None when it is none.
+
+    A canonical dotted quad, by far the most common case, is checked by the C library
+    (``inet_pton``) and returned as it is; anything else goes through ``ipaddress``."""
     try:
-        return str(ipaddress.ip_address(candidate.strip()))
+        if socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text)) == text:
+            return text
+    except (OSError, ValueError):
+        pass
+    try:
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 
