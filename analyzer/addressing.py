@@ -123,7 +123,12 @@ def _suffixes() -> PublicSuffixList:
 
 
 def alias_service(address: str) -> str | None:
-    domain = domain_of(address)
+    """The alias service an address belongs to (its domain or a user subdomain of it)."""
+    return _service_of(domain_of(address))
+
+
+@lru_cache(maxsize=1 << 16)
+def _service_of(domain: str) -> str | None:
     for suffix, service in ALIAS_SERVICES.items():
         if domain == suffix or domain.endswith("." + suffix):
             return service

@@ -1,7 +1,7 @@
 """``mxa audit``: everything in one go, from mail archives to findings and graphs.
 
 ``DIR/store`` (the Parquet store, reused and grown on later runs), ``DIR/findings.json``,
-``DIR/graphs/*.graphml`` / ``*.gexf``, and the report: ``DIR/report.html``,
+``DIR/graphs/*.graphml`` / ``*.gexf`` / ``*.parquet``, and the report: ``DIR/report.html``,
 ``DIR/report.md`` and ``DIR/figures/*.png``.
 """
 

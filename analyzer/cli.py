@@ -540,17 +540,20 @@ def graph_command(
     me: MeOption = None,
     me_domain: MeDomainOption = None,
     file_format: Annotated[
-        list[str] | None, typer.Option("--format", help="graphml and/or gexf (default both).")
+        list[str] | None,
+        typer.Option("--format", help="graphml, gexf and/or parquet (default all three)."),
     ] = None,
 ) -> None:
-    """Write the communication and identity graphs as GraphML / GEXF (they open in Gephi).
+    """Write the communication and identity graphs as GraphML / GEXF (they open in Gephi)
+    and as Parquet node and edge tables (any size; GraphML and GEXF keep at most 100,000
+    edges: the owner's own network).
 
     Example: mxa graph --store mystore --out graphs --format gexf
     """
     from analyzer.audit import analyze_store
-    from analyzer.graphs import communication_graph, identity_graph, write_graphs
+    from analyzer.graphs import GRAPH_FORMATS, communication_graph, identity_graph, write_graphs
 
-    formats = file_format or ["graphml", "gexf"]
+    formats = file_format or list(GRAPH_FORMATS)
     try:
         read = analyze_store(store, me or (), me_domain or ())
         graphs = {

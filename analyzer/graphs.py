@@ -41,17 +41,22 @@ def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGrap
     receivers = people[people["role"].isin(_SENT_ROLES)][["message_key", "address", "role"]]
     edges = senders.merge(receivers, on="message_key", suffixes=("_from", "_to"))
     edges = edges.merge(dates, on="message_key", how="left")
+    pair = ["address_from", "address_to"]
+    grouped = edges.groupby(pair, sort=True)  # one pass per column, no loop over groups
+    weights = grouped["message_key"].nunique()
+    first, last = grouped["date_utc"].min(), grouped["date_utc"].max()
+    edge_roles = (
+        edges[[*pair, "role"]].drop_duplicates().sort_values([*pair, "role"])
+        .groupby(pair, sort=True)["role"].agg(";".join)
+    )  # fmt: skip
     graph = nx.DiGraph()
-    grouped = edges.groupby(["address_from", "address_to"], sort=True)
-    for (source, target), rows in grouped:
-        graph.add_edge(
-            source,
-            target,
-            weight=int(rows["message_key"].nunique()),
-            first_seen=_iso(rows["date_utc"].min()),
-            last_seen=_iso(rows["date_utc"].max()),
-            roles=";".join(sorted(set(rows["role"]))),
+    graph.add_edges_from(
+        (source, target, {"weight": int(weight), "first_seen": _iso(earliest),
+                          "last_seen": _iso(latest), "roles": roles})
+        for (source, target), weight, earliest, latest, roles in zip(
+            weights.index, weights, first, last, edge_roles, strict=True
         )
+    )  # fmt: skip
     sent = senders.groupby("address")["message_key"].nunique()
     received = receivers.groupby("address")["message_key"].nunique()
     roles = people.groupby("address")["role"].agg(lambda r: ";".join(sorted(set(r))))
@@ -117,25 +122,65 @@ def _xml_safe(graph: nx.Graph) -> nx.Graph:
     return safe
 
 
+# beyond this many edges, GraphML and GEXF (built whole in memory) keep the owner's network
+MAX_XML_EDGES = 100_000
+GRAPH_FORMATS = ("graphml", "gexf", "parquet")
+
+
+def own_network(graph: nx.Graph, limit: int = MAX_XML_EDGES) -> nx.Graph:
+    """The graph as it is when it is small; else the owner's addresses and the edges that
+    touch them, or, with no owner in it, the ``limit`` heaviest edges."""
+    if graph.number_of_edges() <= limit:
+        return graph
+    mine = [n for n, owned in graph.nodes(data="owner") if owned]
+    if mine:
+        edges = [(a, b) for a, b in graph.edges if a in mine or b in mine]
+    else:
+        edges = sorted(graph.edges, key=lambda e: -graph.edges[e].get("weight", 1))
+    return graph.edge_subgraph(edges[:limit]).copy()
+
+
+def _write_parquet(graph: nx.Graph, target: Path, name: str) -> list[Path]:
+    """``NAME.nodes.parquet`` (``id`` and the node attributes) and ``NAME.edges.parquet``
+    (``source``, ``target`` and the edge attributes): any size, read by pandas and Gephi."""
+    nodes = pd.DataFrame([{"id": n, **data} for n, data in graph.nodes(data=True)],
+                         columns=["id"] if not len(graph) else None)  # fmt: skip
+    edges = pd.DataFrame(
+        [{"source": a, "target": b, **data} for a, b, data in graph.edges(data=True)],
+        columns=["source", "target"] if not graph.number_of_edges() else None,
+    )
+    paths = [target / f"{name}.nodes.parquet", target / f"{name}.edges.parquet"]
+    for frame, path in zip((nodes, edges), paths, strict=True):
+        frame.to_parquet(path, index=False)
+    return paths
+
+
 def write_graphs(
     graphs: dict[str, nx.Graph],
     folder: str | os.PathLike[str],
-    formats: Iterable[str] = ("graphml", "gexf"),
+    formats: Iterable[str] = GRAPH_FORMATS,
+    *,
+    max_xml_edges: int = MAX_XML_EDGES,
 ) -> list[Path]:
-    """Write each graph as ``NAME.graphml`` and/or ``NAME.gexf``; return the paths."""
+    """Write each graph as ``NAME.graphml``, ``NAME.gexf`` and ``NAME.{nodes,edges}.parquet``
+    (or the formats asked for); return the paths. The Parquet tables always hold the whole
+    graph; GraphML and GEXF hold at most :data:`MAX_XML_EDGES` edges (:func:`own_network`)."""
     writers = {"graphml": nx.write_graphml, "gexf": nx.write_gexf}
-    unknown = sorted(set(formats) - set(writers))
+    unknown = sorted(set(formats) - set(GRAPH_FORMATS))
     if unknown:
-        raise UsageError(f"unknown graph format {unknown[0]!r}; use graphml or gexf")
+        raise UsageError(f"unknown graph format {unknown[0]!r}; use graphml, gexf or parquet")
     target = Path(folder)
     written = []
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name, graph in sorted(graphs.items()):
             graph = _xml_safe(graph)
-            for file_format in formats:
+            if "parquet" in formats:
+                written += _write_parquet(graph, target, name)
+            shown = own_network(graph, max_xml_edges) if set(formats) & set(writers) else graph
+            for file_format in (f for f in formats if f in writers):
                 path = target / f"{name}.{file_format}"
-                writers[file_format](graph, path)
+                writers[file_format](shown, path)
                 written.append(path)
     except OSError as error:
         raise OutputError(f"cannot write graphs to {target}: {error.strerror or error}") from None

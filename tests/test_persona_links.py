@@ -224,6 +224,34 @@ def test_graph_files_stay_valid_xml_with_hostile_addresses(tmp_path):
     assert nx.read_gexf(tmp_path / "hostile.gexf").number_of_edges() == 1
 
 
+def test_big_graphs_are_whole_in_parquet_and_the_owners_network_in_xml(tmp_path):
+    import pandas as pd
+
+    from analyzer.graphs import write_graphs
+
+    graph = nx.DiGraph()
+    graph.add_node("me@home.example", owner=True)
+    for n in range(30):
+        graph.add_edge("me@home.example", f"friend{n}@example.org", weight=2, roles="to")
+        for m in range(5):  # strangers' mail, many more edges than the owner's
+            graph.add_edge(f"friend{n}@example.org", f"other{n}.{m}@example.net", weight=1)
+    for node in graph:
+        graph.nodes[node].setdefault("owner", False)
+    written = write_graphs({"communication": graph}, tmp_path, max_xml_edges=50)
+    assert sorted(p.name for p in written) == [
+        "communication.edges.parquet", "communication.gexf", "communication.graphml",
+        "communication.nodes.parquet",
+    ]  # fmt: skip
+    edges = pd.read_parquet(tmp_path / "communication.edges.parquet")
+    assert len(edges) == graph.number_of_edges() == 180
+    assert set(edges.columns) >= {"source", "target", "weight", "roles"}
+    nodes = pd.read_parquet(tmp_path / "communication.nodes.parquet")
+    assert nodes["owner"].sum() == 1 and len(nodes) == len(graph)
+    shown = nx.read_graphml(tmp_path / "communication.graphml")
+    assert shown.number_of_edges() == 30  # the owner's own edges: the cap keeps their network
+    assert all("me@home.example" in edge for edge in shown.edges)
+
+
 def test_phrases_and_bare_names_are_never_owner_identities(tmp_path):
     archive = tmp_path / "ezmlm.mbox"
     archive.write_bytes(

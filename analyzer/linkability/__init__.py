@@ -650,20 +650,23 @@ def _senders(ctx: Context) -> int:
     return sum(1 for a in ctx.sent_by if ctx.is_person(a))
 
 
-def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysis:
+def analyze(
+    frames: Frames, owner: Owner, model: Model | None = None, *, aliases: bool = True
+) -> Analysis:
     """Links, both questions for each pair, clusters and suggestions, for one owner.
 
     Pairs kept: every pair of the owner's identities (when they are at most
     :data:`MAX_ALL_PAIRS`; beyond, those that evidence joins); each other address that
     same-person evidence ties to one of theirs (a suggestion, from "weak", score ≥
     0.2), and pairs of other people's addresses at score ≥ 0.5, both from the prior
-    estimated for this archive (:func:`archive_prior`).
+    estimated for this archive (:func:`archive_prior`). With ``aliases``, each identity's
+    kind and whom it was given to (:mod:`analyzer.aliases`) come with it.
     """
     from analyzer.aliases.kinds import identity_kinds  # aliases build on linkability
     from analyzer.aliases.leaks import find_leaks
 
     model = model or load_model()
-    kinds = identity_kinds(frames, owner)
+    kinds = identity_kinds(frames, owner) if aliases else {}
     ctx = Context.build(frames, owner)
     present = {a for by_role in ctx.roles.values() for pairs in by_role.values() for a, _ in pairs}
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
@@ -732,7 +735,7 @@ def analyze(frames: Frames, owner: Owner, model: Model | None = None) -> Analysi
         model,
         found_here,
         kinds,
-        tuple(find_leaks(frames, owner, kinds)),
+        tuple(find_leaks(frames, owner, kinds)) if aliases else (),
     )
 
 
