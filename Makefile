@@ -11,7 +11,7 @@ DEMO_OUT ?= mxa-demo
 FUZZ_CI_SECONDS ?= 60
 FUZZ_SECONDS ?= 3600
 
-.PHONY: demo test lint format fuzz bench bench-quick screenshots clean
+.PHONY: demo test lint format fuzz bench bench-quick bench-throughput screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v gpg >/dev/null && command -v chromium >/dev/null \
@@ -58,6 +58,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest_speed.py
 	$(BIN)/python benchmarks/components.py
+
+# The throughput targets: mxa ingest against a pure split and two readers, 200,000 messages.
+bench-throughput: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/ingest_speed.py --messages 2000
