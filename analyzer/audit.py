@@ -171,12 +171,15 @@ def run_audit(
     jobs: int | None = None,
     progress: ProgressCallback | None = None,
     redact: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> AuditResult:
     """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report
     (and with ``redact``, a shareable copy of it all in ``out/redacted``)."""
     folder = Path(out)
     store = folder / "store"
-    result = ingest(sources, store, jobs=jobs, progress=progress)
+    result = ingest(sources, store, jobs=jobs, progress=progress, engine=engine,
+                    scheduler=scheduler)  # fmt: skip
     read = analyze_store(store, me, me_domains)
     findings_path = write_findings(read.findings, folder / "findings.json")
     graph_paths = write_graphs(

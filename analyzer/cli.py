@@ -72,6 +72,19 @@ StoreOption = Annotated[
     Path, typer.Option("--store", "-s", help="Store folder (Parquet frames + manifest).")
 ]
 
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where messages are extracted: local (worker processes, offline) or dask "
+        "(a Dask cluster: --scheduler, or a local one of --jobs processes).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="A Dask scheduler's address (tcp://host:8786)."),
+]
+
 
 def _print_ingest(result: IngestResult) -> None:
     table = Table(title="Ingested", show_header=False, title_justify="left")
@@ -129,19 +142,22 @@ def ingest_command(
         int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Parse mail archives into the Parquet store; a second run adds only what is new.
 
     Example: mxa ingest ~/Mail/archive.mbox ~/Maildir --store mystore
     """
+    options = {"jobs": jobs, "engine": engine, "scheduler": scheduler}
     try:
         if quiet:
-            result = ingest(sources, store, jobs=jobs)
+            result = ingest(sources, store, **options)
         else:
             with _progress_bar() as bar:
                 task = bar.add_task("reading mail", total=None)
                 result = ingest(
-                    sources, store, jobs=jobs,
+                    sources, store, **options,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )  # fmt: skip
     except MxaError as error:
@@ -381,6 +397,8 @@ def audit_command(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no tables.")] = False,
     redact: RedactOption = False,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Everything in one go: ingest, link identities, write findings.json, graphs and the report.
 
@@ -388,7 +406,8 @@ def audit_command(
     """
     from analyzer.audit import run_audit
 
-    options = {"me": me or (), "me_domains": me_domain or (), "jobs": jobs, "redact": redact}
+    options = {"me": me or (), "me_domains": me_domain or (), "jobs": jobs, "redact": redact,
+               "engine": engine, "scheduler": scheduler}  # fmt: skip
     try:
         if quiet:
             result = run_audit(sources, out, **options)

@@ -22,9 +22,7 @@ import signal
 import threading
 import time
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.errors import SourceError
+from analyzer.engines import ENGINES, in_order
+from analyzer.errors import SourceError, UsageError
 from analyzer.extract import extract_message
 from analyzer.extract.headers import header_block_end
 from analyzer.frames import (
@@ -453,25 +452,14 @@ def _follow_parent(parent: int) -> None:
 
 
 def _extracted(
-    batches: Iterator[tuple[list[RawMessage | Quarantined], list]], jobs: int
+    batches: Iterator[tuple[list[RawMessage | Quarantined], list]],
+    jobs: int,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> Iterator[tuple[ExtractedBatch, list]]:
-    """Extract in order, on ``jobs`` processes, with a bounded number in flight."""
-    if jobs <= 1:
-        for batch, checkpoint in batches:
-            yield extract_batch(batch), checkpoint
-        return
-    with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_follow_parent, initargs=(os.getpid(),)
-    ) as pool:
-        pending: deque[tuple[Future[ExtractedBatch], list]] = deque()
-        for batch, checkpoint in batches:
-            pending.append((pool.submit(extract_batch, batch), checkpoint))
-            if len(pending) >= jobs * 3:
-                future, reached = pending.popleft()
-                yield future.result(), reached
-        while pending:
-            future, reached = pending.popleft()
-            yield future.result(), reached
+    """Extract in order on the engine (:mod:`analyzer.engines`), a bounded number in flight."""
+    yield from in_order(extract_batch, batches, engine=engine, jobs=jobs, scheduler=scheduler,
+                        initializer=_follow_parent, initargs=(os.getpid(),))  # fmt: skip
 
 
 # -- storing ---------------------------------------------------------------------------
@@ -610,14 +598,22 @@ def ingest(
     *,
     jobs: int | None = None,
     progress: ProgressCallback | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> IngestResult:
     """Parse ``sources`` into the Parquet store at ``store``; return the counts.
+
+    ``engine`` says where messages are extracted: ``local`` worker processes (``jobs``
+    of them), or ``dask``, the cluster at ``scheduler`` or a local one of ``jobs``
+    processes (:mod:`analyzer.engines`). Every engine writes the same store.
 
     Re-running on the same store adds only what is new and replaces what changed (see
     the module doc). Raises :class:`~analyzer.errors.MxaError` for unusable paths, a
     store that is not one or that another run is writing; never for bad mail.
     """
     started = time.perf_counter()
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; use {' or '.join(ENGINES)}")
     files, skipped = discover_sources(sources)
     if not files:
         shown = ", ".join(map(str, sources))
@@ -647,7 +643,7 @@ def ingest(
         pending = _PendingFrames(opened, result, reread)
         reader = _Reader(plans, result)
         last_report = 0.0
-        for batch, reached in _extracted(_batches(reader), jobs):
+        for batch, reached in _extracted(_batches(reader), jobs, engine, scheduler):
             pending.add(batch, reached)
             if progress is not None:
                 now = time.perf_counter()

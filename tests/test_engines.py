@@ -1,0 +1,57 @@
+"""Every engine writes the same store: local processes, a local Dask cluster, a named one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analyzer.demo import sample_mailbox
+from analyzer.errors import UsageError
+from analyzer.ingest import ingest
+from analyzer.store import load_frames
+
+
+def _rows(store) -> dict[str, list[tuple]]:
+    """Each frame's rows as sorted tuples of text: equal stores, equal rows."""
+    frames = load_frames(store)
+    return {
+        name: sorted(map(tuple, getattr(frames, name).astype(str).itertuples(index=False)))
+        for name in ("messages", "participants", "hops", "keys")
+    }
+
+
+def _totals(store) -> dict[str, int]:
+    return json.loads((store / "mxa-store.json").read_text())["totals"]
+
+
+@pytest.fixture(scope="module")
+def sources(corpora):
+    return [sample_mailbox(), corpora / "list-open-iscsi-2021-2022"]
+
+
+@pytest.fixture(scope="module")
+def local_store(sources, tmp_path_factory):
+    store = tmp_path_factory.mktemp("local") / "store"
+    ingest(sources, store, jobs=1)
+    return store
+
+
+def test_a_local_dask_cluster_writes_the_same_store(sources, local_store, tmp_path):
+    ingest(sources, tmp_path / "store", jobs=2, engine="dask")
+    assert _rows(tmp_path / "store") == _rows(local_store)
+    assert _totals(tmp_path / "store") == _totals(local_store)
+
+
+def test_a_named_scheduler_is_used(sources, local_store, tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:  # fmt: skip
+        ingest(sources, tmp_path / "store", engine="dask", scheduler=cluster.scheduler_address)
+    assert _rows(tmp_path / "store") == _rows(local_store)
+
+
+def test_an_unknown_engine_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="unknown engine 'spark'"):
+        ingest([sample_mailbox()], tmp_path / "store", jobs=2, engine="spark")
