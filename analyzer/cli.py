@@ -7,8 +7,9 @@ code 2; bad mail is never an error, it is counted and listed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -28,6 +29,9 @@ from analyzer.linkability import (
 )
 from analyzer.linkability.model import confidence_word
 from analyzer.safe_output import json_text, printable
+
+if TYPE_CHECKING:
+    from analyzer.aliases import Exposure
 
 app = typer.Typer(
     name="mxa",
@@ -491,7 +495,12 @@ def aliases_command(
             {"schema": read.findings["schema"], "alias_leaks": read.findings["alias_leaks"]}
         )
         return
-    exposures = read.analysis.exposures
+    _print_aliases(read.analysis.exposures)
+    _print_counterfactual(read.findings.get("counterfactual") or {})
+
+
+def _print_aliases(exposures: Sequence[Exposure]) -> None:
+    """Each address: its kind, whom it was given to, and the leaks, one line each."""
     if not exposures:
         console.print("No owner identities: run with --me ADDR for each of your addresses.")
         return
@@ -522,7 +531,6 @@ def aliases_command(
                 f"({', '.join(leak.senders) or 'sender unnamed'}{via}): "
                 + ", ".join(f"<{m}>" for m in leak.message_ids)
             )
-    _print_counterfactual(read.findings.get("counterfactual") or {})
 
 
 def _print_counterfactual(what_if: dict) -> None:
@@ -667,6 +675,8 @@ def demo_command(
     if not quiet:
         _print_ingest(audit.ingest)
         _print_links(audit.analysis, everyone=False)
+        _line("")
+        _print_aliases(audit.analysis.exposures)
     _line(f"findings: {audit.findings_path}")
     _line(f"graphs: {audit.out / 'graphs'}")
     _line(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")
