@@ -75,12 +75,16 @@ class AuditResult:
         return self.analysis.clusters
 
 
+# columns the analysis, the findings and the report never read
+ANALYSIS_LEAVES_OUT = {"hops": ("raw",)}
+
+
 def analyze_store(
     store: str | os.PathLike[str], me: Iterable[str] = (), me_domains: Iterable[str] = ()
 ) -> StoreAnalysis:
     """Frames, the analysis and the findings document for an ingested store."""
     opened = Store.open(store)  # one manifest: the frames and counts of one commit
-    frames = load_frames(opened)
+    frames = load_frames(opened, leave_out=ANALYSIS_LEAVES_OUT)
     owner = detect_owner(frames, me, me_domains)
     analysis = analyze(frames, owner)
     manifest = opened.manifest
@@ -111,8 +115,9 @@ def write_redacted(
     listed = read.findings.get("input", {})
     paths = [*listed.get("sources", ())]
     paths += [p for q in listed.get("quarantine", ()) for p in (q["source"], q["offset"])]
-    redactor = Redactor(read.frames, owner, load_key(store), paths)
-    frames = redact_frames(read.frames, redactor)
+    whole = load_frames(store)  # the store copy keeps every column, the raw Received too
+    redactor = Redactor(whole, owner, load_key(store), paths)
+    frames = redact_frames(whole, redactor)
     findings = {  # the schema name and the model description are mxa's own words
         key: value if key in ("schema", "model") else redact_value(value, redactor)
         for key, value in read.findings.items()

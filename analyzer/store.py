@@ -363,12 +363,25 @@ def read_frame(store: str | os.PathLike[str], name: str) -> pd.DataFrame:
     return to_pandas(Store.open(store).read_table(name))
 
 
-def load_frames(store: str | os.PathLike[str] | Store) -> Frames:
-    """The messages, participants, hops and keys frames of a store, from one manifest."""
+def load_frames(
+    store: str | os.PathLike[str] | Store, *, leave_out: dict[str, tuple[str, ...]] | None = None
+) -> Frames:
+    """The messages, participants, hops and keys frames of a store, from one manifest.
+
+    ``leave_out`` names columns not to read, by frame (``{"hops": ("raw",)}``): the
+    analysis has no use for the raw Received lines, which are half the hops' memory.
+    """
     opened = store if isinstance(store, Store) else Store.open(store)
+    left = leave_out or {}
+
+    def read(name: str) -> pd.DataFrame:
+        skipped = left.get(name, ())
+        columns = [c for c in FRAMES[name].names if c not in skipped] if skipped else None
+        return to_pandas(opened.read_table(name, columns))
+
     return Frames(
-        messages=to_pandas(opened.read_table("messages")),
-        participants=to_pandas(opened.read_table("participants")),
-        hops=to_pandas(opened.read_table("hops")),
-        keys=to_pandas(opened.read_table("keys")),
+        messages=read("messages"),
+        participants=read("participants"),
+        hops=read("hops"),
+        keys=read("keys"),
     )
