@@ -33,9 +33,9 @@ from analyzer.addressing import (
 from analyzer.frames import Frames
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 
-__all__ = ["Owner", "detect_owner", "identity_kind"]
+__all__ = ["RECEIVING_ROLES", "Owner", "detect_owner", "identity_kind"]
 
-_RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
+RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
 # a mailbox, not a phrase: ezmlm writes "Delivered-To: mailing list x@y", old mail bare names
 _ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\\\"]+@[^@\s<>()\[\],;:\\\"]+\.[^@\s<>()\[\],;:\\\"]+")
 _ALIAS_ROLES = ("x-simplelogin-envelope-to", "x-anonaddy-original-to", "duck-original-to")
@@ -185,7 +185,7 @@ def _topmost_receiving(people: pd.DataFrame) -> pd.DataFrame:
     (X-Forwarded-For / X-Forwarded-To name it, as Gmail writes when it forwards); a
     list's own Delivered-To says no such thing.
     """
-    receiving = people[people["role"].isin(_RECEIVING_ROLES)]
+    receiving = people[people["role"].isin(RECEIVING_ROLES)]
     above = receiving["received_above"].fillna(0).astype(int)
     topmost = above == above.groupby(receiving["message_key"]).transform("min")
     forwarding = people[people["role"].isin(("x-forwarded-for", "x-forwarded-to"))]

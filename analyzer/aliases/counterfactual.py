@@ -11,10 +11,11 @@ what aliases alone cannot remove.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.aliases.leaks import roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
 from analyzer.frames import Frames
 from analyzer.linkability import CLAIM, Analysis, analyze
@@ -91,11 +92,7 @@ def _alias(organisation: str) -> str:
 def _message_organisations(frames: Frames, owner: Owner) -> dict[str, str]:
     """For each message, the organisation on the other side: the sender's for mail
     received, the first recipient's for mail the owner sent."""
-    people = frames.participants.dropna(subset=["address"])
-    roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for key, role, address in zip(people["message_key"], people["role"], people["address"],
-                                  strict=True):  # fmt: skip
-        roles[key][role].append(address)
+    roles = roles_by_message(frames)
     found = {}
     for row in frames.messages.itertuples(index=False):
         by_role = roles.get(row.message_key, {})

@@ -20,7 +20,7 @@ from analyzer.addressing import (
     registrable_domain,
 )
 from analyzer.frames import Frames
-from analyzer.owner import Owner
+from analyzer.owner import RECEIVING_ROLES, Owner
 
 __all__ = ["KINDS", "identity_kinds", "is_disposable", "kind_of"]
 
@@ -40,7 +40,6 @@ _ALIAS_HEADER_ROLES = {
     "x-anonaddy-original-to": "addy.io",
     "duck-original-to": "duckduckgo",
 }
-_RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
 
 
 @cache
@@ -117,7 +116,7 @@ def _primary(frames: Frames, owner: Owner) -> str | None:
     """The public-provider mailbox the receiving headers name most: where the aliases and
     tags deliver."""
     people = frames.participants
-    receiving = people[people["role"].isin(_RECEIVING_ROLES)]["address"].dropna()
+    receiving = people[people["role"].isin(RECEIVING_ROLES)]["address"].dropna()
     counts = Counter(
         plain_form(a)
         for a in receiving

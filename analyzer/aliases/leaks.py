@@ -23,7 +23,7 @@ from analyzer.frames import Frames
 from analyzer.mailing_lists import is_list_role_address
 from analyzer.owner import Owner
 
-__all__ = ["DEDICATED_KINDS", "Exposure", "Leak", "find_leaks"]
+__all__ = ["DEDICATED_KINDS", "Exposure", "Leak", "find_leaks", "roles_by_message"]
 
 # kinds of address made for one party
 DEDICATED_KINDS = ("alias:", "subaddress", "catch-all", "custom-domain", "disposable")
@@ -90,7 +90,8 @@ class Exposure:
         return f"one unrelated sender, {only.messages} {word}"
 
 
-def _roles_by_message(frames: Frames) -> dict[str, dict[str, list[str]]]:
+def roles_by_message(frames: Frames) -> dict[str, dict[str, list[str]]]:
+    """message key → header role → the addresses it names: one pass over the participants."""
     people = frames.participants.dropna(subset=["address"])
     roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for key, role, address in zip(people["message_key"], people["role"], people["address"],
@@ -103,7 +104,7 @@ def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Expo
     """Every owner identity with whom it was given to and, where it was made for one party,
     the unrelated organisations that wrote to it, oldest first."""
     messages = frames.messages.sort_values("date_utc", kind="stable")
-    roles = _roles_by_message(frames)
+    roles = roles_by_message(frames)
     received: dict[str, list[tuple[pd.Timestamp, str, Sender]]] = defaultdict(list)
     written_to: dict[str, list[tuple[pd.Timestamp, str]]] = defaultdict(list)
     for row in messages.itertuples(index=False):

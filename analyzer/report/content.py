@@ -36,7 +36,7 @@ from analyzer.linkability import (
 from analyzer.linkability.context import PARTY_ROLES, is_person_address
 from analyzer.linkability.fingerprints import sender_client_ips
 from analyzer.mailing_lists import list_addresses
-from analyzer.owner import identity_kind
+from analyzer.owner import RECEIVING_ROLES, identity_kind
 
 if TYPE_CHECKING:
     from analyzer.frames import Frames
@@ -64,7 +64,6 @@ OBSERVER_WORDS = {
     "providers": "your mail providers and the servers in between",
     "inference": "anyone who holds enough of your mail to compare it",
 }
-_RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
 MESSAGES_PER_EVIDENCE = 5  # messages listed under each piece of evidence
 EGO_NEIGHBOURS = 40  # correspondents drawn in the communication graph
 
@@ -484,7 +483,7 @@ def _is_public_ip(text: object) -> bool:
 def _received_keys(frames: Frames, analysis: Analysis) -> set[str]:
     """Messages a receiving header (Delivered-To and the like) says reached the owner."""
     people = frames.participants
-    receiving = people[people["role"].isin(_RECEIVING_ROLES)]
+    receiving = people[people["role"].isin(RECEIVING_ROLES)]
     owned = receiving["address"].map(analysis.owner.owns).astype(bool)
     return set(receiving.loc[owned, "message_key"])
 
