@@ -75,8 +75,14 @@ class AuditResult:
         return self.analysis.clusters
 
 
-# columns the analysis, the findings and the report never read
-ANALYSIS_LEAVES_OUT = {"hops": ("raw",)}
+# columns the analysis, the findings and the report never read: at a million messages,
+# every column read costs memory (the raw Received lines alone are half the hops)
+ANALYSIS_LEAVES_OUT = {
+    "messages": ("source", "offset", "date_raw", "n_to", "n_cc", "n_received", "size",
+                 "list_unsubscribe", "dkim_selectors", "gm_thrid", "defects"),
+    "participants": ("position",),
+    "hops": ("raw", "tls", "smtp_id", "for_addr", "envelope_from", "timestamp_utc"),
+}  # fmt: skip
 
 
 def analyze_store(
@@ -84,7 +90,7 @@ def analyze_store(
 ) -> StoreAnalysis:
     """Frames, the analysis and the findings document for an ingested store."""
     opened = Store.open(store)  # one manifest: the frames and counts of one commit
-    frames = load_frames(opened, leave_out=ANALYSIS_LEAVES_OUT)
+    frames = load_frames(opened, leave_out=ANALYSIS_LEAVES_OUT, arrow_lists=True)
     owner = detect_owner(frames, me, me_domains)
     analysis = analyze(frames, owner)
     manifest = opened.manifest

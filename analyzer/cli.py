@@ -70,6 +70,11 @@ def main_options(
     ] = False,
 ) -> None:
     """mxa reads mail archives (mbox, .eml, Maildir) header-only and shows what they expose."""
+    import pyarrow as pa
+
+    # Arrow's default allocator keeps the memory it freed; reading the frames of a million
+    # messages would hold on to gigabytes the analysis needs. The system's hands it back.
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 StoreOption = Annotated[

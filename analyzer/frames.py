@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,6 +32,7 @@ __all__ = [
     "messages_table",
     "participants_table",
     "quarantine_table",
+    "shared_values",
     "to_pandas",
 ]
 
@@ -195,8 +196,13 @@ class Frames:
     keys: pd.DataFrame
 
 
-def to_pandas(table: pa.Table) -> pd.DataFrame:
-    """A pandas frame with nullable integer and boolean columns kept nullable."""
+def to_pandas(table: pa.Table, *, arrow_lists: bool = False) -> pd.DataFrame:
+    """A pandas frame with nullable integer and boolean columns kept nullable.
+
+    List columns hold a NumPy array per row, or with ``arrow_lists`` stay in Arrow
+    (``pd.ArrowDtype``; each value reads as a Python list): a fraction of the memory,
+    which the analysis of a million messages needs, but such columns cannot be sorted.
+    """
     import pandas as pd  # imported here: the ingest path needs no pandas
 
     return table.to_pandas(
@@ -205,5 +211,22 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
             pa.int32(): pd.Int32Dtype(),
             pa.int64(): pd.Int64Dtype(),
             pa.bool_(): pd.BooleanDtype(),
+            **({_STRINGS: pd.ArrowDtype(_STRINGS)} if arrow_lists else {}),
         }.get
     )
+
+
+def shared_values(column: pd.Series, known: dict[Any, Any] | None = None) -> list[Any]:
+    """A column as a list in which equal values are one object (``known``'s, where it
+    holds them), and missing values None.
+
+    Each copy of a string costs some 80 bytes, and a million messages repeat a few
+    thousand addresses, names and roles: Python structures built per message from this
+    list hold one copy of each.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = uniques.tolist() if known is None else [known.get(u, u) for u in uniques.tolist()]
+    values.append(None)  # code -1, a missing value
+    return [values[code] for code in codes.tolist()]

@@ -364,12 +364,16 @@ def read_frame(store: str | os.PathLike[str], name: str) -> pd.DataFrame:
 
 
 def load_frames(
-    store: str | os.PathLike[str] | Store, *, leave_out: dict[str, tuple[str, ...]] | None = None
+    store: str | os.PathLike[str] | Store,
+    *,
+    leave_out: dict[str, tuple[str, ...]] | None = None,
+    arrow_lists: bool = False,
 ) -> Frames:
     """The messages, participants, hops and keys frames of a store, from one manifest.
 
     ``leave_out`` names columns not to read, by frame (``{"hops": ("raw",)}``): the
     analysis has no use for the raw Received lines, which are half the hops' memory.
+    ``arrow_lists`` keeps list columns in Arrow (see :func:`analyzer.frames.to_pandas`).
     """
     opened = store if isinstance(store, Store) else Store.open(store)
     left = leave_out or {}
@@ -377,7 +381,7 @@ def load_frames(
     def read(name: str) -> pd.DataFrame:
         skipped = left.get(name, ())
         columns = [c for c in FRAMES[name].names if c not in skipped] if skipped else None
-        return to_pandas(opened.read_table(name, columns))
+        return to_pandas(opened.read_table(name, columns), arrow_lists=arrow_lists)
 
     return Frames(
         messages=read("messages"),

@@ -15,9 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from analyzer.aliases.leaks import roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
-from analyzer.frames import Frames
+from analyzer.frames import Frames, shared_values
 from analyzer.linkability import CLAIM, Analysis, analyze
 from analyzer.owner import Owner
 from analyzer.vocabulary import Question
@@ -94,7 +96,7 @@ def _message_organisations(frames: Frames, owner: Owner) -> dict[str, str]:
     received, the first recipient's for mail the owner sent."""
     roles = roles_by_message(frames)
     found = {}
-    for row in frames.messages.itertuples(index=False):
+    for row in frames.messages[["message_key", "from_addr", "from_name"]].itertuples(index=False):
         by_role = roles.get(row.message_key, {})
         sender = row.from_addr if isinstance(row.from_addr, str) else None
         if sender and owner.owns(sender):
@@ -115,21 +117,30 @@ def with_aliases(frames: Frames, owner: Owner, primary: str | None) -> tuple[Fra
     """The frames with each owner address a correspondent sees replaced by the alias of
     the message's organisation, and the owner of those aliases (and the real mailbox)."""
     organisations = _message_organisations(frames, owner)
-    people = frames.participants.copy()
-    mine = people["address"].map(lambda a: isinstance(a, str) and owner.owns(a)).astype(bool)
-    kept = people["role"].isin(_KEPT_ROLES)
-    rewrite = mine & ~kept
-    people.loc[rewrite, "address"] = [
-        _alias(organisations.get(key, "unknown")) for key in people.loc[rewrite, "message_key"]
-    ]
-    if primary:
-        people.loc[mine & kept, "address"] = primary
-    messages = frames.messages.copy()
-    sent = messages["from_addr"].map(lambda a: isinstance(a, str) and owner.owns(a)).astype(bool)
-    messages.loc[sent, "from_addr"] = [
-        _alias(organisations.get(key, "unknown")) for key in messages.loc[sent, "message_key"]
-    ]
-    aliases = sorted(set(people.loc[rewrite, "address"]))
+    alias_of = {key: _alias(organisation) for key, organisation in organisations.items()}
+    unknown = _alias("unknown")
+    people = frames.participants
+    addresses = shared_values(people["address"])
+    kept = people["role"].isin(_KEPT_ROLES).tolist()
+    aliases = set()
+    for row, (key, address, keep) in enumerate(
+        zip(people["message_key"], addresses, kept, strict=True)
+    ):
+        if isinstance(address, str) and owner.owns(address):
+            if not keep:
+                addresses[row] = alias_of.get(key, unknown)
+                aliases.add(addresses[row])
+            elif primary:
+                addresses[row] = primary
+    senders = shared_values(frames.messages["from_addr"])
+    for row, (key, sender) in enumerate(zip(frames.messages["message_key"], senders, strict=True)):
+        if isinstance(sender, str) and owner.owns(sender):
+            senders[row] = alias_of.get(key, unknown)
+    # new columns on the same frames: the other columns are not copied
+    people = people.assign(address=pd.array(addresses, dtype=people["address"].dtype))
+    messages = frames.messages.assign(
+        from_addr=pd.array(senders, dtype=frames.messages["from_addr"].dtype)
+    )
     identities = tuple(sorted(set(aliases) | ({primary} if primary else set())))
     return (
         Frames(messages=messages, participants=people, hops=frames.hops, keys=frames.keys),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analyzer.aliases.senders import Sender, organisation_of, original_sender
-from analyzer.frames import Frames
+from analyzer.frames import Frames, shared_values
 from analyzer.mailing_lists import is_list_role_address
 from analyzer.owner import Owner
 
@@ -94,16 +94,21 @@ def roles_by_message(frames: Frames) -> dict[str, dict[str, list[str]]]:
     """message key → header role → the addresses it names: one pass over the participants."""
     people = frames.participants.dropna(subset=["address"])
     roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for key, role, address in zip(people["message_key"], people["role"], people["address"],
-                                  strict=True):  # fmt: skip
+    for key, role, address in zip(people["message_key"], shared_values(people["role"]),
+                                  shared_values(people["address"]), strict=True):  # fmt: skip
         roles[key][role].append(address)
     return roles
+
+
+# the columns of the messages frame that find_leaks reads
+_READ = ("message_key", "message_id", "date_utc", "from_addr", "from_name", "dkim_domains",
+         "list_id", "list_post", "content_type")  # fmt: skip
 
 
 def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Exposure]:
     """Every owner identity with whom it was given to and, where it was made for one party,
     the unrelated organisations that wrote to it, oldest first."""
-    messages = frames.messages.sort_values("date_utc", kind="stable")
+    messages = frames.messages[list(_READ)].sort_values("date_utc", kind="stable")
     roles = roles_by_message(frames)
     received: dict[str, list[tuple[pd.Timestamp, str, Sender]]] = defaultdict(list)
     written_to: dict[str, list[tuple[pd.Timestamp, str]]] = defaultdict(list)

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer.addressing import plain_form, registrable_domain
-from analyzer.frames import Frames
+from analyzer.frames import Frames, shared_values
 from analyzer.linkability.names import PersonName, parse_name
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.owner import Owner
@@ -173,6 +173,14 @@ def is_person_address(address: str) -> bool:
     )
 
 
+class _Pool(dict):
+    """Equal immutable values (tuples, frozensets) kept once: ``pool(value)`` is the first
+    one seen."""
+
+    def __call__(self, value: Any) -> Any:
+        return self.setdefault(value, value)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One observation that joins two addresses, before aggregation into a link.
@@ -205,7 +213,7 @@ class Context:
     message_id: dict[str, str | None] = field(default_factory=dict)  # None: it has none
     date: dict[str, float] = field(default_factory=dict)
     tz: dict[str, int | None] = field(default_factory=dict)
-    roles: dict[str, dict[str, list[tuple[str, str | None]]]] = field(default_factory=dict)
+    roles: dict[str, dict[str, tuple[tuple[str, str | None], ...]]] = field(default_factory=dict)
     parties: dict[str, frozenset[str]] = field(default_factory=dict)
     providers: dict[str, frozenset[str]] = field(default_factory=dict)
     lists: frozenset[str] = frozenset()
@@ -231,31 +239,37 @@ class Context:
     def build(cls, frames: Frames, owner: Owner) -> Context:
         context = cls(frames, owner, lists=list_addresses(frames))
         messages = frames.messages
+        keys = messages["message_key"].tolist()
         for key, message_id, date, tz in zip(
-            messages["message_key"].tolist(),
+            keys,
             messages["message_id"].tolist(),
             messages["date_utc"],
-            messages["tz_offset_min"],
+            shared_values(messages["tz_offset_min"]),
             strict=True,
         ):
             context.message_id[key] = message_id if isinstance(message_id, str) else None
             context.date[key] = 0.0 if pd.isna(date) else date.timestamp()
-            context.tz[key] = None if pd.isna(tz) else int(tz)
+            context.tz[key] = tz
         roles: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         people = frames.participants
+        one = _Pool()  # a million messages name a few thousand addresses: one object each
         for key, role, address, name in zip(
-            people["message_key"].tolist(),
-            people["role"].tolist(),
-            people["address"].tolist(),
-            people["display_name"].tolist(),
+            shared_values(people["message_key"], dict(zip(keys, keys, strict=True))),
+            shared_values(people["role"]),
+            shared_values(people["address"]),
+            shared_values(people["display_name"]),
             strict=True,
         ):
-            roles[key][role].append((address, name if isinstance(name, str) else None))
-        context.roles = {k: dict(v) for k, v in roles.items()}
+            roles[key][role].append(one((address, name)))
+        context.roles = {
+            key: {role: one(tuple(pairs)) for role, pairs in by_role.items()}
+            for key, by_role in roles.items()
+        }
+        del roles
         owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
         for key, by_role in context.roles.items():
-            party = {a for role in PARTY_ROLES for a, _ in by_role.get(role, [])}
-            context.parties[key] = frozenset(a for a in party if not owned.get(a, False))
+            party = {a for role in PARTY_ROLES for a, _ in by_role.get(role, ())}
+            context.parties[key] = one(frozenset(a for a in party if not owned.get(a, False)))
         hops = frames.hops
         domains = {
             host: registrable_domain(host)
@@ -266,19 +280,19 @@ class Context:
         for key, by_host in zip(hops["message_key"], hops["by_host"], strict=True):
             if by_host in domains:
                 providers[key].add(domains[by_host])
-        context.providers = {k: frozenset(v) for k, v in providers.items()}
+        context.providers = {k: one(frozenset(v)) for k, v in providers.items()}
         return context
 
     def addresses(self, key: str, *roles: str) -> list[tuple[str, str | None]]:
         by_role = self.roles.get(key, {})
-        return [pair for role in roles for pair in by_role.get(role, [])]
+        return [pair for role in roles for pair in by_role.get(role, ())]
 
     def named_in(self, key: str, role: str) -> dict[str, str | None]:
         """Address → display name for one header of one message (its first mention)."""
         index = self._named.get((key, role))
         if index is None:
             index = self._named[(key, role)] = {}
-            for address, name in reversed(self.roles.get(key, {}).get(role, [])):
+            for address, name in reversed(self.roles.get(key, {}).get(role, ())):
                 index[address] = name
         return index
 

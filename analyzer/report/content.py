@@ -511,6 +511,7 @@ def _view(
     sent: set[str],
     roles: Sequence[str] | None,
     observer_class: str,
+    machines: dict[str, tuple[str, str | None, str | None]],
 ) -> ObserverView:
     """What an observer holding the messages ``keys`` learns about the owner."""
     owner = analysis.owner
@@ -520,7 +521,6 @@ def _view(
         mine = mine[mine["role"].isin(roles)]
     messages = frames.messages[frames.messages["message_key"].isin(keys)]
     own_sent = messages[messages["message_key"].isin(sent)]
-    machines = sender_client_ips(frames)
     addresses = Counter(machines[k][0] for k in own_sent["message_key"] if k in machines)
     clients = Counter(
         _text(agent) or _text(mailer)
@@ -559,6 +559,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
     if not mine_keys:
         return []
     sent = _sent_keys(frames, analysis)
+    machines = sender_client_ips(frames)
     views = []
     shown_roles = ("from", "to", "cc", "reply-to", "sender")
 
@@ -585,27 +586,34 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
                 sent,
                 shown_roles,
                 "correspondents",
+                machines,
             )
         )
 
     # the servers, by the registrable domain of each Received "by" host; the owner's
     # provider wrote the topmost Received header of the mail that reached them
-    hops = frames.hops[frames.hops["message_key"].isin(mine_keys)]
-    handled: dict[str, set[str]] = defaultdict(set)
-    topmost: dict[str, tuple[int, str]] = {}
-    for key, hop, host in zip(hops["message_key"], hops["hop"], hops["by_host"], strict=True):
-        if isinstance(host, str) and "." in host and not _is_ip_literal(host):
-            domain = registrable_domain(host)
-            handled[domain].add(key)
-            if key not in topmost or hop > topmost[key][0]:
-                topmost[key] = (int(hop), domain)
+    hops = frames.hops[["message_key", "hop", "by_host"]]
+    hops = hops[hops["message_key"].isin(mine_keys)]
+    domains = {
+        host: registrable_domain(host)
+        for host in hops["by_host"].dropna().unique()
+        if "." in host and not _is_ip_literal(host)
+    }
+    hops = hops.assign(domain=hops["by_host"].map(domains)).dropna(subset=["domain"])
+
+    def handled(domain: str) -> set[str]:
+        return set(hops.loc[hops["domain"] == domain, "message_key"])
+
+    topmost = hops.loc[hops.groupby("message_key")["hop"].idxmax(), ["message_key", "domain"]]
     received = _received_keys(frames, analysis) - sent
-    delivering = Counter(domain for key, (_, domain) in topmost.items() if key in received)
-    ranked = sorted(handled, key=lambda d: (-len(handled[d]), d))
-    provider = delivering.most_common(1)[0][0] if delivering else None
+    delivered = topmost[topmost["message_key"].isin(received)]
+    delivering = Counter(delivered["domain"])
+    ranked = hops.groupby("domain")["message_key"].nunique().reset_index()
+    ranked = ranked.sort_values(["message_key", "domain"], ascending=[False, True])["domain"]
+    provider = min(delivering, key=lambda d: (-delivering[d], d)) if delivering else None
     if provider:
         # it also carries what the owner sends from the mailboxes it delivers to
-        delivered_here = {k for k, (_, d) in topmost.items() if d == provider and k in received}
+        delivered_here = set(delivered.loc[delivered["domain"] == provider, "message_key"])
         people_here = people[people["message_key"].isin(delivered_here)]
         mailboxes = {
             base_mailbox(a)
@@ -623,12 +631,13 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
             _view(
                 "Your mail provider",
                 provider,
-                handled[provider] | from_mailbox,
+                handled(provider) | from_mailbox,
                 frames,
                 analysis,
                 sent,
                 None,
                 "providers",
+                machines,
             )
         )
     own_domains = {registrable_domain(domain_of(a)) for a in owner.identities}
@@ -638,12 +647,13 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
             _view(
                 "A relay on the way",
                 relay,
-                handled[relay],
+                handled(relay),
                 frames,
                 analysis,
                 sent,
                 None,
                 "providers",
+                machines,
             )
         )
 
@@ -653,7 +663,17 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
         top = list_ids.value_counts().index[0]
         keys = set(messages.loc[messages["list_id"] == top, "message_key"])
         views.append(
-            _view("A mailing list server", top, keys, frames, analysis, sent, None, "providers")
+            _view(
+                "A mailing list server",
+                top,
+                keys,
+                frames,
+                analysis,
+                sent,
+                None,
+                "providers",
+                machines,
+            )
         )
     return views
 
