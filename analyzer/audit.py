@@ -83,6 +83,13 @@ ANALYSIS_LEAVES_OUT = {
     "participants": ("position",),
     "hops": ("raw", "tls", "smtp_id", "for_addr", "envelope_from", "timestamp_utc"),
 }  # fmt: skip
+# columns read as categoricals: a few values repeated in millions of rows
+ANALYSIS_CATEGORIES = {
+    "messages": ("from_addr", "from_name", "encryption", "content_type", "list_id", "list_post",
+                 "user_agent", "x_mailer", "x_originating_ip", "subject"),
+    "participants": ("message_key", "role", "address", "display_name"),
+    "hops": ("message_key", "from_helo", "from_host", "from_ip", "by_host", "protocol"),
+}  # fmt: skip
 
 
 def analyze_store(
@@ -90,7 +97,9 @@ def analyze_store(
 ) -> StoreAnalysis:
     """Frames, the analysis and the findings document for an ingested store."""
     opened = Store.open(store)  # one manifest: the frames and counts of one commit
-    frames = load_frames(opened, leave_out=ANALYSIS_LEAVES_OUT, arrow_lists=True)
+    frames = load_frames(
+        opened, leave_out=ANALYSIS_LEAVES_OUT, arrow_lists=True, categories=ANALYSIS_CATEGORIES
+    )
     owner = detect_owner(frames, me, me_domains)
     analysis = analyze(frames, owner)
     manifest = opened.manifest

@@ -42,13 +42,14 @@ def _identities(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[dic
     seen = dated.groupby("address").agg(
         messages=("message_key", "nunique"), first=("date_utc", "min"), last=("date_utc", "max")
     )
+    seen.index = seen.index.astype(object)  # look-ups by address, categorical or not
     parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]]
     parties = parties.drop_duplicates()
     per_message = parties.groupby("message_key")["address"].transform("size")
     parties = parties[per_message <= BROADCAST_PARTIES]
     others = parties[~parties["address"].map(owner.owns).astype(bool)]
     met = mine.merge(others, on="message_key", suffixes=("", "_other"))
-    correspondents = met.groupby("address")["address_other"].nunique()
+    correspondents = met.groupby("address")["address_other"].nunique().to_dict()
     rows = []
     for address in owner.identities:
         found = address in seen.index

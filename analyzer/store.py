@@ -368,12 +368,17 @@ def load_frames(
     *,
     leave_out: dict[str, tuple[str, ...]] | None = None,
     arrow_lists: bool = False,
+    categories: dict[str, tuple[str, ...]] | None = None,
 ) -> Frames:
     """The messages, participants, hops and keys frames of a store, from one manifest.
 
     ``leave_out`` names columns not to read, by frame (``{"hops": ("raw",)}``): the
     analysis has no use for the raw Received lines, which are half the hops' memory.
     ``arrow_lists`` keeps list columns in Arrow (see :func:`analyzer.frames.to_pandas`).
+    ``categories`` names string columns to read as pandas categoricals, by frame: each
+    distinct value stored once, for columns that repeat a few values millions of times
+    (a message key in every participant row, a relay's name in every hop). New values
+    cannot be written into such a column.
     """
     opened = store if isinstance(store, Store) else Store.open(store)
     left = leave_out or {}
@@ -381,7 +386,12 @@ def load_frames(
     def read(name: str) -> pd.DataFrame:
         skipped = left.get(name, ())
         columns = [c for c in FRAMES[name].names if c not in skipped] if skipped else None
-        return to_pandas(opened.read_table(name, columns), arrow_lists=arrow_lists)
+        table = opened.read_table(name, columns)
+        for column in (categories or {}).get(name, ()):
+            if column in table.column_names:
+                encoded = pc.dictionary_encode(table[column])
+                table = table.set_column(table.column_names.index(column), column, encoded)
+        return to_pandas(table, arrow_lists=arrow_lists)
 
     return Frames(
         messages=read("messages"),

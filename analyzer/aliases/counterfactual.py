@@ -137,15 +137,20 @@ def with_aliases(frames: Frames, owner: Owner, primary: str | None) -> tuple[Fra
         if isinstance(sender, str) and owner.owns(sender):
             senders[row] = alias_of.get(key, unknown)
     # new columns on the same frames: the other columns are not copied
-    people = people.assign(address=pd.array(addresses, dtype=people["address"].dtype))
-    messages = frames.messages.assign(
-        from_addr=pd.array(senders, dtype=frames.messages["from_addr"].dtype)
-    )
+    people = people.assign(address=_like(people["address"], addresses))
+    messages = frames.messages.assign(from_addr=_like(frames.messages["from_addr"], senders))
     identities = tuple(sorted(set(aliases) | ({primary} if primary else set())))
     return (
         Frames(messages=messages, participants=people, hops=frames.hops, keys=frames.keys),
         Owner(identities, how="counterfactual: one alias per organisation"),
     )
+
+
+def _like(column: pd.Series, values: list[str | None]) -> pd.Series:
+    """``values`` as a column of ``column``'s kind (categories of their own, if it has any)."""
+    kind = column.dtype
+    dtype = "category" if isinstance(kind, pd.CategoricalDtype) else kind
+    return pd.Series(values, index=column.index, dtype=dtype)
 
 
 def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:

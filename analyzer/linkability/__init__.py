@@ -324,9 +324,14 @@ class Analysis:
 def _union(
     ctx_map: dict[str, frozenset[str]], keys: Iterable[str], leave_out: set[str] = frozenset()
 ) -> Counter[str]:
+    # the context keeps one object per distinct set of parties: count the sets, then
+    # their members, rather than every member of every message
+    sets = Counter(ctx_map.get(key, frozenset()) for key in keys)
     counts: Counter[str] = Counter()
-    for key in keys:
-        counts.update(p for p in ctx_map.get(key, ()) if p not in leave_out)
+    for members, times in sets.items():
+        for party in members:
+            if party not in leave_out:
+                counts[party] += times
     return counts
 
 

@@ -331,14 +331,22 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
     for contacts in everyone.values():
         popularity.update(contacts.keys())
     total = len(everyone)
+    weight = {c: _log_inverse(total, n) for c, n in popularity.items()}
+    # per address, once: its correspondents and their total weight (an owner address of a
+    # million messages has thousands; each pair then costs the smaller of its two sets)
+    contacts_of = cache(lambda address: frozenset(everyone.get(address, ())))
+    total_of = cache(lambda address: math.fsum(weight[c] for c in contacts_of(address)))
     for a, b in pairs:
-        set_a, set_b = set(everyone.get(a, ())) - {b}, set(everyone.get(b, ())) - {a}
-        shared = set_a & set_b
+        contacts_a, contacts_b = contacts_of(a), contacts_of(b)
+        shared = (contacts_a & contacts_b) - {a, b}
         if len(shared) < 2:
             continue
-        weight = {c: _log_inverse(total, popularity[c]) for c in set_a | set_b}
-        union = sum(weight.values())
-        similarity = sum(weight[c] for c in shared) / union if union else 0.0
+        union = (
+            total_of(a) - (weight[b] if b in contacts_a else 0.0)
+            + total_of(b) - (weight[a] if a in contacts_b else 0.0)
+            - math.fsum(weight[c] for c in shared)
+        )  # fmt: skip
+        similarity = math.fsum(weight[c] for c in shared) / union if union > 0 else 0.0
         if similarity < 0.1:
             continue
         level = "high" if similarity >= 0.5 else "medium" if similarity >= 0.25 else "low"
@@ -346,12 +354,23 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
         detail = (
             f"{len(shared)} shared correspondents ({people}), weighted Jaccard {similarity:.2f}"
         )
-        keys_a = tuple(k for k in ctx.appearances.get(a, ()) if ctx.parties.get(k, frozenset())
-                       & shared)  # fmt: skip
-        keys_b = tuple(k for k in ctx.appearances.get(b, ()) if ctx.parties.get(k, frozenset())
-                       & shared)  # fmt: skip
         # a list of correspondents is not in any one message: it takes many
-        yield Evidence(a, b, "social-overlap", level, detail, "inference", keys_a, keys_b)
+        yield Evidence(a, b, "social-overlap", level, detail, "inference",
+                       _meeting(ctx, a, shared), _meeting(ctx, b, shared))  # fmt: skip
+
+
+def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> tuple[str, ...]:
+    """The messages of ``address`` on which one of ``shared`` is a party."""
+    by_parties = ctx.memo(f"appearances-by-parties:{address}", lambda: _by_parties(ctx, address))
+    return tuple(key for parties, keys in by_parties.items() if parties & shared for key in keys)
+
+
+def _by_parties(ctx: Context, address: str) -> dict[frozenset[str], list[str]]:
+    """An address's messages grouped by their set of parties (one object per set)."""
+    grouped: dict[frozenset[str], list[str]] = defaultdict(list)
+    for key in ctx.appearances.get(address, ()):
+        grouped[ctx.parties.get(key, frozenset())].append(key)
+    return grouped
 
 
 def sending_hours(ctx: Context, address: str) -> Counter[int]:
