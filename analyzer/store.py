@@ -31,6 +31,7 @@ killed run it may also see that run's uncommitted parts until the next ``mxa ing
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import os
@@ -388,14 +389,23 @@ def load_frames(
         columns = [c for c in FRAMES[name].names if c not in skipped] if skipped else None
         table = opened.read_table(name, columns)
         for column in (categories or {}).get(name, ()):
-            if column in table.column_names:
+            if column in table.column_names:  # read whole, then encoded: less memory kept
                 encoded = pc.dictionary_encode(table[column])
                 table = table.set_column(table.column_names.index(column), column, encoded)
         return to_pandas(table, arrow_lists=arrow_lists)
 
-    return Frames(
+    frames = Frames(
         messages=read("messages"),
         participants=read("participants"),
         hops=read("hops"),
         keys=read("keys"),
     )
+    _release_freed_memory()
+    return frames
+
+
+def _release_freed_memory() -> None:
+    """Hand the memory Arrow's reader threads freed back to the system (glibc keeps it in
+    per-thread arenas: about 0.9 GB after reading the frames of a million messages)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

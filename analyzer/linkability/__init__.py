@@ -321,12 +321,28 @@ class Analysis:
 
 
 # -- evidence → links -----------------------------------------------------------------
+_SEEN_FROM = 64  # sides of more messages than this are counted once (see _union)
+
+
 def _union(
-    ctx_map: dict[str, frozenset[str]], keys: Iterable[str], leave_out: set[str] = frozenset()
+    ctx_map: dict[str, frozenset[str]],
+    keys: Iterable[str],
+    leave_out: set[str] = frozenset(),
+    seen: dict[tuple[str, ...], Counter[frozenset[str]]] | None = None,
 ) -> Counter[str]:
-    # the context keeps one object per distinct set of parties: count the sets, then
-    # their members, rather than every member of every message
-    sets = Counter(ctx_map.get(key, frozenset()) for key in keys)
+    """How many of the messages ``keys`` each party (or provider) is on.
+
+    The context keeps one object per distinct set of parties: the sets are counted, then
+    their members. Sides of evidence can hold most of an archive, and many pieces of
+    evidence share one (every pair of an address's timing): ``seen`` keeps the counted
+    sets of each large side for the next.
+    """
+    sets = seen.get(keys) if seen is not None and isinstance(keys, tuple) else None
+    if sets is None:
+        sets = Counter(map(ctx_map.get, keys))  # map and Counter run in C
+        sets.pop(None, None)  # messages without any
+        if seen is not None and isinstance(keys, tuple) and len(keys) > _SEEN_FROM:
+            seen[keys] = sets
     counts: Counter[str] = Counter()
     for members, times in sets.items():
         for party in members:
@@ -342,18 +358,20 @@ def _visibility(ctx: Context, item: Evidence, pair: set[str]) -> tuple[str, Coun
     """
     if item.visibility == "providers":
         return "providers", Counter(item.observers)
+    sides = ctx.memo("sides-by-parties", dict)
+    relays = ctx.memo("sides-by-providers", dict)
     if item.visibility == "message":
-        parties = _union(ctx.parties, item.side_a, pair)
+        parties = _union(ctx.parties, item.side_a, pair, sides)
         if parties:
             return "correspondents", parties
-        return "providers", _union(ctx.providers, item.side_a)
-    seen_a = _union(ctx.parties, item.side_a, pair)
-    seen_b = _union(ctx.parties, item.side_b, pair)
+        return "providers", _union(ctx.providers, item.side_a, seen=relays)
+    seen_a = _union(ctx.parties, item.side_a, pair, sides)
+    seen_b = _union(ctx.parties, item.side_b, pair, sides)
     both = Counter({p: seen_a[p] + seen_b[p] for p in seen_a.keys() & seen_b.keys()})
     if both and item.visibility == "cross":
         return "correspondents", both
-    providers_a = _union(ctx.providers, item.side_a)
-    providers_b = _union(ctx.providers, item.side_b)
+    providers_a = _union(ctx.providers, item.side_a, seen=relays)
+    providers_b = _union(ctx.providers, item.side_b, seen=relays)
     common = Counter(
         {p: providers_a[p] + providers_b[p] for p in providers_a.keys() & providers_b.keys()}
     )

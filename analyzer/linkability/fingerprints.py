@@ -18,7 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from functools import cache
-from itertools import combinations
+from itertools import chain, combinations
 
 from analyzer.addressing import domain_of
 from analyzer.frames import Frames
@@ -362,7 +362,8 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
 def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> tuple[str, ...]:
     """The messages of ``address`` on which one of ``shared`` is a party."""
     by_parties = ctx.memo(f"appearances-by-parties:{address}", lambda: _by_parties(ctx, address))
-    return tuple(key for parties, keys in by_parties.items() if parties & shared for key in keys)
+    meeting = (keys for parties, keys in by_parties.items() if parties & shared)
+    return tuple(chain.from_iterable(meeting))
 
 
 def _by_parties(ctx: Context, address: str) -> dict[frozenset[str], list[str]]:
@@ -388,8 +389,10 @@ def timing(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[Evidence]
     Needs :data:`MIN_TIMING_MESSAGES` dated messages from each. Levels: ``alike``
     (cosine ≥ 0.8) or ``similar`` (≥ 0.6).
     """
+    sent = cache(lambda address: tuple(ctx.sent_by[address]))  # one side object per address
+    hours = cache(lambda address: sending_hours(ctx, address))
     for a, b in pairs:
-        hours_a, hours_b = sending_hours(ctx, a), sending_hours(ctx, b)
+        hours_a, hours_b = hours(a), hours(b)
         if min(sum(hours_a.values()), sum(hours_b.values())) < MIN_TIMING_MESSAGES:
             continue
         dot = sum(hours_a[h] * hours_b[h] for h in range(24))
@@ -401,5 +404,4 @@ def timing(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[Evidence]
             continue
         level = "alike" if similarity >= 0.8 else "similar"
         detail = f"sending hours alike (cosine {similarity:.2f} over local hour of day)"
-        yield Evidence(a, b, "timing", level, detail, "inference",
-                       tuple(ctx.sent_by[a]), tuple(ctx.sent_by[b]))  # fmt: skip
+        yield Evidence(a, b, "timing", level, detail, "inference", sent(a), sent(b))
