@@ -288,7 +288,7 @@ def _print_same_person(analysis: Analysis, pair: PairVerdict) -> None:
             continue
         _line(
             f"      {link.evidence} ({link.level}; {link.observer_class}, "
-            f"{len(link.messages)} msg): ",
+            f"{link.messages_total} msg): ",
             Text(link.detail),
         )
 

@@ -23,6 +23,7 @@ scores each pair and joins the owner's identities into clusters:
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -79,6 +80,9 @@ SUGGEST = 0.2  # an address is suggested as the owner's from this score ("weak" 
 MAX_ALL_PAIRS = 40  # owner identities up to which every pair of them is assessed
 _PRIOR_PAIRS = 10_000  # how many pairs' worth the model's prior weighs in an archive's
 _MAX_OBSERVERS = 25
+# a link lists at most this many Message-IDs (of its oldest messages) and counts them all:
+# in a million messages one fingerprint can show on a hundred thousand
+MAX_LINK_MESSAGES = 1000
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,8 @@ class Link:
     observer_class: str  # the most visible class that sees that level
     observers: tuple[str, ...]  # the parties of that class, the most involved first
     observers_total: int
-    messages: tuple[str, ...]  # Message-IDs of the messages that show it
+    messages: tuple[str, ...]  # Message-IDs of the messages that show it (the oldest 1000)
+    messages_total: int
     detail: str
     owner: bool  # both addresses are the owner's
     by_observer: dict[str, str] = field(default_factory=dict)  # the level each class sees
@@ -165,6 +170,7 @@ class Link:
             "observers": list(self.observers),
             "observers_total": self.observers_total,
             "messages": list(self.messages),
+            "messages_total": self.messages_total,
             "detail": self.detail,
             "owner": self.owner,
         }
@@ -382,33 +388,46 @@ def _ranked(counts: Counter[str]) -> tuple[str, ...]:
     return tuple(name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+@dataclass
+class _Shown:
+    """What the pieces of one kind of evidence between two addresses show at one level to
+    one class of observer, merged as they come: a million messages make millions of
+    pieces, and only their sum is reported."""
+
+    observers: Counter[str]
+    sides: list[tuple[str, ...]]  # message keys, the evidence's own tuples
+    detail: str  # the first in sorted order
+
+
 def _links(ctx: Context, evidence: Iterable[Evidence]) -> list[Link]:
     """One link per pair and evidence id: its strongest level, and who sees which level."""
-    grouped: dict[tuple[str, str, str], list[tuple[str, Counter[str], Evidence]]] = defaultdict(
-        list
-    )
+    grouped: dict[tuple[str, str, str], dict[tuple[str, str], _Shown]] = defaultdict(dict)
     for item in evidence:
         a, b = sorted((item.a, item.b))
         if a == b:
             continue
         observer_class, observers = _visibility(ctx, item, {a, b})
-        grouped[(a, b, item.evidence)].append((observer_class, observers, item))
+        by_level = grouped[(a, b, item.evidence)]
+        shown_here = by_level.get((observer_class, item.level))
+        if shown_here is None:
+            shown_here = by_level[(observer_class, item.level)] = _Shown(Counter(), [], item.detail)
+        shown_here.observers.update(observers)
+        shown_here.sides += (item.side_a, item.side_b)
+        shown_here.detail = min(shown_here.detail, item.detail)
     links = []
-    for (a, b, evidence_id), items in grouped.items():
+    for (a, b, evidence_id), by_level in grouped.items():
         rule = _RULE[evidence_id]
         by_observer: dict[str, str] = {}
         for depth, name in enumerate(VISIBILITY_ORDER):
-            seen = [it.level for c, _, it in items if VISIBILITY_ORDER.index(c) <= depth]
+            seen = [lv for c, lv in by_level if VISIBILITY_ORDER.index(c) <= depth]
             if seen:
                 by_observer[name] = min(seen, key=rule.levels.index)
         level = by_observer[VISIBILITY_ORDER[-1]]
         observer_class = next(c for c in VISIBILITY_ORDER if by_observer.get(c) == level)
-        chosen = [(obs, it) for c, obs, it in items if c == observer_class and it.level == level]
-        observers: Counter[str] = Counter()
-        for counts, _ in chosen:
-            observers.update(counts)
-        ranked = _ranked(observers)
-        keys = {k for _, item in chosen for k in (*item.side_a, *item.side_b)}
+        chosen = by_level[(observer_class, level)]
+        ranked = _ranked(chosen.observers)
+        keys = {k for side in chosen.sides for k in side}
+        shown = {ctx.shown_id(k) for k in keys}
         links.append(
             Link(
                 a,
@@ -420,13 +439,27 @@ def _links(ctx: Context, evidence: Iterable[Evidence]) -> list[Link]:
                 observer_class,
                 ranked[:_MAX_OBSERVERS],
                 len(ranked),
-                tuple(sorted({ctx.shown_id(k) for k in keys})),
-                sorted(item.detail for _, item in chosen)[0],
+                _oldest(ctx, keys, MAX_LINK_MESSAGES)
+                if len(shown) > MAX_LINK_MESSAGES
+                else tuple(sorted(shown)),
+                len(shown),
+                chosen.detail,
                 ctx.owner.owns(a) and ctx.owner.owns(b),
                 by_observer,
             )
         )
     return links
+
+
+def _oldest(ctx: Context, keys: set[str], limit: int) -> tuple[str, ...]:
+    """The Message-IDs of the ``limit`` oldest of ``keys`` (undated last), sorted."""
+    by_age = sorted(keys, key=lambda k: (ctx.date.get(k) or math.inf, ctx.shown_id(k)))
+    kept: set[str] = set()
+    for key in by_age:
+        kept.add(ctx.shown_id(key))
+        if len(kept) == limit:
+            break
+    return tuple(sorted(kept))
 
 
 # -- profiles: which comparisons a pair can make at all ---------------------------------

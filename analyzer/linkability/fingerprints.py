@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from itertools import chain, combinations
+from typing import Any
 
 from analyzer.addressing import domain_of
 from analyzer.frames import Frames
@@ -59,8 +60,8 @@ _EGRESS_NAME = re.compile(
 
 
 def _pairs_in_groups(
-    groups: dict[object, dict[str, list[str]]], ctx: Context, evidence: str
-) -> Iterator[tuple[object, str, str, dict[str, list[str]]]]:
+    groups: dict[Any, dict[str, Sequence[str]]], ctx: Context, evidence: str
+) -> Iterator[tuple[Any, str, str, dict[str, Sequence[str]]]]:
     """Each pair of person addresses that share a value, with the value's group.
 
     A value shared by more than ``_MAX_GROUP`` addresses is a commodity: its pairs are
@@ -299,11 +300,11 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
     Levels: ``rare`` when no other sender of the archive uses that build, in any time
     zone, or ``common`` (``git-send-email 2.26.2`` is many people's).
     """
-    groups: dict[tuple[str, int], dict[str, list[str]]] = defaultdict(dict)
+    groups: dict[tuple[str, int], dict[str, tuple[str, ...]]] = defaultdict(dict)
     users: dict[str, set[str]] = defaultdict(set)
     for address, by_value in client_agents(ctx).items():
         for value, keys in by_value.items():
-            groups[value][address] = keys
+            groups[value][address] = tuple(keys)  # one side object for all of its pairs
             users[value[0]].add(address)
     for value, a, b, by_address in _pairs_in_groups(groups, ctx, "client-fingerprint"):
         agent, tz = value
@@ -311,7 +312,7 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
         detail = f"User-Agent: {agent} with Date offset {sign}{abs(tz) // 60:02d}{abs(tz) % 60:02d}"
         level = "rare" if len(users[agent]) <= 2 else "common"
         yield Evidence(a, b, "client-fingerprint", level, detail, "cross",
-                       tuple(by_address[a]), tuple(by_address[b]))  # fmt: skip
+                       by_address[a], by_address[b])  # fmt: skip
 
 
 @cache

@@ -287,7 +287,7 @@ def _evidence_shown(links: Sequence[Link], messages: _Messages) -> tuple[Evidenc
                 link.observers_total,
                 link.detail,
                 tuple(refs[:MESSAGES_PER_EVIDENCE]),
-                len(refs),
+                link.messages_total,
             )
         )
     return tuple(shown)
