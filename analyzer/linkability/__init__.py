@@ -327,28 +327,34 @@ class Analysis:
 
 
 # -- evidence → links -----------------------------------------------------------------
-_SEEN_FROM = 64  # sides of more messages than this are counted once (see _union)
+_SEEN_FROM = 64  # sides of more messages than this are remembered (see _union)
+_SEEN_SIDES = 32
 
 
 def _union(
     ctx_map: dict[str, frozenset[str]],
     keys: Iterable[str],
     leave_out: set[str] = frozenset(),
-    seen: dict[tuple[str, ...], Counter[frozenset[str]]] | None = None,
+    seen: dict[int, tuple[Sequence[str], Counter[frozenset[str]]]] | None = None,
 ) -> Counter[str]:
     """How many of the messages ``keys`` each party (or provider) is on.
 
     The context keeps one object per distinct set of parties: the sets are counted, then
-    their members. Sides of evidence can hold most of an archive, and many pieces of
-    evidence share one (every pair of an address's timing): ``seen`` keeps the counted
-    sets of each large side for the next.
+    their members. Sides of evidence can hold most of an archive, and consecutive pieces
+    of evidence often share one object (an address's timing with each other address):
+    ``seen`` keeps the counted sets of the last :data:`_SEEN_SIDES` large sides, by
+    identity (a cache of every side would hold gigabytes at a million messages).
     """
-    sets = seen.get(keys) if seen is not None and isinstance(keys, tuple) else None
-    if sets is None:
+    cached = seen.get(id(keys)) if seen is not None else None
+    if cached is not None and cached[0] is keys:
+        sets = cached[1]
+    else:
         sets = Counter(map(ctx_map.get, keys))  # map and Counter run in C
         sets.pop(None, None)  # messages without any
         if seen is not None and isinstance(keys, tuple) and len(keys) > _SEEN_FROM:
-            seen[keys] = sets
+            if len(seen) >= _SEEN_SIDES:
+                del seen[next(iter(seen))]  # the oldest
+            seen[id(keys)] = (keys, sets)
     counts: Counter[str] = Counter()
     for members, times in sets.items():
         for party in members:
