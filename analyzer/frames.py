@@ -224,9 +224,12 @@ def shared_values(column: pd.Series, known: dict[Any, Any] | None = None) -> lis
     thousand addresses, names and roles: Python structures built per message from this
     list hold one copy of each.
     """
+    import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     values = uniques.tolist() if known is None else [known.get(u, u) for u in uniques.tolist()]
     values.append(None)  # code -1, a missing value
-    return [values[code] for code in codes.tolist()]
+    table = np.empty(len(values), dtype=object)
+    table[:] = values
+    return table[codes].tolist()  # no int object per row: a million messages have millions

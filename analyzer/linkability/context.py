@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -173,6 +173,34 @@ def is_person_address(address: str) -> bool:
     )
 
 
+def _roles_by_message(
+    rows: Iterable[tuple[str, str, str, str | None]], one: Callable[[Any], Any]
+) -> dict[str, dict[str, tuple[tuple[str, str | None], ...]]]:
+    """message key → role → its (address, display name) pairs, from participant rows.
+
+    A message's rows come one after the other in the store: each message is finished
+    (its lists turned into pooled tuples) when the next begins, so that only one
+    message's lists exist at a time. Rows of a message met again later are added to it.
+    """
+    roles: dict[str, dict[str, tuple[tuple[str, str | None], ...]]] = {}
+    current_key, current = None, {}
+
+    def finish() -> None:
+        done = roles.setdefault(current_key, {})
+        for role, pairs in current.items():
+            done[role] = one(done.get(role, ()) + tuple(pairs))
+
+    for key, role, address, name in rows:
+        if key != current_key:
+            if current_key is not None:
+                finish()
+            current_key, current = key, {}
+        current.setdefault(role, []).append(one((address, name)))
+    if current_key is not None:
+        finish()
+    return roles
+
+
 class _Pool(dict):
     """Equal immutable values (tuples, frozensets) kept once: ``pool(value)`` is the first
     one seen."""
@@ -250,22 +278,16 @@ class Context:
             context.message_id[key] = message_id if isinstance(message_id, str) else None
             context.date[key] = 0.0 if pd.isna(date) else date.timestamp()
             context.tz[key] = tz
-        roles: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         people = frames.participants
         one = _Pool()  # a million messages name a few thousand addresses: one object each
-        for key, role, address, name in zip(
+        rows = zip(
             shared_values(people["message_key"], dict(zip(keys, keys, strict=True))),
             shared_values(people["role"]),
             shared_values(people["address"]),
             shared_values(people["display_name"]),
             strict=True,
-        ):
-            roles[key][role].append(one((address, name)))
-        context.roles = {
-            key: {role: one(tuple(pairs)) for role, pairs in by_role.items()}
-            for key, by_role in roles.items()
-        }
-        del roles
+        )
+        context.roles = _roles_by_message(rows, one)
         owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
         for key, by_role in context.roles.items():
             party = {a for role in PARTY_ROLES for a, _ in by_role.get(role, ())}
