@@ -11,7 +11,7 @@ DEMO_OUT ?= mxa-demo
 FUZZ_CI_SECONDS ?= 60
 FUZZ_SECONDS ?= 3600
 
-.PHONY: demo test lint format fuzz bench bench-quick bench-throughput screenshots clean
+.PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v gpg >/dev/null && command -v chromium >/dev/null \
@@ -65,6 +65,11 @@ bench-throughput: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/ingest_speed.py --messages 2000
+
+# Ingest and analysis at 10,000, 100,000 and 1,000,000 messages (about 40 minutes, 20 GB of
+# generated mbox in benchmarks/.cache): the table and plot in benchmarks/README.md.
+bench-cost-curve: $(STAMP)
+	$(BIN)/python benchmarks/cost_curve.py --plot benchmarks/cost-curve.png
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) mxa-mips .pytest_cache .ruff_cache

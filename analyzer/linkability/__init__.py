@@ -93,7 +93,8 @@ class Rule:
     levels: tuple[str, ...]  # strongest first
     function: Callable[..., Iterable[Evidence]]
     summary: str
-    pairwise: bool = False  # compares candidate pairs instead of blocking on a value
+    # compares candidate pairs instead of blocking on a value, at most one piece per pair
+    pairwise: bool = False
 
 
 _D, _P = "deterministic", "probabilistic"
@@ -406,55 +407,68 @@ class _Shown:
 
 
 def _links(ctx: Context, evidence: Iterable[Evidence]) -> list[Link]:
-    """One link per pair and evidence id: its strongest level, and who sees which level."""
+    """One link per pair and evidence id: its strongest level, and who sees which level.
+
+    A pairwise rule judges each pair once, so its one piece of evidence becomes a link at
+    once and its message keys are let go: the social overlap of an address of a million
+    messages names most of them, once per pair.
+    """
     grouped: dict[tuple[str, str, str], dict[tuple[str, str], _Shown]] = defaultdict(dict)
+    links = []
     for item in evidence:
         a, b = sorted((item.a, item.b))
         if a == b:
             continue
         observer_class, observers = _visibility(ctx, item, {a, b})
-        by_level = grouped[(a, b, item.evidence)]
+        pairwise = _RULE[item.evidence].pairwise
+        by_level = {} if pairwise else grouped[(a, b, item.evidence)]
         shown_here = by_level.get((observer_class, item.level))
         if shown_here is None:
             shown_here = by_level[(observer_class, item.level)] = _Shown(Counter(), [], item.detail)
         shown_here.observers.update(observers)
         shown_here.sides += (item.side_a, item.side_b)
         shown_here.detail = min(shown_here.detail, item.detail)
-    links = []
-    for (a, b, evidence_id), by_level in grouped.items():
-        rule = _RULE[evidence_id]
-        by_observer: dict[str, str] = {}
-        for depth, name in enumerate(VISIBILITY_ORDER):
-            seen = [lv for c, lv in by_level if VISIBILITY_ORDER.index(c) <= depth]
-            if seen:
-                by_observer[name] = min(seen, key=rule.levels.index)
-        level = by_observer[VISIBILITY_ORDER[-1]]
-        observer_class = next(c for c in VISIBILITY_ORDER if by_observer.get(c) == level)
-        chosen = by_level[(observer_class, level)]
-        ranked = _ranked(chosen.observers)
-        keys = {k for side in chosen.sides for k in side}
-        shown = {ctx.shown_id(k) for k in keys}
-        links.append(
-            Link(
-                a,
-                b,
-                evidence_id,
-                rule.strength,
-                rule.question,
-                level,
-                observer_class,
-                ranked[:_MAX_OBSERVERS],
-                len(ranked),
-                _oldest(ctx, keys, MAX_LINK_MESSAGES)
-                if len(shown) > MAX_LINK_MESSAGES
-                else tuple(sorted(shown)),
-                len(shown),
-                chosen.detail,
-                ctx.owner.owns(a) and ctx.owner.owns(b),
-                by_observer,
-            )
-        )
+        if pairwise:
+            links.append(_link(ctx, a, b, item.evidence, by_level))
+    links += [_link(ctx, a, b, evidence_id, by_level)
+              for (a, b, evidence_id), by_level in grouped.items()]  # fmt: skip
     return links
+
+
+def _link(
+    ctx: Context, a: str, b: str, evidence_id: str, by_level: dict[tuple[str, str], _Shown]
+) -> Link:
+    """The link of one pair and evidence id from what its evidence shows to whom."""
+    rule = _RULE[evidence_id]
+    by_observer: dict[str, str] = {}
+    for depth, name in enumerate(VISIBILITY_ORDER):
+        seen = [lv for c, lv in by_level if VISIBILITY_ORDER.index(c) <= depth]
+        if seen:
+            by_observer[name] = min(seen, key=rule.levels.index)
+    level = by_observer[VISIBILITY_ORDER[-1]]
+    observer_class = next(c for c in VISIBILITY_ORDER if by_observer.get(c) == level)
+    chosen = by_level[(observer_class, level)]
+    ranked = _ranked(chosen.observers)
+    keys = {k for side in chosen.sides for k in side}
+    shown = {ctx.shown_id(k) for k in keys}
+    return Link(
+        a,
+        b,
+        evidence_id,
+        rule.strength,
+        rule.question,
+        level,
+        observer_class,
+        ranked[:_MAX_OBSERVERS],
+        len(ranked),
+        _oldest(ctx, keys, MAX_LINK_MESSAGES)
+        if len(shown) > MAX_LINK_MESSAGES
+        else tuple(sorted(shown)),
+        len(shown),
+        chosen.detail,
+        ctx.owner.owns(a) and ctx.owner.owns(b),
+        by_observer,
+    )
 
 
 def _oldest(ctx: Context, keys: set[str], limit: int) -> tuple[str, ...]:

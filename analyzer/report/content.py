@@ -560,6 +560,16 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
         return []
     sent = _sent_keys(frames, analysis)
     machines = sender_client_ips(frames)
+
+    def view(
+        title: str,
+        who: str,
+        keys: set[str],
+        roles: Sequence[str] | None = None,
+        observer_class: str = "providers",
+    ) -> ObserverView:
+        return _view(title, who, keys, frames, analysis, sent, roles, observer_class, machines)
+
     views = []
     shown_roles = ("from", "to", "cc", "reply-to", "sender")
 
@@ -577,17 +587,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
     if any(holders.values()):
         person = min(holders, key=lambda a: (-len(holders[a]), -len(keys_of[a]), a))
         views.append(
-            _view(
-                "One correspondent",
-                person,
-                keys_of[person],
-                frames,
-                analysis,
-                sent,
-                shown_roles,
-                "correspondents",
-                machines,
-            )
+            view("One correspondent", person, keys_of[person], shown_roles, "correspondents")
         )
 
     # the servers, by the registrable domain of each Received "by" host; the owner's
@@ -627,54 +627,18 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
             )
             if key in sent and isinstance(sender, str) and base_mailbox(sender) in mailboxes
         }
-        views.append(
-            _view(
-                "Your mail provider",
-                provider,
-                handled(provider) | from_mailbox,
-                frames,
-                analysis,
-                sent,
-                None,
-                "providers",
-                machines,
-            )
-        )
+        views.append(view("Your mail provider", provider, handled(provider) | from_mailbox))
     own_domains = {registrable_domain(domain_of(a)) for a in owner.identities}
     relay = next((d for d in ranked if d not in delivering and d not in own_domains), None)
     if relay:
-        views.append(
-            _view(
-                "A relay on the way",
-                relay,
-                handled(relay),
-                frames,
-                analysis,
-                sent,
-                None,
-                "providers",
-                machines,
-            )
-        )
+        views.append(view("A relay on the way", relay, handled(relay)))
 
     messages = frames.messages[frames.messages["message_key"].isin(mine_keys)]
     list_ids = messages["list_id"].dropna()
     if len(list_ids):
         top = list_ids.value_counts().index[0]
         keys = set(messages.loc[messages["list_id"] == top, "message_key"])
-        views.append(
-            _view(
-                "A mailing list server",
-                top,
-                keys,
-                frames,
-                analysis,
-                sent,
-                None,
-                "providers",
-                machines,
-            )
-        )
+        views.append(view("A mailing list server", top, keys))
     return views
 
 
