@@ -201,8 +201,17 @@ class Store:
         folder = self.path / f"{name}.parquet"
         return [folder / part for part in self.manifest["parts"].get(name, ())]
 
-    def read_table(self, name: str, columns: list[str] | None = None) -> pa.Table:
-        """One frame's committed rows (all of them, or only ``columns``)."""
+    def read_table(
+        self,
+        name: str,
+        columns: list[str] | None = None,
+        each_part: Callable[[pa.Table], pa.Table] | None = None,
+    ) -> pa.Table:
+        """One frame's committed rows (all of them, or only ``columns``).
+
+        ``each_part`` is applied to each part as it is read (a part at a time in memory,
+        not the whole frame twice).
+        """
         if name not in FRAMES:
             raise StoreError(f"no frame called {name!r}; frames are {', '.join(FRAMES)}")
         schema = FRAMES[name]
@@ -212,7 +221,10 @@ class Store:
                 table = schema.empty_table()
                 return table.select(columns) if columns else table
             try:
-                return pq.read_table(paths, schema=schema, columns=columns)
+                if each_part is None:
+                    return pq.read_table(paths, schema=schema, columns=columns)
+                parts = [each_part(pq.read_table(p, schema=schema, columns=columns)) for p in paths]
+                return pa.concat_tables(parts)
             except FileNotFoundError:
                 if attempt == 2 or self.writable:
                     break
@@ -387,11 +399,16 @@ def load_frames(
     def read(name: str) -> pd.DataFrame:
         skipped = left.get(name, ())
         columns = [c for c in FRAMES[name].names if c not in skipped] if skipped else None
-        table = opened.read_table(name, columns)
-        for column in (categories or {}).get(name, ()):
-            if column in table.column_names:  # read whole, then encoded: less memory kept
-                encoded = pc.dictionary_encode(table[column])
-                table = table.set_column(table.column_names.index(column), column, encoded)
+        encode = (categories or {}).get(name, ())
+
+        def encoded(table: pa.Table) -> pa.Table:
+            for column in encode:
+                if column in table.column_names:
+                    index = table.column_names.index(column)
+                    table = table.set_column(index, column, pc.dictionary_encode(table[column]))
+            return table
+
+        table = opened.read_table(name, columns, encoded if encode else None)
         return to_pandas(table, arrow_lists=arrow_lists)
 
     frames = Frames(
