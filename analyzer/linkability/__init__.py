@@ -23,6 +23,7 @@ scores each pair and joins the owner's identities into clusters:
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -473,7 +474,13 @@ def _link(
 
 def _oldest(ctx: Context, keys: set[str], limit: int) -> tuple[str, ...]:
     """The Message-IDs of the ``limit`` oldest of ``keys`` (undated last), sorted."""
-    by_age = sorted(keys, key=lambda k: (ctx.date.get(k) or math.inf, ctx.shown_id(k)))
+
+    def age(key: str) -> tuple[float, str]:
+        return ctx.date.get(key) or math.inf, ctx.shown_id(key)
+
+    by_age = heapq.nsmallest(limit, keys, key=age)  # n log limit, not n log n
+    if len({ctx.shown_id(k) for k in by_age}) < limit:  # messages that share a Message-ID
+        by_age = sorted(keys, key=age)
     kept: set[str] = set()
     for key in by_age:
         kept.add(ctx.shown_id(key))
