@@ -379,11 +379,12 @@ def _visibility(ctx: Context, item: Evidence, pair: set[str]) -> tuple[str, Coun
         if parties:
             return "correspondents", parties
         return "providers", _union(ctx.providers, item.side_a, seen=relays)
-    seen_a = _union(ctx.parties, item.side_a, pair, sides)
-    seen_b = _union(ctx.parties, item.side_b, pair, sides)
-    both = Counter({p: seen_a[p] + seen_b[p] for p in seen_a.keys() & seen_b.keys()})
-    if both and item.visibility == "cross":
-        return "correspondents", both
+    if item.visibility == "cross":
+        seen_a = _union(ctx.parties, item.side_a, pair, sides)
+        seen_b = _union(ctx.parties, item.side_b, pair, sides)
+        both = Counter({p: seen_a[p] + seen_b[p] for p in seen_a.keys() & seen_b.keys()})
+        if both:
+            return "correspondents", both
     providers_a = _union(ctx.providers, item.side_a, seen=relays)
     providers_b = _union(ctx.providers, item.side_b, seen=relays)
     common = Counter(
