@@ -9,6 +9,7 @@ import mailbox
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
 from analyzer import ingest
-from analyzer.audit import run_audit
+from analyzer.audit import analyze_store, run_audit
 from analyzer.cli import app
 from analyzer.linkability import KNOWN_TOGETHER, VISIBILITY_ORDER, analyze
 from analyzer.owner import detect_owner
@@ -115,6 +116,24 @@ def test_findings_json_follows_the_contract_and_is_reproducible(audit, tmp_path)
     assert {c["question"] for c in findings["clusters"]} == {"same-person", KNOWN_TOGETHER}
     again = run_audit([PERSONA / "persona.mbox"], tmp_path / "again", jobs=2)
     assert again.findings_path.read_bytes() == audit.findings_path.read_bytes()
+
+
+def test_the_compact_frames_of_the_audit_give_the_findings_of_the_full_frames(audit):
+    # mxa audit reads fewer columns, categoricals and Arrow lists (for a million messages);
+    # a notebook reads every column as plain pandas: both must find the same
+    from analyzer.findings import build_findings
+    from analyzer.frames import to_pandas
+    from analyzer.store import Store
+
+    compact = analyze_store(audit.out / "store")
+    assert isinstance(compact.frames.participants["address"].dtype, pd.CategoricalDtype)
+    store = Store.open(audit.out / "store")
+    frames = load_frames(store)
+    analysis = analyze(frames, detect_owner(frames))
+    full = build_findings(frames, analysis, sources=compact.findings["input"]["sources"],
+                          totals=store.manifest.get("totals", {}),
+                          quarantine=to_pandas(store.read_table("quarantine")))  # fmt: skip
+    assert json.dumps(full, default=str) == json.dumps(compact.findings, default=str)
 
 
 def test_graphs_are_written_and_read_back(audit):
