@@ -121,20 +121,22 @@ def with_aliases(frames: Frames, owner: Owner, primary: str | None) -> tuple[Fra
     unknown = _alias("unknown")
     people = frames.participants
     addresses = shared_values(people["address"])
+    senders = shared_values(frames.messages["from_addr"])
+    # owner.owns once per distinct address, not once per row of millions
+    mine = {a for a in {*addresses, *senders} if isinstance(a, str) and owner.owns(a)}
     kept = people["role"].isin(_KEPT_ROLES).tolist()
     aliases = set()
     for row, (key, address, keep) in enumerate(
         zip(people["message_key"], addresses, kept, strict=True)
     ):
-        if isinstance(address, str) and owner.owns(address):
+        if address in mine:
             if not keep:
                 addresses[row] = alias_of.get(key, unknown)
                 aliases.add(addresses[row])
             elif primary:
                 addresses[row] = primary
-    senders = shared_values(frames.messages["from_addr"])
     for row, (key, sender) in enumerate(zip(frames.messages["message_key"], senders, strict=True)):
-        if isinstance(sender, str) and owner.owns(sender):
+        if sender in mine:
             senders[row] = alias_of.get(key, unknown)
     # new columns on the same frames: the other columns are not copied
     people = people.assign(address=_like(people["address"], addresses))
