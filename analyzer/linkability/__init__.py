@@ -23,8 +23,6 @@ scores each pair and joins the owner's identities into clusters:
 
 from __future__ import annotations
 
-import heapq
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,10 +31,11 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import numpy as np
 
 from analyzer.frames import Frames
 from analyzer.linkability import deterministic, fingerprints
-from analyzer.linkability.context import Context, Evidence
+from analyzer.linkability.context import Context, Evidence, Messages
 from analyzer.linkability.model import (
     COMPARISON_OF,
     COMPARISONS,
@@ -329,42 +328,6 @@ class Analysis:
 
 
 # -- evidence → links -----------------------------------------------------------------
-_SEEN_FROM = 64  # sides of more messages than this are remembered (see _union)
-_SEEN_SIDES = 32
-
-
-def _union(
-    ctx_map: dict[str, frozenset[str]],
-    keys: Iterable[str],
-    leave_out: set[str] = frozenset(),
-    seen: dict[int, tuple[Sequence[str], Counter[frozenset[str]]]] | None = None,
-) -> Counter[str]:
-    """How many of the messages ``keys`` each party (or provider) is on.
-
-    The context keeps one object per distinct set of parties: the sets are counted, then
-    their members. Sides of evidence can hold most of an archive, and consecutive pieces
-    of evidence often share one object (an address's timing with each other address):
-    ``seen`` keeps the counted sets of the last :data:`_SEEN_SIDES` large sides, by
-    identity (a cache of every side would hold gigabytes at a million messages).
-    """
-    cached = seen.get(id(keys)) if seen is not None else None
-    if cached is not None and cached[0] is keys:
-        sets = cached[1]
-    else:
-        sets = Counter(map(ctx_map.get, keys))  # map and Counter run in C
-        sets.pop(None, None)  # messages without any
-        if seen is not None and isinstance(keys, tuple) and len(keys) > _SEEN_FROM:
-            if len(seen) >= _SEEN_SIDES:
-                del seen[next(iter(seen))]  # the oldest
-            seen[id(keys)] = (keys, sets)
-    counts: Counter[str] = Counter()
-    for members, times in sets.items():
-        for party in members:
-            if party not in leave_out:
-                counts[party] += times
-    return counts
-
-
 def _visibility(ctx: Context, item: Evidence, pair: set[str]) -> tuple[str, Counter[str]]:
     """Who can see one piece of evidence, with how many of its messages each saw.
 
@@ -372,21 +335,19 @@ def _visibility(ctx: Context, item: Evidence, pair: set[str]) -> tuple[str, Coun
     """
     if item.visibility == "providers":
         return "providers", Counter(item.observers)
-    sides = ctx.memo("sides-by-parties", dict)
-    relays = ctx.memo("sides-by-providers", dict)
     if item.visibility == "message":
-        parties = _union(ctx.parties, item.side_a, pair, sides)
+        parties = ctx.parties_on(item.side_a, pair)
         if parties:
             return "correspondents", parties
-        return "providers", _union(ctx.providers, item.side_a, seen=relays)
+        return "providers", ctx.providers_on(item.side_a)
     if item.visibility == "cross":
-        seen_a = _union(ctx.parties, item.side_a, pair, sides)
-        seen_b = _union(ctx.parties, item.side_b, pair, sides)
+        seen_a = ctx.parties_on(item.side_a, pair)
+        seen_b = ctx.parties_on(item.side_b, pair)
         both = Counter({p: seen_a[p] + seen_b[p] for p in seen_a.keys() & seen_b.keys()})
         if both:
             return "correspondents", both
-    providers_a = _union(ctx.providers, item.side_a, seen=relays)
-    providers_b = _union(ctx.providers, item.side_b, seen=relays)
+    providers_a = ctx.providers_on(item.side_a)
+    providers_b = ctx.providers_on(item.side_b)
     common = Counter(
         {p: providers_a[p] + providers_b[p] for p in providers_a.keys() & providers_b.keys()}
     )
@@ -404,7 +365,7 @@ class _Shown:
     pieces, and only their sum is reported."""
 
     observers: Counter[str]
-    sides: list[tuple[str, ...]]  # message keys, the evidence's own tuples
+    sides: list[Messages]
     detail: str  # the first in sorted order
 
 
@@ -451,8 +412,7 @@ def _link(
     observer_class = next(c for c in VISIBILITY_ORDER if by_observer.get(c) == level)
     chosen = by_level[(observer_class, level)]
     ranked = _ranked(chosen.observers)
-    keys = {k for side in chosen.sides for k in side}
-    shown = {ctx.shown_id(k) for k in keys}
+    messages, messages_total = ctx.message_ids(np.concatenate(chosen.sides), MAX_LINK_MESSAGES)
     return Link(
         a,
         b,
@@ -463,31 +423,12 @@ def _link(
         observer_class,
         ranked[:_MAX_OBSERVERS],
         len(ranked),
-        _oldest(ctx, keys, MAX_LINK_MESSAGES)
-        if len(shown) > MAX_LINK_MESSAGES
-        else tuple(sorted(shown)),
-        len(shown),
+        messages,
+        messages_total,
         chosen.detail,
         ctx.owner.owns(a) and ctx.owner.owns(b),
         by_observer,
     )
-
-
-def _oldest(ctx: Context, keys: set[str], limit: int) -> tuple[str, ...]:
-    """The Message-IDs of the ``limit`` oldest of ``keys`` (undated last), sorted."""
-
-    def age(key: str) -> tuple[float, str]:
-        return ctx.date.get(key) or math.inf, ctx.shown_id(key)
-
-    by_age = heapq.nsmallest(limit, keys, key=age)  # n log limit, not n log n
-    if len({ctx.shown_id(k) for k in by_age}) < limit:  # messages that share a Message-ID
-        by_age = sorted(keys, key=age)
-    kept: set[str] = set()
-    for key in by_age:
-        kept.add(ctx.shown_id(key))
-        if len(kept) == limit:
-            break
-    return tuple(sorted(kept))
 
 
 # -- profiles: which comparisons a pair can make at all ---------------------------------
@@ -756,10 +697,10 @@ def analyze(
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
     owner_pairs = set(combinations(mine, 2)) if len(mine) <= MAX_ALL_PAIRS else set()
     links, by_pair, profiles = _pair_verdicts(ctx, model, owner_pairs)
-    appearances = ctx.appearances
+    appearances = cache(lambda address: ctx.side(ctx.appearances.get(address, ())))
     # who saw the messages an address appears on: once per address, not once per pair
-    parties_of = cache(lambda address: _union(ctx.parties, appearances.get(address, ())))
-    providers_of = cache(lambda address: _union(ctx.providers, appearances.get(address, ())))
+    parties_of = cache(lambda address: ctx.parties_on(appearances(address)))
+    providers_of = cache(lambda address: ctx.providers_on(appearances(address)))
     seed = model.random_prior(_senders(ctx))
     assessed = []
     for a, b in sorted(set(by_pair) | owner_pairs):

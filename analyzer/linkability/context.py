@@ -11,6 +11,7 @@ of unauthenticated one-off mail (spam personas), whose names join nobody.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from functools import cached_property
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyzer.addressing import plain_form, registrable_domain
@@ -29,10 +31,12 @@ from analyzer.owner import Owner
 
 __all__ = [
     "BROADCAST_PARTIES",
+    "NO_MESSAGES",
     "PARTY_ROLES",
     "STAR_ABOVE",
     "Context",
     "Evidence",
+    "Messages",
     "group_pairs",
     "is_person_address",
     "is_public_ip",
@@ -201,12 +205,46 @@ def _roles_by_message(
     return roles
 
 
+def _numbered(values: list[Any], numbers: dict[Any, int]) -> np.ndarray:
+    """Each value's number, counting the new distinct values from 0 in order of first
+    appearance (``numbers`` may hold some already: ``None`` → -1)."""
+    known = len(numbers)
+    return np.fromiter(
+        (numbers.setdefault(v, len(numbers) - known) for v in values),
+        dtype=np.int32,
+        count=len(values),
+    )
+
+
+def _members_on(
+    set_of: np.ndarray, sets: list[frozenset[str]], side: Messages, leave_out: Iterable[str]
+) -> Counter[str]:
+    """How many messages of ``side`` each member of their sets is in: each distinct set is
+    counted first (in C), then its members (a million messages hold a few thousand sets)."""
+    numbers, times = np.unique(set_of[side], return_counts=True)
+    counts: Counter[str] = Counter()
+    for number, n in zip(numbers.tolist(), times.tolist(), strict=True):
+        if number >= 0:
+            for member in sets[number]:
+                if member not in leave_out:
+                    counts[member] += n
+    return counts
+
+
 class _Pool(dict):
     """Equal immutable values (tuples, frozensets) kept once: ``pool(value)`` is the first
     one seen."""
 
     def __call__(self, value: Any) -> Any:
         return self.setdefault(value, value)
+
+
+# a set of messages, as their positions in the archive's age order (Context.position):
+# sorted int32, oldest first. A side of a million messages is 4 MB and joins, counts and
+# its oldest messages are array operations.
+Messages = np.ndarray
+NO_MESSAGES: Messages = np.empty(0, dtype=np.int32)
+NO_MESSAGES.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -227,8 +265,8 @@ class Evidence:
     level: str
     detail: str
     visibility: str
-    side_a: tuple[str, ...]  # message keys
-    side_b: tuple[str, ...] = ()
+    side_a: Messages  # see Context.side
+    side_b: Messages = field(default_factory=lambda: NO_MESSAGES)
     observers: tuple[str, ...] = ()
 
 
@@ -245,6 +283,15 @@ class Context:
     parties: dict[str, frozenset[str]] = field(default_factory=dict)
     providers: dict[str, frozenset[str]] = field(default_factory=dict)
     lists: frozenset[str] = frozenset()
+    # messages oldest first (undated last): the numbering of every side of evidence
+    order: list[str] = field(default_factory=list, repr=False)
+    position: dict[str, int] = field(default_factory=dict, repr=False)
+    # per position: which distinct Message-ID, party set and provider set it has (-1: none)
+    _shown_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _party_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _party_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
+    _provider_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _provider_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
     # evidence id → address → values it shares with too many others to compare
     commodities: dict[str, dict[str, set]] = field(
         default_factory=lambda: defaultdict(dict), repr=False
@@ -303,7 +350,55 @@ class Context:
             if by_host in domains:
                 providers[key].add(domains[by_host])
         context.providers = {k: one(frozenset(v)) for k, v in providers.items()}
+        context._number_messages()
         return context
+
+    def _number_messages(self) -> None:
+        """Number the messages by age, and each by its Message-ID, parties and providers."""
+        keys = list(self.message_id)
+        ages = [(self.date[k] or math.inf, self.shown_id(k)) for k in keys]
+        self.order = [keys[i] for i in sorted(range(len(keys)), key=ages.__getitem__)]
+        self.position = {key: i for i, key in enumerate(self.order)}
+        self._shown_of = _numbered([self.shown_id(k) for k in self.order], {})
+        self._party_sets, self._party_set_of = self._set_numbers(self.parties)
+        self._provider_sets, self._provider_set_of = self._set_numbers(self.providers)
+
+    def _set_numbers(
+        self, by_key: dict[str, frozenset[str]]
+    ) -> tuple[list[frozenset[str]], np.ndarray]:
+        numbers: dict[frozenset[str] | None, int] = {None: -1}
+        of = _numbered([by_key.get(k) for k in self.order], numbers)
+        sets = [s for s, n in sorted(numbers.items(), key=lambda item: item[1]) if n >= 0]
+        return sets, of
+
+    def side(self, keys: Iterable[str]) -> Messages:
+        """Message keys as a side of evidence: their positions, sorted (repeats kept)."""
+        found = np.fromiter(map(self.position.__getitem__, keys), dtype=np.int32)
+        found.sort()
+        return found
+
+    def message_ids(self, side: Messages, limit: int) -> tuple[tuple[str, ...], int]:
+        """The Message-IDs of the ``limit`` oldest of ``side``'s messages, sorted, and how
+        many distinct Message-IDs it has (messages that share one count once)."""
+        positions = np.unique(side)
+        distinct, first = np.unique(self._shown_of[positions], return_index=True)
+        oldest = positions[np.sort(first)[:limit]]
+        return tuple(sorted(self.shown_id(self.order[i]) for i in oldest.tolist())), len(distinct)
+
+    def parties_on(self, side: Messages, leave_out: Iterable[str] = ()) -> Counter[str]:
+        """How many of ``side``'s messages each party (From, To, Cc) is on."""
+        return _members_on(self._party_set_of, self._party_sets, side, leave_out)
+
+    def providers_on(self, side: Messages) -> Counter[str]:
+        """How many of ``side``'s messages each provider (a Received hop's domain) handled."""
+        return _members_on(self._provider_set_of, self._provider_sets, side, ())
+
+    def party_sets_on(self, side: Messages) -> np.ndarray:
+        """The number of each message's party set (-1 for none); :meth:`party_set` reads one."""
+        return self._party_set_of[side]
+
+    def party_set(self, number: int) -> frozenset[str]:
+        return self._party_sets[number]
 
     def addresses(self, key: str, *roles: str) -> list[tuple[str, str | None]]:
         by_role = self.roles.get(key, {})

@@ -72,10 +72,10 @@ def co_recipient(ctx: Context) -> Iterator[Evidence]:
             if a in hidden or b in hidden:
                 senders = {x for x, _ in ctx.addresses(key, "from")}
                 observers = tuple(sorted(senders | set(ctx.providers.get(key, ()))))
-                yield Evidence(a, b, "co-recipient", "bcc", detail, "providers", (key,),
+                yield Evidence(a, b, "co-recipient", "bcc", detail, "providers", ctx.side((key,)),
                                observers=observers)  # fmt: skip
             else:
-                yield Evidence(a, b, "co-recipient", "shown", detail, "message", (key,))
+                yield Evidence(a, b, "co-recipient", "shown", detail, "message", ctx.side((key,)))
 
 
 def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterator[Evidence]:
@@ -107,7 +107,7 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
                         f"{ctx.header_line(key, role, other)}"
                     )
                     pair = _pair(sender_address, other)
-                    yield Evidence(*pair, evidence, role, detail, "message", (key,))
+                    yield Evidence(*pair, evidence, role, detail, "message", ctx.side((key,)))
 
 
 def reply_to(ctx: Context) -> Iterator[Evidence]:
@@ -150,8 +150,8 @@ def forwarding(ctx: Context) -> Iterator[Evidence]:
                 )  # fmt: skip
                 detail = f"{ctx.header_line(key, role, target)} on mail to {source}"
                 yield Evidence(
-                    *_pair(source, target), "forwarding", role, detail, "providers", (key,),
-                    observers=tuple(observers),
+                    *_pair(source, target), "forwarding", role, detail, "providers",
+                    ctx.side((key,)), observers=tuple(observers),
                 )  # fmt: skip
 
 
@@ -192,12 +192,13 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
                 detail = f"{ctx.header_line(key, role, address)} (the mailbox is {mailbox})"
                 pair = _pair(address, mailbox)
                 if role in _SHOWN_ROLES:
-                    yield Evidence(*pair, "subaddress", level, detail, "message", (key,))
+                    yield Evidence(*pair, "subaddress", level, detail, "message", ctx.side((key,)))
                 else:  # Delivered-To and the like: written by the receiving side
                     observers = tuple(sorted(ctx.providers.get(key, ())))
                     yield Evidence(
-                        *pair, "subaddress", level, detail, "providers", (key,), observers=observers
-                    )
+                        *pair, "subaddress", level, detail, "providers", ctx.side((key,)),
+                        observers=observers,
+                    )  # fmt: skip
 
 
 def thread(ctx: Context) -> Iterator[Evidence]:
@@ -218,8 +219,9 @@ def thread(ctx: Context) -> Iterator[Evidence]:
                     f"{ctx.header_line(key, 'from', replier)}"
                 )
                 yield Evidence(
-                    *_pair(replier, other), "thread", "answered", detail, "cross", (parent,), (key,)
-                )
+                    *_pair(replier, other), "thread", "answered", detail, "cross",
+                    ctx.side((parent,)), ctx.side((key,)),
+                )  # fmt: skip
 
 
 def _key_rows(ctx: Context, kinds: tuple[str, ...]):
@@ -277,7 +279,7 @@ def _held_under_two(ctx: Context, by_key, evidence: str, describe) -> Iterator[E
         for a, b in group_pairs(people):
             yield Evidence(
                 a, b, evidence, "same-key", describe(key_id, a, b), "cross",
-                tuple(by_address[a]), tuple(by_address[b]),
+                ctx.side(by_address[a]), ctx.side(by_address[b]),
             )  # fmt: skip
 
 
@@ -286,7 +288,7 @@ def smime_certificate(ctx: Context) -> Iterator[Evidence]:
     for message_key, _, _, addresses, detail in _key_rows(ctx, ("smime-signer",)):
         for a, b in group_pairs(sorted(addresses)):
             yield Evidence(a, b, "smime-certificate", "names-both", detail, "message",
-                           (message_key,))  # fmt: skip
+                           ctx.side((message_key,)))  # fmt: skip
         # a certificate for one address signing mail From another
         for sender_address, _ in ctx.addresses(message_key, "from"):
             if not ctx.is_person(sender_address):
@@ -294,7 +296,7 @@ def smime_certificate(ctx: Context) -> Iterator[Evidence]:
             for named in sorted(set(addresses) - {sender_address}):
                 yield Evidence(*_pair(sender_address, named), "smime-certificate",
                                "signs-for-other", f"{detail}; signs mail From {sender_address}",
-                               "message", (message_key,))  # fmt: skip
+                               "message", ctx.side((message_key,)))  # fmt: skip
     yield from _same_key_under_two_addresses(
         ctx, ("smime-signer",), ("smime-signer",), "smime-certificate"
     )

@@ -18,12 +18,20 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from itertools import chain, combinations
+from itertools import combinations
 from typing import Any
+
+import numpy as np
 
 from analyzer.addressing import domain_of
 from analyzer.frames import Frames
-from analyzer.linkability.context import GENERIC_LOCAL_PARTS, Context, Evidence, is_public_ip
+from analyzer.linkability.context import (
+    GENERIC_LOCAL_PARTS,
+    Context,
+    Evidence,
+    Messages,
+    is_public_ip,
+)
 from analyzer.linkability.names import NameMatch, PersonName, compare_names, is_given_name
 
 __all__ = [
@@ -120,7 +128,7 @@ def display_name(ctx: Context) -> Iterator[Evidence]:
             shown += f' / "{name_b.written}"'
         yield Evidence(
             a, b, "display-name", order[rank], f"display name {shown}", "cross",
-            tuple(ctx.names[a][name_a]), tuple(ctx.names[b][name_b]),
+            ctx.side(ctx.names[a][name_a]), ctx.side(ctx.names[b][name_b]),
         )  # fmt: skip
 
 
@@ -167,7 +175,7 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
             level = "same"
         yield Evidence(
             a, b, "local-part", level, f"the same user name {local!r} in {a} and {b}", "cross",
-            tuple(by_address[a]), tuple(by_address[b]),
+            ctx.side(by_address[a]), ctx.side(by_address[b]),
         )  # fmt: skip
 
 
@@ -240,7 +248,7 @@ def client_ip(ctx: Context) -> Iterator[Evidence]:
             a, b, "client-ip", "shared-egress" if way_out else "client-ip",
             f"the same client address {ip} in the first Received hop"
             + (" (a shared way out)" if way_out else ""),
-            "cross", tuple(by_address[a]), tuple(by_address[b]),
+            "cross", ctx.side(by_address[a]), ctx.side(by_address[b]),
         )  # fmt: skip
 
 
@@ -270,7 +278,7 @@ def message_id_host(ctx: Context) -> Iterator[Evidence]:
     for host, a, b, by_address in _pairs_in_groups(groups, ctx, "message-id-host"):
         yield Evidence(
             a, b, "message-id-host", "machine-name", f"Message-ID: <…@{host}> from both",
-            "cross", tuple(by_address[a]), tuple(by_address[b]),
+            "cross", ctx.side(by_address[a]), ctx.side(by_address[b]),
         )  # fmt: skip
 
 
@@ -300,11 +308,11 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
     Levels: ``rare`` when no other sender of the archive uses that build, in any time
     zone, or ``common`` (``git-send-email 2.26.2`` is many people's).
     """
-    groups: dict[tuple[str, int], dict[str, tuple[str, ...]]] = defaultdict(dict)
+    groups: dict[tuple[str, int], dict[str, Messages]] = defaultdict(dict)
     users: dict[str, set[str]] = defaultdict(set)
     for address, by_value in client_agents(ctx).items():
         for value, keys in by_value.items():
-            groups[value][address] = tuple(keys)  # one side object for all of its pairs
+            groups[value][address] = ctx.side(keys)  # one side for all of its pairs
             users[value[0]].add(address)
     for value, a, b, by_address in _pairs_in_groups(groups, ctx, "client-fingerprint"):
         agent, tz = value
@@ -360,19 +368,24 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
                        _meeting(ctx, a, shared), _meeting(ctx, b, shared))  # fmt: skip
 
 
-def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> tuple[str, ...]:
+def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> Messages:
     """The messages of ``address`` on which one of ``shared`` is a party."""
-    by_parties = ctx.memo(f"appearances-by-parties:{address}", lambda: _by_parties(ctx, address))
-    meeting = (keys for parties, keys in by_parties.items() if parties & shared)
-    return tuple(chain.from_iterable(meeting))
+    side, set_numbers, distinct = ctx.memo(
+        f"appearances-by-parties:{address}", lambda: _by_parties(ctx, address)
+    )
+    meeting = [n for n, parties in distinct if not parties.isdisjoint(shared)]
+    return side[np.isin(set_numbers, meeting)]
 
 
-def _by_parties(ctx: Context, address: str) -> dict[frozenset[str], list[str]]:
-    """An address's messages grouped by their set of parties (one object per set)."""
-    grouped: dict[frozenset[str], list[str]] = defaultdict(list)
-    for key in ctx.appearances.get(address, ()):
-        grouped[ctx.parties.get(key, frozenset())].append(key)
-    return grouped
+def _by_parties(
+    ctx: Context, address: str
+) -> tuple[Messages, np.ndarray, list[tuple[int, frozenset[str]]]]:
+    """An address's messages, the number of each one's party set, and its distinct sets:
+    a correspondent of thousands of messages has far fewer distinct sets of parties."""
+    side = ctx.side(ctx.appearances.get(address, ()))
+    set_numbers = ctx.party_sets_on(side)
+    distinct = [(n, ctx.party_set(n)) for n in np.unique(set_numbers).tolist() if n >= 0]
+    return side, set_numbers, distinct
 
 
 def sending_hours(ctx: Context, address: str) -> Counter[int]:
@@ -390,7 +403,7 @@ def timing(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[Evidence]
     Needs :data:`MIN_TIMING_MESSAGES` dated messages from each. Levels: ``alike``
     (cosine ≥ 0.8) or ``similar`` (≥ 0.6).
     """
-    sent = cache(lambda address: tuple(ctx.sent_by[address]))  # one side object per address
+    sent = cache(lambda address: ctx.side(ctx.sent_by[address]))  # one side per address
     hours = cache(lambda address: sending_hours(ctx, address))
     for a, b in pairs:
         hours_a, hours_b = hours(a), hours(b)
