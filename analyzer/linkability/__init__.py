@@ -369,15 +369,21 @@ class _Shown:
     detail: str  # the first in sorted order
 
 
-def _links(ctx: Context, evidence: Iterable[Evidence]) -> list[Link]:
+_Oldest = dict[tuple[str, str, str], Messages]  # (a, b, evidence) → its oldest messages
+
+
+def _links(ctx: Context, evidence: Iterable[Evidence]) -> tuple[list[Link], _Oldest]:
     """One link per pair and evidence id: its strongest level, and who sees which level.
 
     A pairwise rule judges each pair once, so its one piece of evidence becomes a link at
-    once and its message keys are let go: the social overlap of an address of a million
-    messages names most of them, once per pair.
+    once and its messages are let go: the social overlap of an address of a million
+    messages names most of them, once per pair. The links come without their Message-IDs,
+    which only the links kept need (:func:`_with_message_ids`): each link's oldest
+    :data:`MAX_LINK_MESSAGES` messages come beside them, as positions.
     """
     grouped: dict[tuple[str, str, str], dict[tuple[str, str], _Shown]] = defaultdict(dict)
     links = []
+    oldest: _Oldest = {}
     for item in evidence:
         a, b = sorted((item.a, item.b))
         if a == b:
@@ -392,16 +398,22 @@ def _links(ctx: Context, evidence: Iterable[Evidence]) -> list[Link]:
         shown_here.sides += (item.side_a, item.side_b)
         shown_here.detail = min(shown_here.detail, item.detail)
         if pairwise:
-            links.append(_link(ctx, a, b, item.evidence, by_level))
-    links += [_link(ctx, a, b, evidence_id, by_level)
+            links.append(_link(ctx, a, b, item.evidence, by_level, oldest))
+    links += [_link(ctx, a, b, evidence_id, by_level, oldest)
               for (a, b, evidence_id), by_level in grouped.items()]  # fmt: skip
-    return links
+    return links, oldest
 
 
 def _link(
-    ctx: Context, a: str, b: str, evidence_id: str, by_level: dict[tuple[str, str], _Shown]
+    ctx: Context,
+    a: str,
+    b: str,
+    evidence_id: str,
+    by_level: dict[tuple[str, str], _Shown],
+    oldest: _Oldest,
 ) -> Link:
-    """The link of one pair and evidence id from what its evidence shows to whom."""
+    """The link of one pair and evidence id from what its evidence shows to whom (its
+    oldest messages go to ``oldest``)."""
     rule = _RULE[evidence_id]
     by_observer: dict[str, str] = {}
     for depth, name in enumerate(VISIBILITY_ORDER):
@@ -412,7 +424,8 @@ def _link(
     observer_class = next(c for c in VISIBILITY_ORDER if by_observer.get(c) == level)
     chosen = by_level[(observer_class, level)]
     ranked = _ranked(chosen.observers)
-    messages, messages_total = ctx.message_ids(np.concatenate(chosen.sides), MAX_LINK_MESSAGES)
+    shown, messages_total = ctx.oldest(np.concatenate(chosen.sides), MAX_LINK_MESSAGES)
+    oldest[(a, b, evidence_id)] = shown
     return Link(
         a,
         b,
@@ -423,12 +436,19 @@ def _link(
         observer_class,
         ranked[:_MAX_OBSERVERS],
         len(ranked),
-        messages,
+        (),
         messages_total,
         chosen.detail,
         ctx.owner.owns(a) and ctx.owner.owns(b),
         by_observer,
     )
+
+
+def _with_message_ids(ctx: Context, links: Iterable[Link], oldest: _Oldest) -> list[Link]:
+    return [
+        replace(link, messages=ctx.message_ids(oldest[(link.a, link.b, link.evidence)]))
+        for link in links
+    ]
 
 
 # -- profiles: which comparisons a pair can make at all ---------------------------------
@@ -636,13 +656,13 @@ def _evidence(ctx: Context, candidates_from_owner: set[tuple[str, str]]) -> Iter
 
 
 def _pair_verdicts(
-    ctx: Context, model: Model, wanted: set[tuple[str, str]]
-) -> tuple[list[Link], dict[tuple[str, str], list[Link]], _Profiles]:
-    links = _links(ctx, _evidence(ctx, wanted))
+    ctx: Context, wanted: set[tuple[str, str]]
+) -> tuple[list[Link], _Oldest, dict[tuple[str, str], list[Link]], _Profiles]:
+    links, oldest = _links(ctx, _evidence(ctx, wanted))
     by_pair: dict[tuple[str, str], list[Link]] = defaultdict(list)
     for link in links:
         by_pair[(link.a, link.b)].append(link)
-    return links, by_pair, _Profiles(ctx)
+    return links, oldest, by_pair, _Profiles(ctx)
 
 
 def compare_pairs(
@@ -662,7 +682,7 @@ def compare_pairs(
     owner = owner or Owner(())
     ctx = Context.build(frames, owner)
     wanted = {(a, b) if a < b else (b, a) for a, b in pairs}
-    _, by_pair, profiles = _pair_verdicts(ctx, model, wanted)
+    _, _, by_pair, profiles = _pair_verdicts(ctx, wanted)
     found = model.random_prior(_senders(ctx))
     return {
         (a, b): _same_person(by_pair.get((a, b), []), profiles, model, a, b,
@@ -696,7 +716,7 @@ def analyze(
     present = {a for by_role in ctx.roles.values() for pairs in by_role.values() for a, _ in pairs}
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
     owner_pairs = set(combinations(mine, 2)) if len(mine) <= MAX_ALL_PAIRS else set()
-    links, by_pair, profiles = _pair_verdicts(ctx, model, owner_pairs)
+    links, oldest, by_pair, profiles = _pair_verdicts(ctx, owner_pairs)
     appearances = cache(lambda address: ctx.side(ctx.appearances.get(address, ())))
     # who saw the messages an address appears on: once per address, not once per pair
     parties_of = cache(lambda address: ctx.parties_on(appearances(address)))
@@ -735,7 +755,7 @@ def analyze(
         for p in pairs
     ]
     kept = {(p.a, p.b) for p in pairs}
-    links = [link for link in links if (link.a, link.b) in kept]
+    links = _with_message_ids(ctx, [link for link in links if (link.a, link.b) in kept], oldest)
     links.sort(
         key=lambda link: (
             not link.owner,

@@ -288,6 +288,7 @@ class Context:
     position: dict[str, int] = field(default_factory=dict, repr=False)
     # per position: which distinct Message-ID, party set and provider set it has (-1: none)
     _shown_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _shown_texts: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _party_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _party_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
     _provider_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
@@ -359,7 +360,11 @@ class Context:
         ages = [(self.date[k] or math.inf, self.shown_id(k)) for k in keys]
         self.order = [keys[i] for i in sorted(range(len(keys)), key=ages.__getitem__)]
         self.position = {key: i for i, key in enumerate(self.order)}
-        self._shown_of = _numbered([self.shown_id(k) for k in self.order], {})
+        # numbered in the order of their text, so that sorted numbers are sorted Message-IDs
+        numbers, texts = pd.factorize(
+            pd.Series([self.shown_id(k) for k in self.order], dtype=object), sort=True
+        )
+        self._shown_of, self._shown_texts = numbers.astype(np.int32), np.asarray(texts)
         self._party_sets, self._party_set_of = self._set_numbers(self.parties)
         self._provider_sets, self._provider_set_of = self._set_numbers(self.providers)
 
@@ -377,13 +382,17 @@ class Context:
         found.sort()
         return found
 
-    def message_ids(self, side: Messages, limit: int) -> tuple[tuple[str, ...], int]:
-        """The Message-IDs of the ``limit`` oldest of ``side``'s messages, sorted, and how
-        many distinct Message-IDs it has (messages that share one count once)."""
+    def oldest(self, side: Messages, limit: int) -> tuple[Messages, int]:
+        """The ``limit`` oldest of ``side``'s messages that have distinct Message-IDs, and
+        how many distinct Message-IDs it has (messages that share one count once)."""
         positions = np.unique(side)
         distinct, first = np.unique(self._shown_of[positions], return_index=True)
-        oldest = positions[np.sort(first)[:limit]]
-        return tuple(sorted(self.shown_id(self.order[i]) for i in oldest.tolist())), len(distinct)
+        return positions[np.sort(first)[:limit]], len(distinct)
+
+    def message_ids(self, side: Messages) -> tuple[str, ...]:
+        """The distinct Message-IDs of ``side``'s messages (or their keys where they have
+        none), sorted."""
+        return tuple(self._shown_texts[np.unique(self._shown_of[side])].tolist())
 
     def parties_on(self, side: Messages, leave_out: Iterable[str] = ()) -> Counter[str]:
         """How many of ``side``'s messages each party (From, To, Cc) is on."""
