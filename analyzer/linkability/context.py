@@ -216,18 +216,20 @@ def _numbered(values: list[Any], numbers: dict[Any, int]) -> np.ndarray:
     )
 
 
+# sides of more messages than this have their counted sets remembered, the last so many
+_COUNTED_FROM, _COUNTED_SIDES = 64, 4096
+
+
 def _members_on(
-    set_of: np.ndarray, sets: list[frozenset[str]], side: Messages, leave_out: Iterable[str]
+    sets: list[frozenset[str]], counted: list[tuple[int, int]], leave_out: Iterable[str]
 ) -> Counter[str]:
-    """How many messages of ``side`` each member of their sets is in: each distinct set is
-    counted first (in C), then its members (a million messages hold a few thousand sets)."""
-    numbers, times = np.unique(set_of[side], return_counts=True)
+    """How many messages each member of the ``counted`` sets is on: the distinct sets are
+    counted first, then their members (a million messages hold a few thousand sets)."""
     counts: Counter[str] = Counter()
-    for number, n in zip(numbers.tolist(), times.tolist(), strict=True):
-        if number >= 0:
-            for member in sets[number]:
-                if member not in leave_out:
-                    counts[member] += n
+    for number, times in counted:
+        for member in sets[number]:
+            if member not in leave_out:
+                counts[member] += times
     return counts
 
 
@@ -289,6 +291,11 @@ class Context:
     # per position: which distinct Message-ID, party set and provider set it has (-1: none)
     _shown_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _shown_texts: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _ids_unique: bool = field(default=False, repr=False)  # no two messages share one
+    # the last sides' counted sets, by identity (many pieces of evidence share a side)
+    _sets_on: dict[tuple[int, int], tuple[Messages, list[tuple[int, int]]]] = field(
+        default_factory=dict, repr=False
+    )
     _party_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _party_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
     _provider_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
@@ -365,6 +372,7 @@ class Context:
             pd.Series([self.shown_id(k) for k in self.order], dtype=object), sort=True
         )
         self._shown_of, self._shown_texts = numbers.astype(np.int32), np.asarray(texts)
+        self._ids_unique = len(texts) == len(numbers)
         self._party_sets, self._party_set_of = self._set_numbers(self.parties)
         self._provider_sets, self._provider_set_of = self._set_numbers(self.providers)
 
@@ -386,6 +394,8 @@ class Context:
         """The ``limit`` oldest of ``side``'s messages that have distinct Message-IDs, and
         how many distinct Message-IDs it has (messages that share one count once)."""
         positions = np.unique(side)
+        if self._ids_unique:
+            return positions[:limit], len(positions)
         distinct, first = np.unique(self._shown_of[positions], return_index=True)
         return positions[np.sort(first)[:limit]], len(distinct)
 
@@ -396,11 +406,25 @@ class Context:
 
     def parties_on(self, side: Messages, leave_out: Iterable[str] = ()) -> Counter[str]:
         """How many of ``side``'s messages each party (From, To, Cc) is on."""
-        return _members_on(self._party_set_of, self._party_sets, side, leave_out)
+        return _members_on(self._party_sets, self._counted(0, side), leave_out)
 
     def providers_on(self, side: Messages) -> Counter[str]:
         """How many of ``side``'s messages each provider (a Received hop's domain) handled."""
-        return _members_on(self._provider_set_of, self._provider_sets, side, ())
+        return _members_on(self._provider_sets, self._counted(1, side), ())
+
+    def _counted(self, which: int, side: Messages) -> list[tuple[int, int]]:
+        """Each distinct set on ``side``'s messages, with how many it is on (in C)."""
+        cached = self._sets_on.get((which, id(side)))
+        if cached is not None and cached[0] is side:
+            return cached[1]
+        set_of = (self._party_set_of, self._provider_set_of)[which]
+        numbers, times = np.unique(set_of[side], return_counts=True)
+        counted = [(n, t) for n, t in zip(numbers.tolist(), times.tolist(), strict=True) if n >= 0]
+        if len(side) > _COUNTED_FROM:
+            if len(self._sets_on) >= _COUNTED_SIDES:
+                del self._sets_on[next(iter(self._sets_on))]  # the oldest
+            self._sets_on[(which, id(side))] = (side, counted)
+        return counted
 
     def party_sets_on(self, side: Messages) -> np.ndarray:
         """The number of each message's party set (-1 for none); :meth:`party_set` reads one."""

@@ -370,22 +370,24 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
 
 def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> Messages:
     """The messages of ``address`` on which one of ``shared`` is a party."""
-    side, set_numbers, distinct = ctx.memo(
-        f"appearances-by-parties:{address}", lambda: _by_parties(ctx, address)
-    )
-    meeting = [n for n, parties in distinct if not parties.isdisjoint(shared)]
-    return side[np.isin(set_numbers, meeting)]
+    side, with_party = ctx.memo(f"appearances-by-party:{address}", lambda: _by_party(ctx, address))
+    meets = np.zeros(len(side), dtype=bool)
+    for party in shared:
+        found = with_party.get(party)
+        if found is not None:
+            meets[found] = True
+    return side[meets]
 
 
-def _by_parties(
-    ctx: Context, address: str
-) -> tuple[Messages, np.ndarray, list[tuple[int, frozenset[str]]]]:
-    """An address's messages, the number of each one's party set, and its distinct sets:
-    a correspondent of thousands of messages has far fewer distinct sets of parties."""
+def _by_party(ctx: Context, address: str) -> tuple[Messages, dict[str, np.ndarray]]:
+    """An address's messages, and for each party of them, which of them it is on."""
     side = ctx.side(ctx.appearances.get(address, ()))
-    set_numbers = ctx.party_sets_on(side)
-    distinct = [(n, ctx.party_set(n)) for n in np.unique(set_numbers).tolist() if n >= 0]
-    return side, set_numbers, distinct
+    with_party: dict[str, list[int]] = defaultdict(list)
+    for i, number in enumerate(ctx.party_sets_on(side).tolist()):
+        if number >= 0:
+            for party in ctx.party_set(number):
+                with_party[party].append(i)
+    return side, {p: np.array(found, dtype=np.int32) for p, found in with_party.items()}
 
 
 def sending_hours(ctx: Context, address: str) -> Counter[int]:
