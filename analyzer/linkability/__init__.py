@@ -464,12 +464,13 @@ class _Profiles:
         self.ctx = ctx
         keys = ctx.frames.keys
         smime, pgp = set(), set()
-        for message_key, kind, addresses in zip(
-            keys["message_key"], keys["kind"], keys["addresses"], strict=True
-        ):
+        for key, kind, addresses in zip(
+            ctx.numbers_of(keys["message_key"]).tolist(), keys["kind"], keys["addresses"],
+            strict=True,
+        ):  # fmt: skip
             holders = set(addresses) if len(addresses) else set()
             if kind.endswith("signer") and not holders:
-                holders = {a for a, _ in ctx.addresses(message_key, "from")}
+                holders = {a for a, _ in ctx.addresses(key, "from")}
             if kind == "smime-signer":
                 smime |= holders
             elif kind in ("pgp-signer", "autocrypt"):
@@ -477,7 +478,7 @@ class _Profiles:
         machine_names = {
             address
             for address, sent in ctx.sent_by.items()
-            if any(fingerprints.machine_host(ctx.message_id.get(k) or "", address) for k in sent)
+            if any(fingerprints.machine_host(ctx.message_id[k] or "", address) for k in sent)
         }
         client_ips = {a for by_address in fingerprints.client_addresses(ctx)[0].values()
                       for a in by_address}  # fmt: skip
@@ -713,7 +714,7 @@ def analyze(
     model = model or load_model()
     kinds = identity_kinds(frames, owner) if aliases else {}
     ctx = Context.build(frames, owner)
-    present = {a for by_role in ctx.roles.values() for pairs in by_role.values() for a, _ in pairs}
+    present = {a for mentions in ctx.mentions for _, a, _ in mentions}
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
     owner_pairs = set(combinations(mine, 2)) if len(mine) <= MAX_ALL_PAIRS else set()
     links, oldest, by_pair, profiles = _pair_verdicts(ctx, owner_pairs)

@@ -11,7 +11,6 @@ of unauthenticated one-off mail (spam personas), whose names join nobody.
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -69,6 +68,7 @@ PARTY_ROLES = ("from", "to", "cc")
 # what a person calls themselves (From) and how others address them (To, Cc); not
 # Reply-To or Sender, where a scam or an assistant writes someone else's name
 _NAME_ROLES = ("from", "to", "cc")
+_ADDRESSED_ROLES = ("to", "cc", "delivered-to")
 
 _INTERNAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -177,32 +177,29 @@ def is_person_address(address: str) -> bool:
     )
 
 
-def _roles_by_message(
-    rows: Iterable[tuple[str, str, str, str | None]], one: Callable[[Any], Any]
-) -> dict[str, dict[str, tuple[tuple[str, str | None], ...]]]:
-    """message key → role → its (address, display name) pairs, from participant rows.
+Mention = tuple[str, str, str | None]  # (role, address, display name) in one header
 
-    A message's rows come one after the other in the store: each message is finished
-    (its lists turned into pooled tuples) when the next begins, so that only one
-    message's lists exist at a time. Rows of a message met again later are added to it.
+
+def _mentions_by_message(
+    rows: Iterable[tuple[int, str, str, str | None]], count: int, one: Callable[[Any], Any]
+) -> list[tuple[Mention, ...]]:
+    """Per message number, its (role, address, display name) mentions, from participant
+    rows: one pooled tuple per message, one pooled triple per distinct mention.
+
+    A message's rows come one after the other in the store; rows of a message met again
+    later are added to it.
     """
-    roles: dict[str, dict[str, tuple[tuple[str, str | None], ...]]] = {}
-    current_key, current = None, {}
-
-    def finish() -> None:
-        done = roles.setdefault(current_key, {})
-        for role, pairs in current.items():
-            done[role] = one(done.get(role, ()) + tuple(pairs))
-
+    mentions: list[tuple[Mention, ...]] = [()] * count
+    current_key, current = -1, []
     for key, role, address, name in rows:
         if key != current_key:
-            if current_key is not None:
-                finish()
-            current_key, current = key, {}
-        current.setdefault(role, []).append(one((address, name)))
-    if current_key is not None:
-        finish()
-    return roles
+            if current:
+                mentions[current_key] += tuple(current)
+            current_key, current = key, []
+        current.append(one((role, address, name)))
+    if current:
+        mentions[current_key] += tuple(current)
+    return mentions
 
 
 def _numbered(values: list[Any], numbers: dict[Any, int]) -> np.ndarray:
@@ -231,6 +228,21 @@ def _members_on(
             if member not in leave_out:
                 counts[member] += times
     return counts
+
+
+def _set_numbers(sets: list[frozenset[str]]) -> tuple[list[frozenset[str]], np.ndarray]:
+    """The distinct non-empty sets, and each one's number among them (-1: empty)."""
+    numbers: dict[frozenset[str], int] = {frozenset(): -1}
+    of = _numbered(sets, numbers)
+    distinct = [s for s, n in sorted(numbers.items(), key=lambda item: item[1]) if n >= 0]
+    return distinct, of
+
+
+def _epoch_seconds(dates: pd.Series) -> np.ndarray:
+    """Seconds since the epoch of a column of timestamps, 0.0 where there is none."""
+    epoch = pd.Timestamp(0, tz="UTC" if dates.dt.tz is not None else None)
+    seconds = ((dates - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=0.0)
+    return seconds
 
 
 class _Pool(dict):
@@ -274,39 +286,45 @@ class Evidence:
 
 @dataclass
 class Context:
-    """Per-message views of the frames, keyed by ``message_key``, and per-address profiles."""
+    """Per-message views of the frames and per-address profiles.
+
+    A message is its number: its row in ``frames.messages``. The rules iterate messages
+    in that order (the store's). A side of evidence numbers its messages by age instead
+    (:meth:`side`), so that its oldest come first.
+    """
 
     frames: Frames
     owner: Owner
-    message_id: dict[str, str | None] = field(default_factory=dict)  # None: it has none
-    date: dict[str, float] = field(default_factory=dict)
-    tz: dict[str, int | None] = field(default_factory=dict)
-    roles: dict[str, dict[str, tuple[tuple[str, str | None], ...]]] = field(default_factory=dict)
-    parties: dict[str, frozenset[str]] = field(default_factory=dict)
-    providers: dict[str, frozenset[str]] = field(default_factory=dict)
+    message_id: list[str | None] = field(default_factory=list)  # None: it has none
+    date: np.ndarray = field(default_factory=lambda: np.empty(0))  # epoch seconds, 0 undated
+    tz: list[int | None] = field(default_factory=list)
+    mentions: list[tuple[Mention, ...]] = field(default_factory=list)
     lists: frozenset[str] = frozenset()
-    # messages oldest first (undated last): the numbering of every side of evidence
-    order: list[str] = field(default_factory=list, repr=False)
-    position: dict[str, int] = field(default_factory=dict, repr=False)
-    # per position: which distinct Message-ID, party set and provider set it has (-1: none)
-    _shown_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
-    _shown_texts: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
-    _ids_unique: bool = field(default=False, repr=False)  # no two messages share one
-    # the last sides' counted sets, by identity (many pieces of evidence share a side)
-    _sets_on: dict[tuple[int, int], tuple[Messages, list[tuple[int, int]]]] = field(
-        default_factory=dict, repr=False
-    )
-    _party_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
-    _party_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
-    _provider_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
-    _provider_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
     # evidence id → address → values it shares with too many others to compare
     commodities: dict[str, dict[str, set]] = field(
         default_factory=lambda: defaultdict(dict), repr=False
     )
+    # one int object per message number, shared by every list of messages
+    numbers: list[int] = field(default_factory=list, repr=False)
+    # message number → its rank by age (oldest first, undated last); per rank: which
+    # distinct Message-ID (numbered in text order), party set and provider set (-1: none)
+    _age_rank: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _shown_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _shown_texts: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _ids_unique: bool = field(default=False, repr=False)  # no two messages share one
+    _party_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _party_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
+    _provider_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _provider_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
+    _providers: list[frozenset[str]] = field(default_factory=list, repr=False)  # by number
+    # the last sides' counted sets, by identity (many pieces of evidence share a side)
+    _sets_on: dict[tuple[int, int], tuple[Messages, list[tuple[int, int]]]] = field(
+        default_factory=dict, repr=False
+    )
+    _key_numbers: pd.Index = field(default_factory=lambda: pd.Index([]), repr=False)
     _people: dict[str, bool] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
-    _named: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict, repr=False)
+    _named: dict[tuple[int, str], dict[str, str | None]] = field(default_factory=dict, repr=False)
 
     def memo(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value derived from the frames, computed once per analysis."""
@@ -322,82 +340,87 @@ class Context:
     def build(cls, frames: Frames, owner: Owner) -> Context:
         context = cls(frames, owner, lists=list_addresses(frames))
         messages = frames.messages
-        keys = messages["message_key"].tolist()
-        for key, message_id, date, tz in zip(
-            keys,
-            messages["message_id"].tolist(),
-            messages["date_utc"],
-            shared_values(messages["tz_offset_min"]),
-            strict=True,
-        ):
-            context.message_id[key] = message_id if isinstance(message_id, str) else None
-            context.date[key] = 0.0 if pd.isna(date) else date.timestamp()
-            context.tz[key] = tz
+        count = len(messages)
+        context.numbers = list(range(count))
+        context._key_numbers = pd.Index(messages["message_key"])
+        context.message_id = [m if isinstance(m, str) else None for m in messages["message_id"]]
+        context.date = _epoch_seconds(messages["date_utc"])
+        context.tz = shared_values(messages["tz_offset_min"])
         people = frames.participants
         one = _Pool()  # a million messages name a few thousand addresses: one object each
         rows = zip(
-            shared_values(people["message_key"], dict(zip(keys, keys, strict=True))),
+            context.numbers_of(people["message_key"]).tolist(),
             shared_values(people["role"]),
             shared_values(people["address"]),
             shared_values(people["display_name"]),
             strict=True,
         )
-        context.roles = _roles_by_message(rows, one)
+        context.mentions = _mentions_by_message(rows, count, one)
         owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
-        for key, by_role in context.roles.items():
-            party = {a for role in PARTY_ROLES for a, _ in by_role.get(role, ())}
-            context.parties[key] = one(frozenset(a for a in party if not owned.get(a, False)))
+        nobody: frozenset[str] = frozenset()
+        parties = [
+            one(frozenset(a for role, a, _ in found
+                          if role in PARTY_ROLES and not owned.get(a, False)))
+            if found else nobody
+            for found in context.mentions
+        ]  # fmt: skip
         hops = frames.hops
         domains = {
             host: registrable_domain(host)
             for host in hops["by_host"].dropna().unique()
             if "." in host and not _is_ip(host)
         }
-        providers: dict[str, set[str]] = defaultdict(set)
-        for key, by_host in zip(hops["message_key"], hops["by_host"], strict=True):
+        providers: dict[int, set[str]] = defaultdict(set)
+        hop_numbers = context.numbers_of(hops["message_key"]).tolist()
+        for key, by_host in zip(hop_numbers, hops["by_host"], strict=True):
             if by_host in domains:
                 providers[key].add(domains[by_host])
-        context.providers = {k: one(frozenset(v)) for k, v in providers.items()}
-        context._number_messages()
+        context._providers = [one(frozenset(providers.get(k, ()))) for k in context.numbers]
+        context._number_by_age(messages["message_key"], parties)
         return context
 
-    def _number_messages(self) -> None:
-        """Number the messages by age, and each by its Message-ID, parties and providers."""
-        keys = list(self.message_id)
-        ages = [(self.date[k] or math.inf, self.shown_id(k)) for k in keys]
-        self.order = [keys[i] for i in sorted(range(len(keys)), key=ages.__getitem__)]
-        self.position = {key: i for i, key in enumerate(self.order)}
-        # numbered in the order of their text, so that sorted numbers are sorted Message-IDs
-        numbers, texts = pd.factorize(
-            pd.Series([self.shown_id(k) for k in self.order], dtype=object), sort=True
+    def numbers_of(self, message_keys: pd.Series) -> np.ndarray:
+        """The message numbers of a column of message keys (-1 for a key not in messages)."""
+        if isinstance(message_keys.dtype, pd.CategoricalDtype):
+            found = self._key_numbers.get_indexer(message_keys.cat.categories)
+            return np.where(message_keys.cat.codes >= 0, found[message_keys.cat.codes], -1)
+        return self._key_numbers.get_indexer(message_keys)
+
+    def _number_by_age(self, message_keys: pd.Series, parties: list[frozenset[str]]) -> None:
+        """Rank the messages by age (then Message-ID), and number each rank's Message-ID,
+        party set and provider set."""
+        shown = pd.Series(
+            [m if m is not None else k for m, k in zip(self.message_id, message_keys, strict=True)],
+            dtype=object,
         )
-        self._shown_of, self._shown_texts = numbers.astype(np.int32), np.asarray(texts)
-        self._ids_unique = len(texts) == len(numbers)
-        self._party_sets, self._party_set_of = self._set_numbers(self.parties)
-        self._provider_sets, self._provider_set_of = self._set_numbers(self.providers)
+        # numbered in the order of their text, so that sorted numbers are sorted Message-IDs
+        shown_numbers, texts = pd.factorize(shown, sort=True)
+        undated_last = np.where(self.date == 0.0, np.inf, self.date)
+        by_age = np.lexsort((shown_numbers, undated_last))  # message numbers, oldest first
+        self._age_rank = np.empty(len(by_age), dtype=np.int32)
+        self._age_rank[by_age] = np.arange(len(by_age), dtype=np.int32)
+        self._shown_of = shown_numbers.astype(np.int32)[by_age]
+        self._shown_texts = np.asarray(texts)
+        self._ids_unique = len(texts) == len(shown_numbers)
+        self._party_sets, self._party_set_of = _set_numbers([parties[i] for i in by_age])
+        self._provider_sets, self._provider_set_of = _set_numbers(
+            [self._providers[i] for i in by_age]
+        )
 
-    def _set_numbers(
-        self, by_key: dict[str, frozenset[str]]
-    ) -> tuple[list[frozenset[str]], np.ndarray]:
-        numbers: dict[frozenset[str] | None, int] = {None: -1}
-        of = _numbered([by_key.get(k) for k in self.order], numbers)
-        sets = [s for s, n in sorted(numbers.items(), key=lambda item: item[1]) if n >= 0]
-        return sets, of
-
-    def side(self, keys: Iterable[str]) -> Messages:
-        """Message keys as a side of evidence: their positions, sorted (repeats kept)."""
-        found = np.fromiter(map(self.position.__getitem__, keys), dtype=np.int32)
+    def side(self, keys: Iterable[int]) -> Messages:
+        """Message numbers as a side of evidence: their ranks by age, sorted (repeats kept)."""
+        found = self._age_rank[np.fromiter(keys, dtype=np.int64)]
         found.sort()
         return found
 
     def oldest(self, side: Messages, limit: int) -> tuple[Messages, int]:
         """The ``limit`` oldest of ``side``'s messages that have distinct Message-IDs, and
         how many distinct Message-IDs it has (messages that share one count once)."""
-        positions = np.unique(side)
+        ranks = np.unique(side)
         if self._ids_unique:
-            return positions[:limit], len(positions)
-        distinct, first = np.unique(self._shown_of[positions], return_index=True)
-        return positions[np.sort(first)[:limit]], len(distinct)
+            return ranks[:limit], len(ranks)
+        distinct, first = np.unique(self._shown_of[ranks], return_index=True)
+        return ranks[np.sort(first)[:limit]], len(distinct)
 
     def message_ids(self, side: Messages) -> tuple[str, ...]:
         """The distinct Message-IDs of ``side``'s messages (or their keys where they have
@@ -411,6 +434,10 @@ class Context:
     def providers_on(self, side: Messages) -> Counter[str]:
         """How many of ``side``'s messages each provider (a Received hop's domain) handled."""
         return _members_on(self._provider_sets, self._counted(1, side), ())
+
+    def providers(self, key: int) -> frozenset[str]:
+        """The providers (registrable domains of its Received hops) that handled a message."""
+        return self._providers[key]
 
     def _counted(self, which: int, side: Messages) -> list[tuple[int, int]]:
         """Each distinct set on ``side``'s messages, with how many it is on (in C)."""
@@ -433,20 +460,28 @@ class Context:
     def party_set(self, number: int) -> frozenset[str]:
         return self._party_sets[number]
 
-    def addresses(self, key: str, *roles: str) -> list[tuple[str, str | None]]:
-        by_role = self.roles.get(key, {})
-        return [pair for role in roles for pair in by_role.get(role, ())]
+    def addresses(self, key: int, *roles: str) -> list[tuple[str, str | None]]:
+        """A message's (address, display name) pairs in ``roles``, role by role."""
+        found = self.mentions[key]
+        return [(a, n) for role in roles for r, a, n in found if r == role]
 
-    def named_in(self, key: str, role: str) -> dict[str, str | None]:
+    def roles_of(self, key: int) -> dict[str, list[tuple[str, str | None]]]:
+        """A message's (address, display name) pairs by role, in the order the roles come."""
+        by_role: dict[str, list[tuple[str, str | None]]] = {}
+        for role, address, name in self.mentions[key]:
+            by_role.setdefault(role, []).append((address, name))
+        return by_role
+
+    def named_in(self, key: int, role: str) -> dict[str, str | None]:
         """Address → display name for one header of one message (its first mention)."""
         index = self._named.get((key, role))
         if index is None:
             index = self._named[(key, role)] = {}
-            for address, name in reversed(self.roles.get(key, {}).get(role, ())):
+            for address, name in reversed(self.addresses(key, role)):
                 index[address] = name
         return index
 
-    def header_line(self, key: str, role: str, address: str) -> str:
+    def header_line(self, key: int, role: str, address: str) -> str:
         """The header line, as it reads, that names ``address`` in ``role``."""
         name = self.named_in(key, role).get(address)
         shown = f"{name} <{address}>" if name else address
@@ -465,46 +500,45 @@ class Context:
         return known
 
     # -- per-address profiles, built on first use -------------------------------------
-    def shown_id(self, key: str) -> str:
+    def shown_id(self, key: int) -> str:
         """A message's Message-ID, or its key where it has none."""
-        return self.message_id.get(key) or key
+        return self.message_id[key] or self._key_numbers[key]
 
     @cached_property
-    def sent_by(self) -> dict[str, list[str]]:
-        """Message keys by From address; a From naming several people is nobody's own."""
-        senders: dict[str, list[str]] = defaultdict(list)
-        for key in self.roles:
+    def sent_by(self) -> dict[str, list[int]]:
+        """Message numbers by From address; a From naming several people is nobody's own."""
+        senders: dict[str, list[int]] = defaultdict(list)
+        for key in self.numbers:
             authors = self.addresses(key, "from")
             if len(authors) == 1:
                 senders[authors[0][0]].append(key)
         return dict(senders)
 
     @cached_property
-    def appearances(self) -> dict[str, list[str]]:
-        """Message keys by address, for every address in From, To or Cc."""
-        found: dict[str, list[str]] = defaultdict(list)
-        for key in self.roles:
+    def appearances(self) -> dict[str, list[int]]:
+        """Message numbers by address, for every address in From, To or Cc."""
+        found: dict[str, list[int]] = defaultdict(list)
+        for key in self.numbers:
             for address in {a for a, _ in self.addresses(key, *PARTY_ROLES)}:
                 found[address].append(key)
         return dict(found)
 
     @cached_property
-    def names(self) -> dict[str, dict[PersonName, list[str]]]:
+    def names(self) -> dict[str, dict[PersonName, list[int]]]:
         """The personal names each address goes by, with the messages that show them."""
-        found: dict[str, dict[PersonName, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for key, by_role in self.roles.items():
-            for role in _NAME_ROLES:
-                for address, name in by_role.get(role, ()):
-                    parsed = parse_name(name)
-                    if parsed is not None and address not in self.lists:
-                        found[address][parsed].append(key)
+        found: dict[str, dict[PersonName, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for key in self.numbers:
+            for address, name in self.addresses(key, *_NAME_ROLES):
+                parsed = parse_name(name)
+                if parsed is not None and address not in self.lists:
+                    found[address][parsed].append(key)
         return {address: dict(by_name) for address, by_name in found.items()}
 
     @cached_property
-    def parent_of(self) -> dict[str, str]:
+    def parent_of(self) -> dict[int, int]:
         """Each reply's nearest ancestor held in the archive: its In-Reply-To, else the last
         of its References the archive holds."""
-        by_id = {mid: key for key, mid in self.message_id.items() if mid}
+        by_id = {mid: key for key, mid in zip(self.numbers, self.message_id, strict=True) if mid}
         found = {}
         for key, in_reply_to, references in self.frame_columns("in_reply_to", "references"):
             candidates = [in_reply_to] if isinstance(in_reply_to, str) else []
@@ -516,21 +550,21 @@ class Context:
         return found
 
     @cached_property
-    def threaded(self) -> frozenset[str]:
+    def threaded(self) -> frozenset[int]:
         """Messages in a conversation: a reply to, or replied to by, another sender here.
 
         References that lead to no message of the archive prove nothing (spam carries
         made-up ones); a parent in the archive from someone else does.
         """
         sender = dict(self.frame_columns("from_addr"))
-        conversation: set[str] = set()
+        conversation: set[int] = set()
         for key, parent in self.parent_of.items():
             if sender.get(parent) != sender.get(key):
                 conversation.update((key, parent))
         return frozenset(conversation)
 
     @cached_property
-    def failed_authentication(self) -> frozenset[str]:
+    def failed_authentication(self) -> frozenset[int]:
         """Messages whose receiver says the sender's domain did not vouch for them.
 
         ``dmarc=fail`` or ``spf=fail`` in the Authentication-Results the receiving server
@@ -579,11 +613,12 @@ class Context:
         """Addresses that sign mail or announce a key: a lasting identity, no throwaway."""
         keys = self.frames.keys
         found: set[str] = set()
-        for message_key, kind, addresses in zip(
-            keys["message_key"], keys["kind"], keys["addresses"], strict=True
-        ):
+        for key, kind, addresses in zip(
+            self.numbers_of(keys["message_key"]).tolist(), keys["kind"], keys["addresses"],
+            strict=True,
+        ):  # fmt: skip
             if kind.endswith("signer") and not len(addresses):
-                found.update(a for a, _ in self.addresses(message_key, "from"))
+                found.update(a for a, _ in self.addresses(key, "from"))
             elif kind in ("autocrypt", "smime-signer"):
                 found.update(addresses)
         return frozenset(found)
@@ -598,10 +633,11 @@ class Context:
         sign nothing.
         """
         lasting = set(self.in_conversation | self.key_holders)
-        for by_role in self.roles.values():  # written to by someone else (spam writes to itself)
-            senders = {a for a, _ in by_role.get("from", ())}
-            for role in ("to", "cc", "delivered-to"):
-                lasting.update(a for a, _ in by_role.get(role, ()) if a not in senders)
+        for mentions in self.mentions:  # written to by someone else (spam writes to itself)
+            senders = {a for role, a, _ in mentions if role == "from"}
+            lasting.update(
+                a for role, a, _ in mentions if role in _ADDRESSED_ROLES and a not in senders
+            )
         holders: dict[PersonName, set[str]] = defaultdict(set)
         talking: set[PersonName] = set()
         for address, by_name in self.names.items():
@@ -622,8 +658,8 @@ class Context:
         would grow with the square of its recipients.
         """
         found: dict[str, Counter[str]] = defaultdict(Counter)
-        for key in self.roles:
-            present = {a for a, _ in self.addresses(key, *PARTY_ROLES)}
+        for mentions in self.mentions:
+            present = {a for role, a, _ in mentions if role in PARTY_ROLES}
             if len(present) > BROADCAST_PARTIES:
                 continue
             people = {a for a in present if a not in self.lists and is_person_address(a)}
@@ -632,6 +668,7 @@ class Context:
                     found[address][other] += 1
         return dict(found)
 
-    def frame_columns(self, *columns: str):
+    def frame_columns(self, *columns: str) -> Iterator[tuple[Any, ...]]:
+        """(message number, the message's value in each of ``columns``), message by message."""
         messages = self.frames.messages
-        return zip(messages["message_key"], *(messages[c] for c in columns), strict=True)
+        return zip(self.numbers, *(messages[c] for c in columns), strict=True)

@@ -56,7 +56,7 @@ def co_recipient(ctx: Context) -> Iterator[Evidence]:
     the message went to; a Bcc only to its sender and the providers, so a pair that
     needs a Bcc is ``providers`` evidence.
     """
-    for key in ctx.roles:
+    for key in ctx.numbers:
         shown = {a for a, _ in ctx.addresses(key, "to", "cc") if ctx.owner.owns(a)}
         hidden = {a for a, _ in ctx.addresses(key, "bcc") if ctx.owner.owns(a)} - shown
         # a message to many of them: a star around one that everyone it went to sees
@@ -71,7 +71,7 @@ def co_recipient(ctx: Context) -> Iterator[Evidence]:
             detail = " / ".join(lines)
             if a in hidden or b in hidden:
                 senders = {x for x, _ in ctx.addresses(key, "from")}
-                observers = tuple(sorted(senders | set(ctx.providers.get(key, ()))))
+                observers = tuple(sorted(senders | ctx.providers(key)))
                 yield Evidence(a, b, "co-recipient", "bcc", detail, "providers", ctx.side((key,)),
                                observers=observers)  # fmt: skip
             else:
@@ -87,7 +87,7 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
     part in a conversation joins nobody: a scam's Reply-To sends the answers from a
     hijacked account to the scammer.
     """
-    for key in ctx.roles:
+    for key in ctx.numbers:
         for sender_address, _ in ctx.addresses(key, "from"):
             if not ctx.is_person(sender_address):
                 continue
@@ -127,7 +127,7 @@ def forwarding(ctx: Context) -> Iterator[Evidence]:
     sent to, X-Original-To, alias services' envelope headers and Delivered-To headers
     lower in the chain (a mailbox that forwarded it on) name where it went first.
     """
-    for key in ctx.roles:
+    for key in ctx.numbers:
         received = [a for a, _ in ctx.addresses(key, *_FORWARD_TARGET_ROLES) if ctx.owner.owns(a)]
         if not received:
             continue
@@ -142,7 +142,7 @@ def forwarding(ctx: Context) -> Iterator[Evidence]:
                     continue  # a sub-address: that is the subaddress rule
                 observers = sorted(
                     {registrable_domain(domain_of(source)), registrable_domain(domain_of(target))}
-                    | set(ctx.providers.get(key, ()))
+                    | ctx.providers(key)
                 )
                 role = next(
                     r for r in _FORWARD_TARGET_ROLES
@@ -163,12 +163,11 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
     equivalent domains, Fastmail's ``tag@user.fastmail.com``. Levels: ``tag`` (a
     sub-address) or ``spelling`` (another spelling of the same mailbox).
     """
-    places: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for key, by_role in ctx.roles.items():
-        for role, pairs in by_role.items():
-            for address, _ in pairs:
-                if ctx.owner.owns(address) or ctx.is_person(address):
-                    places[address].append((key, role))
+    places: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for key, mentions in zip(ctx.numbers, ctx.mentions, strict=True):
+        for role, address, _ in mentions:
+            if ctx.owner.owns(address) or ctx.is_person(address):
+                places[address].append((key, role))
     by_mailbox: dict[str, set[str]] = defaultdict(set)
     for address in [*places, *ctx.owner.identities]:
         by_mailbox[base_mailbox(address)].add(address)
@@ -194,7 +193,7 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
                 if role in _SHOWN_ROLES:
                     yield Evidence(*pair, "subaddress", level, detail, "message", ctx.side((key,)))
                 else:  # Delivered-To and the like: written by the receiving side
-                    observers = tuple(sorted(ctx.providers.get(key, ())))
+                    observers = tuple(sorted(ctx.providers(key)))
                     yield Evidence(
                         *pair, "subaddress", level, detail, "providers", ctx.side((key,)),
                         observers=observers,
@@ -228,8 +227,8 @@ def _key_rows(ctx: Context, kinds: tuple[str, ...]):
     keys = ctx.frames.keys
     rows = keys[keys["kind"].isin(kinds)]
     return zip(
-        rows["message_key"], rows["kind"], rows["key_id"], rows["addresses"], rows["detail"],
-        strict=True,
+        ctx.numbers_of(rows["message_key"]).tolist(), rows["kind"], rows["key_id"],
+        rows["addresses"], rows["detail"], strict=True,
     )  # fmt: skip
 
 
@@ -259,7 +258,7 @@ def _same_key_under_two_addresses(
     recipient or From for an encryption key.
     """
     ties = _ties(ctx, tie_kinds)
-    by_key: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    by_key: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     details: dict[str, str] = {}
     for message_key, kind, key_id, _, detail in _key_rows(ctx, use_kinds):
         roles = ("from",) if kind.endswith("signer") else ("to", "cc", "bcc", "from")
@@ -314,7 +313,7 @@ def pgp_key(ctx: Context) -> Iterator[Evidence]:
 
 def autocrypt(ctx: Context) -> Iterator[Evidence]:
     """One Autocrypt key announced under two addr values."""
-    by_key: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    by_key: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for message_key, _, key_id, addresses, _ in _key_rows(ctx, ("autocrypt",)):
         for address in addresses:
             by_key[key_id][address].append(message_key)

@@ -22,6 +22,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from analyzer.addressing import domain_of
 from analyzer.frames import Frames
@@ -154,13 +155,12 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
     when the user name is a first name ("john@", "chad@") that many people use; and
     ``names-differ`` when both go by full names that do not match (two Joels).
     """
-    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for key, by_role in ctx.roles.items():
-        for role in ("from", "to", "cc"):
-            for address, _ in by_role.get(role, ()):
-                local = address.partition("@")[0]
-                if len(local) >= 2 and local not in GENERIC_LOCAL_PARTS:
-                    groups[local][address].append(key)
+    groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for key in ctx.numbers:
+        for address, _ in ctx.addresses(key, "from", "to", "cc"):
+            local = address.partition("@")[0]
+            if len(local) >= 2 and local not in GENERIC_LOCAL_PARTS:
+                groups[local][address].append(key)
     # first names people in this archive go by, beside the nickname table's
     given = {name.first for by_name in ctx.names.values() for name in by_name
              if len(name.words) > 1}  # fmt: skip
@@ -206,11 +206,11 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[str]]], set[str]]:
+def client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[int]]], set[str]]:
     return ctx.memo("client_addresses", lambda: _client_addresses(ctx))
 
 
-def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[str]]], set[str]]:
+def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[int]]], set[str]]:
     """Public client addresses per sender (ip → address → messages), and the shared ones.
 
     An address is the sender's own in an authenticated submission hop (or a HELO with
@@ -218,8 +218,10 @@ def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[str]]], se
     nat, proxy, gateway or firewall, or when it carries mail of three or more people
     whose names differ.
     """
-    own = sender_client_ips(ctx.frames)
-    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    by_key = sender_client_ips(ctx.frames)
+    numbers = ctx.numbers_of(pd.Series(list(by_key), dtype=object)).tolist()
+    own = dict(zip(numbers, by_key.values(), strict=True))
+    groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     names_of_ip: dict[str, set[str]] = defaultdict(set)
     shared: set[str] = set()
     for address, keys in ctx.sent_by.items():
@@ -269,10 +271,10 @@ def machine_host(message_id: str, sender: str) -> str | None:
 
 def message_id_host(ctx: Context) -> Iterator[Evidence]:
     """A machine's own name after the @ of the Message-ID, never a provider's domain."""
-    groups: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for address, keys in ctx.sent_by.items():
         for key in keys:
-            host = machine_host(ctx.message_id.get(key) or "", address)
+            host = machine_host(ctx.message_id[key] or "", address)
             if host:
                 groups[host][address].append(key)
     for host, a, b, by_address in _pairs_in_groups(groups, ctx, "message-id-host"):
@@ -282,21 +284,21 @@ def message_id_host(ctx: Context) -> Iterator[Evidence]:
         )  # fmt: skip
 
 
-def client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[str]]]:
+def client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[int]]]:
     return ctx.memo("client_agents", lambda: _client_agents(ctx))
 
 
-def _client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[str]]]:
+def _client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[int]]]:
     """Per sender, the (User-Agent or X-Mailer, Date offset) pairs of their mail."""
     agents = {}
     for key, user_agent, mailer in ctx.frame_columns("user_agent", "x_mailer"):
         agent = user_agent if isinstance(user_agent, str) else mailer
         if isinstance(agent, str) and agent:
             agents[key] = agent
-    found: dict[str, dict[tuple[str, int], list[str]]] = defaultdict(lambda: defaultdict(list))
+    found: dict[str, dict[tuple[str, int], list[int]]] = defaultdict(lambda: defaultdict(list))
     for address, keys in ctx.sent_by.items():
         for key in keys:
-            agent, tz = agents.get(key), ctx.tz.get(key)
+            agent, tz = agents.get(key), ctx.tz[key]
             if agent is not None and tz is not None:
                 found[address][(agent, tz)].append(key)
     return found
@@ -393,7 +395,7 @@ def _by_party(ctx: Context, address: str) -> tuple[Messages, dict[str, np.ndarra
 def sending_hours(ctx: Context, address: str) -> Counter[int]:
     hours: Counter[int] = Counter()
     for key in ctx.sent_by.get(address, ()):
-        stamp, tz = ctx.date.get(key), ctx.tz.get(key) or 0
+        stamp, tz = ctx.date[key], ctx.tz[key] or 0
         if stamp:
             hours[int((stamp / 3600 + tz / 60) % 24)] += 1
     return hours
