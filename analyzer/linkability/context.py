@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Any
 
 import numpy as np
@@ -312,8 +312,11 @@ class Context:
     _shown_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _shown_texts: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _ids_unique: bool = field(default=False, repr=False)  # no two messages share one
-    _party_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
-    _party_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
+    # per rank: its parties (From, To, Cc but the owner's) as numbers of ``_party_names``,
+    # ``_party_numbers[_party_starts[rank]:_party_starts[rank + 1]]``
+    _party_starts: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _party_numbers: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
+    _party_names: list[str] = field(default_factory=list, repr=False)
     _provider_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _provider_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
     _providers: list[frozenset[str]] = field(default_factory=list, repr=False)  # by number
@@ -357,13 +360,15 @@ class Context:
         )
         context.mentions = _mentions_by_message(rows, count, one)
         owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
-        nobody: frozenset[str] = frozenset()
+        # the parties of each message but the owner, as numbers of addresses
+        address_number: dict[str, int] = {}
         parties = [
-            one(frozenset(a for role, a, _ in found
-                          if role in PARTY_ROLES and not owned.get(a, False)))
-            if found else nobody
+            [address_number.setdefault(a, len(address_number)) for a in
+             dict.fromkeys(a for role, a, _ in found if role in PARTY_ROLES)
+             if not owned.get(a, False)]
             for found in context.mentions
         ]  # fmt: skip
+        context._party_names = list(address_number)
         hops = frames.hops
         domains = {
             host: registrable_domain(host)
@@ -386,7 +391,7 @@ class Context:
             return np.where(message_keys.cat.codes >= 0, found[message_keys.cat.codes], -1)
         return self._key_numbers.get_indexer(message_keys)
 
-    def _number_by_age(self, message_keys: pd.Series, parties: list[frozenset[str]]) -> None:
+    def _number_by_age(self, message_keys: pd.Series, parties: list[list[int]]) -> None:
         """Rank the messages by age (then Message-ID), and number each rank's Message-ID,
         party set and provider set."""
         shown = pd.Series(
@@ -402,7 +407,12 @@ class Context:
         self._shown_of = shown_numbers.astype(np.int32)[by_age]
         self._shown_texts = np.asarray(texts)
         self._ids_unique = len(texts) == len(shown_numbers)
-        self._party_sets, self._party_set_of = _set_numbers([parties[i] for i in by_age])
+        by_rank = [parties[i] for i in by_age.tolist()]
+        self._party_starts = np.zeros(len(by_rank) + 1, dtype=np.int64)
+        np.cumsum([len(found) for found in by_rank], out=self._party_starts[1:])
+        self._party_numbers = np.fromiter(
+            chain.from_iterable(by_rank), dtype=np.int32, count=int(self._party_starts[-1])
+        )
         self._provider_sets, self._provider_set_of = _set_numbers(
             [self._providers[i] for i in by_age]
         )
@@ -428,8 +438,35 @@ class Context:
         return tuple(self._shown_texts[np.unique(self._shown_of[side])].tolist())
 
     def parties_on(self, side: Messages, leave_out: Iterable[str] = ()) -> Counter[str]:
-        """How many of ``side``'s messages each party (From, To, Cc) is on."""
-        return _members_on(self._party_sets, self._counted(0, side), leave_out)
+        """How many of ``side``'s messages each party (From, To, Cc; not the owner) is on."""
+        cached = self._sets_on.get((0, id(side)))
+        if cached is not None and cached[0] is side:
+            counted = cached[1]
+        else:
+            _, parties = self._parties_of(side)
+            numbers, times = np.unique(parties, return_counts=True)
+            counted = list(zip(numbers.tolist(), times.tolist(), strict=True))
+            self._remember(0, side, counted)
+        names = self._party_names
+        return Counter({names[n]: t for n, t in counted if names[n] not in leave_out})
+
+    def with_party(self, side: Messages) -> dict[str, np.ndarray]:
+        """For each party of ``side``'s messages, which of them (indices into ``side``) it
+        is on."""
+        messages, parties = self._parties_of(side)
+        order = np.argsort(parties, kind="stable")
+        numbers, starts = np.unique(parties[order], return_index=True)
+        groups = np.split(messages[order], starts[1:])
+        names = self._party_names
+        return {names[n]: found for n, found in zip(numbers.tolist(), groups, strict=True)}
+
+    def _parties_of(self, side: Messages) -> tuple[np.ndarray, np.ndarray]:
+        """Each (index into ``side``, party number) of ``side``'s messages."""
+        starts, ends = self._party_starts[side], self._party_starts[side + 1]
+        sizes = ends - starts
+        # positions of every party of every message, message after message
+        at = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        return np.repeat(np.arange(len(side), dtype=np.int32), sizes), self._party_numbers[at]
 
     def providers_on(self, side: Messages) -> Counter[str]:
         """How many of ``side``'s messages each provider (a Received hop's domain) handled."""
@@ -444,21 +481,16 @@ class Context:
         cached = self._sets_on.get((which, id(side)))
         if cached is not None and cached[0] is side:
             return cached[1]
-        set_of = (self._party_set_of, self._provider_set_of)[which]
-        numbers, times = np.unique(set_of[side], return_counts=True)
+        numbers, times = np.unique(self._provider_set_of[side], return_counts=True)
         counted = [(n, t) for n, t in zip(numbers.tolist(), times.tolist(), strict=True) if n >= 0]
+        self._remember(which, side, counted)
+        return counted
+
+    def _remember(self, which: int, side: Messages, counted: list[tuple[int, int]]) -> None:
         if len(side) > _COUNTED_FROM:
             if len(self._sets_on) >= _COUNTED_SIDES:
                 del self._sets_on[next(iter(self._sets_on))]  # the oldest
             self._sets_on[(which, id(side))] = (side, counted)
-        return counted
-
-    def party_sets_on(self, side: Messages) -> np.ndarray:
-        """The number of each message's party set (-1 for none); :meth:`party_set` reads one."""
-        return self._party_set_of[side]
-
-    def party_set(self, number: int) -> frozenset[str]:
-        return self._party_sets[number]
 
     def addresses(self, key: int, *roles: str) -> list[tuple[str, str | None]]:
         """A message's (address, display name) pairs in ``roles``, role by role."""

@@ -384,12 +384,7 @@ def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> Messages:
 def _by_party(ctx: Context, address: str) -> tuple[Messages, dict[str, np.ndarray]]:
     """An address's messages, and for each party of them, which of them it is on."""
     side = ctx.side(ctx.appearances.get(address, ()))
-    with_party: dict[str, list[int]] = defaultdict(list)
-    for i, number in enumerate(ctx.party_sets_on(side).tolist()):
-        if number >= 0:
-            for party in ctx.party_set(number):
-                with_party[party].append(i)
-    return side, {p: np.array(found, dtype=np.int32) for p, found in with_party.items()}
+    return side, ctx.with_party(side)
 
 
 def sending_hours(ctx: Context, address: str) -> Counter[int]:
