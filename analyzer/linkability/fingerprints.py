@@ -13,6 +13,7 @@ part, a client build), so they scale with the archive; ``social_overlap`` and
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -352,16 +353,17 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
         shared = (contacts_a & contacts_b) - {a, b}
         if len(shared) < 2:
             continue
+        in_common = math.fsum(weight[c] for c in shared)
         union = (
             total_of(a) - (weight[b] if b in contacts_a else 0.0)
             + total_of(b) - (weight[a] if a in contacts_b else 0.0)
-            - math.fsum(weight[c] for c in shared)
+            - in_common
         )  # fmt: skip
-        similarity = math.fsum(weight[c] for c in shared) / union if union > 0 else 0.0
+        similarity = in_common / union if union > 0 else 0.0
         if similarity < 0.1:
             continue
         level = "high" if similarity >= 0.5 else "medium" if similarity >= 0.25 else "low"
-        people = ", ".join(sorted(shared, key=lambda c: (-weight[c], c))[:5])
+        people = ", ".join(heapq.nsmallest(5, shared, key=lambda c: (-weight[c], c)))
         detail = (
             f"{len(shared)} shared correspondents ({people}), weighted Jaccard {similarity:.2f}"
         )
@@ -373,11 +375,10 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
 def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> Messages:
     """The messages of ``address`` on which one of ``shared`` is a party."""
     side, with_party = ctx.memo(f"appearances-by-party:{address}", lambda: _by_party(ctx, address))
+    found = [with_party[party] for party in shared if party in with_party]
     meets = np.zeros(len(side), dtype=bool)
-    for party in shared:
-        found = with_party.get(party)
-        if found is not None:
-            meets[found] = True
+    if found:
+        meets[np.concatenate(found)] = True
     return side[meets]
 
 
