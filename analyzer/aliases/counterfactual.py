@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.aliases.leaks import roles_by_message
+from analyzer.aliases.leaks import by_role, roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
 from analyzer.frames import Frames, shared_values
 from analyzer.linkability import CLAIM, Analysis, analyze
@@ -97,17 +97,15 @@ def _message_organisations(frames: Frames, owner: Owner) -> dict[str, str]:
     roles = roles_by_message(frames)
     found = {}
     for row in frames.messages[["message_key", "from_addr", "from_name"]].itertuples(index=False):
-        by_role = roles.get(row.message_key, {})
+        named = by_role(roles.get(row.message_key, ()))
         sender = row.from_addr if isinstance(row.from_addr, str) else None
         if sender and owner.owns(sender):
-            others = [
-                a for r in ("to", "cc", "bcc") for a in by_role.get(r, ()) if not owner.owns(a)
-            ]
+            others = [a for r in ("to", "cc", "bcc") for a in named.get(r, ()) if not owner.owns(a)]
             if others:
                 found[row.message_key] = organisation_of(others[0])
             continue
         party = original_sender(sender, row.from_name if isinstance(row.from_name, str) else None,
-                                by_role)  # fmt: skip
+                                named)  # fmt: skip
         if party is not None:
             found[row.message_key] = party.organisation
     return found

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,7 +24,7 @@ from analyzer.frames import Frames, shared_values
 from analyzer.mailing_lists import is_list_role_address
 from analyzer.owner import Owner
 
-__all__ = ["DEDICATED_KINDS", "Exposure", "Leak", "find_leaks", "roles_by_message"]
+__all__ = ["DEDICATED_KINDS", "Exposure", "Leak", "by_role", "find_leaks", "roles_by_message"]
 
 # kinds of address made for one party
 DEDICATED_KINDS = ("alias:", "subaddress", "catch-all", "custom-domain", "disposable")
@@ -90,14 +91,28 @@ class Exposure:
         return f"one unrelated sender, {only.messages} {word}"
 
 
-def roles_by_message(frames: Frames) -> dict[str, dict[str, list[str]]]:
-    """message key → header role → the addresses it names: one pass over the participants."""
+def roles_by_message(frames: Frames) -> dict[str, tuple[tuple[str, str], ...]]:
+    """message key → its (header role, address) pairs: one pass over the participants.
+
+    One tuple per message, of pooled pairs (a million messages name a few thousand
+    addresses); :func:`by_role` groups one message's when it is read.
+    """
     people = frames.participants.dropna(subset=["address"])
-    roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    pool: dict[tuple[str, str], tuple[str, str]] = {}
     for key, role, address in zip(people["message_key"], shared_values(people["role"]),
                                   shared_values(people["address"]), strict=True):  # fmt: skip
-        roles[key][role].append(address)
-    return roles
+        pair = (role, address)
+        pairs[key].append(pool.setdefault(pair, pair))
+    return {key: tuple(found) for key, found in pairs.items()}
+
+
+def by_role(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """One message's (role, address) pairs as role → addresses."""
+    grouped: dict[str, list[str]] = {}
+    for role, address in pairs:
+        grouped.setdefault(role, []).append(address)
+    return grouped
 
 
 # the columns of the messages frame that find_leaks reads
@@ -112,26 +127,28 @@ def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Expo
     roles = roles_by_message(frames)
     received: dict[str, list[tuple[pd.Timestamp, str, Sender]]] = defaultdict(list)
     written_to: dict[str, list[tuple[pd.Timestamp, str]]] = defaultdict(list)
+    senders: dict[Sender, Sender] = {}
     for row in messages.itertuples(index=False):
         key, sender_address = row.message_key, _text(row.from_addr)
-        by_role = roles.get(key, {})
+        named = by_role(roles.get(key, ()))
         if (
             isinstance(sender_address, str)
             and owner.owns(sender_address)
-            and not (any(owner.owns(a) for r in _DELIVERED_ROLES[3:] for a in by_role.get(r, ())))
+            and not (any(owner.owns(a) for r in _DELIVERED_ROLES[3:] for a in named.get(r, ())))
         ):
             for role in ("to", "cc", "bcc"):
-                for other in by_role.get(role, ()):
+                for other in named.get(role, ()):
                     if not owner.owns(other):
                         written_to[sender_address].append((row.date_utc, organisation_of(other)))
             continue
-        if _is_machinery(row, by_role):
+        if _is_machinery(row, named):
             continue
-        sender = original_sender(sender_address, _text(row.from_name), by_role,
+        sender = original_sender(sender_address, _text(row.from_name), named,
                                  _list(row.dkim_domains), _text(row.message_id))  # fmt: skip
         if sender is None:
             continue
-        delivered = {a for r in _DELIVERED_ROLES for a in by_role.get(r, ()) if owner.owns(a)}
+        sender = senders.setdefault(sender, sender)  # a few thousand, for a million messages
+        delivered = {a for r in _DELIVERED_ROLES for a in named.get(r, ()) if owner.owns(a)}
         for address in delivered:
             received[address].append((row.date_utc, row.message_id, sender))
     return [
