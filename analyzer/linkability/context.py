@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain, combinations
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -230,6 +231,23 @@ def _members_on(
     return counts
 
 
+def _spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + sizes[i] - 1`` of every span, one after the
+    other (an array's ragged rows gathered without a Python loop)."""
+    return np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+
+
+def _in_slices(
+    frame: pd.DataFrame, numbers: np.ndarray, columns: Sequence[str], rows: int = 250_000
+) -> Iterator[tuple[Any, ...]]:
+    """(message number, the row's values in ``columns``), row after row, building Python
+    values for a slice of rows at a time (a million messages have millions of rows)."""
+    for start in range(0, len(frame), rows):
+        part = frame.iloc[start : start + rows]
+        values = [shared_values(part[c]) for c in columns]
+        yield from zip(numbers[start : start + rows].tolist(), *values, strict=True)
+
+
 def _set_numbers(sets: list[frozenset[str]]) -> tuple[list[frozenset[str]], np.ndarray]:
     """The distinct non-empty sets, and each one's number among them (-1: empty)."""
     numbers: dict[frozenset[str], int] = {frozenset(): -1}
@@ -351,23 +369,22 @@ class Context:
         context.tz = shared_values(messages["tz_offset_min"])
         people = frames.participants
         one = _Pool()  # a million messages name a few thousand addresses: one object each
-        rows = zip(
-            context.numbers_of(people["message_key"]).tolist(),
-            shared_values(people["role"]),
-            shared_values(people["address"]),
-            shared_values(people["display_name"]),
-            strict=True,
+        rows = _in_slices(
+            people, context.numbers_of(people["message_key"]), ("role", "address", "display_name")
         )
         context.mentions = _mentions_by_message(rows, count, one)
         owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
-        # the parties of each message but the owner, as numbers of addresses
+        # the parties of each message but the owner, as numbers of addresses, end to end
         address_number: dict[str, int] = {}
-        parties = [
-            [address_number.setdefault(a, len(address_number)) for a in
-             dict.fromkeys(a for role, a, _ in found if role in PARTY_ROLES)
-             if not owned.get(a, False)]
-            for found in context.mentions
-        ]  # fmt: skip
+        parties, party_counts = array("i"), array("q")
+        for found in context.mentions:
+            before = len(parties)
+            parties.extend(
+                address_number.setdefault(a, len(address_number))
+                for a in dict.fromkeys(a for role, a, _ in found if role in PARTY_ROLES)
+                if not owned.get(a, False)
+            )
+            party_counts.append(len(parties) - before)
         context._party_names = list(address_number)
         hops = frames.hops
         domains = {
@@ -381,7 +398,10 @@ class Context:
             if by_host in domains:
                 providers[key].add(domains[by_host])
         context._providers = [one(frozenset(providers.get(k, ()))) for k in context.numbers]
-        context._number_by_age(messages["message_key"], parties)
+        context._number_by_age(
+            messages["message_key"], np.frombuffer(parties, dtype=np.int32),
+            np.frombuffer(party_counts, dtype=np.int64),
+        )  # fmt: skip
         return context
 
     def numbers_of(self, message_keys: pd.Series) -> np.ndarray:
@@ -391,7 +411,9 @@ class Context:
             return np.where(message_keys.cat.codes >= 0, found[message_keys.cat.codes], -1)
         return self._key_numbers.get_indexer(message_keys)
 
-    def _number_by_age(self, message_keys: pd.Series, parties: list[list[int]]) -> None:
+    def _number_by_age(
+        self, message_keys: pd.Series, parties: np.ndarray, party_counts: np.ndarray
+    ) -> None:
         """Rank the messages by age (then Message-ID), and number each rank's Message-ID,
         party set and provider set."""
         shown = pd.Series(
@@ -407,12 +429,11 @@ class Context:
         self._shown_of = shown_numbers.astype(np.int32)[by_age]
         self._shown_texts = np.asarray(texts)
         self._ids_unique = len(texts) == len(shown_numbers)
-        by_rank = [parties[i] for i in by_age.tolist()]
-        self._party_starts = np.zeros(len(by_rank) + 1, dtype=np.int64)
-        np.cumsum([len(found) for found in by_rank], out=self._party_starts[1:])
-        self._party_numbers = np.fromiter(
-            chain.from_iterable(by_rank), dtype=np.int32, count=int(self._party_starts[-1])
-        )
+        starts = np.cumsum(party_counts) - party_counts  # by message number
+        counts = party_counts[by_age]
+        self._party_starts = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._party_starts[1:])
+        self._party_numbers = parties[_spans(starts[by_age], counts)]
         self._provider_sets, self._provider_set_of = _set_numbers(
             [self._providers[i] for i in by_age]
         )
@@ -464,8 +485,7 @@ class Context:
         """Each (index into ``side``, party number) of ``side``'s messages."""
         starts, ends = self._party_starts[side], self._party_starts[side + 1]
         sizes = ends - starts
-        # positions of every party of every message, message after message
-        at = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        at = _spans(starts, sizes)
         return np.repeat(np.arange(len(side), dtype=np.int32), sizes), self._party_numbers[at]
 
     def providers_on(self, side: Messages) -> Counter[str]:
