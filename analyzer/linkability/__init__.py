@@ -378,8 +378,9 @@ def _links(ctx: Context, evidence: Iterable[Evidence]) -> tuple[list[Link], _Old
     A pairwise rule judges each pair once, so its one piece of evidence becomes a link at
     once and its messages are let go: the social overlap of an address of a million
     messages names most of them, once per pair. The links come without their Message-IDs,
-    which only the links kept need (:func:`_with_message_ids`): each link's oldest
-    :data:`MAX_LINK_MESSAGES` messages come beside them, as positions.
+    which only the links kept need (:func:`_with_message_ids`): the oldest
+    :data:`MAX_LINK_MESSAGES` messages of each blocking rule's link come beside them;
+    a pairwise rule is asked again for the pairs kept.
     """
     grouped: dict[tuple[str, str, str], dict[tuple[str, str], _Shown]] = defaultdict(dict)
     links = []
@@ -398,7 +399,7 @@ def _links(ctx: Context, evidence: Iterable[Evidence]) -> tuple[list[Link], _Old
         shown_here.sides += (item.side_a, item.side_b)
         shown_here.detail = min(shown_here.detail, item.detail)
         if pairwise:
-            links.append(_link(ctx, a, b, item.evidence, by_level, oldest))
+            links.append(_link(ctx, a, b, item.evidence, by_level, {}))
     links += [_link(ctx, a, b, evidence_id, by_level, oldest)
               for (a, b, evidence_id), by_level in grouped.items()]  # fmt: skip
     return links, oldest
@@ -444,7 +445,16 @@ def _link(
     )
 
 
-def _with_message_ids(ctx: Context, links: Iterable[Link], oldest: _Oldest) -> list[Link]:
+def _with_message_ids(ctx: Context, links: Sequence[Link], oldest: _Oldest) -> list[Link]:
+    again: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for link in links:
+        if _RULE[link.evidence].pairwise:
+            again[link.evidence].append((link.a, link.b))
+    for evidence_id, pairs in again.items():
+        for item in _RULE[evidence_id].function(ctx, pairs):
+            a, b = sorted((item.a, item.b))
+            sides = np.concatenate((item.side_a, item.side_b))
+            oldest[(a, b, evidence_id)] = ctx.oldest(sides, MAX_LINK_MESSAGES)[0]
     return [
         replace(link, messages=ctx.message_ids(oldest[(link.a, link.b, link.evidence)]))
         for link in links

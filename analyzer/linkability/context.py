@@ -215,20 +215,7 @@ def _numbered(values: list[Any], numbers: dict[Any, int]) -> np.ndarray:
 
 
 # sides of more messages than this have their counted sets remembered, the last so many
-_COUNTED_FROM, _COUNTED_SIDES = 64, 4096
-
-
-def _members_on(
-    sets: list[frozenset[str]], counted: list[tuple[int, int]], leave_out: Iterable[str]
-) -> Counter[str]:
-    """How many messages each member of the ``counted`` sets is on: the distinct sets are
-    counted first, then their members (a million messages hold a few thousand sets)."""
-    counts: Counter[str] = Counter()
-    for number, times in counted:
-        for member in sets[number]:
-            if member not in leave_out:
-                counts[member] += times
-    return counts
+_COUNTED_FROM, _COUNTED_SIDES = 64, 1024
 
 
 def _spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -335,11 +322,12 @@ class Context:
     _party_starts: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _party_numbers: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _party_names: list[str] = field(default_factory=list, repr=False)
+    _party_number: dict[str, int] = field(default_factory=dict, repr=False)
     _provider_set_of: np.ndarray = field(default_factory=lambda: NO_MESSAGES, repr=False)
     _provider_sets: list[frozenset[str]] = field(default_factory=list, repr=False)
     _providers: list[frozenset[str]] = field(default_factory=list, repr=False)  # by number
     # the last sides' counted sets, by identity (many pieces of evidence share a side)
-    _sets_on: dict[tuple[int, int], tuple[Messages, list[tuple[int, int]]]] = field(
+    _sets_on: dict[tuple[str, int], tuple[Messages, tuple[np.ndarray, np.ndarray]]] = field(
         default_factory=dict, repr=False
     )
     _key_numbers: pd.Index = field(default_factory=lambda: pd.Index([]), repr=False)
@@ -386,6 +374,7 @@ class Context:
             )
             party_counts.append(len(parties) - before)
         context._party_names = list(address_number)
+        context._party_number = address_number
         hops = frames.hops
         domains = {
             host: registrable_domain(host)
@@ -460,26 +449,19 @@ class Context:
 
     def parties_on(self, side: Messages, leave_out: Iterable[str] = ()) -> Counter[str]:
         """How many of ``side``'s messages each party (From, To, Cc; not the owner) is on."""
-        cached = self._sets_on.get((0, id(side)))
-        if cached is not None and cached[0] is side:
-            counted = cached[1]
-        else:
-            _, parties = self._parties_of(side)
-            numbers, times = np.unique(parties, return_counts=True)
-            counted = list(zip(numbers.tolist(), times.tolist(), strict=True))
-            self._remember(0, side, counted)
+        numbers, times = self._counted("parties", side)
         names = self._party_names
-        return Counter({names[n]: t for n, t in counted if names[n] not in leave_out})
+        return Counter(
+            {names[n]: t for n, t in zip(numbers.tolist(), times.tolist(), strict=True)
+             if names[n] not in leave_out}
+        )  # fmt: skip
 
-    def with_party(self, side: Messages) -> dict[str, np.ndarray]:
-        """For each party of ``side``'s messages, which of them (indices into ``side``) it
-        is on."""
-        messages, parties = self._parties_of(side)
-        order = np.argsort(parties, kind="stable")
-        numbers, starts = np.unique(parties[order], return_index=True)
-        groups = np.split(messages[order], starts[1:])
-        names = self._party_names
-        return {names[n]: found for n, found in zip(numbers.tolist(), groups, strict=True)}
+    def with_parties(self, side: Messages, parties: Iterable[str]) -> Messages:
+        """The messages of ``side`` on which one of ``parties`` is a party."""
+        number = self._party_number
+        wanted = np.fromiter((number[p] for p in parties if p in number), dtype=np.int32)
+        messages, on = self._parties_of(side)
+        return side[np.unique(messages[np.isin(on, wanted)])]
 
     def _parties_of(self, side: Messages) -> tuple[np.ndarray, np.ndarray]:
         """Each (index into ``side``, party number) of ``side``'s messages."""
@@ -490,27 +472,37 @@ class Context:
 
     def providers_on(self, side: Messages) -> Counter[str]:
         """How many of ``side``'s messages each provider (a Received hop's domain) handled."""
-        return _members_on(self._provider_sets, self._counted(1, side), ())
+        counts: Counter[str] = Counter()
+        numbers, times = self._counted("providers", side)
+        for number, n in zip(numbers.tolist(), times.tolist(), strict=True):
+            for provider in self._provider_sets[number]:
+                counts[provider] += n
+        return counts
 
     def providers(self, key: int) -> frozenset[str]:
         """The providers (registrable domains of its Received hops) that handled a message."""
         return self._providers[key]
 
-    def _counted(self, which: int, side: Messages) -> list[tuple[int, int]]:
-        """Each distinct set on ``side``'s messages, with how many it is on (in C)."""
+    def _counted(self, which: str, side: Messages) -> tuple[np.ndarray, np.ndarray]:
+        """Each distinct party or provider set on ``side``'s messages, with on how many.
+
+        Many pieces of evidence share one side (an address's timing with each other
+        address): the counts of the last :data:`_COUNTED_SIDES` large sides are kept.
+        """
         cached = self._sets_on.get((which, id(side)))
         if cached is not None and cached[0] is side:
             return cached[1]
-        numbers, times = np.unique(self._provider_set_of[side], return_counts=True)
-        counted = [(n, t) for n, t in zip(numbers.tolist(), times.tolist(), strict=True) if n >= 0]
-        self._remember(which, side, counted)
-        return counted
-
-    def _remember(self, which: int, side: Messages, counted: list[tuple[int, int]]) -> None:
+        if which == "parties":
+            values = self._parties_of(side)[1]
+        else:
+            values = self._provider_set_of[side]
+            values = values[values >= 0]
+        counted = np.unique(values, return_counts=True)
         if len(side) > _COUNTED_FROM:
             if len(self._sets_on) >= _COUNTED_SIDES:
                 del self._sets_on[next(iter(self._sets_on))]  # the oldest
             self._sets_on[(which, id(side))] = (side, counted)
+        return counted
 
     def addresses(self, key: int, *roles: str) -> list[tuple[str, str | None]]:
         """A message's (address, display name) pairs in ``roles``, role by role."""

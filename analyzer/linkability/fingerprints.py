@@ -22,7 +22,6 @@ from functools import cache
 from itertools import combinations
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analyzer.addressing import domain_of
@@ -374,18 +373,11 @@ def social_overlap(ctx: Context, pairs: Iterable[tuple[str, str]]) -> Iterator[E
 
 def _meeting(ctx: Context, address: str, shared: frozenset[str]) -> Messages:
     """The messages of ``address`` on which one of ``shared`` is a party."""
-    side, with_party = ctx.memo(f"appearances-by-party:{address}", lambda: _by_party(ctx, address))
-    found = [with_party[party] for party in shared if party in with_party]
-    meets = np.zeros(len(side), dtype=bool)
-    if found:
-        meets[np.concatenate(found)] = True
-    return side[meets]
-
-
-def _by_party(ctx: Context, address: str) -> tuple[Messages, dict[str, np.ndarray]]:
-    """An address's messages, and for each party of them, which of them it is on."""
-    side = ctx.side(ctx.appearances.get(address, ()))
-    return side, ctx.with_party(side)
+    appearances = ctx.memo("appearances-sides", dict)
+    side = appearances.get(address)
+    if side is None:
+        side = appearances[address] = ctx.side(ctx.appearances.get(address, ()))
+    return ctx.with_parties(side, shared)
 
 
 def sending_hours(ctx: Context, address: str) -> Counter[int]:
