@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from analyzer.addressing import (
@@ -239,31 +240,29 @@ def _text(value: object) -> str:
 
 
 class _Messages:
-    """Message lookups the sections share: by key and by the id links show."""
+    """The messages behind the ids links show, looked up when a section asks (a report
+    shows a few thousand of a million)."""
 
     def __init__(self, frames: Frames) -> None:
         messages = frames.messages
-        self.frame = messages
-        self.by_key: dict[str, MessageRef] = {}
-        self.key_of_shown: dict[str, str] = {}
-        for key, message_id, date, subject, sender, encryption in zip(
-            messages["message_key"],
-            messages["message_id"],
-            messages["date_utc"],
-            messages["subject"],
-            messages["from_addr"],
-            messages["encryption"],
-            strict=True,
-        ):
-            shown = message_id if isinstance(message_id, str) and message_id else key
-            self.by_key[key] = MessageRef(
-                shown, _when(date), _text(subject), _text(sender), encryption in ENCRYPTED
-            )
-            self.key_of_shown.setdefault(shown, key)
+        ids = messages["message_id"]
+        shown = ids.where(ids.notna() & (ids != ""), messages["message_key"])
+        rows = pd.Series(np.arange(len(messages)), index=pd.Index(shown, dtype=object))
+        self._row_of_shown = rows[~rows.index.duplicated(keep="first")]
+        self._frame = messages
 
     def refs(self, shown_ids: Iterable[str]) -> list[MessageRef]:
         """The messages behind Message-IDs a link shows, oldest first."""
-        found = [self.by_key[self.key_of_shown[i]] for i in shown_ids if i in self.key_of_shown]
+        wanted = [i for i in shown_ids if i in self._row_of_shown.index]
+        found = []
+        for shown, row in zip(wanted, self._row_of_shown[wanted].tolist(), strict=True):
+            message = self._frame.iloc[row]
+            found.append(
+                MessageRef(
+                    shown, _when(message["date_utc"]), _text(message["subject"]),
+                    _text(message["from_addr"]), message["encryption"] in ENCRYPTED,
+                )
+            )  # fmt: skip
         return sorted(found, key=lambda ref: (ref.date or "9999", ref.message_id))
 
 
