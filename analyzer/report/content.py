@@ -11,6 +11,8 @@ import ipaddress
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -24,6 +26,7 @@ from analyzer.addressing import (
     is_public_provider,
     registrable_domain,
 )
+from analyzer.frames import shared_values
 from analyzer.linkability import (
     CATALOG,
     CLAIM,
@@ -671,20 +674,23 @@ def _ego(frames: Frames, analysis: Analysis, lists: frozenset[str]):
 
     owner = analysis.owner
     people = frames.participants
-    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]]
-    parties = parties.drop_duplicates()
-    per_message = parties.groupby("message_key")["address"].agg(list)
+    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]].dropna()
+    parties = parties.sort_values("message_key", kind="stable")  # each message's rows together
+    keys, addresses = shared_values(parties["message_key"]), shared_values(parties["address"])
+    node = {}  # address → its node ("you" for the owner's), None for no person
+    for address in parties["address"].unique():
+        if owner.owns(address):
+            node[address] = "you"
+        elif address not in lists and is_person_address(address):
+            node[address] = address
+        else:
+            node[address] = None
     weights: Counter[tuple[str, str]] = Counter()
-    for addresses in per_message:
-        if len(addresses) > 100:
+    for _, in_message in groupby(zip(keys, addresses, strict=True), key=itemgetter(0)):
+        present = {address for _, address in in_message}
+        if len(present) > 100:
             continue  # a broadcast is no relationship
-        named = sorted(
-            {
-                "you" if owner.owns(a) else a
-                for a in addresses
-                if owner.owns(a) or (a not in lists and is_person_address(a))
-            }
-        )
+        named = sorted({node[a] for a in present} - {None})
         for i, a in enumerate(named):
             for b in named[i + 1 :]:
                 weights[(a, b)] += 1
