@@ -28,6 +28,13 @@ def _iso(value: object) -> str:
     return value.isoformat() if isinstance(value, pd.Timestamp) else ""
 
 
+def _joined(rows: pd.DataFrame, by: list[str]) -> pd.Series:
+    """Each group's distinct roles, sorted and joined by ``;`` (as plain strings: a join
+    over a categorical column iterates it value by value)."""
+    distinct = rows.drop_duplicates().astype({"role": object}).sort_values([*by, "role"])
+    return distinct.groupby(by, sort=True, observed=True)["role"].agg(";".join)
+
+
 def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGraph:
     """Sender → recipient, weighted by messages, with first/last seen and roles.
 
@@ -45,10 +52,7 @@ def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGrap
     grouped = edges.groupby(pair, sort=True)  # one pass per column, no loop over groups
     weights = grouped["message_key"].nunique()
     first, last = grouped["date_utc"].min(), grouped["date_utc"].max()
-    edge_roles = (
-        edges[[*pair, "role"]].drop_duplicates().sort_values([*pair, "role"])
-        .groupby(pair, sort=True)["role"].agg(";".join)
-    )  # fmt: skip
+    edge_roles = _joined(edges[[*pair, "role"]], pair)
     graph = nx.DiGraph()
     graph.add_edges_from(
         (source, target, {"weight": int(weight), "first_seen": _iso(earliest),
@@ -59,7 +63,7 @@ def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGrap
     )  # fmt: skip
     sent = senders.groupby("address")["message_key"].nunique()
     received = receivers.groupby("address")["message_key"].nunique()
-    roles = people.groupby("address")["role"].agg(lambda r: ";".join(sorted(set(r))))
+    roles = _joined(people[["address", "role"]].dropna(), ["address"])
     for node in graph.nodes:
         graph.nodes[node]["roles"] = roles.get(node, "")
         graph.nodes[node]["messages_sent"] = int(sent.get(node, 0))

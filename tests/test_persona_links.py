@@ -120,9 +120,11 @@ def test_findings_json_follows_the_contract_and_is_reproducible(audit, tmp_path)
 
 def test_the_compact_frames_of_the_audit_give_the_findings_of_the_full_frames(audit):
     # mxa audit reads fewer columns, categoricals and Arrow lists (for a million messages);
-    # a notebook reads every column as plain pandas: both must find the same
+    # a notebook reads every column as plain pandas: both must find, draw and say the same
     from analyzer.findings import build_findings
     from analyzer.frames import to_pandas
+    from analyzer.graphs import communication_graph
+    from analyzer.report import build_report
     from analyzer.store import Store
 
     compact = analyze_store(audit.out / "store")
@@ -134,6 +136,16 @@ def test_the_compact_frames_of_the_audit_give_the_findings_of_the_full_frames(au
                           totals=store.manifest.get("totals", {}),
                           quarantine=to_pandas(store.read_table("quarantine")))  # fmt: skip
     assert json.dumps(full, default=str) == json.dumps(compact.findings, default=str)
+
+    def drawn(graph):
+        return sorted(graph.nodes(data=True)), sorted(graph.edges(data=True))
+
+    assert drawn(communication_graph(frames, analysis.owner)) == drawn(
+        communication_graph(compact.frames, compact.analysis.owner)
+    )
+    assert repr(build_report(frames, analysis, full)) == repr(
+        build_report(compact.frames, compact.analysis, compact.findings)
+    )
 
 
 def test_graphs_are_written_and_read_back(audit):
