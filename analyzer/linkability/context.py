@@ -17,7 +17,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import combinations
+from itertools import combinations, groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -381,12 +382,12 @@ class Context:
             for host in hops["by_host"].dropna().unique()
             if "." in host and not _is_ip(host)
         }
-        providers: dict[int, set[str]] = defaultdict(set)
-        hop_numbers = context.numbers_of(hops["message_key"]).tolist()
-        for key, by_host in zip(hop_numbers, hops["by_host"], strict=True):
-            if by_host in domains:
-                providers[key].add(domains[by_host])
-        context._providers = [one(frozenset(providers.get(k, ()))) for k in context.numbers]
+        context._providers = [one(frozenset())] * count
+        rows = _in_slices(hops, context.numbers_of(hops["message_key"]), ("by_host",))
+        for key, in_message in groupby(rows, key=itemgetter(0)):  # a message's hops together
+            found = {domains[host] for _, host in in_message if host in domains}
+            if found:
+                context._providers[key] = one(context._providers[key] | found)
         context._number_by_age(
             messages["message_key"], np.frombuffer(parties, dtype=np.int32),
             np.frombuffer(party_counts, dtype=np.int64),
