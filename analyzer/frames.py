@@ -7,7 +7,7 @@ the store writes; :func:`to_pandas` gives the frames a notebook works with.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from analyzer.extract.keys import KeyUse
 from analyzer.records import Hop, MessageRecord, Participant, Quarantined
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "quarantine_table",
     "shared_values",
     "to_pandas",
+    "value_rows",
 ]
 
 _UTC = pa.timestamp("s", tz="UTC")
@@ -233,3 +235,23 @@ def shared_values(column: pd.Series, known: dict[Any, Any] | None = None) -> lis
     table = np.empty(len(values), dtype=object)
     table[:] = values
     return table[codes].tolist()  # no int object per row: a million messages have millions
+
+
+def value_rows(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    first: np.ndarray | None = None,
+    slice_rows: int = 250_000,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``columns`` as tuples of Python values (see :func:`shared_values`),
+    ``first[row]`` before them if given, built a slice of rows at a time: a million
+    messages have millions of participant and hop rows, and a list per column of them
+    all would hold hundreds of megabytes.
+    """
+    for start in range(0, len(frame), slice_rows):
+        part = frame.iloc[start : start + slice_rows]
+        values = [shared_values(part[c]) for c in columns]
+        if first is not None:
+            values.insert(0, first[start : start + slice_rows].tolist())
+        yield from zip(*values, strict=True)

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 import pandas as pd
 
 from analyzer.aliases.senders import Sender, organisation_of, original_sender
-from analyzer.frames import Frames, shared_values
+from analyzer.frames import Frames, value_rows
 from analyzer.mailing_lists import is_list_role_address
 from analyzer.owner import Owner
 
@@ -98,13 +100,13 @@ def roles_by_message(frames: Frames) -> dict[str, tuple[tuple[str, str], ...]]:
     addresses); :func:`by_role` groups one message's when it is read.
     """
     people = frames.participants.dropna(subset=["address"])
-    pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
     pool: dict[tuple[str, str], tuple[str, str]] = {}
-    for key, role, address in zip(people["message_key"], shared_values(people["role"]),
-                                  shared_values(people["address"]), strict=True):  # fmt: skip
-        pair = (role, address)
-        pairs[key].append(pool.setdefault(pair, pair))
-    return {key: tuple(found) for key, found in pairs.items()}
+    rows = value_rows(people, ("message_key", "role", "address"))
+    for key, in_message in groupby(rows, key=itemgetter(0)):  # a message's rows together
+        pairs = tuple(pool.setdefault((r, a), (r, a)) for _, r, a in in_message)
+        found[key] = found.get(key, ()) + pairs  # rows of a message met again join it
+    return found
 
 
 def by_role(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -123,12 +125,11 @@ _READ = ("message_key", "message_id", "date_utc", "from_addr", "from_name", "dki
 def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Exposure]:
     """Every owner identity with whom it was given to and, where it was made for one party,
     the unrelated organisations that wrote to it, oldest first."""
-    messages = frames.messages[list(_READ)].sort_values("date_utc", kind="stable")
     roles = roles_by_message(frames)
     received: dict[str, list[tuple[pd.Timestamp, str, Sender]]] = defaultdict(list)
     written_to: dict[str, list[tuple[pd.Timestamp, str]]] = defaultdict(list)
     senders: dict[Sender, Sender] = {}
-    for row in messages.itertuples(index=False):
+    for row in _oldest_first(frames.messages, _READ):
         key, sender_address = row.message_key, _text(row.from_addr)
         named = by_role(roles.get(key, ()))
         if (
@@ -155,6 +156,14 @@ def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Expo
         _exposure(address, kinds.get(address, ""), received[address], written_to[address])
         for address in owner.identities
     ]
+
+
+def _oldest_first(messages: pd.DataFrame, columns: Sequence[str], slice_rows: int = 100_000):
+    """The rows of ``columns`` by date (undated last), as named tuples, a slice at a time."""
+    order = messages["date_utc"].reset_index(drop=True).sort_values(kind="stable").index
+    for start in range(0, len(order), slice_rows):
+        part = messages.iloc[order[start : start + slice_rows]][list(columns)]
+        yield from part.itertuples(index=False)
 
 
 def _text(value: object) -> str | None:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.addressing import plain_form, registrable_domain
-from analyzer.frames import Frames, shared_values
+from analyzer.frames import Frames, shared_values, value_rows
 from analyzer.linkability.names import PersonName, parse_name
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.owner import Owner
@@ -225,17 +225,6 @@ def _spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
 
 
-def _in_slices(
-    frame: pd.DataFrame, numbers: np.ndarray, columns: Sequence[str], rows: int = 250_000
-) -> Iterator[tuple[Any, ...]]:
-    """(message number, the row's values in ``columns``), row after row, building Python
-    values for a slice of rows at a time (a million messages have millions of rows)."""
-    for start in range(0, len(frame), rows):
-        part = frame.iloc[start : start + rows]
-        values = [shared_values(part[c]) for c in columns]
-        yield from zip(numbers[start : start + rows].tolist(), *values, strict=True)
-
-
 def _set_numbers(sets: list[frozenset[str]]) -> tuple[list[frozenset[str]], np.ndarray]:
     """The distinct non-empty sets, and each one's number among them (-1: empty)."""
     numbers: dict[frozenset[str], int] = {frozenset(): -1}
@@ -358,9 +347,8 @@ class Context:
         context.tz = shared_values(messages["tz_offset_min"])
         people = frames.participants
         one = _Pool()  # a million messages name a few thousand addresses: one object each
-        rows = _in_slices(
-            people, context.numbers_of(people["message_key"]), ("role", "address", "display_name")
-        )
+        numbers = context.numbers_of(people["message_key"])
+        rows = value_rows(people, ("role", "address", "display_name"), first=numbers)
         context.mentions = _mentions_by_message(rows, count, one)
         owned = {a: owner.owns(a) for a in people["address"].dropna().unique()}
         # the parties of each message but the owner, as numbers of addresses, end to end
@@ -383,7 +371,7 @@ class Context:
             if "." in host and not _is_ip(host)
         }
         context._providers = [one(frozenset())] * count
-        rows = _in_slices(hops, context.numbers_of(hops["message_key"]), ("by_host",))
+        rows = value_rows(hops, ("by_host",), first=context.numbers_of(hops["message_key"]))
         for key, in_message in groupby(rows, key=itemgetter(0)):  # a message's hops together
             found = {domains[host] for _, host in in_message if host in domains}
             if found:
