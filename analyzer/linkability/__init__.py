@@ -723,6 +723,8 @@ def analyze(
 
     model = model or load_model()
     kinds = identity_kinds(frames, owner) if aliases else {}
+    # before the context is built: each holds hundreds of megabytes at a million messages
+    exposures = tuple(find_leaks(frames, owner, kinds)) if aliases else ()
     ctx = Context.build(frames, owner)
     present = {a for mentions in ctx.mentions for _, a, _ in mentions}
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
@@ -791,7 +793,7 @@ def analyze(
         model,
         found_here,
         kinds,
-        tuple(find_leaks(frames, owner, kinds)) if aliases else (),
+        exposures,
     )
 
 
