@@ -187,7 +187,7 @@ def counterfactual(frames: Frames, analysis: Analysis) -> Counterfactual:
     """Before and after one alias per organisation, and what would still tie them."""
     primary = next((a for a, k in analysis.kinds.items() if k == "primary"), None)
     rewritten, aliased_owner = with_aliases(frames, analysis.owner, primary)
-    after = analyze(rewritten, aliased_owner, analysis.model, aliases=False)
+    after = analyze(rewritten, aliased_owner, analysis.model, aliases=False, others=False)
     remaining: Counter[str] = Counter()
     for pair in after.pairs_of("owner"):
         if pair.same_person.score >= CLAIM:

@@ -646,11 +646,16 @@ def _suggestions(pairs: list[PairVerdict], owner: Owner) -> list[Suggestion]:
 
 
 # -- the analysis -----------------------------------------------------------------------
-def _evidence(ctx: Context, candidates_from_owner: set[tuple[str, str]]) -> Iterator[Evidence]:
+def _evidence(
+    ctx: Context, candidates_from_owner: set[tuple[str, str]], others: bool = True
+) -> Iterator[Evidence]:
     blocking = [rule for rule in CATALOG if not rule.pairwise]
     found: list[Evidence] = []
     for rule in blocking:
-        found.extend(rule.function(ctx))
+        found.extend(
+            item for item in rule.function(ctx)
+            if others or (ctx.owner.owns(item.a) and ctx.owner.owns(item.b))
+        )  # fmt: skip
     candidates = set(candidates_from_owner)
     for item in found:
         if _RULE[item.evidence].question == SAME_PERSON:
@@ -658,7 +663,9 @@ def _evidence(ctx: Context, candidates_from_owner: set[tuple[str, str]]) -> Iter
     comparable = sorted(
         (a, b)
         for a, b in candidates
-        if (ctx.owner.owns(a) or ctx.is_person(a)) and (ctx.owner.owns(b) or ctx.is_person(b))
+        if (ctx.owner.owns(a) or ctx.is_person(a))
+        and (ctx.owner.owns(b) or ctx.is_person(b))
+        and (others or (ctx.owner.owns(a) and ctx.owner.owns(b)))
     )
     yield from found
     for rule in CATALOG:
@@ -667,9 +674,9 @@ def _evidence(ctx: Context, candidates_from_owner: set[tuple[str, str]]) -> Iter
 
 
 def _pair_verdicts(
-    ctx: Context, wanted: set[tuple[str, str]]
+    ctx: Context, wanted: set[tuple[str, str]], others: bool = True
 ) -> tuple[list[Link], _Oldest, dict[tuple[str, str], list[Link]], _Profiles]:
-    links, oldest = _links(ctx, _evidence(ctx, wanted))
+    links, oldest = _links(ctx, _evidence(ctx, wanted, others))
     by_pair: dict[tuple[str, str], list[Link]] = defaultdict(list)
     for link in links:
         by_pair[(link.a, link.b)].append(link)
@@ -707,7 +714,12 @@ def _senders(ctx: Context) -> int:
 
 
 def analyze(
-    frames: Frames, owner: Owner, model: Model | None = None, *, aliases: bool = True
+    frames: Frames,
+    owner: Owner,
+    model: Model | None = None,
+    *,
+    aliases: bool = True,
+    others: bool = True,
 ) -> Analysis:
     """Links, both questions for each pair, clusters and suggestions, for one owner.
 
@@ -716,7 +728,10 @@ def analyze(
     same-person evidence ties to one of theirs (a suggestion, from "weak", score ≥
     0.2), and pairs of other people's addresses at score ≥ 0.5, both from the prior
     estimated for this archive (:func:`archive_prior`). With ``aliases``, each identity's
-    kind and whom it was given to (:mod:`analyzer.aliases`) come with it.
+    kind and whom it was given to (:mod:`analyzer.aliases`) come with it. Without
+    ``others``, only pairs of the owner's identities are assessed: their verdicts are the
+    same, and the rest of a big archive's evidence is never computed (the aliases
+    counterfactual needs no more).
     """
     from analyzer.aliases.kinds import identity_kinds  # aliases build on linkability
     from analyzer.aliases.leaks import find_leaks
@@ -729,7 +744,7 @@ def analyze(
     present = {a for mentions in ctx.mentions for _, a, _ in mentions}
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
     owner_pairs = set(combinations(mine, 2)) if len(mine) <= MAX_ALL_PAIRS else set()
-    links, oldest, by_pair, profiles = _pair_verdicts(ctx, owner_pairs)
+    links, oldest, by_pair, profiles = _pair_verdicts(ctx, owner_pairs, others)
     appearances = cache(lambda address: ctx.side(ctx.appearances.get(address, ())))
     # who saw the messages an address appears on: once per address, not once per pair
     parties_of = cache(lambda address: ctx.parties_on(appearances(address)))
