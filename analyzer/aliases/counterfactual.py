@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -115,8 +116,10 @@ def with_aliases(frames: Frames, owner: Owner, primary: str | None) -> tuple[Fra
     """The frames with each owner address a correspondent sees replaced by the alias of
     the message's organisation, and the owner of those aliases (and the real mailbox)."""
     organisations = _message_organisations(frames, owner)
-    alias_of = {key: _alias(organisation) for key, organisation in organisations.items()}
-    unknown = _alias("unknown")
+    alias = cache(_alias)  # one string per organisation, not one per message
+    alias_of = {key: alias(organisation) for key, organisation in organisations.items()}
+    del organisations
+    unknown = alias("unknown")
     people = frames.participants
     addresses = shared_values(people["address"])
     senders = shared_values(frames.messages["from_addr"])
