@@ -44,6 +44,7 @@ from analyzer.owner import RECEIVING_ROLES, identity_kind
 
 if TYPE_CHECKING:
     from analyzer.frames import Frames
+    from analyzer.owner import Owner
 
 __all__ = [
     "ENCRYPTED",
@@ -576,21 +577,10 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
     shown_roles = ("from", "to", "cc", "reply-to", "sender")
 
     # the correspondent who holds the most of the owner's addresses
-    parties = people[people["message_key"].isin(mine_keys) & people["role"].isin(PARTY_ROLES)]
-    holders: dict[str, set[str]] = defaultdict(set)
-    keys_of: dict[str, set[str]] = defaultdict(set)
-    owned_here = parties[parties["address"].map(owner.owns).astype(bool)]
-    owned_by_key = owned_here.groupby("message_key")["address"].agg(set).to_dict()
-    for key, address in zip(parties["message_key"], parties["address"], strict=True):
-        if owner.owns(address) or address in lists or not is_person_address(address):
-            continue
-        holders[address] |= owned_by_key.get(key, set())
-        keys_of[address].add(key)
-    if any(holders.values()):
-        person = min(holders, key=lambda a: (-len(holders[a]), -len(keys_of[a]), a))
-        views.append(
-            view("One correspondent", person, keys_of[person], shown_roles, "correspondents")
-        )
+    person = _best_holder(people, mine_keys, owner, lists)
+    if person is not None:
+        keys = set(people.loc[_rows_of(people, person, mine_keys), "message_key"])
+        views.append(view("One correspondent", person, keys, shown_roles, "correspondents"))
 
     # the servers, by the registrable domain of each Received "by" host; the owner's
     # provider wrote the topmost Received header of the mail that reached them
@@ -642,6 +632,34 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
         keys = set(messages.loc[messages["list_id"] == top, "message_key"])
         views.append(view("A mailing list server", top, keys))
     return views
+
+
+def _rows_of(people: pd.DataFrame, address: str, keys: set[str]) -> pd.Series:
+    """The rows that name ``address`` in From, To or Cc of one of ``keys``."""
+    return (
+        (people["address"] == address)
+        & people["role"].isin(PARTY_ROLES)
+        & people["message_key"].isin(keys)
+    )
+
+
+def _best_holder(
+    people: pd.DataFrame, mine_keys: set[str], owner: Owner, lists: frozenset[str]
+) -> str | None:
+    """The correspondent (From, To or Cc) who saw the most of the owner's addresses on the
+    same messages, then on the most messages; by joins, not a set per message."""
+    parties = people[people["message_key"].isin(mine_keys) & people["role"].isin(PARTY_ROLES)]
+    parties = parties[["message_key", "address"]].dropna().drop_duplicates()
+    owned = parties["address"].map(owner.owns).astype(bool)
+    person = parties["address"].map(lambda a: a not in lists and is_person_address(a)).astype(bool)
+    others = parties[~owned & person]
+    if others.empty:
+        return None
+    held = others.merge(parties[owned], on="message_key", suffixes=("", "_owned"))
+    pairs = held[["address", "address_owned"]].drop_duplicates()
+    holders = {a: n for a, n in pairs["address"].value_counts().items() if n > 0}
+    messages = others["address"].value_counts().to_dict()
+    return min(holders, key=lambda a: (-holders[a], -messages[a], a)) if holders else None
 
 
 def _is_ip_literal(host: str) -> bool:
