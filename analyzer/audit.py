@@ -24,6 +24,7 @@ from analyzer.frames import Frames, to_pandas
 from analyzer.graphs import communication_graph, identity_graph, write_graphs
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
 from analyzer.linkability import Analysis, analyze
+from analyzer.memory import release_freed_memory
 from analyzer.owner import detect_owner
 from analyzer.redact import (
     REDACTION_NOTE,
@@ -102,6 +103,7 @@ def analyze_store(
     )
     owner = detect_owner(frames, me, me_domains)
     analysis = analyze(frames, owner)
+    release_freed_memory()  # the linkability context: the counterfactual builds another
     manifest = opened.manifest
     sources = sorted({s for run in manifest.get("runs", []) for s in run.get("sources", [])})
     findings = build_findings(
@@ -209,6 +211,7 @@ def run_audit(
         },
         folder / "graphs",
     )
+    release_freed_memory()
     report_paths = write_report(build_report(read.frames, read.analysis, read.findings), folder)
     if redact:
         report_paths += write_redacted(read, store, folder / "redacted")

@@ -31,7 +31,6 @@ killed run it may also see that run's uncommitted parts until the next ``mxa ing
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import json
 import os
@@ -45,6 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analyzer.errors import StoreError
+from analyzer.memory import release_freed_memory
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -417,12 +417,5 @@ def load_frames(
         hops=read("hops"),
         keys=read("keys"),
     )
-    _release_freed_memory()
+    release_freed_memory()  # what Arrow's reader threads freed
     return frames
-
-
-def _release_freed_memory() -> None:
-    """Hand the memory Arrow's reader threads freed back to the system (glibc keeps it in
-    per-thread arenas: about 0.9 GB after reading the frames of a million messages)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)

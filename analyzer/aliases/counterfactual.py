@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyzer.aliases.leaks import by_role, roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
-from analyzer.frames import Frames, shared_values
+from analyzer.frames import Frames
 from analyzer.linkability import CLAIM, Analysis, analyze
 from analyzer.owner import Owner
 from analyzer.vocabulary import Question
@@ -120,40 +121,50 @@ def with_aliases(frames: Frames, owner: Owner, primary: str | None) -> tuple[Fra
     alias_of = {key: alias(organisation) for key, organisation in organisations.items()}
     del organisations
     unknown = alias("unknown")
-    people = frames.participants
-    addresses = shared_values(people["address"])
-    senders = shared_values(frames.messages["from_addr"])
+    people, messages = frames.participants, frames.messages
     # owner.owns once per distinct address, not once per row of millions
-    mine = {a for a in {*addresses, *senders} if isinstance(a, str) and owner.owns(a)}
-    kept = people["role"].isin(_KEPT_ROLES).tolist()
-    aliases = set()
-    for row, (key, address, keep) in enumerate(
-        zip(people["message_key"], addresses, kept, strict=True)
-    ):
-        if address in mine:
-            if not keep:
-                addresses[row] = alias_of.get(key, unknown)
-                aliases.add(addresses[row])
-            elif primary:
-                addresses[row] = primary
-    for row, (key, sender) in enumerate(zip(frames.messages["message_key"], senders, strict=True)):
-        if sender in mine:
-            senders[row] = alias_of.get(key, unknown)
+    mine = [a for a in {*_distinct(people["address"]), *_distinct(messages["from_addr"])}
+            if owner.owns(a)]  # fmt: skip
+    owned = people["address"].isin(mine).to_numpy()
+    kept = people["role"].isin(_KEPT_ROLES).to_numpy()
+    seen = owned & ~kept
+    given = people["message_key"][seen].astype(object).map(alias_of).fillna(unknown).to_numpy()
+    addresses = _replaced(people["address"], seen, given)
+    if primary:
+        addresses = _replaced(addresses, owned & kept, np.full((owned & kept).sum(), primary))
+    from_mine = messages["from_addr"].isin(mine).to_numpy()
+    senders = messages["message_key"][from_mine].astype(object).map(alias_of).fillna(unknown)
     # new columns on the same frames: the other columns are not copied
-    people = people.assign(address=_like(people["address"], addresses))
-    messages = frames.messages.assign(from_addr=_like(frames.messages["from_addr"], senders))
-    identities = tuple(sorted(set(aliases) | ({primary} if primary else set())))
+    people = people.assign(address=addresses)
+    messages = messages.assign(
+        from_addr=_replaced(messages["from_addr"], from_mine, senders.to_numpy(dtype=object))
+    )
+    identities = tuple(sorted(set(given) | ({primary} if primary else set())))
     return (
         Frames(messages=messages, participants=people, hops=frames.hops, keys=frames.keys),
         Owner(identities, how="counterfactual: one alias per organisation"),
     )
 
 
-def _like(column: pd.Series, values: list[str | None]) -> pd.Series:
-    """``values`` as a column of ``column``'s kind (categories of their own, if it has any)."""
-    kind = column.dtype
-    dtype = "category" if isinstance(kind, pd.CategoricalDtype) else kind
-    return pd.Series(values, index=column.index, dtype=dtype)
+def _distinct(column: pd.Series) -> list[str]:
+    return [v for v in column.dropna().unique() if isinstance(v, str)]
+
+
+def _replaced(column: pd.Series, rows: np.ndarray, values: np.ndarray) -> pd.Series:
+    """``column`` with ``values`` in the ``rows`` (a mask), of the same kind: a categorical
+    gets its new values as categories, and keeps only those it uses, in sorted order."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        everything = column.to_numpy(dtype=object, copy=True)
+        everything[rows] = values
+        return pd.Series(everything, index=column.index, dtype=column.dtype)
+    known = column.cat.categories
+    categories = known.append(pd.Index(pd.unique(values)).difference(known))
+    codes = column.cat.codes.to_numpy().astype(np.int32)
+    codes[rows] = categories.get_indexer(values)
+    replaced = pd.Categorical.from_codes(codes, categories=categories)
+    replaced = replaced.remove_unused_categories()
+    replaced = replaced.reorder_categories(replaced.categories.sort_values())
+    return pd.Series(replaced, index=column.index)
 
 
 def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:
