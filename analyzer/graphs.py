@@ -40,7 +40,8 @@ def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGrap
 
     Nodes carry ``messages_sent``, ``messages_received``, ``roles`` (every header role the
     address takes), ``owner`` (one of the owner's identities) and ``kind``; edges carry
-    ``weight``, ``first_seen``, ``last_seen`` and ``roles`` (``to;cc``...).
+    ``weight``, ``first_seen``, ``last_seen`` and ``roles``. Roles are joined by ``;`` in
+    name order: ``cc;to``.
     """
     people = frames.participants
     dates = frames.messages[["message_key", "date_utc"]]
