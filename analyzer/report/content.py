@@ -26,7 +26,7 @@ from analyzer.addressing import (
     is_public_provider,
     registrable_domain,
 )
-from analyzer.frames import shared_values
+from analyzer.frames import Frames, shared_values
 from analyzer.linkability import (
     CATALOG,
     CLAIM,
@@ -43,7 +43,6 @@ from analyzer.mailing_lists import list_addresses
 from analyzer.owner import RECEIVING_ROLES, identity_kind
 
 if TYPE_CHECKING:
-    from analyzer.frames import Frames
     from analyzer.owner import Owner
 
 __all__ = [
@@ -505,6 +504,9 @@ def _sent_keys(frames: Frames, analysis: Analysis) -> set[str]:
     return sent
 
 
+_VIEW_COLUMNS = ["message_key", "date_utc", "user_agent", "x_mailer", "tz_offset_min"]
+
+
 def _view(
     title: str,
     who: str,
@@ -519,10 +521,13 @@ def _view(
     """What an observer holding the messages ``keys`` learns about the owner."""
     owner = analysis.owner
     people = frames.participants
-    mine = people[people["message_key"].isin(keys) & people["address"].map(owner.owns)]
+    named = people["message_key"].isin(keys) & people["address"].map(owner.owns).astype(bool)
     if roles is not None:
-        mine = mine[mine["role"].isin(roles)]
-    messages = frames.messages[frames.messages["message_key"].isin(keys)]
+        named &= people["role"].isin(roles)
+    mine = people.loc[named, ["address"]]
+    # only the columns read: a provider's view holds most of a million messages
+    messages = frames.messages[_VIEW_COLUMNS]
+    messages = messages[messages["message_key"].isin(keys)]
     own_sent = messages[messages["message_key"].isin(sent)]
     addresses = Counter(machines[k][0] for k in own_sent["message_key"] if k in machines)
     clients = Counter(
@@ -562,7 +567,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
     if not mine_keys:
         return []
     sent = _sent_keys(frames, analysis)
-    machines = sender_client_ips(frames)
+    machines = _sender_machines(frames, sent)
 
     def view(
         title: str,
@@ -632,6 +637,20 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
         keys = set(messages.loc[messages["list_id"] == top, "message_key"])
         views.append(view("A mailing list server", top, keys))
     return views
+
+
+def _sender_machines(frames: Frames, sent: set[str]) -> dict[str, tuple]:
+    """:func:`sender_client_ips` of the owner's own messages only."""
+    messages, hops = frames.messages, frames.hops
+    return sender_client_ips(
+        Frames(
+            messages=messages.loc[messages["message_key"].isin(sent), ["message_key",
+                                                                       "x_originating_ip"]],
+            participants=frames.participants.iloc[:0],
+            hops=hops[(hops["hop"] == 0) & hops["message_key"].isin(sent)],
+            keys=frames.keys.iloc[:0],
+        )
+    )  # fmt: skip
 
 
 def _rows_of(people: pd.DataFrame, address: str, keys: set[str]) -> pd.Series:
