@@ -21,7 +21,7 @@ from analyzer.linkability import CATALOG, CLAIM, Analysis
 from analyzer.linkability.context import BROADCAST_PARTIES, PARTY_ROLES
 from analyzer.linkability.model import CONFIDENCE
 from analyzer.owner import Owner, identity_kind
-from analyzer.safe_output import json_text
+from analyzer.safe_output import json_chunks
 
 __all__ = ["SCHEMA", "build_findings", "write_findings"]
 
@@ -146,10 +146,11 @@ def build_findings(
 
 def write_findings(findings: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     target = Path(path)
-    text = json_text(findings) + "\n"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, "utf-8")
+        with target.open("w", encoding="utf-8") as file:  # streamed: it can be a gigabyte
+            file.writelines(json_chunks(findings))
+            file.write("\n")
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
     return target

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
-__all__ = ["json_text", "printable", "spreadsheet_cell"]
+__all__ = ["json_chunks", "json_text", "printable", "spreadsheet_cell"]
 
 # C0 and C1 controls (ESC starts colour, cursor and OSC 8 link sequences; 0x9b is a
 # one-byte CSI), DEL, and the bidirectional marks that reorder text on screen
@@ -34,8 +35,18 @@ def json_text(payload: object, *, indent: int | None = 2) -> str:
     The result is plain valid UTF-8 even where the mail held undecodable bytes: those
     travel as ``\\udcXX`` escapes, which every JSON parser reads.
     """
-    text = json.dumps(payload, ensure_ascii=False, indent=indent)
-    return _LEFT_RAW_BY_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return "".join(json_chunks(payload, indent=indent))
+
+
+def json_chunks(payload: object, *, indent: int | None = 2) -> Iterator[str]:
+    """:func:`json_text` piece by piece, to write a document of a gigabyte (the findings of
+    a million messages) without holding its text."""
+    for chunk in json.JSONEncoder(ensure_ascii=False, indent=indent).iterencode(payload):
+        yield _LEFT_RAW_BY_JSON.sub(_escaped, chunk)  # one character at a time: any cut is safe
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def spreadsheet_cell(value: str) -> str:
