@@ -23,6 +23,7 @@ from analyzer.aliases.leaks import by_role, roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
 from analyzer.frames import Frames
 from analyzer.linkability import CLAIM, Analysis, analyze
+from analyzer.memory import release_freed_memory
 from analyzer.owner import Owner
 from analyzer.vocabulary import Question
 
@@ -201,6 +202,7 @@ def counterfactual(frames: Frames, analysis: Analysis) -> Counterfactual:
     """Before and after one alias per organisation, and what would still tie them."""
     primary = next((a for a, k in analysis.kinds.items() if k == "primary"), None)
     rewritten, aliased_owner = with_aliases(frames, analysis.owner, primary)
+    release_freed_memory()  # what the rewriting built and dropped, before a second analysis
     after = analyze(rewritten, aliased_owner, analysis.model, aliases=False, others=False)
     remaining: Counter[str] = Counter()
     for pair in after.pairs_of("owner"):
