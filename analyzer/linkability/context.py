@@ -1,11 +1,15 @@
 """Indexes over the frames that every evidence rule reads, built once per analysis.
 
-Per message: who it names in which role, its date and time zone, who saw it
-(``parties``: the people it went to) and which organisations handled it
-(``providers``: the registrable domains of its Received hops). Per address, built on
-first use: the names it goes by, the messages it sent, the correspondents it has.
-Archive-wide: the addresses of mailing lists, which are no people, and the senders
+Per message (a message is its row number): who it names in which role, its date and
+time zone, who saw it (its parties: the people it went to) and which organisations
+handled it (its providers: the registrable domains of its Received hops). Per address,
+built on first use: the names it goes by, the messages it sent, the correspondents it
+has. Archive-wide: the addresses of mailing lists, which are no people, and the senders
 of unauthenticated one-off mail (spam personas), whose names join nobody.
+
+A million messages must fit in a few hundred megabytes: per message there are lists and
+arrays, not dicts keyed by message, and the messages evidence cites are arrays
+(:data:`Messages`), so that counting who saw them is an array operation.
 """
 
 from __future__ import annotations
