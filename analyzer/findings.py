@@ -82,6 +82,8 @@ def build_findings(
     duplicate.
     """
     owner = analysis.owner
+    # first: its second analysis is the audit's peak, and the links' dicts come on top
+    what_if = counterfactual(frames, analysis).as_dict() if owner.identities else {}
     encryption = frames.messages["encryption"].value_counts()
     parsed = len(frames.messages)
     quarantined = len(quarantine)
@@ -140,7 +142,7 @@ def build_findings(
         "clusters": [cluster.as_dict() for cluster in analysis.clusters],
         "suggestions": [suggestion.as_dict() for suggestion in analysis.suggestions],
         "alias_leaks": [exposure.as_dict() for exposure in analysis.exposures],
-        "counterfactual": counterfactual(frames, analysis).as_dict() if owner.identities else {},
+        "counterfactual": what_if,
     }
 
 
