@@ -502,13 +502,6 @@ class Context:
         found = self.mentions[key]
         return [(a, n) for role in roles for r, a, n in found if r == role]
 
-    def roles_of(self, key: int) -> dict[str, list[tuple[str, str | None]]]:
-        """A message's (address, display name) pairs by role, in the order the roles come."""
-        by_role: dict[str, list[tuple[str, str | None]]] = {}
-        for role, address, name in self.mentions[key]:
-            by_role.setdefault(role, []).append((address, name))
-        return by_role
-
     def named_in(self, key: int, role: str) -> dict[str, str | None]:
         """Address → display name for one header of one message (its first mention)."""
         index = self._named.get((key, role))
