@@ -163,14 +163,23 @@ def subaddress(ctx: Context) -> Iterator[Evidence]:
     equivalent domains, Fastmail's ``tag@user.fastmail.com``. Levels: ``tag`` (a
     sub-address) or ``spelling`` (another spelling of the same mailbox).
     """
+    seen: dict[str, bool] = {}  # in order of first mention: the evidence's order
+    for mentions in ctx.mentions:
+        for _, address, _ in mentions:
+            if address not in seen:
+                seen[address] = ctx.owner.owns(address) or ctx.is_person(address)
+    by_mailbox: dict[str, set[str]] = defaultdict(set)
+    for address in [*(a for a, kept in seen.items() if kept), *ctx.owner.identities]:
+        by_mailbox[base_mailbox(address)].add(address)
+    # Only a mailbox seen in two spellings gives evidence: the places of the millions
+    # of other mentions would be collected for nothing.
+    respelled = {a for spellings in by_mailbox.values() if len(spellings) > 1 for a in spellings}
+    respelled |= {a for a in seen if seen[a] and a != plain_form(a)}
     places: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for key, mentions in zip(ctx.numbers, ctx.mentions, strict=True):
         for role, address, _ in mentions:
-            if ctx.owner.owns(address) or ctx.is_person(address):
+            if address in respelled:
                 places[address].append((key, role))
-    by_mailbox: dict[str, set[str]] = defaultdict(set)
-    for address in [*places, *ctx.owner.identities]:
-        by_mailbox[base_mailbox(address)].add(address)
     for addresses in by_mailbox.values():
         untagged = sorted(a for a in addresses if a == plain_form(a))
         if untagged:
