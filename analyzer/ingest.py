@@ -4,6 +4,13 @@ This is the edge where files, worker processes and the store meet; the pure work
 happens in :mod:`analyzer.sources.mbox` and :mod:`analyzer.extract`. Progress goes
 to an optional callback so that the CLI can draw a bar and a notebook need not.
 
+A plain (uncompressed) mbox goes to the workers as byte ranges that they read and
+split themselves, so that no message passes through this process; here the ranges are
+joined in order (:meth:`_Reader.join`), and the digest that resuming needs is taken
+of the file as they are. Compressed mboxes and one-message files are read here and
+sent as batches of header blocks, as they are to a Dask cluster named by its scheduler,
+whose workers may not see this machine's files.
+
 A run is a series of commits (see :mod:`analyzer.store`): every few thousand messages
 the new rows are written and the manifest records how far each source was read, so a
 run killed at any point is continued, not redone, by the next. Before reading, each
@@ -23,7 +30,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +57,30 @@ from analyzer.sources import (
     is_compressed,
     open_counted,
 )
-from analyzer.sources.mbox import new_digest
+from analyzer.sources.mbox import MboxRange, RangeReader, is_cr_only, new_digest
 from analyzer.store import FRAMES, Store
 from analyzer.vocabulary import QuarantineCode
 
-__all__ = ["ExtractedBatch", "IngestResult", "ProgressCallback", "extract_batch", "ingest"]
+__all__ = [
+    "ExtractedBatch",
+    "IngestResult",
+    "ProgressCallback",
+    "RangeExtract",
+    "extract_batch",
+    "extract_range",
+    "ingest",
+]
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(bytes_done, bytes_total)`` while sources are read."""
 
 _BATCH_MESSAGES = 400
 _BATCH_BYTES = 8 << 20
+# A plain mbox goes to the workers as byte ranges of at most this size, which they read
+# themselves; a small file is cut finer (not below _RANGE_MIN) so that every worker
+# gets some.
+_RANGE_BYTES = 8 << 20
+_RANGE_MIN = 1 << 20
 # Commit every this many messages (MXA_COMMIT_MESSAGES overrides it) and at least this
 # often, so a run that is killed keeps its work.
 _COMMIT_MESSAGES = 5_000
@@ -255,17 +275,22 @@ def _removed_files(
 class _Reader:
     """Reads the planned files in order and tells, at any point, how far it has come."""
 
-    def __init__(self, plans: list[_Plan], result: IngestResult) -> None:
+    def __init__(
+        self, plans: list[_Plan], result: IngestResult, in_ranges: bool = True, jobs: int = 1
+    ) -> None:
         self.plans = plans
         self.result = result
+        self.in_ranges = in_ranges  # plain mboxes go out as byte ranges
+        self.jobs = jobs
         self.total_bytes = sum(p.source_file.size for p in plans) or 1
         self.done_bytes = 0  # of files finished
         self._current: tuple[_Plan, SourceReader] | None = None
+        self._ranged_within = 0  # how far the ranges of the file being joined reach
         self._finished: list[tuple[Path, dict[str, Any] | None]] = []
 
     def position(self) -> int:
         within = self._current[1].position() if self._current else 0
-        return min(self.done_bytes + within, self.total_bytes)
+        return min(self.done_bytes + within + self._ranged_within, self.total_bytes)
 
     def checkpoint(self) -> list[tuple[Path, dict[str, Any] | None]]:
         """File states reached since the last checkpoint: finished files, and the one being
@@ -276,7 +301,9 @@ class _Reader:
             changes.append((plan.source_file.path, self._state(plan, reader, complete=False)))
         return changes
 
-    def _state(self, plan: _Plan, reader: SourceReader, complete: bool) -> dict[str, Any]:
+    def _state(
+        self, plan: _Plan, reader: SourceReader | _RangedFile, complete: bool
+    ) -> dict[str, Any]:
         source_file = plan.source_file
         counts = self.result.messages_per_file
         state: dict[str, Any] = {
@@ -315,6 +342,9 @@ class _Reader:
                 plan.compressed = is_compressed(path)
             except OSError:
                 plan.compressed = False
+            if self.in_ranges and self._rangeable(plan):
+                yield from self._ranges(plan)
+                continue
             reader = SourceReader(source_file, plan.start, plan.cr_only, plan.digest)
             self._current = (plan, reader)
             counts = self.result.messages_per_file
@@ -336,14 +366,128 @@ class _Reader:
             self._current = None
             self.done_bytes += source_file.size
 
+    # -- plain mboxes, read by the workers in byte ranges ---------------------------------
+    def _rangeable(self, plan: _Plan) -> bool:
+        """A plain mbox whose lines end in LF or CRLF: the workers can seek in it."""
+        if plan.source_file.kind != "mbox" or plan.compressed:
+            return False
+        if plan.start:
+            return not plan.cr_only
+        try:
+            with open(plan.source_file.path, "rb") as stream:
+                head = stream.read(64 << 10)
+        except OSError:
+            return False  # the sequential reader says what is wrong
+        return b"\n" in head and not is_cr_only(head)
+
+    def _ranges(self, plan: _Plan) -> Iterator[_Ranged]:
+        assert plan.stat is not None and plan.start is not None
+        joined = _RangedFile(plan)
+        step = min(_RANGE_BYTES, max(_RANGE_MIN, plan.stat.st_size // (4 * self.jobs)))
+        starts = range(plan.start, max(plan.stat.st_size, plan.start + 1), step)
+        path = str(plan.source_file.path)
+        for index, start in enumerate(starts):
+            stop = start + step if index + 1 < len(starts) else None
+            part = MboxRange(plan.source_file.source, path, start, stop, exact=index == 0)
+            yield _Ranged(part, joined)
+
+    def join(self, ranged: _Ranged, done: RangeExtract) -> tuple[ExtractedBatch, list]:
+        """Take a range's messages if it starts where the one before ended.
+
+        Otherwise its first separator was a guess that a message before it overruns
+        (Content-Length, say): the range is read again here from where that message
+        ends. A range wholly inside an earlier message has nothing of its own.
+        """
+        joined, part = ranged.file, ranged.part
+        plan = joined.plan
+        path = plan.source_file.path
+        reached: list[tuple[Path, dict[str, Any] | None]] = []
+        if joined.failed:
+            return extract_batch([]), reached
+        overrun = part.stop is not None and joined.end_offset >= part.stop
+        if overrun:
+            done = RangeExtract(extract_batch([]), None, None, joined.end_offset, 0)
+        elif not part.exact and done.first != joined.end_offset:
+            done = extract_range(replace(part, start=joined.end_offset, exact=True))
+        counts = self.result.messages_per_file
+        counts[str(path)] = counts.get(str(path), 0) + done.messages
+        joined.accept(done)
+        self._ranged_within = joined.end_offset
+        if done.error:
+            reason = f"unreadable from here on: {done.error}"[:300]
+            done.batch.quarantined.append(
+                Quarantined(plan.source_file.source, str(done.end), reason,
+                            QuarantineCode.UNREADABLE_FROM_HERE)
+            )  # fmt: skip
+            joined.failed = True
+            reached.append((path, None))
+        else:
+            finished = part.stop is None
+            reached.append((path, self._state(plan, joined, complete=finished)))
+            if not finished:
+                return done.batch, reached
+        self._ranged_within = 0
+        self.done_bytes += plan.source_file.size
+        return done.batch, reached
+
+
+@dataclass
+class _RangedFile:
+    """Where the joined ranges of one mbox have come to: what resuming needs to know."""
+
+    plan: _Plan
+    end_offset: int = 0
+    last_message_offset: int | None = None
+    failed: bool = False
+    cr_only: bool = False
+    _digest: Any = None
+    _hashed: int = 0
+
+    def __post_init__(self) -> None:
+        self.end_offset = self._hashed = self.plan.start or 0
+        self._digest = self.plan.digest.copy() if self.plan.digest else new_digest()
+
+    def accept(self, done: RangeExtract) -> None:
+        self.end_offset = done.end
+        if done.last is not None:
+            self.last_message_offset = done.last
+
+    @property
+    def digest(self) -> Any:
+        """The digest of the file up to ``end_offset``, read on from where it stood."""
+        with open(self.plan.source_file.path, "rb") as stream:
+            stream.seek(self._hashed)
+            while self._hashed < self.end_offset:
+                chunk = stream.read(min(4 << 20, self.end_offset - self._hashed))
+                if not chunk:
+                    break
+                self._digest.update(chunk)
+                self._hashed += len(chunk)
+        return self._digest
+
+
+@dataclass(frozen=True)
+class _Ranged:
+    """A range on its way to a worker, and the file it is joined into when it is back."""
+
+    part: MboxRange
+    file: _RangedFile
+
 
 def _batches(
     reader: _Reader,
-) -> Iterator[tuple[list[RawMessage | Quarantined], list[tuple[Path, dict[str, Any] | None]]]]:
-    """Batches of raw messages, each with the file states reached once it is stored."""
+) -> Iterator[tuple[list[RawMessage | Quarantined] | MboxRange, list | _Ranged]]:
+    """Batches of raw messages, each with the file states reached once it is stored, and
+    byte ranges, each with the file it is joined into."""
     batch: list[RawMessage | Quarantined] = []
     size = 0
     for item in reader:
+        if isinstance(item, _Ranged):
+            if batch:
+                yield batch, reader.checkpoint()
+                batch, size = [], 0
+            yield item.part, item
+            continue
         if isinstance(item, RawMessage):
             _, body_start = header_block_end(item.data)
             item = item.head(body_start + _BODY_PEEK)
@@ -431,6 +575,40 @@ def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
     )
 
 
+@dataclass
+class RangeExtract:
+    """What a worker made of an :class:`~analyzer.sources.mbox.MboxRange`: the batch, and
+    where the range's messages began and ended (see
+    :class:`~analyzer.sources.mbox.RangeReader`)."""
+
+    batch: ExtractedBatch
+    first: int | None
+    last: int | None
+    end: int
+    messages: int  # read, whether parsed or quarantined
+    error: str | None = None  # the file could not be read on: "OSError: ..."
+
+
+def extract_range(part: MboxRange) -> RangeExtract:
+    """Read a byte range of an mbox and extract its messages: no message bytes travel."""
+    heads: list[RawMessage | Quarantined] = []
+    reader = RangeReader(part)
+    error = None
+    try:
+        for raw in reader:
+            _, body_start = header_block_end(raw.data)
+            heads.append(raw.head(body_start + _BODY_PEEK))
+    except _READ_ERRORS as problem:
+        error = f"{type(problem).__name__}: {problem}"
+    batch = extract_batch(heads)
+    return RangeExtract(batch, reader.first, reader.last, reader.end, len(heads), error)
+
+
+def _extract_work(item: list[RawMessage | Quarantined] | MboxRange) -> Any:
+    """A worker's unit of work: a batch of messages, or a byte range to read."""
+    return extract_range(item) if isinstance(item, MboxRange) else extract_batch(item)
+
+
 def _follow_parent(parent: int) -> None:
     """In a worker: die with the parent, even when it is killed without a word."""
     try:  # Linux: the kernel sends SIGKILL when the parent dies
@@ -452,13 +630,13 @@ def _follow_parent(parent: int) -> None:
 
 
 def _extracted(
-    batches: Iterator[tuple[list[RawMessage | Quarantined], list]],
+    batches: Iterator[tuple[list[RawMessage | Quarantined] | MboxRange, list | _Ranged]],
     jobs: int,
     engine: str = "local",
     scheduler: str | None = None,
-) -> Iterator[tuple[ExtractedBatch, list]]:
+) -> Iterator[tuple[Any, list | _Ranged]]:
     """Extract in order on the engine (:mod:`analyzer.engines`), a bounded number in flight."""
-    yield from in_order(extract_batch, batches, engine=engine, jobs=jobs, scheduler=scheduler,
+    yield from in_order(_extract_work, batches, engine=engine, jobs=jobs, scheduler=scheduler,
                         initializer=_follow_parent, initargs=(os.getpid(),))  # fmt: skip
 
 
@@ -641,10 +819,14 @@ def ingest(
             if p.start and p.source_file.kind == "mbox"
         }
         pending = _PendingFrames(opened, result, reread)
-        reader = _Reader(plans, result)
+        # Workers read plain mboxes themselves, except on a cluster that may not see them.
+        reader = _Reader(plans, result, in_ranges=scheduler is None, jobs=jobs)
         last_report = 0.0
-        for batch, reached in _extracted(_batches(reader), jobs, engine, scheduler):
-            pending.add(batch, reached)
+        for extracted, tag in _extracted(_batches(reader), jobs, engine, scheduler):
+            if isinstance(tag, _Ranged):
+                pending.add(*reader.join(tag, extracted))
+            else:
+                pending.add(extracted, tag)
             if progress is not None:
                 now = time.perf_counter()
                 if now - last_report > 0.1:

@@ -36,7 +36,7 @@ class RawMessage:
         """
         if len(self.data) <= limit:
             return self
-        return RawMessage(self.source, self.offset, self.data[:limit], len(self.data))
+        return RawMessage(self.source, self.offset, self.data[:limit], self.size or len(self.data))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
 """Ingesting into the store: counts that add up, incremental runs, duplicates, damage."""
 
 import gzip
+import importlib
+import json
 import os
 
 import pandas as pd
@@ -127,6 +129,53 @@ def test_truncated_gzip_keeps_what_was_read_and_says_where_it_stopped(tmp_path):
     result = ingest([archive], tmp_path / "store", jobs=1)
     assert result.parsed > 100
     assert result.quarantine[-1].reason.startswith("unreadable from here on")
+
+
+def _content_length_message(n):
+    """A Content-Length message whose body holds lines that look like separators."""
+    fake = "\nFrom fake@example.org Tue Mar 14 10:00:00 2023\nSubject: not a message\n\n"
+    body = "".join(f"paragraph {i} of a long body\n{fake}" for i in range(40))
+    return numbered(n, extra=f"Content-Length: {len(body.encode())}", body=body)
+
+
+def test_byte_ranges_store_what_one_stream_stores(tmp_path, monkeypatch):
+    """Workers read a plain mbox in byte ranges, each from the first separator they see;
+    joined, the ranges hold exactly the messages one pass over the file finds (here, over
+    the same mbox gzipped), also where a range opens inside a Content-Length body."""
+    monkeypatch.setattr(importlib.import_module("analyzer.ingest"), "_RANGE_BYTES", 2048)
+    monkeypatch.setattr(importlib.import_module("analyzer.ingest"), "_RANGE_MIN", 2048)
+    plain = tmp_path / "a.mbox"
+    messages = [
+        _content_length_message(n) if n % 7 == 3 else numbered(n, body="text\n" * (n % 50))
+        for n in range(300)
+    ]
+    append_mbox(plain, *messages)
+    packed = tmp_path / "b.mbox.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    ranged = ingest([plain], tmp_path / "ranged", jobs=2)
+    streamed = ingest([packed], tmp_path / "streamed", jobs=2)
+    assert ranged.stored == streamed.stored == 300
+    for frame in ("messages", "participants", "hops", "keys"):
+        pd.testing.assert_frame_equal(
+            read_frame(tmp_path / "ranged", frame).drop(columns="source", errors="ignore"),
+            read_frame(tmp_path / "streamed", frame).drop(columns="source", errors="ignore"),
+        )
+    resume = ("digest", "end_offset", "resume_offset", "messages_read", "complete")
+    states = [
+        json.loads((tmp_path / store / "mxa-store.json").read_text())["files"]
+        for store in ("ranged", "streamed")
+    ]
+    (ranged_state,), (streamed_state,) = (s.values() for s in states)
+    assert {k: ranged_state[k] for k in resume} == {k: streamed_state[k] for k in resume}
+
+
+def test_a_range_of_a_file_gone_says_so():
+    from analyzer.ingest import extract_range
+    from analyzer.sources.mbox import MboxRange
+
+    done = extract_range(MboxRange("gone.mbox", "/nonexistent/gone.mbox", 0, None, exact=True))
+    assert (done.messages, done.first) == (0, None)
+    assert done.error.startswith("FileNotFoundError")
 
 
 def test_parallel_and_serial_runs_store_the_same_frames(tmp_path):

@@ -20,6 +20,11 @@ larger than :data:`MESSAGE_KEEP` only the first :data:`HEAD_KEEP` bytes are kept
 envelope is there), and its full size is recorded. A running digest of everything
 read up to the end of the last message lets a later run tell a grown file from a
 rewritten one.
+
+A plain file can also be read in byte ranges by several processes at once
+(:class:`MboxRange`, :class:`RangeReader`): each range starts at the first separator
+after its start, and the ranges join when each starts where the message before it
+ended.
 """
 
 from __future__ import annotations
@@ -28,11 +33,23 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from analyzer.records import RawMessage
 
-__all__ = ["HEAD_KEEP", "MESSAGE_KEEP", "MboxReader", "TooLarge", "looks_like_mbox", "new_digest"]
+__all__ = [
+    "HEAD_KEEP",
+    "MESSAGE_KEEP",
+    "MboxRange",
+    "MboxReader",
+    "RangeReader",
+    "TooLarge",
+    "first_separator",
+    "is_cr_only",
+    "looks_like_mbox",
+    "new_digest",
+]
 
 _CHUNK = 4 << 20
 # A message longer than this keeps only its first HEAD_KEEP bytes in memory.
@@ -69,8 +86,9 @@ def looks_like_mbox(head: bytes) -> bool:
     return head.startswith(b"From ")
 
 
-def _is_cr_only(head: bytearray) -> bool:
+def is_cr_only(head: bytes | bytearray) -> bool:
     """True when the first line ends in a lone CR (old Mac line endings)."""
+    head = head.removeprefix(_BOM)
     cr, lf = head.find(b"\r"), head.find(b"\n")
     return cr >= 0 and head[cr + 1 : cr + 2] != b"\n" and (lf < 0 or cr < lf)
 
@@ -153,7 +171,7 @@ class MboxReader:
                 self.digest.update(_BOM)
                 del buf[:3]
                 base += 3
-            if _is_cr_only(buf):
+            if is_cr_only(buf):
                 self._translate_cr = True
                 buf = bytearray(bytes(buf).translate(_CR_TO_LF))
         leading = len(buf) - len(buf.lstrip(b"\r\n"))
@@ -301,3 +319,108 @@ class MboxReader:
         data = bytes(buf[body_start:end])
         size = len(data) + dropped if dropped else None
         return RawMessage(self.source, str(base + start), data, size)
+
+
+@dataclass(frozen=True, slots=True)
+class MboxRange:
+    """A byte range of an uncompressed mbox file, for a worker to read by itself.
+
+    The range holds the messages whose separator line starts in ``[start, stop)``
+    (``stop`` None: to the end of the file); the last one is read past ``stop`` to its
+    end. ``exact`` says that ``start`` is a message's separator (the file's start, or
+    where an earlier run stopped); otherwise the range starts at the first line after
+    ``start`` that :class:`MboxReader` would take for a separator, and whoever joins
+    the ranges checks that it is where the range before ended (:class:`RangeReader`).
+    """
+
+    source: str
+    path: str
+    start: int
+    stop: int | None
+    exact: bool
+
+
+class RangeReader:
+    """Iterate over the messages of an :class:`MboxRange`, opening its file.
+
+    After iterating, ``first`` is the offset of the first message (None: no message
+    starts in the range), ``last`` that of the last, and ``end`` where the last one
+    ends: the offset the next range must start at for the two to join. Reading from a
+    message's separator on does not depend on what came before it, so a range whose
+    ``first`` is that offset holds exactly the messages a reader of the whole file
+    would have found there.
+    """
+
+    def __init__(self, part: MboxRange) -> None:
+        self.part = part
+        self.first: int | None = None
+        self.last: int | None = None
+        self.end = part.start
+
+    def __iter__(self) -> Iterator[RawMessage]:
+        part = self.part
+        with open(part.path, "rb") as stream:
+            begin = part.start if part.exact else first_separator(stream, part.start, part.stop)
+            if begin is None:
+                return
+            stream.seek(begin)
+            self.end = begin
+            reader = MboxReader(stream, part.source, start=begin)
+            for message in reader:
+                offset = int(message.offset)
+                if part.stop is not None and offset >= part.stop:
+                    return
+                if self.first is None:
+                    self.first = offset
+                self.last = offset
+                yield message
+                self.end = reader.end_offset
+            self.end = reader.end_offset
+
+
+def first_separator(stream: BinaryIO, start: int, stop: int | None) -> int | None:
+    """The offset of the first line in ``[start, stop)`` that :class:`MboxReader` would
+    take for a separator, judged by the line, the next one and the one before; None when
+    there is none.
+
+    Content-Length and a ``From`` line right after a separator depend on where the
+    message began, which is not known here: :class:`RangeReader`'s ``first`` is checked
+    against the end of the range before.
+    """
+    position = max(start - 3, 0)  # room to see whether the line follows an empty one
+    stream.seek(position)
+    buf = bytearray()
+    scan = 0
+    eof = False
+    while True:
+        found = buf.find(b"\nFrom ", scan)
+        line_start = found + 1
+        line_end = buf.find(b"\n", line_start) if found >= 0 else -1
+        next_end = buf.find(b"\n", line_end + 1) if line_end >= 0 else -1
+        if found < 0 or (next_end < 0 and not eof):
+            if eof:
+                return None
+            if found < 0:  # drop what is scanned, keep enough to see an empty line
+                keep = max(len(buf) - 3, 0)
+                position += keep
+                del buf[:keep]
+                scan = 0
+                if stop is not None and position >= stop:
+                    return None
+            else:
+                scan = found
+            chunk = stream.read(_CHUNK)
+            eof = not chunk
+            buf += chunk
+            continue
+        if position + line_start >= start:
+            if stop is not None and position + line_start >= stop:
+                return None
+            line = bytes(buf[line_start : line_end if line_end >= 0 else len(buf)])
+            next_line = None
+            if line_end >= 0 and line_end + 1 < len(buf):
+                next_line = bytes(buf[line_end + 1 : next_end if next_end >= 0 else len(buf)])
+            after_blank = buf[found - 1 : found] == b"\n" or buf[found - 2 : found] == b"\n\r"
+            if _is_separator(line, next_line, after_blank):
+                return position + line_start
+        scan = line_start
