@@ -30,7 +30,7 @@ from analyzer.addressing import (
     is_subaddress,
     plain_form,
 )
-from analyzer.frames import Frames
+from analyzer.frames import Frames, key_mask
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 
 __all__ = ["RECEIVING_ROLES", "Owner", "detect_owner", "identity_kind"]
@@ -148,14 +148,15 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
         evidence[role] += 1
 
     sent_keys = _sent_messages(frames.messages)
-    senders = people[(people["role"] == "from") & people["message_key"].isin(sent_keys)]
+    senders = people[(people["role"] == "from") & key_mask(people["message_key"], sent_keys)]
     for address in senders["address"]:
         seeds[address] += 1
         evidence["from of sent messages"] += 1
 
     # an alias-service address the mail to one of the owner's mailboxes was sent to
     delivered = set(receiving["message_key"])
-    addressed = people[people["message_key"].isin(delivered) & people["role"].isin(("to", "cc"))]
+    to_or_cc = people["role"].isin(("to", "cc"))
+    addressed = people[key_mask(people["message_key"], delivered) & to_or_cc]
     for address in addressed["address"]:
         if alias_service(address):
             seeds[address] += 1
@@ -207,7 +208,7 @@ def _aliases_forwarding_to(
     delivered = receiving[(receiving["role"] == "delivered-to") & pd.Series(ours, receiving.index)]
     keys = set(delivered["message_key"])
     named = receiving[
-        receiving["message_key"].isin(keys)
+        key_mask(receiving["message_key"], keys)
         & receiving["role"].isin((*_ALIAS_ROLES, "x-original-to"))
     ]
     return set(named["address"])

@@ -21,7 +21,7 @@ import pandas as pd
 
 from analyzer.aliases.leaks import by_role, roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
-from analyzer.frames import Frames
+from analyzer.frames import Frames, key_mask
 from analyzer.linkability import CLAIM, Analysis, analyze
 from analyzer.memory import release_freed_memory
 from analyzer.owner import Owner
@@ -182,7 +182,7 @@ def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:
         people = frames.participants
         seen = people[people["role"].isin(_PARTY_ROLES) & (people["address"] == primary)]
         keys = set(seen["message_key"])
-        parties = people[people["message_key"].isin(keys) & people["role"].isin(_PARTY_ROLES)]
+        parties = people[key_mask(people["message_key"], keys) & people["role"].isin(_PARTY_ROLES)]
         others = {
             organisation_of(a) for a in parties["address"].dropna() if not analysis.owner.owns(a)
         }

@@ -26,7 +26,7 @@ from analyzer.addressing import (
     is_public_provider,
     registrable_domain,
 )
-from analyzer.frames import Frames, shared_values
+from analyzer.frames import Frames, key_mask, shared_values
 from analyzer.linkability import (
     CATALOG,
     CLAIM,
@@ -449,7 +449,7 @@ def _identity_rows(frames: Frames, analysis: Analysis, lists: frozenset[str]) ->
         keys = set(own["message_key"])
         if not keys:
             continue
-        met = parties[parties["message_key"].isin(keys)]
+        met = parties[key_mask(parties["message_key"], keys)]
         others = {
             a
             for a in met["address"]
@@ -521,14 +521,14 @@ def _view(
     """What an observer holding the messages ``keys`` learns about the owner."""
     owner = analysis.owner
     people = frames.participants
-    named = people["message_key"].isin(keys) & people["address"].map(owner.owns).astype(bool)
+    named = key_mask(people["message_key"], keys) & people["address"].map(owner.owns).astype(bool)
     if roles is not None:
         named &= people["role"].isin(roles)
     mine = people.loc[named, ["address"]]
     # only the columns read: a provider's view holds most of a million messages
     messages = frames.messages[_VIEW_COLUMNS]
-    messages = messages[messages["message_key"].isin(keys)]
-    own_sent = messages[messages["message_key"].isin(sent)]
+    messages = messages[key_mask(messages["message_key"], keys)]
+    own_sent = messages[key_mask(messages["message_key"], sent)]
     addresses = Counter(machines[k][0] for k in own_sent["message_key"] if k in machines)
     clients = Counter(
         _text(agent) or _text(mailer)
@@ -590,7 +590,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
     # the servers, by the registrable domain of each Received "by" host; the owner's
     # provider wrote the topmost Received header of the mail that reached them
     hops = frames.hops[["message_key", "hop", "by_host"]]
-    hops = hops[hops["message_key"].isin(mine_keys)]
+    hops = hops[key_mask(hops["message_key"], mine_keys)]
     domains = {
         host: registrable_domain(host)
         for host in hops["by_host"].dropna().unique()
@@ -603,7 +603,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
 
     topmost = hops.loc[hops.groupby("message_key")["hop"].idxmax(), ["message_key", "domain"]]
     received = _received_keys(frames, analysis) - sent
-    delivered = topmost[topmost["message_key"].isin(received)]
+    delivered = topmost[key_mask(topmost["message_key"], received)]
     delivering = Counter(delivered["domain"])
     ranked = hops.groupby("domain")["message_key"].nunique().reset_index()
     ranked = ranked.sort_values(["message_key", "domain"], ascending=[False, True])["domain"]
@@ -611,7 +611,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
     if provider:
         # it also carries what the owner sends from the mailboxes it delivers to
         delivered_here = set(delivered.loc[delivered["domain"] == provider, "message_key"])
-        people_here = people[people["message_key"].isin(delivered_here)]
+        people_here = people[key_mask(people["message_key"], delivered_here)]
         mailboxes = {
             base_mailbox(a)
             for a in people_here.loc[people_here["role"] == "delivered-to", "address"]
@@ -630,7 +630,7 @@ def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[Ob
     if relay:
         views.append(view("A relay on the way", relay, handled(relay)))
 
-    messages = frames.messages[frames.messages["message_key"].isin(mine_keys)]
+    messages = frames.messages[key_mask(frames.messages["message_key"], mine_keys)]
     list_ids = messages["list_id"].dropna()
     if len(list_ids):
         top = list_ids.value_counts().index[0]
@@ -644,10 +644,10 @@ def _sender_machines(frames: Frames, sent: set[str]) -> dict[str, tuple]:
     messages, hops = frames.messages, frames.hops
     return sender_client_ips(
         Frames(
-            messages=messages.loc[messages["message_key"].isin(sent), ["message_key",
+            messages=messages.loc[key_mask(messages["message_key"], sent), ["message_key",
                                                                        "x_originating_ip"]],
             participants=frames.participants.iloc[:0],
-            hops=hops[(hops["hop"] == 0) & hops["message_key"].isin(sent)],
+            hops=hops[(hops["hop"] == 0) & key_mask(hops["message_key"], sent)],
             keys=frames.keys.iloc[:0],
         )
     )  # fmt: skip
@@ -658,7 +658,7 @@ def _rows_of(people: pd.DataFrame, address: str, keys: set[str]) -> pd.Series:
     return (
         (people["address"] == address)
         & people["role"].isin(PARTY_ROLES)
-        & people["message_key"].isin(keys)
+        & key_mask(people["message_key"], keys)
     )
 
 
@@ -667,7 +667,7 @@ def _best_holder(
 ) -> str | None:
     """The correspondent (From, To or Cc) who saw the most of the owner's addresses on the
     same messages, then on the most messages; by joins, not a set per message."""
-    parties = people[people["message_key"].isin(mine_keys) & people["role"].isin(PARTY_ROLES)]
+    parties = people[key_mask(people["message_key"], mine_keys) & people["role"].isin(PARTY_ROLES)]
     parties = parties[["message_key", "address"]].dropna().drop_duplicates()
     owned = parties["address"].map(owner.owns).astype(bool)
     person = parties["address"].map(lambda a: a not in lists and is_person_address(a)).astype(bool)
@@ -691,7 +691,7 @@ def _is_ip_literal(host: str) -> bool:
 
 # -- habits and the communication graph -----------------------------------------------------
 def _habits(frames: Frames, sent: set[str]) -> Habits:
-    messages = frames.messages[frames.messages["message_key"].isin(sent)]
+    messages = frames.messages[key_mask(frames.messages["message_key"], sent)]
     grid = [[0] * 24 for _ in range(7)]
     offsets = []
     dated = 0
