@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import ingest
-from analyzer.linkability import KNOWN_TOGETHER, analyze
+from analyzer.linkability import KNOWN_TOGETHER, MAX_OTHERS_LINK_MESSAGES, analyze
 from analyzer.owner import detect_owner
 from analyzer.store import load_frames
 
@@ -159,3 +159,15 @@ def test_a_forwarded_signed_message_is_the_authors(frames_of):
     assert set(forwarded["encryption"]) == {"plaintext"}
     keys = frames.keys
     assert keys[keys["message_key"].isin(forwarded["message_key"])].empty
+
+
+def test_links_between_other_people_list_a_few_message_ids_and_count_all(frames_of):
+    frames = frames_of(ISCSI)
+    analysis = analyze(frames, detect_owner(frames, []))
+    relation = {(p.a, p.b): p.relation for p in analysis.pairs}
+    others = [link for link in analysis.links if relation[(link.a, link.b)] == "others"]
+    assert max(link.messages_total for link in others) > MAX_OTHERS_LINK_MESSAGES
+    assert all(len(link.messages) <= MAX_OTHERS_LINK_MESSAGES for link in others)
+    assert any(len(link.messages) == MAX_OTHERS_LINK_MESSAGES for link in others)
+    mine = [link for link in analysis.links if relation[(link.a, link.b)] != "others"]
+    assert max(len(link.messages) for link in mine) > MAX_OTHERS_LINK_MESSAGES

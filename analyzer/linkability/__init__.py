@@ -83,6 +83,9 @@ _MAX_OBSERVERS = 25
 # a link lists at most this many Message-IDs (of its oldest messages) and counts them all:
 # in a million messages one fingerprint can show on a hundred thousand
 MAX_LINK_MESSAGES = 1000
+# ... and a link between other people's addresses this many: enough to look the link up,
+# where a million messages have tens of thousands of such links
+MAX_OTHERS_LINK_MESSAGES = 20
 
 
 @dataclass(frozen=True)
@@ -445,7 +448,9 @@ def _link(
     )
 
 
-def _with_message_ids(ctx: Context, links: Sequence[Link], oldest: _Oldest) -> list[Link]:
+def _with_message_ids(
+    ctx: Context, links: Sequence[Link], oldest: _Oldest, relations: dict[tuple[str, str], str]
+) -> list[Link]:
     again: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for link in links:
         if _RULE[link.evidence].pairwise:
@@ -455,10 +460,13 @@ def _with_message_ids(ctx: Context, links: Sequence[Link], oldest: _Oldest) -> l
             a, b = sorted((item.a, item.b))
             sides = np.concatenate((item.side_a, item.side_b))
             oldest[(a, b, evidence_id)] = ctx.oldest(sides, MAX_LINK_MESSAGES)[0]
-    return [
-        replace(link, messages=ctx.message_ids(oldest[(link.a, link.b, link.evidence)]))
-        for link in links
-    ]
+
+    def shown(link: Link) -> Messages:
+        others = relations[(link.a, link.b)] == "others"
+        messages = oldest[(link.a, link.b, link.evidence)]
+        return messages[:MAX_OTHERS_LINK_MESSAGES] if others else messages
+
+    return [replace(link, messages=ctx.message_ids(shown(link))) for link in links]
 
 
 # -- profiles: which comparisons a pair can make at all ---------------------------------
@@ -782,8 +790,9 @@ def analyze(
         else p
         for p in pairs
     ]
-    kept = {(p.a, p.b) for p in pairs}
-    links = _with_message_ids(ctx, [link for link in links if (link.a, link.b) in kept], oldest)
+    relations = {(p.a, p.b): p.relation for p in pairs}
+    kept = [link for link in links if (link.a, link.b) in relations]
+    links = _with_message_ids(ctx, kept, oldest, relations)
     links.sort(
         key=lambda link: (
             not link.owner,
