@@ -521,30 +521,35 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 
 @contextlib.contextmanager
-def _time_budget(seconds: float) -> Iterator[None]:
-    """Raise :class:`_OverBudget` in this block after ``seconds``, where a timer can be set.
+def _alarm_raises_over_budget() -> Iterator[bool]:
+    """While in this block, SIGALRM raises :class:`_OverBudget`; yields whether a timer
+    can be set here at all.
 
     Signals reach only a process's main thread; elsewhere (a notebook's worker thread)
-    the block runs without a budget.
+    messages are extracted without a budget. The handler is set once per batch: setting
+    it costs as much as a date's parsing.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(
         signal, "setitimer"
     ):
-        yield
+        yield False
         return
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield True
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
-def _extract_within_budget(item: RawMessage) -> MessageRecord | Quarantined:
+def _extract_within_budget(item: RawMessage, timed: bool) -> MessageRecord | Quarantined:
     try:
-        with _time_budget(MESSAGE_SECONDS):
+        if not timed:
             return extract_message(item)
+        signal.setitimer(signal.ITIMER_REAL, MESSAGE_SECONDS)
+        try:
+            return extract_message(item)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except _OverBudget:
         reason = f"over the time budget: extraction took more than {MESSAGE_SECONDS:g} s"
         return Quarantined(item.source, item.offset, reason, QuarantineCode.OVER_TIME)
@@ -556,15 +561,18 @@ def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
     quarantined: list[Quarantined] = []
     keys_in_batch: set[str] = set()
     duplicates = 0
-    for item in batch:
-        extracted = _extract_within_budget(item) if isinstance(item, RawMessage) else item
-        if isinstance(extracted, Quarantined):
-            quarantined.append(extracted)
-        elif extracted.message_key in keys_in_batch:
-            duplicates += 1
-        else:
-            keys_in_batch.add(extracted.message_key)
-            records.append(extracted)
+    with _alarm_raises_over_budget() as timed:
+        for item in batch:
+            extracted = (
+                _extract_within_budget(item, timed) if isinstance(item, RawMessage) else item
+            )
+            if isinstance(extracted, Quarantined):
+                quarantined.append(extracted)
+            elif extracted.message_key in keys_in_batch:
+                duplicates += 1
+            else:
+                keys_in_batch.add(extracted.message_key)
+                records.append(extracted)
     return ExtractedBatch(
         messages_table(records),
         participants_table(records),

@@ -218,10 +218,15 @@ octet = st.one_of(st.integers(0, 255).map(str), st.integers(0, 999).map(str),
 dotted = st.builds(lambda parts: ".".join(parts), st.lists(octet, min_size=3, max_size=5))
 
 
+ipv6_written = st.ip_addresses(v=6).flatmap(
+    lambda a: st.sampled_from([a.exploded, a.exploded.upper(), str(a).upper(), f"{a}%eth0"])
+)
+
+
 @PROPERTY
-@given(st.one_of(dotted, hostile_text, st.ip_addresses().map(str)))
+@given(st.one_of(dotted, hostile_text, st.ip_addresses().map(str), ipv6_written))
 def test_the_fast_ip_check_agrees_with_ipaddress(value):
-    """The inet_pton path for dotted quads gives exactly what ipaddress gives."""
+    """The inet_pton paths for dotted quads and IPv6 give exactly what ipaddress gives."""
     assert canonical_ip(value) == _reference_ip(value)
 
 

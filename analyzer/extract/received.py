@@ -151,12 +151,21 @@ def canonical_ip(text: str) -> str | None:
     """The address in ``ipaddress``'s canonical form, or None when it is none.
 
     A canonical dotted quad, by far the most common case, is checked by the C library
-    (``inet_pton``) and returned as it is; anything else goes through ``ipaddress``."""
+    (``inet_pton``) and returned as it is. The C library also writes IPv6 the way
+    ``ipaddress`` does (RFC 5952), except with an IPv4 address inside; that, and anything
+    else, goes through ``ipaddress``, ten times slower."""
     try:
         if socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text)) == text:
             return text
     except (OSError, ValueError):
         pass
+    if ":" in text:
+        try:
+            written = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, text))
+            if "." not in written:
+                return written
+        except (OSError, ValueError):
+            pass
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:

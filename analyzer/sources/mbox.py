@@ -300,6 +300,11 @@ class MboxReader:
             complete = next_from >= 0 or limit == line_end + _HEADER_SCAN
             return -1 if complete else -2
         header_end, body_start = (crlf, crlf + 3) if crlf >= 0 else (lf, lf + 2)
+        if (
+            buf.find(b"ength", line_end, header_end) < 0
+            and buf.find(b"ENGTH", line_end, header_end) < 0
+        ):
+            return -1  # the search below costs as much as the rest of the split
         match = _CONTENT_LENGTH.search(buf, line_end, header_end + 1)
         if not match or int(match.group(1)) > _MAX_CONTENT_LENGTH:
             return -1
@@ -365,7 +370,8 @@ class RangeReader:
                 return
             stream.seek(begin)
             self.end = begin
-            reader = MboxReader(stream, part.source, start=begin)
+            # the digest is taken by whoever joins the ranges, in order
+            reader = MboxReader(stream, part.source, start=begin, digest=_NO_DIGEST)
             for message in reader:
                 offset = int(message.offset)
                 if part.stop is not None and offset >= part.stop:
@@ -376,6 +382,14 @@ class RangeReader:
                 yield message
                 self.end = reader.end_offset
             self.end = reader.end_offset
+
+
+class _NoDigest:
+    def update(self, data: bytes | bytearray) -> None:
+        pass
+
+
+_NO_DIGEST = _NoDigest()
 
 
 def first_separator(stream: BinaryIO, start: int, stop: int | None) -> int | None:
