@@ -18,10 +18,16 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from analyzer.engines import aggregate_on_dask
 from analyzer.errors import OutputError
 from analyzer.findings import build_findings, write_findings
 from analyzer.frames import Frames, to_pandas
-from analyzer.graphs import communication_graph, identity_graph, write_graphs
+from analyzer.graphs import (
+    communication_aggregates,
+    communication_graph,
+    identity_graph,
+    write_graphs,
+)
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
 from analyzer.linkability import Analysis, analyze
 from analyzer.memory import release_freed_memory
@@ -184,6 +190,22 @@ def _write_store_copy(frames: Frames, quarantine: pd.DataFrame, folder: Path) ->
     return target
 
 
+def _communication_tables(
+    store: str | os.PathLike[str], frames: Frames, shipped: bool
+) -> dict[str, Any]:
+    """What :func:`~analyzer.graphs.communication_aggregates` reads, for Dask: the store's
+    Parquet parts, or (``shipped``, for a cluster that may not see this machine's files)
+    the frames themselves."""
+    people, dates = ["message_key", "address", "role"], ["message_key", "date_utc"]
+    if shipped:
+        return {"participants": frames.participants[people], "dates": frames.messages[dates]}
+    opened = Store.open(store)
+    return {
+        "participants": (opened.parts("participants"), people),
+        "dates": (opened.parts("messages"), dates),
+    }
+
+
 def run_audit(
     sources: Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -204,9 +226,17 @@ def run_audit(
                     scheduler=scheduler)  # fmt: skip
     read = analyze_store(store, me, me_domains)
     findings_path = write_findings(read.findings, folder / "findings.json")
+    aggregates = None
+    if engine == "dask" and len(read.frames.participants):
+        tables = _communication_tables(store, read.frames, shipped=scheduler is not None)
+        aggregates = aggregate_on_dask(
+            communication_aggregates, tables, jobs=jobs, scheduler=scheduler
+        )
     graph_paths = write_graphs(
         {
-            "communication": communication_graph(read.frames, read.analysis.owner),
+            "communication": communication_graph(
+                read.frames, read.analysis.owner, aggregates=aggregates
+            ),
             "identities": identity_graph(read.analysis),
         },
         folder / "graphs",

@@ -1,4 +1,4 @@
-"""Where batches of messages are extracted: here, on local worker processes, or on Dask.
+"""Where the work runs: here, on local worker processes, or on Dask.
 
 The ingest pipeline plans the reading and writes the store itself; an engine only runs
 :func:`analyzer.ingest.extract_batch` on batches (header blocks, bodies cut short) or
@@ -13,6 +13,9 @@ writes the same store.
   Dask talks TCP, to the cluster the user names or on the loopback interface: unlike
   the local engine, it opens sockets. The per-message time budget needs a process's main
   thread, which Dask workers do not run tasks on; on Dask it does not apply.
+
+On Dask, the analysis's heaviest frame aggregations run there too
+(:func:`aggregate_on_dask`): ``dask.dataframe`` over the store's Parquet parts.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any, Protocol
 
 from analyzer.errors import UsageError
 
-__all__ = ["ENGINES", "in_order"]
+__all__ = ["ENGINES", "aggregate_on_dask", "in_order"]
 
 ENGINES = ("local", "dask")
 
@@ -83,7 +86,7 @@ def _executor(
         from distributed import Client, LocalCluster
     except ImportError:
         raise UsageError(
-            "--engine dask needs Dask: pip install 'dask[distributed]' (or mxa[dask])"
+            "--engine dask needs Dask: pip install 'dask[dataframe,distributed]' (or mxa[dask])"
         ) from None
     if scheduler:
         with Client(scheduler) as client:
@@ -99,3 +102,37 @@ def _executor(
         Client(cluster) as client,
     ):  # fmt: skip
         yield client, workers
+
+
+def aggregate_on_dask(
+    aggregate: Callable[..., dict[str, Any]],
+    tables: dict[str, tuple[list[Any], list[str]] | Any],
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+) -> dict[str, Any]:
+    """``aggregate(**frames)`` as ``dask.dataframe`` frames, computed on a Dask cluster.
+
+    Each table is either ``(parquet_files, columns)``, which the workers read themselves
+    (they must see the files: a local cluster does), or a pandas frame that is sent to
+    them. ``aggregate`` must build its results with the pandas API that dask.dataframe
+    shares; they come back as pandas objects.
+    """
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError:
+        raise UsageError(
+            "--engine dask needs Dask: pip install 'dask[dataframe,distributed]' (or mxa[dask])"
+        ) from None
+    with _executor("dask", jobs or os.cpu_count() or 1, scheduler, None, ()) as (_, width):
+        frames = {}
+        for name, table in tables.items():
+            if isinstance(table, tuple):
+                files, columns = table
+                frames[name] = dd.read_parquet([str(f) for f in files], columns=columns)
+            else:
+                frames[name] = dd.from_pandas(table, npartitions=max(1, width))
+        lazy = aggregate(**frames)
+        (computed,) = dask.compute(lazy)
+    return computed

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -19,7 +20,7 @@ from analyzer.frames import Frames
 from analyzer.linkability import Analysis
 from analyzer.owner import Owner, identity_kind
 
-__all__ = ["communication_graph", "identity_graph", "write_graphs"]
+__all__ = ["communication_aggregates", "communication_graph", "identity_graph", "write_graphs"]
 
 _SENT_ROLES = ("to", "cc", "bcc")
 
@@ -35,25 +36,52 @@ def _joined(rows: pd.DataFrame, by: list[str]) -> pd.Series:
     return distinct.groupby(by, sort=True, observed=True)["role"].agg(";".join)
 
 
-def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGraph:
+_PAIR = ["address_from", "address_to"]
+
+
+def communication_aggregates(participants: Any, dates: Any) -> dict[str, Any]:
+    """The aggregations behind the communication graph, of pandas or Dask frames alike.
+
+    ``participants`` holds ``message_key``, ``address`` and ``role``; ``dates`` holds
+    ``message_key`` and ``date_utc``. On pandas frames the results are computed; on
+    ``dask.dataframe`` frames they are lazy, for :func:`communication_graph` to take once
+    computed (:func:`analyzer.engines.communication_aggregates_on_dask`).
+    """
+    senders = participants[participants["role"] == "from"][["message_key", "address"]]
+    sent_to = participants["role"].isin(list(_SENT_ROLES))
+    receivers = participants[sent_to][["message_key", "address", "role"]]
+    edges = senders.merge(receivers, on="message_key", suffixes=("_from", "_to"))
+    edges = edges.merge(dates, on="message_key", how="left")
+    grouped = edges.groupby(_PAIR)  # one pass per column, no loop over groups
+    return {
+        "weight": grouped["message_key"].nunique(),
+        "first_seen": grouped["date_utc"].min(),
+        "last_seen": grouped["date_utc"].max(),
+        "edge_roles": edges[[*_PAIR, "role"]].drop_duplicates(),
+        "sent": senders.groupby("address")["message_key"].nunique(),
+        "received": receivers.groupby("address")["message_key"].nunique(),
+        "roles": participants[["address", "role"]].dropna().drop_duplicates(),
+    }
+
+
+def communication_graph(
+    frames: Frames, owner: Owner | None = None, *, aggregates: dict[str, Any] | None = None
+) -> nx.DiGraph:
     """Sender → recipient, weighted by messages, with first/last seen and roles.
 
     Nodes carry ``messages_sent``, ``messages_received``, ``roles`` (every header role the
     address takes), ``owner`` (one of the owner's identities) and ``kind``; edges carry
     ``weight``, ``first_seen``, ``last_seen`` and ``roles``. Roles are joined by ``;`` in
-    name order: ``cc;to``.
+    name order: ``cc;to``. ``aggregates``, computed elsewhere (on a Dask cluster), stand
+    in for :func:`communication_aggregates` of ``frames``.
     """
-    people = frames.participants
-    dates = frames.messages[["message_key", "date_utc"]]
-    senders = people[people["role"] == "from"][["message_key", "address"]]
-    receivers = people[people["role"].isin(_SENT_ROLES)][["message_key", "address", "role"]]
-    edges = senders.merge(receivers, on="message_key", suffixes=("_from", "_to"))
-    edges = edges.merge(dates, on="message_key", how="left")
-    pair = ["address_from", "address_to"]
-    grouped = edges.groupby(pair, sort=True)  # one pass per column, no loop over groups
-    weights = grouped["message_key"].nunique()
-    first, last = grouped["date_utc"].min(), grouped["date_utc"].max()
-    edge_roles = _joined(edges[[*pair, "role"]], pair)
+    if aggregates is None:
+        people = frames.participants[["message_key", "address", "role"]]
+        aggregates = communication_aggregates(people, frames.messages[["message_key", "date_utc"]])
+    weights = aggregates["weight"].sort_index()
+    first = aggregates["first_seen"].reindex(weights.index)
+    last = aggregates["last_seen"].reindex(weights.index)
+    edge_roles = _joined(aggregates["edge_roles"], _PAIR).reindex(weights.index)
     graph = nx.DiGraph()
     graph.add_edges_from(
         (source, target, {"weight": int(weight), "first_seen": _iso(earliest),
@@ -62,9 +90,8 @@ def communication_graph(frames: Frames, owner: Owner | None = None) -> nx.DiGrap
             weights.index, weights, first, last, edge_roles, strict=True
         )
     )  # fmt: skip
-    sent = senders.groupby("address")["message_key"].nunique()
-    received = receivers.groupby("address")["message_key"].nunique()
-    roles = _joined(people[["address", "role"]].dropna(), ["address"])
+    sent, received = aggregates["sent"], aggregates["received"]
+    roles = _joined(aggregates["roles"], ["address"])
     for node in graph.nodes:
         graph.nodes[node]["roles"] = roles.get(node, "")
         graph.nodes[node]["messages_sent"] = int(sent.get(node, 0))

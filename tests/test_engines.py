@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import networkx as nx
 import pytest
 
+from analyzer.audit import run_audit
 from analyzer.demo import sample_mailbox
 from analyzer.errors import UsageError
 from analyzer.ingest import ingest
@@ -55,3 +57,22 @@ def test_a_named_scheduler_is_used(sources, local_store, tmp_path):
 def test_an_unknown_engine_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="unknown engine 'spark'"):
         ingest([sample_mailbox()], tmp_path / "store", jobs=2, engine="spark")
+
+
+def _drawn(graphml):
+    graph = nx.read_graphml(graphml)
+    return sorted(graph.nodes(data=True)), sorted(graph.edges(data=True))
+
+
+def test_an_audit_on_dask_finds_and_draws_what_the_local_one_does(sources, tmp_path):
+    """On Dask, the extraction and the communication graph's aggregations (dask.dataframe
+    over the store's Parquet parts) run on the cluster; the results are the local ones."""
+    local = run_audit(sources, tmp_path / "local", jobs=1)
+    on_dask = run_audit(sources, tmp_path / "dask", jobs=2, engine="dask")
+    assert _rows(tmp_path / "dask" / "store") == _rows(tmp_path / "local" / "store")
+    assert json.dumps(on_dask.findings, sort_keys=True, default=str) == json.dumps(
+        local.findings, sort_keys=True, default=str
+    )
+    graph = "graphs/communication.graphml"
+    assert _drawn(tmp_path / "dask" / graph) == _drawn(tmp_path / "local" / graph)
+    assert nx.read_graphml(tmp_path / "local" / graph).number_of_edges() > 100
