@@ -516,3 +516,18 @@ def test_a_mailbox_that_forwarded_the_mail_is_the_owners_but_a_lists_is_not(tmp_
     assert set(analysis.owner.identities) == {"jane.doe@gmail.com", "jane@fastmail.com"}
     link = find(analysis.links, "forwarding", "jane.doe@gmail.com", "jane@fastmail.com")
     assert link.observer_class == "providers"
+
+
+def test_a_name_on_too_many_addresses_to_compare_pairwise_still_joins_them(tmp_path):
+    """Five hundred aliases under one name: the block is too big for pairs, so the ones
+    that go by exactly that name are joined as a star around the first."""
+    aliases = [f"shop{n:03d}@aliases.example" for n in range(500)]
+    sent = [
+        message(f"Jane Doe <{alias}>", f"orders@org{n}.example", hour=8 + n % 10, day=1 + n % 28)
+        for n, alias in enumerate(aliases)
+    ]
+    answers = [message(f"Orders <orders@org{n}.example>", a) for n, a in enumerate(aliases)]
+    links = links_of(tmp_path, *sent, *answers, me=aliases)
+    named = [link for link in links if link.evidence == "display-name"]
+    assert {(link.a, link.b) for link in named} == {(aliases[0], a) for a in aliases[1:]}
+    assert {link.level for link in named} == {"full-name"}

@@ -31,6 +31,7 @@ from analyzer.linkability.context import (
     Context,
     Evidence,
     Messages,
+    group_pairs,
     is_public_ip,
 )
 from analyzer.linkability.names import NameMatch, PersonName, compare_names, is_given_name
@@ -92,8 +93,11 @@ def display_name(ctx: Context) -> Iterator[Evidence]:
 
     Names are compared within blocks that share a word (or a run-together form), so
     "Andy Isaacson" meets "Andrew Isaacson" and "zenghongling" meets "Hongling Zeng".
-    Levels (:class:`~analyzer.linkability.names.NameMatch`): ``full-name``,
-    ``name-variant``, ``single-word``, ``first-name``.
+    A block too big to compare pair by pair (a thousand aliases under the owner's name)
+    still joins the addresses that go by exactly the same names, as a star around the
+    first of them (:func:`~analyzer.linkability.context.group_pairs`). Levels
+    (:class:`~analyzer.linkability.names.NameMatch`): ``full-name``, ``name-variant``,
+    ``single-word``, ``first-name``.
     """
     blocks: dict[str, set[str]] = defaultdict(set)
     personas = ctx.persona_names
@@ -109,6 +113,13 @@ def display_name(ctx: Context) -> Iterator[Evidence]:
     for addresses in blocks.values():
         if 2 <= len(addresses) <= _MAX_GROUP * 8:
             candidates.update(combinations(sorted(addresses), 2))
+        elif len(addresses) > _MAX_GROUP * 8:
+            alike: dict[frozenset[PersonName], list[str]] = defaultdict(list)
+            for address in sorted(addresses):
+                names = frozenset(n for n in ctx.names[address] if n not in personas)
+                alike[names].append(address)
+            for members in alike.values():
+                candidates.update(group_pairs(members))
     order = (NameMatch.FULL, NameMatch.VARIANT, NameMatch.SINGLE, NameMatch.FIRST)
     for a, b in sorted(candidates):
         best: tuple[int, PersonName, PersonName] | None = None
