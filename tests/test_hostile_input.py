@@ -79,9 +79,15 @@ def test_key_readers_never_raise(blob):
     st.sampled_from([b"\n", b"\r\n"]),
 )
 def test_fast_header_split_agrees_with_the_careful_one(lines, newline):
-    from analyzer.extract.headers import _parse_header_block_carefully, parse_header_block
+    from analyzer.extract.headers import (
+        _parse_header_block_carefully,
+        _within_limits,
+        parse_header_block,
+    )
 
     block = newline.join(lines)
     fast = parse_header_block(block)
-    careful = _parse_header_block_carefully(block.decode("utf-8", "surrogateescape"))
+    careful = _within_limits(
+        _parse_header_block_carefully(block.decode("utf-8", "surrogateescape"))
+    )
     assert (fast.fields, fast.defects) == (careful.fields, careful.defects)

@@ -156,6 +156,11 @@ def parse_header_block(block: bytes) -> HeaderFields:
         parsed = _parse_header_block_carefully(text)
     else:
         parsed = HeaderFields([_field(name, value) for name, value in pairs], [])
+    return _within_limits(parsed)
+
+
+def _within_limits(parsed: HeaderFields) -> HeaderFields:
+    """Fields cut at MAX_FIELD_CHARS, defects listed up to MAX_DEFECTS, however split."""
     if parsed.fields and max(len(value) for _, value in parsed.fields) > MAX_FIELD_CHARS:
         parsed = _capped(parsed)
     if len(parsed.defects) > MAX_DEFECTS:
