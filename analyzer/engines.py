@@ -1,8 +1,9 @@
 """Where the work runs: here, on local worker processes, or on Dask.
 
 The ingest pipeline plans the reading and writes the store itself; an engine only runs
-:func:`analyzer.ingest.extract_batch` on batches (header blocks, bodies cut short) or
-:func:`analyzer.ingest.extract_range` on byte ranges of plain mbox files, and
+:func:`analyzer.extract.batch.extract_batch` on batches (header blocks, bodies cut
+short) or :func:`analyzer.extract.batch.extract_range` on byte ranges of plain mbox
+files, and
 hands the Arrow tables back in the order the batches went out, so that every engine
 writes the same store.
 

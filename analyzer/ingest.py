@@ -22,13 +22,10 @@ has its rows replaced. Files gone from a folder that was read before lose theirs
 
 from __future__ import annotations
 
-import contextlib
-import lzma
 import os
 import signal
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,37 +36,30 @@ import pyarrow.compute as pc
 
 from analyzer.engines import ENGINES, in_order
 from analyzer.errors import SourceError, UsageError
-from analyzer.extract import extract_message
-from analyzer.extract.headers import header_block_end
-from analyzer.frames import (
-    hops_table,
-    keys_table,
-    messages_table,
-    participants_table,
-    quarantine_table,
+from analyzer.extract.batch import (
+    BODY_PEEK,
+    ExtractedBatch,
+    RangeExtract,
+    extract_batch,
+    extract_range,
+    extract_work,
 )
-from analyzer.records import MessageRecord, Quarantined, RawMessage
+from analyzer.extract.headers import header_block_end
+from analyzer.frames import quarantine_table
+from analyzer.records import Quarantined, RawMessage
 from analyzer.sources import (
+    READ_ERRORS,
     SourceFile,
     SourceReader,
-    TooLarge,
     discover_sources,
     is_compressed,
     open_counted,
 )
-from analyzer.sources.mbox import MboxRange, RangeReader, is_cr_only, new_digest
+from analyzer.sources.mbox import MboxRange, is_cr_only, new_digest
 from analyzer.store import FRAMES, Store
 from analyzer.vocabulary import QuarantineCode
 
-__all__ = [
-    "ExtractedBatch",
-    "IngestResult",
-    "ProgressCallback",
-    "RangeExtract",
-    "extract_batch",
-    "extract_range",
-    "ingest",
-]
+__all__ = ["IngestResult", "ProgressCallback", "ingest"]
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(bytes_done, bytes_total)`` while sources are read."""
@@ -85,11 +75,6 @@ _RANGE_MIN = 1 << 20
 # often, so a run that is killed keeps its work.
 _COMMIT_MESSAGES = 5_000
 _COMMIT_SECONDS = 20.0
-# Extraction reads the header block and at most this much of the body.
-_BODY_PEEK = 256 * 1024
-# A message whose extraction takes longer is quarantined (where the clock can be set).
-MESSAGE_SECONDS = 10.0
-_READ_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, SourceError, TooLarge)
 
 
 @dataclass
@@ -245,7 +230,7 @@ def _plan_file(
         cr_only = bool(state.get("cr_only"))
         try:
             digests = _prefix_digests(path, (end, resume), cr_only)
-        except _READ_ERRORS:
+        except READ_ERRORS:
             digests = None
         if digests is not None and digests[0].hexdigest() == state["digest"]:
             result.files_resumed += 1
@@ -352,7 +337,7 @@ class _Reader:
                 for raw in reader:
                     counts[str(path)] = counts.get(str(path), 0) + 1
                     yield raw
-            except _READ_ERRORS as error:
+            except READ_ERRORS as error:
                 # A damaged or exploding compressed stream, a file that vanished: keep
                 # what was read, say where reading stopped, and read it again next time.
                 where = str(reader.end_offset) if source_file.kind == "mbox" else str(path)
@@ -490,131 +475,13 @@ def _batches(
             continue
         if isinstance(item, RawMessage):
             _, body_start = header_block_end(item.data)
-            item = item.head(body_start + _BODY_PEEK)
+            item = item.head(body_start + BODY_PEEK)
             size += len(item.data)
         batch.append(item)
         if len(batch) >= _BATCH_MESSAGES or size >= _BATCH_BYTES:
             yield batch, reader.checkpoint()
             batch, size = [], 0
     yield batch, reader.checkpoint()
-
-
-# -- extraction ------------------------------------------------------------------------
-@dataclass
-class ExtractedBatch:
-    """A batch's frames, built where it was extracted so only Arrow buffers travel."""
-
-    messages: pa.Table
-    participants: pa.Table
-    hops: pa.Table
-    keys: pa.Table
-    quarantined: list[Quarantined]
-    duplicates: int = 0  # repeated within the batch, already dropped
-
-
-class _OverBudget(Exception):
-    pass
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise _OverBudget
-
-
-@contextlib.contextmanager
-def _alarm_raises_over_budget() -> Iterator[bool]:
-    """While in this block, SIGALRM raises :class:`_OverBudget`; yields whether a timer
-    can be set here at all.
-
-    Signals reach only a process's main thread; elsewhere (a notebook's worker thread)
-    messages are extracted without a budget. The handler is set once per batch: setting
-    it costs as much as a date's parsing.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield False
-        return
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    try:
-        yield True
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _extract_within_budget(item: RawMessage, timed: bool) -> MessageRecord | Quarantined:
-    try:
-        if not timed:
-            return extract_message(item)
-        signal.setitimer(signal.ITIMER_REAL, MESSAGE_SECONDS)
-        try:
-            return extract_message(item)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _OverBudget:
-        reason = f"over the time budget: extraction took more than {MESSAGE_SECONDS:g} s"
-        return Quarantined(item.source, item.offset, reason, QuarantineCode.OVER_TIME)
-
-
-def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
-    """Extract a batch and build its tables; the unit of work of a worker process."""
-    records: list[MessageRecord] = []
-    quarantined: list[Quarantined] = []
-    keys_in_batch: set[str] = set()
-    duplicates = 0
-    with _alarm_raises_over_budget() as timed:
-        for item in batch:
-            extracted = (
-                _extract_within_budget(item, timed) if isinstance(item, RawMessage) else item
-            )
-            if isinstance(extracted, Quarantined):
-                quarantined.append(extracted)
-            elif extracted.message_key in keys_in_batch:
-                duplicates += 1
-            else:
-                keys_in_batch.add(extracted.message_key)
-                records.append(extracted)
-    return ExtractedBatch(
-        messages_table(records),
-        participants_table(records),
-        hops_table(records),
-        keys_table(records),
-        quarantined,
-        duplicates,
-    )
-
-
-@dataclass
-class RangeExtract:
-    """What a worker made of an :class:`~analyzer.sources.mbox.MboxRange`: the batch, and
-    where the range's messages began and ended (see
-    :class:`~analyzer.sources.mbox.RangeReader`)."""
-
-    batch: ExtractedBatch
-    first: int | None
-    last: int | None
-    end: int
-    messages: int  # read, whether parsed or quarantined
-    error: str | None = None  # the file could not be read on: "OSError: ..."
-
-
-def extract_range(part: MboxRange) -> RangeExtract:
-    """Read a byte range of an mbox and extract its messages: no message bytes travel."""
-    heads: list[RawMessage | Quarantined] = []
-    reader = RangeReader(part)
-    error = None
-    try:
-        for raw in reader:
-            _, body_start = header_block_end(raw.data)
-            heads.append(raw.head(body_start + _BODY_PEEK))
-    except _READ_ERRORS as problem:
-        error = f"{type(problem).__name__}: {problem}"
-    batch = extract_batch(heads)
-    return RangeExtract(batch, reader.first, reader.last, reader.end, len(heads), error)
-
-
-def _extract_work(item: list[RawMessage | Quarantined] | MboxRange) -> Any:
-    """A worker's unit of work: a batch of messages, or a byte range to read."""
-    return extract_range(item) if isinstance(item, MboxRange) else extract_batch(item)
 
 
 def _follow_parent(parent: int) -> None:
@@ -644,7 +511,7 @@ def _extracted(
     scheduler: str | None = None,
 ) -> Iterator[tuple[Any, list | _Ranged]]:
     """Extract in order on the engine (:mod:`analyzer.engines`), a bounded number in flight."""
-    yield from in_order(_extract_work, batches, engine=engine, jobs=jobs, scheduler=scheduler,
+    yield from in_order(extract_work, batches, engine=engine, jobs=jobs, scheduler=scheduler,
                         initializer=_follow_parent, initargs=(os.getpid(),))  # fmt: skip
 
 

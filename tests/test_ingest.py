@@ -170,7 +170,7 @@ def test_byte_ranges_store_what_one_stream_stores(tmp_path, monkeypatch):
 
 
 def test_a_range_of_a_file_gone_says_so():
-    from analyzer.ingest import extract_range
+    from analyzer.extract.batch import extract_range
     from analyzer.sources.mbox import MboxRange
 
     done = extract_range(MboxRange("gone.mbox", "/nonexistent/gone.mbox", 0, None, exact=True))

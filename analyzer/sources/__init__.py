@@ -29,6 +29,7 @@ from analyzer.sources.mbox import HEAD_KEEP, MboxReader, TooLarge, looks_like_mb
 __all__ = [
     "EXPANSION_FLOOR",
     "MAX_EXPANSION",
+    "READ_ERRORS",
     "SourceFile",
     "SourceReader",
     "TooLarge",
@@ -68,6 +69,8 @@ _DECOMPRESSORS = (
     (b"BZh", bz2.open),
     (b"\xfd7zXZ\x00", lzma.open),
 )
+# what reading a source can raise: a vanished or damaged file, a broken or exploding stream
+READ_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, SourceError, TooLarge)
 # A compressed file may expand this many times its size (at least EXPANSION_FLOOR bytes)
 # before it is taken for a decompression bomb; real mail compresses 3 to 10 times.
 MAX_EXPANSION = 100

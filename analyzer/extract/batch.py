@@ -1,0 +1,159 @@
+"""The hot path of ingestion: one function from a unit of work to its Arrow tables.
+
+A worker process (or a Dask worker, or the ingesting process itself) runs
+:func:`extract_work` on each unit it is given: a batch of raw messages
+(:func:`extract_batch`), or a byte range of a plain mbox that it reads and splits itself
+(:func:`extract_range`). Only Arrow tables travel back. A message whose extraction takes
+longer than :data:`MESSAGE_SECONDS` is quarantined, where a timer can be set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from analyzer.extract import extract_message
+from analyzer.extract.headers import header_block_end
+from analyzer.frames import hops_table, keys_table, messages_table, participants_table
+from analyzer.records import MessageRecord, Quarantined, RawMessage
+from analyzer.sources import READ_ERRORS
+from analyzer.sources.mbox import MboxRange, RangeReader
+from analyzer.vocabulary import QuarantineCode
+
+__all__ = [
+    "BODY_PEEK",
+    "MESSAGE_SECONDS",
+    "ExtractedBatch",
+    "RangeExtract",
+    "extract_batch",
+    "extract_range",
+    "extract_work",
+]
+
+# Extraction reads the header block and at most this much of the body.
+BODY_PEEK = 256 * 1024
+# A message whose extraction takes longer is quarantined (where the clock can be set).
+MESSAGE_SECONDS = 10.0
+
+
+@dataclass
+class ExtractedBatch:
+    """A batch's frames, built where it was extracted so only Arrow buffers travel."""
+
+    messages: pa.Table
+    participants: pa.Table
+    hops: pa.Table
+    keys: pa.Table
+    quarantined: list[Quarantined]
+    duplicates: int = 0  # repeated within the batch, already dropped
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _OverBudget
+
+
+@contextlib.contextmanager
+def _alarm_raises_over_budget() -> Iterator[bool]:
+    """While in this block, SIGALRM raises :class:`_OverBudget`; yields whether a timer
+    can be set here at all.
+
+    Signals reach only a process's main thread; elsewhere (a notebook's worker thread)
+    messages are extracted without a budget. The handler is set once per batch: setting
+    it costs as much as a date's parsing.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield False
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        yield True
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _extract_within_budget(item: RawMessage, timed: bool) -> MessageRecord | Quarantined:
+    try:
+        if not timed:
+            return extract_message(item)
+        signal.setitimer(signal.ITIMER_REAL, MESSAGE_SECONDS)
+        try:
+            return extract_message(item)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _OverBudget:
+        reason = f"over the time budget: extraction took more than {MESSAGE_SECONDS:g} s"
+        return Quarantined(item.source, item.offset, reason, QuarantineCode.OVER_TIME)
+
+
+def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
+    """Extract a batch and build its tables; the unit of work of a worker process."""
+    records: list[MessageRecord] = []
+    quarantined: list[Quarantined] = []
+    keys_in_batch: set[str] = set()
+    duplicates = 0
+    with _alarm_raises_over_budget() as timed:
+        for item in batch:
+            extracted = (
+                _extract_within_budget(item, timed) if isinstance(item, RawMessage) else item
+            )
+            if isinstance(extracted, Quarantined):
+                quarantined.append(extracted)
+            elif extracted.message_key in keys_in_batch:
+                duplicates += 1
+            else:
+                keys_in_batch.add(extracted.message_key)
+                records.append(extracted)
+    return ExtractedBatch(
+        messages_table(records),
+        participants_table(records),
+        hops_table(records),
+        keys_table(records),
+        quarantined,
+        duplicates,
+    )
+
+
+@dataclass
+class RangeExtract:
+    """What a worker made of an :class:`~analyzer.sources.mbox.MboxRange`: the batch, and
+    where the range's messages began and ended (see
+    :class:`~analyzer.sources.mbox.RangeReader`)."""
+
+    batch: ExtractedBatch
+    first: int | None
+    last: int | None
+    end: int
+    messages: int  # read, whether parsed or quarantined
+    error: str | None = None  # the file could not be read on: "OSError: ..."
+
+
+def extract_range(part: MboxRange) -> RangeExtract:
+    """Read a byte range of an mbox and extract its messages: no message bytes travel."""
+    heads: list[RawMessage | Quarantined] = []
+    reader = RangeReader(part)
+    error = None
+    try:
+        for raw in reader:
+            _, body_start = header_block_end(raw.data)
+            heads.append(raw.head(body_start + BODY_PEEK))
+    except READ_ERRORS as problem:
+        error = f"{type(problem).__name__}: {problem}"
+    batch = extract_batch(heads)
+    return RangeExtract(batch, reader.first, reader.last, reader.end, len(heads), error)
+
+
+def extract_work(item: list[RawMessage | Quarantined] | MboxRange) -> Any:
+    """A worker's unit of work: a batch of messages, or a byte range to read."""
+    return extract_range(item) if isinstance(item, MboxRange) else extract_batch(item)
