@@ -1,0 +1,159 @@
+"""The one writer of a store while mail is ingested: dedupe, counts and commits.
+
+Batches come in from the engines in order. Their rows are kept until a commit writes
+them as new Parquet parts, together with how far each source file was read, so that a
+run killed at any point is continued, not redone, by the next (see
+:mod:`analyzer.store`). A message already stored, or twice in the run, is counted as a
+duplicate and not written again.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.extract.batch import ExtractedBatch
+from analyzer.frames import quarantine_table
+from analyzer.store import FRAMES, Store
+
+if TYPE_CHECKING:
+    from analyzer.ingest import IngestResult
+
+__all__ = ["COMMIT_MESSAGES", "COMMIT_SECONDS", "StoreWriter"]
+
+# Commit every this many messages (MXA_COMMIT_MESSAGES overrides it) and at least this
+# often, so a run that is killed keeps its work.
+COMMIT_MESSAGES = 5_000
+COMMIT_SECONDS = 20.0
+
+
+class StoreWriter:
+    """New rows waiting to be committed, deduplicated against the store by key, counted
+    in the run's :class:`~analyzer.ingest.IngestResult`.
+
+    A grown mbox is read again from its last message, which may have been half written
+    last time: when what is read at that offset now differs from what was stored, the
+    old row (or quarantine entry) is replaced.
+    """
+
+    def __init__(self, store: Store, result: IngestResult, reread: set[tuple[str, str]]) -> None:
+        self.store = store
+        self.result = result
+        self.seen = store.existing_keys()
+        self.quarantined_before = store.existing_quarantine()
+        self.reread = reread  # (source, offset) read again
+        self.stale_keys: set[str] = set()
+        self.stale_quarantine: set[tuple[str, str, str]] = set()
+        if reread:
+            stored = store.read_table("messages", ["message_key", "source", "offset"])
+            self.stored_at = {
+                (s, o): k
+                for k, s, o in zip(*(stored[c].to_pylist() for c in stored.column_names),
+                                   strict=True)
+                if (s, o) in reread
+            }  # fmt: skip
+        else:
+            self.stored_at = {}
+        self.tables: dict[str, list[pa.Table]] = {name: [] for name in FRAMES}
+        self.states: list[tuple[Path, dict[str, Any] | None]] = []
+        self.rows = 0
+        self.committed_at = time.monotonic()
+        self.commit_every = int(os.environ.get("MXACOMMIT_MESSAGES") or COMMIT_MESSAGES)
+
+    def _note_rereads(self, batch: ExtractedBatch) -> None:
+        messages = batch.messages
+        read_now: dict[tuple[str, str], str] = {}
+        for key, source, offset in zip(*(messages[c].to_pylist()
+                                         for c in ("message_key", "source", "offset")),
+                                       strict=True):  # fmt: skip
+            if (source, offset) in self.reread:
+                read_now[(source, offset)] = key
+        for q in batch.quarantined:
+            if (q.source, q.offset) in self.reread:
+                read_now[(q.source, q.offset)] = ""
+        for place, key in read_now.items():
+            old = self.stored_at.get(place)
+            if old is not None and old != key:
+                self.stale_keys.add(old)
+                self.seen.discard(old)
+            for entry in self.quarantined_before:
+                if entry[:2] == place and key:  # parsed now: the old entry goes
+                    self.stale_quarantine.add(entry)
+
+    def add(self, batch: ExtractedBatch, reached: list) -> None:
+        result = self.result
+        if self.reread:
+            self._note_rereads(batch)
+        keys = batch.messages.column("message_key").to_pylist()
+        fresh = []
+        for key in keys:
+            is_new = key not in self.seen
+            fresh.append(is_new)
+            if is_new:
+                self.seen.add(key)
+        result.parsed += len(keys) + batch.duplicates
+        result.duplicates += len(keys) - sum(fresh) + batch.duplicates
+        tables = {
+            "messages": batch.messages,
+            "participants": batch.participants,
+            "hops": batch.hops,
+            "keys": batch.keys,
+        }
+        if not all(fresh):
+            new_keys = pa.array([k for k, f in zip(keys, fresh, strict=True) if f], pa.string())
+            tables = {
+                name: table.filter(pc.is_in(table["message_key"], value_set=new_keys))
+                for name, table in tables.items()
+            }
+        for name, table in tables.items():
+            self.tables[name].append(table)
+        messages = tables["messages"]
+        self.rows += messages.num_rows + len(batch.quarantined)
+        result.stored += messages.num_rows
+        result.quarantined += len(batch.quarantined)
+        result.quarantine.extend(batch.quarantined)
+        new_quarantine = []
+        for q in batch.quarantined:
+            entry = (q.source, q.offset, q.reason)
+            if entry in self.quarantined_before:
+                result.quarantine_repeats += 1
+            else:
+                self.quarantined_before.add(entry)
+                new_quarantine.append(q)
+        if new_quarantine:
+            self.tables["quarantine"].append(quarantine_table(new_quarantine))
+        self.states.extend(reached)
+        if self.rows >= self.commit_every or time.monotonic() - self.committed_at >= COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write what is pending and record how far each file was read, atomically."""
+        if self.stale_keys or self.stale_quarantine:
+            stale = pa.array(sorted(self.stale_keys), pa.string())
+            gone = self.stale_quarantine
+            self.result.rows_removed += self.store.remove_rows(
+                lambda t: pc.is_in(t["message_key"], value_set=stale),
+                lambda t: pa.array(
+                    [e in gone for e in zip(*(t[c].to_pylist()
+                                              for c in ("source", "offset", "reason")),
+                                            strict=True)],
+                    pa.bool_(),
+                ),
+            )  # fmt: skip
+            self.quarantined_before -= gone
+            self.stale_keys, self.stale_quarantine = set(), set()
+        tables = {name: pa.concat_tables(parts) for name, parts in self.tables.items() if parts}
+        if tables:
+            self.store.write(tables)
+        for path, state in self.states:
+            self.store.set_file_state(path, state)
+        self.store.commit(self.result.summary())
+        self.tables = {name: [] for name in FRAMES}
+        self.states = []
+        self.rows = 0
+        self.committed_at = time.monotonic()
