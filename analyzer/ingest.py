@@ -54,9 +54,9 @@ from analyzer.sources import (
     SourceReader,
     discover_sources,
     is_compressed,
-    open_counted,
+    prefix_digests,
 )
-from analyzer.sources.mbox import MboxRange, is_cr_only, new_digest
+from analyzer.sources.mbox import JoinedRanges, MboxRange, is_cr_only
 from analyzer.store import Store
 from analyzer.store_writer import StoreWriter
 from analyzer.vocabulary import QuarantineCode
@@ -142,30 +142,6 @@ def _stat_key(stat: os.stat_result) -> dict[str, int]:
     }
 
 
-def _prefix_digests(path: Path, ends: tuple[int, ...], cr_only: bool) -> list[Any] | None:
-    """Digests of the first ``ends[i]`` (decompressed) bytes; None if the file is shorter."""
-    digest = new_digest()
-    found: list[Any] = []
-    done = 0
-    with open_counted(path) as (stream, _):
-        for end in sorted(ends):
-            while done < end:
-                chunk = stream.read(min(1 << 20, end - done))
-                if not chunk:
-                    return None
-                digest.update(chunk.translate(_CR_TO_LF) if cr_only else chunk)
-                done += len(chunk)
-            found.append(digest.copy())
-    order = sorted(range(len(ends)), key=lambda i: ends[i])
-    result: list[Any] = [None] * len(ends)
-    for position, index in enumerate(order):
-        result[index] = found[position]
-    return result
-
-
-_CR_TO_LF = bytes.maketrans(b"\r", b"\n")
-
-
 @dataclass
 class _Removals:
     """Rows to remove before reading: whole files, and mboxes from an offset on."""
@@ -227,7 +203,7 @@ def _plan_file(
         resume = end if not state.get("complete") else int(state.get("resume_offset") or 0)
         cr_only = bool(state.get("cr_only"))
         try:
-            digests = _prefix_digests(path, (end, resume), cr_only)
+            digests = prefix_digests(path, (end, resume), cr_only)
         except READ_ERRORS:
             digests = None
         if digests is not None and digests[0].hexdigest() == state["digest"]:
@@ -285,7 +261,7 @@ class _Reader:
         return changes
 
     def _state(
-        self, plan: _Plan, reader: SourceReader | _RangedFile, complete: bool
+        self, plan: _Plan, reader: SourceReader | JoinedRanges, complete: bool
     ) -> dict[str, Any]:
         source_file = plan.source_file
         counts = self.result.messages_per_file
@@ -365,14 +341,14 @@ class _Reader:
 
     def _ranges(self, plan: _Plan) -> Iterator[_Ranged]:
         assert plan.stat is not None and plan.start is not None
-        joined = _RangedFile(plan)
+        joined = JoinedRanges(str(plan.source_file.path), plan.start, plan.digest)
         step = min(_RANGE_BYTES, max(_RANGE_MIN, plan.stat.st_size // (4 * self.jobs)))
         starts = range(plan.start, max(plan.stat.st_size, plan.start + 1), step)
         path = str(plan.source_file.path)
         for index, start in enumerate(starts):
             stop = start + step if index + 1 < len(starts) else None
             part = MboxRange(plan.source_file.source, path, start, stop, exact=index == 0)
-            yield _Ranged(part, joined)
+            yield _Ranged(part, joined, plan)
 
     def join(self, ranged: _Ranged, done: RangeExtract) -> tuple[ExtractedBatch, list]:
         """Take a range's messages if it starts where the one before ended.
@@ -381,8 +357,7 @@ class _Reader:
         (Content-Length, say): the range is read again here from where that message
         ends. A range wholly inside an earlier message has nothing of its own.
         """
-        joined, part = ranged.file, ranged.part
-        plan = joined.plan
+        joined, part, plan = ranged.file, ranged.part, ranged.plan
         path = plan.source_file.path
         reached: list[tuple[Path, dict[str, Any] | None]] = []
         if joined.failed:
@@ -394,7 +369,7 @@ class _Reader:
             done = extract_range(replace(part, start=joined.end_offset, exact=True))
         counts = self.result.messages_per_file
         counts[str(path)] = counts.get(str(path), 0) + done.messages
-        joined.accept(done)
+        joined.accept(done.end, done.last)
         self._ranged_within = joined.end_offset
         if done.error:
             reason = f"unreadable from here on: {done.error}"[:300]
@@ -414,47 +389,13 @@ class _Reader:
         return done.batch, reached
 
 
-@dataclass
-class _RangedFile:
-    """Where the joined ranges of one mbox have come to: what resuming needs to know."""
-
-    plan: _Plan
-    end_offset: int = 0
-    last_message_offset: int | None = None
-    failed: bool = False
-    cr_only: bool = False
-    _digest: Any = None
-    _hashed: int = 0
-
-    def __post_init__(self) -> None:
-        self.end_offset = self._hashed = self.plan.start or 0
-        self._digest = self.plan.digest.copy() if self.plan.digest else new_digest()
-
-    def accept(self, done: RangeExtract) -> None:
-        self.end_offset = done.end
-        if done.last is not None:
-            self.last_message_offset = done.last
-
-    @property
-    def digest(self) -> Any:
-        """The digest of the file up to ``end_offset``, read on from where it stood."""
-        with open(self.plan.source_file.path, "rb") as stream:
-            stream.seek(self._hashed)
-            while self._hashed < self.end_offset:
-                chunk = stream.read(min(4 << 20, self.end_offset - self._hashed))
-                if not chunk:
-                    break
-                self._digest.update(chunk)
-                self._hashed += len(chunk)
-        return self._digest
-
-
 @dataclass(frozen=True)
 class _Ranged:
     """A range on its way to a worker, and the file it is joined into when it is back."""
 
     part: MboxRange
-    file: _RangedFile
+    file: JoinedRanges
+    plan: _Plan
 
 
 def _batches(

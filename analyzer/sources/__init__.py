@@ -24,7 +24,14 @@ from typing import Any, BinaryIO
 
 from analyzer.errors import SourceError
 from analyzer.records import RawMessage
-from analyzer.sources.mbox import HEAD_KEEP, MboxReader, TooLarge, looks_like_mbox
+from analyzer.sources.mbox import (
+    HEAD_KEEP,
+    MboxReader,
+    TooLarge,
+    looks_like_mbox,
+    new_digest,
+    translated,
+)
 
 __all__ = [
     "EXPANSION_FLOOR",
@@ -38,6 +45,7 @@ __all__ = [
     "is_compressed",
     "open_archive",
     "open_counted",
+    "prefix_digests",
 ]
 
 _SNIFF_BYTES = 4096
@@ -105,6 +113,29 @@ def open_counted(path: Path) -> Iterator[tuple[BinaryIO, BinaryIO | None]]:
             return
         with opener(raw, "rb") as stream:
             yield stream, raw
+
+
+def prefix_digests(path: Path, ends: tuple[int, ...], cr_only: bool) -> list[Any] | None:
+    """Digests of an mbox's first ``ends[i]`` (decompressed) bytes, as its reader's
+    running digest covers them; None if the file is shorter: how a later run tells a
+    grown file from a rewritten one."""
+    digest = new_digest()
+    found: list[Any] = []
+    done = 0
+    with open_counted(path) as (stream, _):
+        for end in sorted(ends):
+            while done < end:
+                chunk = stream.read(min(1 << 20, end - done))
+                if not chunk:
+                    return None
+                digest.update(translated(chunk, cr_only))
+                done += len(chunk)
+            found.append(digest.copy())
+    order = sorted(range(len(ends)), key=lambda i: ends[i])
+    result: list[Any] = [None] * len(ends)
+    for position, index in enumerate(order):
+        result[index] = found[position]
+    return result
 
 
 def open_archive(path: Path) -> BinaryIO:

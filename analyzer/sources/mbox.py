@@ -41,6 +41,7 @@ from analyzer.records import RawMessage
 __all__ = [
     "HEAD_KEEP",
     "MESSAGE_KEEP",
+    "JoinedRanges",
     "MboxRange",
     "MboxReader",
     "RangeReader",
@@ -49,6 +50,7 @@ __all__ = [
     "is_cr_only",
     "looks_like_mbox",
     "new_digest",
+    "translated",
 ]
 
 _CHUNK = 4 << 20
@@ -78,6 +80,11 @@ class TooLarge(Exception):
 def new_digest() -> Any:
     """The running digest of an mbox's bytes (see :class:`MboxReader`)."""
     return hashlib.blake2b(digest_size=16)
+
+
+def translated(chunk: bytes, cr_only: bool) -> bytes:
+    """Bytes as a reader of the file sees them: lone CRs are line ends (``cr_only``)."""
+    return chunk.translate(_CR_TO_LF) if cr_only else chunk
 
 
 def looks_like_mbox(head: bytes) -> bool:
@@ -382,6 +389,43 @@ class RangeReader:
                 yield message
                 self.end = reader.end_offset
             self.end = reader.end_offset
+
+
+class JoinedRanges:
+    """Where the ranges of one file, joined in order, have come to: what resuming needs.
+
+    ``end_offset``, ``last_message_offset``, ``cr_only`` and ``digest`` mean what they
+    mean on :class:`MboxReader`; the digest is taken here of the file's bytes (the
+    workers that read the ranges take none), read on from where it stood.
+    """
+
+    cr_only = False  # files with lone CRs are read in one stream
+
+    def __init__(self, path: str, start: int = 0, digest: Any = None) -> None:
+        self.path = path
+        self.end_offset = start
+        self.last_message_offset: int | None = None
+        self.failed = False
+        self._digest = digest.copy() if digest is not None else new_digest()
+        self._hashed = start
+
+    def accept(self, end: int, last: int | None) -> None:
+        """The next range, which ends at ``end`` and whose last message is at ``last``."""
+        self.end_offset = end
+        if last is not None:
+            self.last_message_offset = last
+
+    @property
+    def digest(self) -> Any:
+        with open(self.path, "rb") as stream:
+            stream.seek(self._hashed)
+            while self._hashed < self.end_offset:
+                chunk = stream.read(min(_CHUNK, self.end_offset - self._hashed))
+                if not chunk:
+                    break
+                self._digest.update(chunk)
+                self._hashed += len(chunk)
+        return self._digest
 
 
 class _NoDigest:
