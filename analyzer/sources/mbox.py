@@ -405,7 +405,7 @@ class JoinedRanges:
         self.path = path
         self.end_offset = start
         self.last_message_offset: int | None = None
-        self.failed = False
+        self.failed = False  # a range could not be read: the ranges after it are not taken
         self._digest = digest.copy() if digest is not None else new_digest()
         self._hashed = start
 
