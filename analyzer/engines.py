@@ -22,6 +22,7 @@ On Dask, the analysis's heaviest frame aggregations run there too
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -126,7 +127,10 @@ def aggregate_on_dask(
         raise UsageError(
             "--engine dask needs Dask: pip install 'dask[dataframe,distributed]' (or mxa[dask])"
         ) from None
-    with _executor("dask", jobs or os.cpu_count() or 1, scheduler, None, ()) as (_, width):
+    with (
+        _quiet_shuffles(),
+        _executor("dask", jobs or os.cpu_count() or 1, scheduler, None, ()) as (_, width),
+    ):
         frames = {}
         for name, table in tables.items():
             if isinstance(table, tuple):
@@ -134,6 +138,18 @@ def aggregate_on_dask(
                 frames[name] = dd.read_parquet([str(f) for f in files], columns=columns)
             else:
                 frames[name] = dd.from_pandas(table, npartitions=max(1, width))
-        lazy = aggregate(**frames)
-        (computed,) = dask.compute(lazy)
+        (computed,) = dask.compute(aggregate(**frames))
     return computed
+
+
+@contextlib.contextmanager
+def _quiet_shuffles() -> Iterator[None]:
+    """The scheduler logs a warning as each shuffle of a join starts and ends: routine,
+    not news for someone running ``mxa -q``."""
+    log = logging.getLogger("distributed.shuffle")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)

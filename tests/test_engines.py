@@ -76,3 +76,17 @@ def test_an_audit_on_dask_finds_and_draws_what_the_local_one_does(sources, tmp_p
     graph = "graphs/communication.graphml"
     assert _drawn(tmp_path / "dask" / graph) == _drawn(tmp_path / "local" / graph)
     assert nx.read_graphml(tmp_path / "local" / graph).number_of_edges() > 100
+
+
+def test_a_quiet_audit_on_dask_prints_no_cluster_chatter(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "analyzer", "audit", str(sample_mailbox()), "--out",
+         str(tmp_path / "out"), "--engine", "dask", "--jobs", "2", "-q"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stderr and "Shuffle" not in done.stderr
+    assert (tmp_path / "out" / "graphs" / "communication.graphml").exists()
