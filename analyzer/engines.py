@@ -34,6 +34,7 @@ from analyzer.errors import UsageError
 __all__ = ["ENGINES", "aggregate_on_dask", "in_order"]
 
 ENGINES = ("local", "dask")
+_NEEDS_DASK = "--engine dask needs Dask: pip install 'dask[dataframe,distributed]' (or mxa[dask])"
 
 
 class _Submitter(Protocol):
@@ -87,9 +88,7 @@ def _executor(
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise UsageError(
-            "--engine dask needs Dask: pip install 'dask[dataframe,distributed]' (or mxa[dask])"
-        ) from None
+        raise UsageError(_NEEDS_DASK) from None
     if scheduler:
         with Client(scheduler) as client:
             width = max(1, sum(client.nthreads().values()))
@@ -124,9 +123,7 @@ def aggregate_on_dask(
         import dask
         import dask.dataframe as dd
     except ImportError:
-        raise UsageError(
-            "--engine dask needs Dask: pip install 'dask[dataframe,distributed]' (or mxa[dask])"
-        ) from None
+        raise UsageError(_NEEDS_DASK) from None
     with (
         _quiet_shuffles(),
         _executor("dask", jobs or os.cpu_count() or 1, scheduler, None, ()) as (_, width),

@@ -29,11 +29,11 @@ def _iso(value: object) -> str:
     return value.isoformat() if isinstance(value, pd.Timestamp) else ""
 
 
-def _joined(rows: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Each group's distinct roles, sorted and joined by ``;`` (as plain strings: a join
-    over a categorical column iterates it value by value)."""
-    distinct = rows.drop_duplicates().astype({"role": object}).sort_values([*by, "role"])
-    return distinct.groupby(by, sort=True, observed=True)["role"].agg(";".join)
+def _joined(distinct: pd.DataFrame, by: list[str]) -> pd.Series:
+    """Each group's roles (``distinct`` rows), sorted and joined by ``;`` (as plain
+    strings: a join over a categorical column iterates it value by value)."""
+    ordered = distinct.astype({"role": object}).sort_values([*by, "role"])
+    return ordered.groupby(by, sort=True, observed=True)["role"].agg(";".join)
 
 
 _PAIR = ["address_from", "address_to"]
@@ -45,7 +45,7 @@ def communication_aggregates(participants: Any, dates: Any) -> dict[str, Any]:
     ``participants`` holds ``message_key``, ``address`` and ``role``; ``dates`` holds
     ``message_key`` and ``date_utc``. On pandas frames the results are computed; on
     ``dask.dataframe`` frames they are lazy, for :func:`communication_graph` to take once
-    computed (:func:`analyzer.engines.communication_aggregates_on_dask`).
+    computed (:func:`analyzer.engines.aggregate_on_dask`).
     """
     senders = participants[participants["role"] == "from"][["message_key", "address"]]
     sent_to = participants["role"].isin(list(_SENT_ROLES))

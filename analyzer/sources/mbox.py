@@ -122,6 +122,18 @@ def _is_separator(line: bytes, next_line: bytes | None, after_blank: bool) -> bo
     return after_blank or sender == b"-" or b"@" in sender or has_time
 
 
+def _opens_message(buf: bytearray, found: int, line_end: int, next_end: int) -> bool:
+    """Whether the ``From`` line after the newline at ``found`` is a separator, judged by
+    it, the line after it (ending at ``line_end`` and ``next_end``, -1: the buffer's end)
+    and the one before."""
+    line = bytes(buf[found + 1 : line_end if line_end >= 0 else len(buf)])
+    next_line = None
+    if line_end >= 0 and line_end + 1 < len(buf):
+        next_line = bytes(buf[line_end + 1 : next_end if next_end >= 0 else len(buf)])
+    after_blank = buf[found - 1 : found] == b"\n" or buf[found - 2 : found] == b"\n\r"
+    return _is_separator(line, next_line, after_blank)
+
+
 class MboxReader:
     """Iterate over the messages of an mbox stream.
 
@@ -272,14 +284,9 @@ class MboxReader:
                 scan = found
                 fill()
                 continue
-            line = bytes(buf[line_start : line_end if line_end >= 0 else len(buf)])
-            next_line = None
-            if line_end >= 0 and line_end + 1 < len(buf):
-                next_line = bytes(buf[line_end + 1 : next_end if next_end >= 0 else len(buf)])
-            after_blank = buf[found - 1 : found] == b"\n" or buf[found - 2 : found] == b"\n\r"
             # a "From " line right after the separator: the message before it is empty
             right_after_separator = buf.find(b"\n", cur, line_start) == found
-            if right_after_separator or _is_separator(line, next_line, after_blank):
+            if right_after_separator or _opens_message(buf, found, line_end, next_end):
                 yield emit(line_start)
                 cur = line_start
             scan = line_start
@@ -474,11 +481,6 @@ def first_separator(stream: BinaryIO, start: int, stop: int | None) -> int | Non
         if position + line_start >= start:
             if stop is not None and position + line_start >= stop:
                 return None
-            line = bytes(buf[line_start : line_end if line_end >= 0 else len(buf)])
-            next_line = None
-            if line_end >= 0 and line_end + 1 < len(buf):
-                next_line = bytes(buf[line_end + 1 : next_end if next_end >= 0 else len(buf)])
-            after_blank = buf[found - 1 : found] == b"\n" or buf[found - 2 : found] == b"\n\r"
-            if _is_separator(line, next_line, after_blank):
+            if _opens_message(buf, found, line_end, next_end):
                 return position + line_start
         scan = line_start
