@@ -37,6 +37,7 @@ _CR_TO_LF = bytes.maketrans(b"\r", b"\n")
 MAX_HOPS = 500  # Received headers kept per message
 # receiving headers whose addresses some servers separate by spaces, not commas
 _SPACE_SEPARATED = frozenset({"x-forwarded-for", "x-forwarded-to", "envelope-to"})
+_ROLE_ORDER = {header: order for order, header in enumerate(ADDRESS_ROLES)}
 
 
 def message_key(header_block: bytes) -> str:
@@ -99,25 +100,27 @@ def _autocrypt(fields: HeaderFields) -> list[KeyUse]:
     return found
 
 
-def _received_above(fields: HeaderFields) -> dict[str, list[int]]:
-    """For each address header, how many Received fields sit above each occurrence."""
-    above: dict[str, list[int]] = {}
+def _address_fields(fields: HeaderFields) -> dict[str, list[tuple[str, int]]]:
+    """Each address header's values, with how many Received fields sit above each one;
+    one pass over the block (a lookup per role cost more than the rest of this step)."""
+    found: dict[str, list[tuple[str, int]]] = {}
     received = 0
-    for name, _ in fields.fields:
+    for name, value in fields.fields:
         if name == "received":
             received += 1
         elif name in ADDRESS_ROLES:
-            above.setdefault(name, []).append(received)
-    return above
+            found.setdefault(name, []).append((value, received))
+    return found
 
 
 def _participants(fields: HeaderFields) -> tuple[list[Participant], list[Defect]]:
     participants: list[Participant] = []
     defects: list[Defect] = []
-    above = _received_above(fields)
-    for header, role in ADDRESS_ROLES.items():
+    found = _address_fields(fields)
+    for header in sorted(found, key=_ROLE_ORDER.__getitem__):  # the frame's order
+        role = ADDRESS_ROLES[header]
         position = 0
-        for value, received in zip(fields.get_all(header), above.get(header, ()), strict=False):
+        for value, received in found[header]:
             if header in _SPACE_SEPARATED and "<" not in value and "," not in value:
                 value = ", ".join(value.split())  # Gmail: "X-Forwarded-For: from@x to@y"
             pairs = parse_address_list(value)

@@ -299,21 +299,23 @@ class MboxReader:
         -1 when there is no such header, -2 when the header block is not yet
         complete in the buffer. The header block is looked for only before the next
         ``From `` line and within its budget, so that mail without empty lines costs
-        one pass, not one pass per message.
+        one pass, not one pass per message; the body is not scanned here (the split
+        scans it once, for the next separator).
         """
         line_end = buf.find(b"\n", cur)
         if line_end < 0:
             return -2
         limit = min(len(buf), line_end + _HEADER_SCAN)
-        next_from = buf.find(b"\nFrom ", line_end, limit)
-        if next_from >= 0:
-            limit = next_from + 1
         lf = buf.find(b"\n\n", line_end, limit)
         crlf = buf.find(b"\n\r\n", line_end, lf if lf >= 0 else limit)
         if lf < 0 and crlf < 0:
-            complete = next_from >= 0 or limit == line_end + _HEADER_SCAN
+            complete = limit == line_end + _HEADER_SCAN or buf.find(b"\nFrom ", line_end) >= 0
             return -1 if complete else -2
         header_end, body_start = (crlf, crlf + 3) if crlf >= 0 else (lf, lf + 2)
+        # a "From " line before the empty line: that is the next message, this one has
+        # no body (a "\nFrom " cannot start at header_end, whose next byte is a line end)
+        if buf.find(b"\nFrom ", line_end, header_end + 6) >= 0:
+            return -1
         if (
             buf.find(b"ength", line_end, header_end) < 0
             and buf.find(b"ENGTH", line_end, header_end) < 0
@@ -335,7 +337,8 @@ class MboxReader:
             end -= 2
         elif end > body_start and buf[end - 1 : end] == b"\n":
             end -= 1
-        data = bytes(buf[body_start:end])
+        with memoryview(buf) as view:  # one copy, not two
+            data = bytes(view[body_start:end])
         size = len(data) + dropped if dropped else None
         return RawMessage(self.source, str(base + start), data, size)
 
