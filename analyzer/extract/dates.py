@@ -23,7 +23,7 @@ _COMMON_DATE = re.compile(
     r"\s+([+-])(\d{2})(\d{2})(?:\s|$)"
 )
 _EARLIEST = 0.0  # 1970: older "dates" are broken clocks, not mail
-_LATEST = 4102444800.0  # 2100-01-01
+_LATEST = 4102444800.0  # 2100-01-01 (both also in _fast.c)
 
 
 def parse_date(value: str | None) -> tuple[float | None, int | None]:
@@ -35,7 +35,7 @@ def parse_date(value: str | None) -> tuple[float | None, int | None]:
     """
     if not value:
         return None, None
-    fast = _parse_common_date(value)
+    fast = _common_date(value)
     if fast is not None:
         return fast
     try:
@@ -96,3 +96,9 @@ def _parse_common_date(value: str) -> tuple[float | None, int | None] | None:
     if abs(minutes) > 18 * 60:
         return timestamp, None
     return timestamp, minutes
+
+
+try:  # the same in C, where the package was built with a compiler (_fast.c)
+    from analyzer.extract._fast import common_date as _common_date
+except ImportError:
+    _common_date = _parse_common_date

@@ -4,7 +4,9 @@ Own code rather than :mod:`email.parser`: the parser builds a full ``Message`` w
 policy objects for every field, which is most of the time mail-parser spends per
 message. mxa needs a few dozen named fields as text, so it splits the block with
 two regular expressions and decodes only the fields it reads
-(``benchmarks/components.py`` measures the difference).
+(``benchmarks/components.py`` measures the difference). A block whose every line is a
+field does not even need those: the C module ``_fast`` splits it (built with the
+package where a compiler is at hand; this module is its reference and its fallback).
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from email.header import decode_header
 
 from analyzer.records import Defect
 from analyzer.vocabulary import DefectKind
+
+try:
+    from analyzer.extract import _fast
+except ImportError:  # installed without a C compiler: Python does it all, slower
+    _fast = None
 
 __all__ = [
     "MAX_ENCODED_WORDS",
@@ -54,7 +61,8 @@ def header_block_end(data: bytes) -> tuple[int, int]:
     while True:
         stop = min(window, len(data))
         lf = data.find(b"\n\n", 0, stop)
-        crlf = data.find(b"\n\r\n", 0, stop)
+        # only an earlier CRLF blank line matters: don't scan the body for one
+        crlf = data.find(b"\n\r\n", 0, lf + 2 if lf >= 0 else stop)
         if lf >= 0 or crlf >= 0 or stop == len(data):
             break
         window *= 8
@@ -118,12 +126,18 @@ class HeaderFields:
 
     __slots__ = ("_by_name", "defects", "fields")
 
-    def __init__(self, fields: list[tuple[str, str]], defects: list[Defect]) -> None:
+    def __init__(
+        self,
+        fields: list[tuple[str, str]],
+        defects: list[Defect],
+        by_name: dict[str, list[str]] | None = None,
+    ) -> None:
         self.fields = fields
         self.defects = defects
-        by_name: dict[str, list[str]] = {}
-        for name, value in fields:
-            by_name.setdefault(name, []).append(value)
+        if by_name is None:
+            by_name = {}
+            for name, value in fields:
+                by_name.setdefault(name, []).append(value)
         self._by_name = by_name
 
     def get(self, name: str) -> str | None:
@@ -140,11 +154,21 @@ def _from_surrogates(value: str) -> str:
 
 
 def parse_header_block(block: bytes) -> HeaderFields:
-    """Split a header block into ``(name, value)`` pairs in one regex pass.
+    """Split a header block into ``(name, value)`` pairs.
 
     A line that is neither a field nor a continuation (for example a stray
     ``>From`` line) becomes a defect and is skipped; parsing goes on.
     """
+    if _fast is not None:
+        split = _fast.split_fields(block, MAX_FIELD_CHARS)
+        if split is not None:  # every line a field, no value over budget
+            fields, by_name = split
+            return HeaderFields(fields, [], by_name)
+    return parse_header_block_in_python(block)
+
+
+def parse_header_block_in_python(block: bytes) -> HeaderFields:
+    """:func:`parse_header_block` in one regex pass: the reference for the C split."""
     text = block.decode("utf-8", "surrogateescape")
     pairs = _FIELD.findall(text)
     # Every line that starts a field must have been matched; if the counts differ,
