@@ -15,8 +15,8 @@ FUZZ_SECONDS ?= 3600
 .PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve screenshots clean
 
 $(STAMP): pyproject.toml
-	@command -v gpg >/dev/null && command -v chromium >/dev/null \
-	  || (apt-get update -qq && apt-get install -y -qq gnupg chromium)
+	@command -v gpg >/dev/null && command -v chromium >/dev/null && command -v gcc >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq gnupg chromium gcc)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
