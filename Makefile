@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The C half of the hot path, rebuilt in place when its source changes.
-$(BUILT): $(STAMP) analyzer/extract/_fast.c
+$(BUILT): $(STAMP) analyzer/_fast.c
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(BUILT)
 

@@ -1,4 +1,4 @@
-"""The C hot path (analyzer/extract/_fast.c) against its Python reference.
+"""The C hot path (analyzer/_fast.c) against its Python reference.
 
 The C functions take the inputs they can do exactly and hand back the rest; wherever
 they answer, the answer must be the Python one, on real header blocks and dates from
@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.extract import _fast, dates, headers
+from analyzer import _fast
+from analyzer.extract import dates, headers
 from analyzer.extract.headers import header_block_end
 from analyzer.sources.mbox import MboxReader
 

@@ -99,6 +99,6 @@ def _parse_common_date(value: str) -> tuple[float | None, int | None] | None:
 
 
 try:  # the same in C, where the package was built with a compiler (_fast.c)
-    from analyzer.extract._fast import common_date as _common_date
+    from analyzer._fast import common_date as _common_date
 except ImportError:
     _common_date = _parse_common_date

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from email.header import decode_header
 
+from analyzer.bytesearch import blank_line
 from analyzer.records import Defect
 from analyzer.vocabulary import DefectKind
 
 try:
-    from analyzer.extract import _fast
+    from analyzer import _fast
 except ImportError:  # installed without a C compiler: Python does it all, slower
     _fast = None
 
@@ -45,9 +46,6 @@ _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILI
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 
 
-_FIRST_WINDOW = 1 << 16
-
-
 def header_block_end(data: bytes) -> tuple[int, int]:
     """Return ``(end_of_headers, start_of_body)`` offsets in ``data``.
 
@@ -56,21 +54,10 @@ def header_block_end(data: bytes) -> tuple[int, int]:
     """
     if data.startswith((b"\n", b"\r\n")):
         return 0, 1 if data[0:1] == b"\n" else 2
-    # look in a growing window: a header block is short, an attachment need not be scanned
-    window = _FIRST_WINDOW
-    while True:
-        stop = min(window, len(data))
-        lf = data.find(b"\n\n", 0, stop)
-        # only an earlier CRLF blank line matters: don't scan the body for one
-        crlf = data.find(b"\n\r\n", 0, lf + 2 if lf >= 0 else stop)
-        if lf >= 0 or crlf >= 0 or stop == len(data):
-            break
-        window *= 8
-    if lf < 0 and crlf < 0:
+    blank = blank_line(data, 0, len(data))
+    if blank < 0:
         return len(data), len(data)
-    if crlf < 0 or (0 <= lf < crlf):
-        return lf + 1, lf + 2
-    return crlf + 1, crlf + 3
+    return (blank + 1, blank + 2) if data[blank + 1] == 10 else (blank + 1, blank + 3)
 
 
 def decode_bytes(raw: bytes) -> str:

@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from analyzer.bytesearch import blank_line, find
 from analyzer.records import RawMessage
 
 __all__ = [
@@ -269,7 +270,7 @@ class MboxReader:
                         cur = scan = after
                         continue
 
-            found = buf.find(b"\nFrom ", scan)
+            found = find(buf, b"\nFrom ", scan, len(buf))
             if found < 0:
                 if eof:
                     yield emit(len(buf))
@@ -306,19 +307,25 @@ class MboxReader:
         if line_end < 0:
             return -2
         limit = min(len(buf), line_end + _HEADER_SCAN)
-        lf = buf.find(b"\n\n", line_end, limit)
-        crlf = buf.find(b"\n\r\n", line_end, lf if lf >= 0 else limit)
-        if lf < 0 and crlf < 0:
-            complete = limit == line_end + _HEADER_SCAN or buf.find(b"\nFrom ", line_end) >= 0
+        header_end = blank_line(buf, line_end, limit)
+        if header_end < 0:
+            complete = (
+                limit == line_end + _HEADER_SCAN or find(buf, b"\nFrom ", line_end, limit) >= 0
+            )
             return -1 if complete else -2
-        header_end, body_start = (crlf, crlf + 3) if crlf >= 0 else (lf, lf + 2)
+        if buf[header_end + 1] == 10:
+            body_start = header_end + 2
+        elif buf[header_end + 3 : header_end + 4] == b"\n" and header_end + 4 <= limit:
+            header_end, body_start = header_end + 2, header_end + 4  # "\n\r\n\n": the LF one
+        else:
+            body_start = header_end + 3
         # a "From " line before the empty line: that is the next message, this one has
         # no body (a "\nFrom " cannot start at header_end, whose next byte is a line end)
-        if buf.find(b"\nFrom ", line_end, header_end + 6) >= 0:
+        if find(buf, b"\nFrom ", line_end, header_end + 6) >= 0:
             return -1
         if (
-            buf.find(b"ength", line_end, header_end) < 0
-            and buf.find(b"ENGTH", line_end, header_end) < 0
+            find(buf, b"ength", line_end, header_end) < 0
+            and find(buf, b"ENGTH", line_end, header_end) < 0
         ):
             return -1  # the search below costs as much as the rest of the split
         match = _CONTENT_LENGTH.search(buf, line_end, header_end + 1)

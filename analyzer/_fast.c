@@ -1,14 +1,115 @@
-/* The two steps of header extraction that run for every field and every date, in C.
+/* The steps of ingestion that run for every message, every field and every date, in C.
  *
- * Each function does exactly what its Python original does (headers.parse_header_block's
- * regular-expression pass, dates._parse_common_date), for the inputs it accepts; for any
- * other input it says so (None, or a call to the original), and the Python code decides.
- * tests/test_fast.py holds both to the same results on generated and real headers.
+ * Each function does exactly what its Python original does (the byte searches of the mbox
+ * split and of headers.header_block_end, headers.parse_header_block's regular-expression
+ * pass, dates._parse_common_date), for the inputs it accepts; for any other input it says
+ * so (None, or a call to the original), and the Python code decides. tests/test_fast.py
+ * holds both to the same results on generated and real mail.
  */
 #define PY_SSIZE_T_CLEAN
+#define _GNU_SOURCE /* memmem */
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+
+/* start and stop as bytes.find clamps them, for non-negative values */
+static int
+clamp(Py_ssize_t size, Py_ssize_t *start, Py_ssize_t *stop)
+{
+    if (*start < 0 || *stop < 0) {
+        PyErr_SetString(PyExc_ValueError, "start and stop must not be negative");
+        return -1;
+    }
+    if (*stop > size)
+        *stop = size;
+    return 0;
+}
+
+PyDoc_STRVAR(find_doc,
+"find(data, needle, start, stop, /)\n--\n\n"
+"``data.find(needle, start, stop)`` for non-negative bounds, with the C library's\n"
+"memmem: a few times faster than bytes.find for the mbox split's ``\\nFrom ``.");
+
+static PyObject *
+find(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer data, needle;
+    Py_ssize_t start, stop, found = -1;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "find takes data, needle, start and stop");
+        return NULL;
+    }
+    start = PyLong_AsSsize_t(args[2]);
+    stop = PyLong_AsSsize_t(args[3]);
+    if ((start == -1 || stop == -1) && PyErr_Occurred())
+        return NULL;
+    if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(args[1], &needle, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&data);
+        return NULL;
+    }
+    if (clamp(data.len, &start, &stop) == 0) {
+        if (start + needle.len <= stop) {
+            const char *at = memmem((const char *)data.buf + start, stop - start, needle.buf,
+                                    needle.len);
+            if (at != NULL)
+                found = at - (const char *)data.buf;
+        }
+    }
+    PyBuffer_Release(&needle);
+    PyBuffer_Release(&data);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyLong_FromSsize_t(found);
+}
+
+PyDoc_STRVAR(blank_line_doc,
+"blank_line(data, start, stop, /)\n--\n\n"
+"Where the first empty line in ``data[start:stop]`` begins: the offset of the LF before\n"
+"``\\n`` or ``\\r\\n``, the whole of it before ``stop``; -1 when there is none. The\n"
+"earlier of ``data.find(b'\\n\\n', start, stop)`` and ``data.find(b'\\n\\r\\n', start,\n"
+"stop)``, line by line.");
+
+static PyObject *
+blank_line(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer view;
+    Py_ssize_t start, stop, found = -1;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "blank_line takes data, start and stop");
+        return NULL;
+    }
+    start = PyLong_AsSsize_t(args[1]);
+    stop = PyLong_AsSsize_t(args[2]);
+    if ((start == -1 || stop == -1) && PyErr_Occurred())
+        return NULL;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (clamp(view.len, &start, &stop) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    const char *text = view.buf;
+    Py_ssize_t at = start;
+    while (at < stop) {
+        const char *newline = memchr(text + at, '\n', stop - at);
+        if (newline == NULL)
+            break;
+        at = newline - text;
+        if (at + 2 <= stop && text[at + 1] == '\n') {
+            found = at;
+            break;
+        }
+        if (at + 3 <= stop && text[at + 1] == '\r' && text[at + 2] == '\n') {
+            found = at;
+            break;
+        }
+        at++;
+    }
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(found);
+}
 
 /* What str.strip() and the regular expressions' \s take, in ASCII. */
 static int
@@ -341,6 +442,8 @@ common_date(PyObject *Py_UNUSED(module), PyObject *value)
 }
 
 static PyMethodDef methods[] = {
+    {"find", (PyCFunction)(void (*)(void))find, METH_FASTCALL, find_doc},
+    {"blank_line", (PyCFunction)(void (*)(void))blank_line, METH_FASTCALL, blank_line_doc},
     {"split_fields", (PyCFunction)(void (*)(void))split_fields, METH_FASTCALL, split_fields_doc},
     {"common_date", common_date, METH_O, common_date_doc},
     {NULL, NULL, 0, NULL},
@@ -348,8 +451,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    "analyzer.extract._fast",
-    "Header splitting and date parsing in C; see headers.py and dates.py.",
+    "analyzer._fast",
+    "The mbox split's searches, header splitting and date parsing in C (see _fast.c).",
     0,
     methods,
 };
