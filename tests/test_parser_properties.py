@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.extract import extract_message, parse_message_ids
+from analyzer.extract import _dkim_tags, extract_message, parse_message_ids
 from analyzer.extract.addresses import parse_address_list
 from analyzer.extract.dates import parse_date
 from analyzer.extract.encryption import parse_content_type
@@ -158,6 +158,24 @@ def test_content_types_are_lower_case_with_text_parameters(value):
 def test_content_type_parameters_come_back(kind, subtype, boundary):
     mime_type, params = parse_content_type(f'{kind.upper()}/{subtype}; boundary="{boundary}"')
     assert (mime_type, params["boundary"]) == (f"{kind}/{subtype}", boundary)
+
+
+# -- DKIM-Signature tags ------------------------------------------------------------------
+# the reference: every "d=" or "s=" at the start or after a ";", the last of each kept
+_DKIM_TAG = re.compile(r"(?:^|;)\s*([ds])\s*=\s*([^;\s]+)")
+dkim_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(["d", "s", "=", ";", " ", "\t", "\n", "D", "x", "\xa0", "\u2003", "\x1c"]),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=40,
+)
+
+
+@PROPERTY
+@given(st.one_of(hostile_text, dkim_text))
+def test_dkim_tags_are_what_the_tag_pattern_finds(value):
+    assert _dkim_tags(value) == dict(_DKIM_TAG.findall(value))
 
 
 # -- Message-ID and References -----------------------------------------------------------

@@ -12,6 +12,7 @@ import base64
 import binascii
 import re
 
+from analyzer.bytesearch import find
 from analyzer.extract import keys
 from analyzer.extract.headers import header_block_end
 from analyzer.extract.keys import KeyUse
@@ -32,6 +33,7 @@ _OID_ENVELOPED_DATA = bytes.fromhex("06092a864886f70d010703")
 _OID_AUTH_ENVELOPED_DATA = bytes.fromhex("060b2a864886f70d0109100117")
 _PART_CONTENT_TYPE = re.compile(rb"(?im)^content-type[ \t]*:((?:[^\n]*)(?:\n[ \t][^\n]*)*)")
 _MAX_DEPTH = 3
+_LEADING_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]*")  # what bytes.lstrip() strips
 _PEEK_BYTES = 256 * 1024
 
 
@@ -52,13 +54,14 @@ def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
 def _parts(body: bytes, boundary: str, limit: int) -> list[bytes]:
     """The first ``limit`` body parts of a multipart body (headers and start of body)."""
     delimiter = b"--" + boundary.encode("utf-8", "replace")
+    line_delimiter = b"\n" + delimiter
     parts: list[bytes] = []
-    position = body.find(delimiter)
+    position = find(body, delimiter, 0, len(body))
     while position >= 0 and len(parts) < limit:
         start = body.find(b"\n", position)
         if start < 0 or body[position + len(delimiter) : position + len(delimiter) + 2] == b"--":
             break
-        end = body.find(b"\n" + delimiter, start)
+        end = find(body, line_delimiter, start, len(body))
         parts.append(body[start + 1 : end if end >= 0 else len(body)])
         position = end + 1 if end >= 0 else -1
     return parts
@@ -96,10 +99,11 @@ def _inline_pgp(body: bytes) -> str:
     Clearsigning and inline encryption wrap the whole text, so the armour comes first;
     armour further down is forwarded or quoted mail, whose keys are its author's.
     """
-    start = body[:_PEEK_BYTES].lstrip()
-    if start.startswith(_PGP_MESSAGE):
+    # body[:_PEEK_BYTES].lstrip().startswith(armour), without copying the body twice
+    start = _LEADING_SPACE.match(body, 0, _PEEK_BYTES).end()
+    if body.startswith(_PGP_MESSAGE, start, _PEEK_BYTES):
         return "pgp_encrypted"
-    if start.startswith(_PGP_SIGNED):
+    if body.startswith(_PGP_SIGNED, start, _PEEK_BYTES):
         return "pgp_signed"
     return "plaintext"
 
