@@ -54,7 +54,8 @@ from analyzer.sources import (
     SourceReader,
     discover_sources,
     is_compressed,
-    prefix_digests,
+    mbox_resume,
+    mbox_state,
 )
 from analyzer.sources.mbox import JoinedRanges, MboxRange, is_cr_only
 from analyzer.store import Store
@@ -198,17 +199,10 @@ def _plan_file(
         result.files_unchanged += 1
         return _Plan(source_file, stat, None)
     earlier = int(state.get("messages_read", 0))
-    if source_file.kind == "mbox" and state.get("digest"):
-        end = int(state.get("end_offset", 0))
-        resume = end if not state.get("complete") else int(state.get("resume_offset") or 0)
-        cr_only = bool(state.get("cr_only"))
-        try:
-            digests = prefix_digests(path, (end, resume), cr_only)
-        except READ_ERRORS:
-            digests = None
-        if digests is not None and digests[0].hexdigest() == state["digest"]:
-            result.files_resumed += 1
-            return _Plan(source_file, stat, resume, cr_only, digests[1], earlier)
+    resume = mbox_resume(path, state) if source_file.kind == "mbox" else None
+    if resume is not None:
+        result.files_resumed += 1
+        return _Plan(source_file, stat, resume.offset, resume.cr_only, resume.digest, earlier)
     result.files_changed += 1
     removals.add(source_file)
     return _Plan(source_file, stat, 0)
@@ -274,12 +268,7 @@ class _Reader:
             "messages_read": plan.earlier + counts.get(str(source_file.path), 0),
         }
         if source_file.kind == "mbox":
-            state.update(
-                end_offset=reader.end_offset,
-                resume_offset=reader.last_message_offset,
-                cr_only=reader.cr_only,
-                digest=reader.digest.hexdigest(),
-            )
+            state.update(mbox_state(reader))
         return state
 
     def __iter__(self) -> Iterator[RawMessage | Quarantined]:

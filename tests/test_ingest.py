@@ -1,6 +1,7 @@
 """Ingesting into the store: counts that add up, incremental runs, duplicates, damage."""
 
 import gzip
+import hashlib
 import importlib
 import json
 import os
@@ -75,6 +76,33 @@ def test_grown_mbox_adds_only_new_messages(tmp_path):
     third = ingest([archive], store, jobs=1)
     assert (third.messages_read, third.files_unchanged) == (0, 1)
     assert len(read_frame(store, "messages")) == 5
+
+
+def test_a_store_written_with_the_older_digest_still_resumes_a_grown_mbox(tmp_path):
+    # Stores written before SHA-256 kept a bare BLAKE2b-128 hex digest of what was read
+    archive, store = tmp_path / "grow.mbox", tmp_path / "store"
+    append_mbox(archive, *(numbered(n) for n in range(3)))
+    ingest([archive], store, jobs=1)
+    manifest_path = store / "mxa-store.json"
+    manifest = json.loads(manifest_path.read_text())
+    (state,) = manifest["files"].values()
+    assert state["digest"].startswith("sha256:")
+    read = archive.read_bytes()[: state["end_offset"]]
+    state["digest"] = hashlib.blake2b(read, digest_size=16).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    append_mbox(archive, numbered(3))
+    second = ingest([archive], store, jobs=1)
+    assert (second.files_resumed, second.files_changed, second.stored) == (1, 0, 1)
+    (state,) = json.loads(manifest_path.read_text())["files"].values()
+    assert state["digest"].startswith("blake2b-128:")  # goes on with the digest it had
+    assert ingest([archive], store, jobs=1).files_unchanged == 1
+    # a legacy digest that does not match is a rewritten file, as before
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"] = {key: {**value, "digest": "0" * 32, "size": 0}
+                         for key, value in manifest["files"].items()}  # fmt: skip
+    manifest_path.write_text(json.dumps(manifest))
+    assert ingest([archive], store, jobs=1).files_changed == 1
+    assert len(read_frame(store, "messages")) == 4
 
 
 def test_a_rewritten_mbox_has_its_rows_replaced_not_doubled(tmp_path):

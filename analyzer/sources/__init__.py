@@ -25,9 +25,13 @@ from typing import Any, BinaryIO
 from analyzer.errors import SourceError
 from analyzer.records import RawMessage
 from analyzer.sources.mbox import (
+    DIGEST,
     HEAD_KEEP,
+    JoinedRanges,
     MboxReader,
     TooLarge,
+    digest_name,
+    digest_text,
     looks_like_mbox,
     new_digest,
     translated,
@@ -37,12 +41,15 @@ __all__ = [
     "EXPANSION_FLOOR",
     "MAX_EXPANSION",
     "READ_ERRORS",
+    "MboxResume",
     "SourceFile",
     "SourceReader",
     "TooLarge",
     "discover_sources",
     "expansion_limit",
     "is_compressed",
+    "mbox_resume",
+    "mbox_state",
     "open_archive",
     "open_counted",
     "prefix_digests",
@@ -115,11 +122,57 @@ def open_counted(path: Path) -> Iterator[tuple[BinaryIO, BinaryIO | None]]:
             yield stream, raw
 
 
-def prefix_digests(path: Path, ends: tuple[int, ...], cr_only: bool) -> list[Any] | None:
-    """Digests of an mbox's first ``ends[i]`` (decompressed) bytes, as its reader's
-    running digest covers them; None if the file is shorter: how a later run tells a
-    grown file from a rewritten one."""
-    digest = new_digest()
+@dataclass(frozen=True)
+class MboxResume:
+    """Where to read an mbox on from: the file an earlier run read up to ``offset`` is the
+    same up to there (it grew, or that run stopped)."""
+
+    offset: int
+    cr_only: bool
+    digest: Any  # of the bytes before ``offset``, to go on with
+
+
+def mbox_state(reader: SourceReader | MboxReader | JoinedRanges) -> dict[str, Any]:
+    """What a later run needs to read an mbox on from where ``reader`` has come to:
+    the store keeps it with the file's entry (``mxa-store.json``)."""
+    return {
+        "end_offset": reader.end_offset,
+        "resume_offset": reader.last_message_offset,
+        "cr_only": reader.cr_only,
+        "digest": digest_text(reader.digest),
+    }
+
+
+def mbox_resume(path: Path, state: dict[str, Any]) -> MboxResume | None:
+    """Where to read an mbox on from, given the state :func:`mbox_state` gave an earlier
+    run; None when the bytes that run read have changed (the file was rewritten, not
+    grown), or cannot be read to check.
+
+    A complete file is read on from its last message, which may have grown too; an
+    interrupted one from where the run stopped.
+    """
+    if not state.get("digest"):
+        return None
+    end = int(state.get("end_offset", 0))
+    resume = end if not state.get("complete") else int(state.get("resume_offset") or 0)
+    cr_only = bool(state.get("cr_only"))
+    name = digest_name(state["digest"])
+    try:
+        digests = prefix_digests(path, (end, resume), cr_only, name)
+    except READ_ERRORS:
+        return None
+    if digests is None or digests[0].hexdigest() != state["digest"].rpartition(":")[2]:
+        return None
+    return MboxResume(resume, cr_only, digests[1])
+
+
+def prefix_digests(
+    path: Path, ends: tuple[int, ...], cr_only: bool, name: str = DIGEST
+) -> list[Any] | None:
+    """Digests (by algorithm ``name``) of an mbox's first ``ends[i]`` (decompressed) bytes,
+    as its reader's running digest covers them; None if the file is shorter: how a later
+    run tells a grown file from a rewritten one."""
+    digest = new_digest(name)
     found: list[Any] = []
     done = 0
     with open_counted(path) as (stream, _):
