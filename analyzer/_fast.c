@@ -65,19 +65,19 @@ find(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 }
 
 PyDoc_STRVAR(blank_line_doc,
-"blank_line(data, start, stop, /)\n--\n\n"
+"blank_line(data, start, stop, before=b'', /)\n--\n\n"
 "Where the first empty line in ``data[start:stop]`` begins: the offset of the LF before\n"
-"``\\n`` or ``\\r\\n``, the whole of it before ``stop``; -1 when there is none. The\n"
-"earlier of ``data.find(b'\\n\\n', start, stop)`` and ``data.find(b'\\n\\r\\n', start,\n"
-"stop)``, line by line.");
+"``\\n`` or ``\\r\\n``, the whole of it before ``stop``; -1 when there is none, and -2\n"
+"when a line starting with ``before`` (not empty, no line end in it) comes first.\n"
+"bytesearch.blank_line_in_python says the same with bytes.find.");
 
 static PyObject *
 blank_line(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_buffer view;
+    Py_buffer view, before = {0};
     Py_ssize_t start, stop, found = -1;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "blank_line takes data, start and stop");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "blank_line takes data, start, stop and before");
         return NULL;
     }
     start = PyLong_AsSsize_t(args[1]);
@@ -86,10 +86,12 @@ blank_line(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
         return NULL;
-    if (clamp(view.len, &start, &stop) < 0) {
+    if (nargs == 4 && PyObject_GetBuffer(args[3], &before, PyBUF_SIMPLE) < 0) {
         PyBuffer_Release(&view);
         return NULL;
     }
+    if (clamp(view.len, &start, &stop) < 0)
+        goto done;
     const char *text = view.buf;
     Py_ssize_t at = start;
     while (at < stop) {
@@ -105,9 +107,19 @@ blank_line(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             found = at;
             break;
         }
+        if (before.len > 0 && at + 1 + before.len <= stop &&
+            memcmp(text + at + 1, before.buf, before.len) == 0) {
+            found = -2;
+            break;
+        }
         at++;
     }
+done:
+    if (nargs == 4)
+        PyBuffer_Release(&before);
     PyBuffer_Release(&view);
+    if (PyErr_Occurred())
+        return NULL;
     return PyLong_FromSsize_t(found);
 }
 

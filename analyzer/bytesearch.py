@@ -17,13 +17,21 @@ def find_in_python(data: bytes | bytearray, needle: bytes, start: int, stop: int
     return data.find(needle, start, stop)
 
 
-def blank_line_in_python(data: bytes | bytearray, start: int, stop: int) -> int:
+def blank_line_in_python(
+    data: bytes | bytearray, start: int, stop: int, before: bytes = b""
+) -> int:
     """Where the first empty line (``\\n\\n`` or ``\\n\\r\\n``) in ``data[start:stop]``
-    begins, -1 when there is none: the offset of the LF before it."""
+    begins, -1 when there is none: the offset of the LF before it. With ``before`` (no
+    line end in it), -2 when a line starting with it comes first; the search stops there,
+    so that a message without a body does not send it through the next ones."""
+    first = data.find(b"\n" + before, start, stop) if before else -1
+    if first >= 0:
+        stop = first + 1
     lf = data.find(b"\n\n", start, stop)
     # only a CRLF blank line before the LF one matters: don't scan beyond it
     crlf = data.find(b"\n\r\n", start, lf + 2 if lf >= 0 else stop)
-    return crlf if crlf >= 0 else lf
+    found = crlf if crlf >= 0 else lf
+    return -2 if found < 0 and first >= 0 else found
 
 
 try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import _fast
+from analyzer import _fast, bytesearch
 from analyzer.extract import dates, headers
 from analyzer.extract.headers import header_block_end
 from analyzer.sources.mbox import MboxReader
@@ -168,3 +168,24 @@ def date_texts(draw) -> str:
 @given(st.one_of(date_texts(), st.text(max_size=40)))
 def test_c_parses_generated_dates_as_python_does(text):
     assert _fast.common_date(text) == dates._parse_common_date(text)
+
+
+# -- byte searches -------------------------------------------------------------------
+_pieces = st.sampled_from([b"\n", b"\r\n", b"\r", b"\n\n", b"\n\r\n", b"From ", b"x", b"Fro"])
+
+
+@PROPERTY
+@given(
+    st.lists(_pieces, max_size=20).map(b"".join),
+    st.integers(0, 40),
+    st.integers(0, 45),
+    st.sampled_from([b"", b"From ", b"x"]),
+)
+def test_c_byte_searches_find_what_bytes_find_finds(data, start, stop, before):
+    for haystack in (data, bytearray(data)):
+        assert bytesearch.find(haystack, b"\nFrom ", start, stop) == haystack.find(
+            b"\nFrom ", start, stop
+        )
+        assert bytesearch.blank_line(haystack, start, stop, before) == (
+            bytesearch.blank_line_in_python(haystack, start, stop, before)
+        )

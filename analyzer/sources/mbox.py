@@ -332,22 +332,17 @@ class MboxReader:
         if line_end < 0:
             return -2
         limit = min(len(buf), line_end + _HEADER_SCAN)
-        header_end = blank_line(buf, line_end, limit)
+        header_end = blank_line(buf, line_end, limit, b"From ")
+        if header_end == -2:  # a "From " line before any empty line: no body to measure
+            return -1
         if header_end < 0:
-            complete = (
-                limit == line_end + _HEADER_SCAN or find(buf, b"\nFrom ", line_end, limit) >= 0
-            )
-            return -1 if complete else -2
+            return -1 if limit == line_end + _HEADER_SCAN else -2
         if buf[header_end + 1] == 10:
             body_start = header_end + 2
         elif buf[header_end + 3 : header_end + 4] == b"\n" and header_end + 4 <= limit:
             header_end, body_start = header_end + 2, header_end + 4  # "\n\r\n\n": the LF one
         else:
             body_start = header_end + 3
-        # a "From " line before the empty line: that is the next message, this one has
-        # no body (a "\nFrom " cannot start at header_end, whose next byte is a line end)
-        if find(buf, b"\nFrom ", line_end, header_end + 6) >= 0:
-            return -1
         if (
             find(buf, b"ength", line_end, header_end) < 0
             and find(buf, b"ENGTH", line_end, header_end) < 0
