@@ -1,0 +1,455 @@
+"""IMAP: the envelope of the mail on a server, read without downloading a body.
+
+mxa needs each message's header block and MIME structure. Over IMAP it asks for those
+alone: ``BODY.PEEK[HEADER]`` (PEEK: nothing is marked as read), ``BODYSTRUCTURE``,
+``RFC822.SIZE`` and ``INTERNALDATE``, and Gmail's ``X-GM-LABELS`` and ``X-GM-THRID``
+where the server offers them. The encryption class and the keys named in the clear come
+from the structure and, for the messages whose structure says they may be signed or
+encrypted, from the one part that holds the signature or the encrypted data (cut at the
+256 KB the extraction reads of any body), fetched with ``BODY.PEEK[n]``. From these a
+*skeleton* of the message is built: its real header block, and a body with every other
+part left empty. The same extraction then reads it as it reads a message of an mbox.
+
+This is the one module of mxa that opens a socket: to the server the user names, and to
+nothing else (``tests/test_offline.py`` checks that). A folder's resume state is its
+UIDVALIDITY and the highest UID read; a message's place (the ``offset`` column) is
+``UIDVALIDITY:UID``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import ssl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from analyzer.errors import SourceError, UsageError
+from analyzer.records import RawMessage
+
+__all__ = [
+    "FETCH_BATCH",
+    "PART_PEEK",
+    "SCHEMES",
+    "Credentials",
+    "FolderReader",
+    "ImapAddress",
+    "connect",
+    "credentials",
+    "is_imap_address",
+    "parse_imap_address",
+]
+
+SCHEMES = {"imaps": 993, "imap": 143}  # imap: STARTTLS, never plain text
+FETCH_BATCH = 500  # messages per FETCH command
+PART_PEEK = 256 * 1024  # of a signature or encrypted part: what extraction reads of a body
+_TEXT_PEEK = 128  # of a text part: enough to see whether PGP armour opens it
+_SMIME_TYPES = {
+    "application/pkcs7-mime",
+    "application/x-pkcs7-mime",
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+}
+_PGP_TYPES = {"application/pgp-encrypted", "application/pgp-signature", "application/pgp"}
+_CHILDREN_READ = 3  # extraction looks at the first three parts of a multipart
+_DEPTH_READ = 3  # and at multiparts nested this deep along the first parts
+_ARMOUR = b"-----BEGIN PGP"
+
+
+@dataclass(frozen=True)
+class ImapAddress:
+    """``imaps://USER@HOST[:PORT]/FOLDER`` (``imap://``: STARTTLS on port 143)."""
+
+    scheme: str
+    user: str
+    host: str
+    port: int
+    folder: str | None  # None: every folder (with --all-folders), or none named
+
+    @property
+    def server(self) -> str:
+        """The address without its folder, and never with a password."""
+        return f"{self.scheme}://{quote(self.user, safe='')}@{self.host}:{self.port}"
+
+    def source(self, folder: str) -> str:
+        """What the store calls a folder: its ``source`` and the key of its state."""
+        return f"{self.server}/{quote(folder, safe='/')}"
+
+
+def is_imap_address(text: object) -> bool:
+    return isinstance(text, str) and text.split("://", 1)[0].lower() in SCHEMES and "://" in text
+
+
+def parse_imap_address(text: str) -> ImapAddress:
+    """An :class:`ImapAddress`, or a one-line :class:`~analyzer.errors.UsageError`."""
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise UsageError(f"{text}: not an IMAP address (imaps://USER@HOST/FOLDER)")
+    if parts.password is not None:
+        raise UsageError(
+            "a password in the address would be kept in shell history and in the store: "
+            "give it in MXA_IMAP_PASSWORD, the system keyring, or at the prompt"
+        )
+    if not parts.username or not parts.hostname:
+        raise UsageError(f"{text}: the address needs a user and a host (imaps://USER@HOST/FOLDER)")
+    try:
+        port = parts.port or SCHEMES[scheme]
+    except ValueError as error:
+        raise UsageError(f"{text}: {error}") from None
+    folder = unquote(parts.path.lstrip("/")) or None
+    return ImapAddress(scheme, unquote(parts.username), parts.hostname, port, folder)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A password or an OAuth2 bearer token (XOAUTH2); never kept anywhere."""
+
+    password: str | None = field(default=None, repr=False)
+    oauth2_token: str | None = field(default=None, repr=False)
+
+
+def credentials(
+    address: ImapAddress, prompt: Callable[[str], str] | None = getpass.getpass
+) -> Credentials:
+    """From ``MXA_IMAP_OAUTH2_TOKEN``, ``MXA_IMAP_PASSWORD``, the system keyring (service
+    ``mxa``, user ``USER@HOST``), or ``prompt``; in that order. Never the command line."""
+    token = os.environ.get("MXA_IMAP_OAUTH2_TOKEN")
+    if token:
+        return Credentials(oauth2_token=token)
+    password = os.environ.get("MXA_IMAP_PASSWORD")
+    if password:
+        return Credentials(password=password)
+    password = _from_keyring(address)
+    if password:
+        return Credentials(password=password)
+    if prompt is None:
+        raise UsageError(
+            f"no password for {address.user}@{address.host}: set MXA_IMAP_PASSWORD or "
+            "MXA_IMAP_OAUTH2_TOKEN, or store it in the system keyring (service 'mxa')"
+        )
+    return Credentials(password=prompt(f"IMAP password for {address.user}@{address.host}: "))
+
+
+def _from_keyring(address: ImapAddress) -> str | None:
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password("mxa", f"{address.user}@{address.host}")
+    except (KeyringError, RuntimeError):  # no keyring on this machine
+        return None
+
+
+def connect(
+    address: ImapAddress,
+    secret: Credentials,
+    *,
+    cafile: str | None = None,
+    timeout: float = 60.0,
+) -> Any:
+    """A logged-in ``imapclient.IMAPClient``, over TLS verified against the system's
+    certificates or ``cafile``. Every failure is one :class:`SourceError` line."""
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError, LoginError
+
+    context = ssl.create_default_context(cafile=cafile)
+    where = f"{address.host}:{address.port}"
+    try:
+        client = IMAPClient(
+            address.host,
+            port=address.port,
+            ssl=address.scheme == "imaps",
+            ssl_context=context,
+            timeout=timeout,
+        )
+        if address.scheme == "imap":
+            client.starttls(context)
+    except ssl.SSLCertVerificationError as error:
+        raise SourceError(
+            f"{where}: the server's certificate is not trusted ({error.verify_message}); "
+            "give its CA with --cafile PEM"
+        ) from None
+    except (OSError, ssl.SSLError, IMAPClientError) as error:
+        raise SourceError(f"{where}: cannot connect: {_said(error)}") from None
+    try:
+        if secret.oauth2_token:
+            client.oauth2_login(address.user, secret.oauth2_token)
+        else:
+            client.login(address.user, secret.password or "")
+    except LoginError:
+        _close(client)
+        raise SourceError(f"{where}: the server refused the login of {address.user}") from None
+    except (OSError, IMAPClientError) as error:
+        _close(client)
+        raise SourceError(f"{where}: login failed: {_said(error)}") from None
+    return client
+
+
+def _said(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:200]
+
+
+def _close(client: Any) -> None:
+    try:
+        client.logout()
+    except Exception:  # a connection already gone has nothing to log out of
+        with contextlib.suppress(Exception):
+            client.shutdown()
+
+
+def all_folders(client: Any) -> list[str]:
+    """Every folder that can be selected (``\\Noselect`` ones hold no mail)."""
+    return [
+        name
+        for flags, _, name in client.list_folders()
+        if b"\\Noselect" not in flags and b"\\NonExistent" not in flags
+    ]
+
+
+# -- the MIME structure ------------------------------------------------------------------
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def _content_type(node: Any) -> str:
+    if node.is_multipart:
+        return f"multipart/{_text(node[1]).lower()}"
+    return f"{_text(node[0]).lower()}/{_text(node[1]).lower()}"
+
+
+def _params(node: Any) -> dict[str, str]:
+    # (type, subtype, params, …), or ([parts], subtype, params, …) for a multipart
+    raw = node[2] if len(node) > 2 else None
+    if not isinstance(raw, tuple):
+        return {}
+    return {_text(raw[i]).lower(): _text(raw[i + 1]) for i in range(0, len(raw) - 1, 2)}
+
+
+@dataclass
+class _Node:
+    """One part of a message's structure, as far as extraction reads it."""
+
+    path: str  # IMAP section: "" the message itself, "1.2" a part
+    kind: str  # "type/subtype", lower-cased
+    boundary: str | None = None
+    children: list[_Node] = field(default_factory=list)  # the ones extraction reads
+    peek: int = 0  # bytes of its content extraction reads (0: none)
+    headers: bytes = b""  # its MIME header block, fetched
+    content: bytes = b""  # the first ``peek`` bytes of its content, fetched
+
+
+def _node(structure: Any, path: str) -> _Node:
+    return _Node(path, _content_type(structure), _params(structure).get("boundary"))
+
+
+def read_plan(structure: Any) -> _Node:
+    """The parts extraction would read, and how much of each (``analyzer.extract.
+    encryption.inspect_body``): the headers of the parts it looks at; all of a signature,
+    an S/MIME or PGP blob, and what a PGP/MIME message encrypts (up to :data:`PART_PEEK`);
+    the start of the first text part, to see whether PGP armour opens it. The rest of
+    the message, attachments and text alike, stays on the server."""
+    root = _node(structure, "")
+    _plan_node(root, structure, level=0)
+    return root
+
+
+def _children(structure: Any, node: _Node) -> list[tuple[_Node, Any]]:
+    parts = structure[0] if structure.is_multipart else []
+    prefix = f"{node.path}." if node.path else ""
+    return [(_node(child, f"{prefix}{i}"), child) for i, child in enumerate(parts, 1)]
+
+
+def _plan_node(node: _Node, structure: Any, level: int) -> None:
+    """``node`` as ``inspect_body`` reads it when it is handed the node's content."""
+    kind = node.kind
+    params = _params(structure)
+    protocol = params.get("protocol", "").lower()
+    children = _children(structure, node)
+    if kind == "multipart/encrypted":
+        if "pgp" in protocol or not protocol:  # its whole body is read
+            node.children = [child for child, _ in children]
+            for child in node.children:
+                child.peek = PART_PEEK
+    elif kind == "multipart/signed":
+        node.children = [child for child, _ in children[:2]]
+        if len(node.children) == 2:
+            node.children[1].peek = PART_PEEK  # the signature
+    elif kind in _SMIME_TYPES or kind in ("application/pgp-encrypted", "application/pgp"):
+        node.peek = PART_PEEK
+    elif kind.startswith("multipart/") and level < _DEPTH_READ:
+        shown = children[:_CHILDREN_READ]
+        node.children = [child for child, _ in shown]
+        if any(child.kind == "application/pgp-encrypted" for child, _ in shown):
+            # PGP/MIME flattened (Exchange): the whole body is searched for PGP data
+            node.children = [child for child, _ in children]
+            for child in node.children:
+                child.peek = PART_PEEK
+        elif shown:
+            first, first_structure = shown[0]
+            _plan_node(first, first_structure, level + 1)
+    elif kind.startswith("text/"):
+        node.peek = _TEXT_PEEK
+
+
+def _sections(node: _Node) -> Iterator[_Node]:
+    yield node
+    for child in node.children:
+        yield from _sections(child)
+
+
+def _fetch_items(node: _Node) -> list[str]:
+    """The FETCH items for a planned message's parts (not its header block)."""
+    items = []
+    for part in _sections(node):
+        if part.path:
+            items.append(f"BODY.PEEK[{part.path}.MIME]")
+        if part.peek:
+            items.append(f"BODY.PEEK[{part.path or '1'}]<0.{part.peek}>")
+    return items
+
+
+def _fill(node: _Node, answer: dict[bytes, Any]) -> None:
+    """Put the fetched sections into the plan (servers answer ``BODY[1]<0>``)."""
+    for part in _sections(node):
+        headers = answer.get(f"BODY[{part.path}.MIME]".encode())
+        if headers is not None:
+            part.headers = headers
+        content = answer.get(f"BODY[{part.path or '1'}]<0>".encode())
+        if content is not None:
+            part.content = content
+
+
+def _wants_more(node: _Node) -> list[_Node]:
+    """Text parts whose start is PGP armour (or only white space): read up to PART_PEEK."""
+    return [
+        part
+        for part in _sections(node)
+        if part.peek == _TEXT_PEEK
+        and len(part.content) == _TEXT_PEEK
+        and (part.content.lstrip().startswith(_ARMOUR) or not part.content.strip())
+    ]
+
+
+def skeleton(node: _Node) -> bytes:
+    """The content of a planned part: what was fetched, and for a multipart its children
+    between their boundaries, each after its own MIME header block."""
+    if not node.children:
+        return node.content
+    boundary = (node.boundary or "").encode("utf-8", "replace")
+    chunks = []
+    for child in node.children:
+        chunks += [b"--", boundary, b"\r\n", child.headers, skeleton(child), b"\r\n"]
+    chunks += [b"--", boundary, b"--\r\n"]
+    return b"".join(chunks)
+
+
+# -- reading a folder ----------------------------------------------------------------------
+_HEADER = b"BODY[HEADER]"
+_GMAIL = ("X-GM-LABELS", "X-GM-THRID")
+
+
+class FolderReader:
+    """The messages of one folder with a UID above ``after``, oldest first, as
+    :class:`~analyzer.records.RawMessage` skeletons.
+
+    ``uidvalidity`` and ``total`` are known once the folder is selected (in
+    :meth:`open`); while iterating, ``last_uid`` is the UID of the last message yielded
+    (where a later run goes on) and ``bytes_read`` the sum of their sizes.
+    """
+
+    def __init__(self, client: Any, address: ImapAddress, folder: str) -> None:
+        self.client = client
+        self.address = address
+        self.folder = folder
+        self.source = address.source(folder)
+        self.uidvalidity: int | None = None
+        self.uids: list[int] = []
+        self.sizes: dict[int, int] = {}
+        self.last_uid = 0
+        self.bytes_read = 0
+
+    def open(self, after: int = 0, uidvalidity: int | None = None) -> int:
+        """Select the folder (read-only) and list the UIDs to read: those above
+        ``after`` when ``uidvalidity`` is still the folder's, else all. Returns the
+        folder's UIDVALIDITY."""
+        from imapclient.exceptions import IMAPClientError
+
+        try:
+            selected = self.client.select_folder(self.folder, readonly=True)
+        except IMAPClientError as error:
+            raise SourceError(f"{self.source}: cannot open the folder: {_said(error)}") from None
+        self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        if uidvalidity != self.uidvalidity:
+            after = 0
+        self.last_uid = after
+        found = self.client.search(["UID", f"{after + 1}:*"]) if selected.get(b"EXISTS") else []
+        self.uids = sorted(uid for uid in found if uid > after)  # "n:*" names the last UID
+        for start in range(0, len(self.uids), FETCH_BATCH * 10):
+            chunk = self.uids[start : start + FETCH_BATCH * 10]
+            for uid, answer in self.client.fetch(chunk, ["RFC822.SIZE"]).items():
+                self.sizes[uid] = int(answer.get(b"RFC822.SIZE", 0))
+        return self.uidvalidity
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(self.sizes.values())
+
+    def __iter__(self) -> Iterator[RawMessage]:
+        items = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE", "RFC822.SIZE"]
+        if self.client.has_capability("X-GM-EXT-1"):
+            items += _GMAIL
+        for start in range(0, len(self.uids), FETCH_BATCH):
+            batch = self.uids[start : start + FETCH_BATCH]
+            answers = self.client.fetch(batch, items)
+            plans = {uid: read_plan(answer[b"BODYSTRUCTURE"]) for uid, answer in answers.items()}
+            self._fetch_parts(plans)
+            for uid in batch:
+                if uid not in answers:
+                    continue  # expunged since the search
+                yield self._message(uid, answers[uid], plans[uid])
+                self.last_uid = uid
+                self.bytes_read += self.sizes.get(uid, 0)
+
+    def _fetch_parts(self, plans: dict[int, _Node]) -> None:
+        """Fetch the parts each plan names; then more of the text parts that open with
+        PGP armour."""
+        self._fetch(plans, {uid: _fetch_items(plan) for uid, plan in plans.items()})
+        longer: dict[int, list[str]] = {}
+        for uid, plan in plans.items():
+            for part in _wants_more(plan):
+                part.peek = PART_PEEK
+                longer.setdefault(uid, []).append(f"BODY.PEEK[{part.path or '1'}]<0.{PART_PEEK}>")
+        self._fetch(plans, longer)
+
+    def _fetch(self, plans: dict[int, _Node], wanted: dict[int, list[str]]) -> None:
+        """One FETCH per distinct list of items (messages of one shape share it)."""
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for uid, items in wanted.items():
+            if items:
+                groups.setdefault(tuple(items), []).append(uid)
+        for items, uids in groups.items():
+            for uid, answer in self.client.fetch(uids, list(items)).items():
+                _fill(plans[uid], answer)
+
+    def _message(self, uid: int, answer: dict[bytes, Any], plan: _Node) -> RawMessage:
+        header = answer.get(_HEADER) or b""
+        extra = b""
+        if b"X-GM-THRID" in answer and b"x-gm-thrid:" not in header.lower():
+            extra += b"X-GM-THRID: %d\r\n" % int(answer[b"X-GM-THRID"])
+        if b"X-GM-LABELS" in answer and b"x-gmail-labels:" not in header.lower():
+            labels = ",".join(_text(label) for label in answer[b"X-GM-LABELS"])
+            extra += b"X-Gmail-Labels: " + labels.encode("utf-8") + b"\r\n"
+        if extra:  # as Google Takeout writes them into an mbox
+            end = header.rfind(b"\r\n\r\n")
+            header = header[: end + 2] + extra + header[end + 2 :] if end >= 0 else header + extra
+        size = int(answer.get(b"RFC822.SIZE", self.sizes.get(uid, 0)))
+        return RawMessage(self.source, f"{self.uidvalidity}:{uid}", header + skeleton(plan), size)
