@@ -41,6 +41,7 @@ from analyzer.redact import (
     redact_value,
 )
 from analyzer.report import build_report, write_report
+from analyzer.sources.imap import ImapOptions
 from analyzer.store import FRAMES, Store, load_frames
 
 __all__ = ["AuditResult", "StoreAnalysis", "analyze_store", "run_audit", "write_redacted"]
@@ -217,13 +218,14 @@ def run_audit(
     redact: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
+    imap: ImapOptions | None = None,
 ) -> AuditResult:
     """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report
     (and with ``redact``, a shareable copy of it all in ``out/redacted``)."""
     folder = Path(out)
     store = folder / "store"
     result = ingest(sources, store, jobs=jobs, progress=progress, engine=engine,
-                    scheduler=scheduler)  # fmt: skip
+                    scheduler=scheduler, imap=imap)  # fmt: skip
     read = analyze_store(store, me, me_domains)
     findings_path = write_findings(read.findings, folder / "findings.json")
     aggregates = None

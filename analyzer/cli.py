@@ -7,6 +7,8 @@ code 2; bad mail is never an error, it is counted and listed.
 
 from __future__ import annotations
 
+import getpass
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -29,6 +31,7 @@ from analyzer.linkability import (
 )
 from analyzer.linkability.model import confidence_word
 from analyzer.safe_output import json_text, printable
+from analyzer.sources.imap import ImapOptions
 
 if TYPE_CHECKING:
     from analyzer.aliases import Exposure
@@ -93,6 +96,26 @@ SchedulerOption = Annotated[
     str | None,
     typer.Option("--scheduler", help="A Dask scheduler's address (tcp://host:8786)."),
 ]
+SourcesArgument = Annotated[
+    list[str],
+    typer.Argument(
+        help="mbox files (.gz/.bz2/.xz too), .eml files, folders, or IMAP folders "
+        "(imaps://USER@HOST/FOLDER; password from MXA_IMAP_PASSWORD, the keyring or a prompt)."
+    ),
+]
+CafileOption = Annotated[
+    Path | None,
+    typer.Option("--cafile", help="IMAP: trust the server certificate signed by this PEM."),
+]
+AllFoldersOption = Annotated[
+    bool, typer.Option("--all-folders", help="IMAP: every folder of an address that names none.")
+]
+
+
+def _imap_options(cafile: Path | None, all_folders: bool) -> ImapOptions:
+    """Asks for a password at the terminal only, never in a pipe or a script."""
+    prompt = getpass.getpass if sys.stdin.isatty() else None
+    return ImapOptions(str(cafile) if cafile else None, all_folders, prompt)
 
 
 def _print_ingest(result: IngestResult) -> None:
@@ -143,9 +166,7 @@ def _progress_bar() -> Progress:
 
 @app.command("ingest")
 def ingest_command(
-    sources: Annotated[
-        list[Path], typer.Argument(help="mbox files (.gz/.bz2/.xz too), .eml files, folders.")
-    ],
+    sources: SourcesArgument,
     store: StoreOption,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
@@ -153,12 +174,16 @@ def ingest_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    cafile: CafileOption = None,
+    all_folders: AllFoldersOption = False,
 ) -> None:
     """Parse mail archives into the Parquet store; a second run adds only what is new.
 
     Example: mxa ingest ~/Mail/archive.mbox ~/Maildir --store mystore
+    Example: mxa ingest imaps://me@imap.example.org/INBOX --store mystore
     """
-    options = {"jobs": jobs, "engine": engine, "scheduler": scheduler}
+    options = {"jobs": jobs, "engine": engine, "scheduler": scheduler,
+               "imap": _imap_options(cafile, all_folders)}  # fmt: skip
     try:
         if quiet:
             result = ingest(sources, store, **options)
@@ -397,7 +422,7 @@ def _print_links(analysis: Analysis, *, everyone: bool) -> None:
 
 @app.command("audit")
 def audit_command(
-    sources: Annotated[list[Path], typer.Argument(help="mbox files, .eml files, folders.")],
+    sources: SourcesArgument,
     me: MeOption = None,
     me_domain: MeDomainOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")] = Path(
@@ -408,6 +433,8 @@ def audit_command(
     redact: RedactOption = False,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    cafile: CafileOption = None,
+    all_folders: AllFoldersOption = False,
 ) -> None:
     """Everything in one go: ingest, link identities, write findings.json, graphs and the report.
 
@@ -416,7 +443,8 @@ def audit_command(
     from analyzer.audit import run_audit
 
     options = {"me": me or (), "me_domains": me_domain or (), "jobs": jobs, "redact": redact,
-               "engine": engine, "scheduler": scheduler}  # fmt: skip
+               "engine": engine, "scheduler": scheduler,
+               "imap": _imap_options(cafile, all_folders)}  # fmt: skip
     try:
         if quiet:
             result = run_audit(sources, out, **options)

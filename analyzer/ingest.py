@@ -25,6 +25,7 @@ has its rows replaced. Files gone from a folder that was read before lose theirs
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -56,6 +57,14 @@ from analyzer.sources import (
     is_compressed,
     mbox_resume,
     mbox_state,
+)
+from analyzer.sources.imap import (
+    FolderReader,
+    ImapOptions,
+    close_folders,
+    is_imap_address,
+    open_folders,
+    parse_imap_address,
 )
 from analyzer.sources.mbox import JoinedRanges, MboxRange, is_cr_only
 from analyzer.store import Store
@@ -149,6 +158,7 @@ class _Removals:
 
     mbox_from: dict[str, int] = field(default_factory=dict)  # source → first offset to go
     files: set[str] = field(default_factory=set)  # one-message files, by path
+    sources: set[str] = field(default_factory=set)  # every row of these (IMAP folders)
 
     def add(self, source_file: SourceFile, from_offset: int = 0) -> None:
         if source_file.kind == "mbox":
@@ -158,15 +168,15 @@ class _Removals:
 
     def apply(self, store: Store) -> int:
         """Remove the rows in one pass over the store; how many messages went."""
-        if not self.mbox_from and not self.files:
+        if not self.mbox_from and not self.files and not self.sources:
             return 0
-        mbox_from, files = self.mbox_from, self.files
+        mbox_from, files, whole = self.mbox_from, self.files, self.sources
 
         def doomed(table: pa.Table) -> pa.Array:
             sources = table["source"].to_pylist()
             offsets = table["offset"].to_pylist()
             return pa.array(
-                [o in files or (s in mbox_from and _at_or_after(o, mbox_from[s]))
+                [o in files or s in whole or (s in mbox_from and _at_or_after(o, mbox_from[s]))
                  for s, o in zip(sources, offsets, strict=True)],
                 pa.bool_(),
             )  # fmt: skip
@@ -208,6 +218,25 @@ def _plan_file(
     return _Plan(source_file, stat, 0)
 
 
+def _plan_folder(
+    folder: FolderReader, store: Store, result: IngestResult, removals: _Removals
+) -> None:
+    """New, grown (read on after its last UID), unchanged, or renumbered (a new
+    UIDVALIDITY: its rows replaced, read again)."""
+    state = store.file_state(folder.source)
+    result.files += 1
+    kept = folder.open(state)
+    if state is None:
+        result.files_new += 1
+    elif not kept:
+        result.files_changed += 1
+        removals.sources.add(folder.source)
+    elif folder.uids:
+        result.files_resumed += 1
+    else:
+        result.files_unchanged += 1
+
+
 def _removed_files(
     files: list[SourceFile], sources: Sequence[str | os.PathLike[str]], store: Store
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -229,20 +258,30 @@ class _Reader:
     """Reads the planned files in order and tells, at any point, how far it has come."""
 
     def __init__(
-        self, plans: list[_Plan], result: IngestResult, in_ranges: bool = True, jobs: int = 1
+        self,
+        plans: list[_Plan],
+        result: IngestResult,
+        in_ranges: bool = True,
+        jobs: int = 1,
+        folders: Sequence[FolderReader] = (),
     ) -> None:
         self.plans = plans
+        self.folders = folders  # IMAP folders, read after the files
         self.result = result
         self.in_ranges = in_ranges  # plain mboxes go out as byte ranges
         self.jobs = jobs
-        self.total_bytes = sum(p.source_file.size for p in plans) or 1
+        self.total_bytes = (
+            sum(p.source_file.size for p in plans) + sum(f.total_bytes for f in folders) or 1
+        )
         self.done_bytes = 0  # of files finished
         self._current: tuple[_Plan, SourceReader] | None = None
+        self._folder: FolderReader | None = None
         self._ranged_within = 0  # how far the ranges of the file being joined reach
-        self._finished: list[tuple[Path, dict[str, Any] | None]] = []
+        self._finished: list[tuple[Path | str, dict[str, Any] | None]] = []
 
     def position(self) -> int:
         within = self._current[1].position() if self._current else 0
+        within += self._folder.bytes_read if self._folder else 0
         return min(self.done_bytes + within + self._ranged_within, self.total_bytes)
 
     def checkpoint(self) -> list[tuple[Path, dict[str, Any] | None]]:
@@ -252,6 +291,8 @@ class _Reader:
         if self._current is not None:
             plan, reader = self._current
             changes.append((plan.source_file.path, self._state(plan, reader, complete=False)))
+        if self._folder is not None:
+            changes.append((self._folder.source, self._folder.state(complete=False)))
         return changes
 
     def _state(
@@ -313,6 +354,28 @@ class _Reader:
                 self._finished.append((path, self._state(plan, reader, complete=True)))
             self._current = None
             self.done_bytes += source_file.size
+        for folder in self.folders:
+            yield from self._read_folder(folder)
+
+    def _read_folder(self, folder: FolderReader) -> Iterator[RawMessage | Quarantined]:
+        """An IMAP folder's new messages; a connection lost for good costs the rest of the
+        folder this run, and the next run goes on from the last message read."""
+        self._folder = folder
+        counts = self.result.messages_per_file
+        try:
+            for raw in folder:
+                counts[folder.source] = counts.get(folder.source, 0) + 1
+                yield raw
+        except SourceError as error:
+            yield Quarantined(
+                folder.source, folder.position, f"unreadable from here on: {error}"[:300],
+                QuarantineCode.UNREADABLE_FROM_HERE,
+            )  # fmt: skip
+            self._finished.append((folder.source, folder.state(complete=False)))
+        else:
+            self._finished.append((folder.source, folder.state(complete=True)))
+        self._folder = None
+        self.done_bytes += folder.total_bytes
 
     # -- plain mboxes, read by the workers in byte ranges ---------------------------------
     def _rangeable(self, plan: _Plan) -> bool:
@@ -451,12 +514,15 @@ def ingest(
     progress: ProgressCallback | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    imap: ImapOptions | None = None,
 ) -> IngestResult:
     """Parse ``sources`` into the Parquet store at ``store``; return the counts.
 
     ``engine`` says where messages are extracted: ``local`` worker processes (``jobs``
     of them), or ``dask``, the cluster at ``scheduler`` or a local one of ``jobs``
-    processes (:mod:`analyzer.engines`). Every engine writes the same store.
+    processes (:mod:`analyzer.engines`). Every engine writes the same store. A source
+    may be an IMAP folder, ``imaps://USER@HOST[:PORT]/FOLDER`` (``imap://``: STARTTLS),
+    read header-only as ``imap`` says (:mod:`analyzer.sources.imap`).
 
     Re-running on the same store adds only what is new and replaces what changed (see
     the module doc). Raises :class:`~analyzer.errors.MxaError` for unusable paths, a
@@ -465,9 +531,11 @@ def ingest(
     started = time.perf_counter()
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; use {' or '.join(ENGINES)}")
-    files, skipped = discover_sources(sources)
-    if not files:
-        shown = ", ".join(map(str, sources))
+    addresses = [parse_imap_address(s) for s in sources if is_imap_address(s)]
+    paths = [s for s in sources if not is_imap_address(s)]
+    files, skipped = discover_sources(paths) if paths else ([], [])
+    if paths and not files:
+        shown = ", ".join(map(str, paths))
         raise SourceError(f"no mail found in {shown} ({len(skipped)} files skipped as not mail)")
     result = IngestResult(
         sources=[str(s) for s in sources],
@@ -477,13 +545,20 @@ def ingest(
     )
     if jobs is None:
         jobs = os.cpu_count() or 1
-    with Store.open_for_writing(store) as opened:
+    with Store.open_for_writing(store) as opened, contextlib.ExitStack() as connections:
+        folders: list[FolderReader] = []
+        for address in addresses:
+            server_folders = open_folders(address, imap or ImapOptions())
+            connections.callback(close_folders, server_folders)
+            folders += server_folders
         removals = _Removals()
         for key, state in _removed_files(files, sources, opened):
             removals.add(SourceFile(state["source"], Path(key), state.get("kind", "message"), 0))
             opened.set_file_state(key, None)
             result.files_removed += 1
         plans = [_plan_file(f, opened, result, removals) for f in files]
+        for folder in folders:
+            _plan_folder(folder, opened, result, removals)
         result.rows_removed = removals.apply(opened)
         opened.commit(result.summary())  # removals first, so that keys are known again
         reread = {
@@ -493,7 +568,7 @@ def ingest(
         }
         pending = StoreWriter(opened, result, reread)
         # Workers read plain mboxes themselves, except on a cluster that may not see them.
-        reader = _Reader(plans, result, in_ranges=scheduler is None, jobs=jobs)
+        reader = _Reader(plans, result, in_ranges=scheduler is None, jobs=jobs, folders=folders)
         last_report = 0.0
         for extracted, tag in _extracted(_batches(reader), jobs, engine, scheduler):
             if isinstance(tag, _Ranged):

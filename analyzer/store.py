@@ -368,7 +368,9 @@ def _empty_manifest() -> dict[str, Any]:
 
 
 def _key(path: Path | str) -> str:
-    return str(Path(path).resolve())
+    """A source's key in the manifest: a file's absolute path, or an IMAP folder's address."""
+    text = str(path)
+    return text if "://" in text else str(Path(path).resolve())
 
 
 def read_frame(store: str | os.PathLike[str], name: str) -> pd.DataFrame:

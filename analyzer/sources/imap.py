@@ -22,6 +22,7 @@ import contextlib
 import getpass
 import os
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,18 +34,24 @@ from analyzer.records import RawMessage
 __all__ = [
     "FETCH_BATCH",
     "PART_PEEK",
+    "RETRIES",
     "SCHEMES",
     "Credentials",
     "FolderReader",
     "ImapAddress",
+    "ImapOptions",
+    "close_folders",
     "connect",
     "credentials",
     "is_imap_address",
+    "open_folders",
     "parse_imap_address",
 ]
 
 SCHEMES = {"imaps": 993, "imap": 143}  # imap: STARTTLS, never plain text
 FETCH_BATCH = 500  # messages per FETCH command
+RETRIES = 3  # times in a row a dropped connection is opened again
+RETRY_SECONDS = 1.0  # wait before the first retry (then twice, three times as long)
 PART_PEEK = 256 * 1024  # of a signature or encrypted part: what extraction reads of a body
 _TEXT_PEEK = 128  # of a text part: enough to see whether PGP armour opens it
 _SMIME_TYPES = {
@@ -358,38 +365,45 @@ _GMAIL = ("X-GM-LABELS", "X-GM-THRID")
 
 
 class FolderReader:
-    """The messages of one folder with a UID above ``after``, oldest first, as
-    :class:`~analyzer.records.RawMessage` skeletons.
+    """The messages of one folder with a UID above where an earlier run stopped, oldest
+    first, as :class:`~analyzer.records.RawMessage` skeletons.
 
-    ``uidvalidity`` and ``total`` are known once the folder is selected (in
-    :meth:`open`); while iterating, ``last_uid`` is the UID of the last message yielded
-    (where a later run goes on) and ``bytes_read`` the sum of their sizes.
+    :meth:`open` selects the folder (read-only) and lists what to read; ``total_bytes``
+    is their size. While iterating, ``last_uid`` is the UID of the last message yielded
+    and ``bytes_read`` the sum of their sizes. A dropped connection is opened again with
+    ``reconnect`` (up to :data:`RETRIES` times in a row) and reading goes on after
+    ``last_uid``; past that, a :class:`SourceError` says where it stopped.
     """
 
-    def __init__(self, client: Any, address: ImapAddress, folder: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        address: ImapAddress,
+        folder: str,
+        reconnect: Callable[[], Any] | None = None,
+    ) -> None:
         self.client = client
         self.address = address
         self.folder = folder
         self.source = address.source(folder)
+        self._reconnect = reconnect
         self.uidvalidity: int | None = None
         self.uids: list[int] = []
         self.sizes: dict[int, int] = {}
         self.last_uid = 0
         self.bytes_read = 0
+        self.earlier = 0  # messages read by earlier runs
+        self.read = 0
 
-    def open(self, after: int = 0, uidvalidity: int | None = None) -> int:
-        """Select the folder (read-only) and list the UIDs to read: those above
-        ``after`` when ``uidvalidity`` is still the folder's, else all. Returns the
-        folder's UIDVALIDITY."""
-        from imapclient.exceptions import IMAPClientError
-
-        try:
-            selected = self.client.select_folder(self.folder, readonly=True)
-        except IMAPClientError as error:
-            raise SourceError(f"{self.source}: cannot open the folder: {_said(error)}") from None
-        self.uidvalidity = int(selected[b"UIDVALIDITY"])
-        if uidvalidity != self.uidvalidity:
-            after = 0
+    def open(self, state: dict[str, Any] | None = None) -> bool:
+        """Select the folder and list the UIDs to read: those after ``state`` (what
+        :meth:`state` gave an earlier run) while the folder's UIDVALIDITY is the same,
+        else all of them. Returns whether the earlier state still holds."""
+        selected = self._select()
+        state = state or {}
+        kept = state.get("uidvalidity") == self.uidvalidity
+        after = int(state.get("last_uid", 0)) if kept else 0
+        self.earlier = int(state.get("messages_read", 0)) if kept else 0
         self.last_uid = after
         found = self.client.search(["UID", f"{after + 1}:*"]) if selected.get(b"EXISTS") else []
         self.uids = sorted(uid for uid in found if uid > after)  # "n:*" names the last UID
@@ -397,18 +411,76 @@ class FolderReader:
             chunk = self.uids[start : start + FETCH_BATCH * 10]
             for uid, answer in self.client.fetch(chunk, ["RFC822.SIZE"]).items():
                 self.sizes[uid] = int(answer.get(b"RFC822.SIZE", 0))
-        return self.uidvalidity
+        return kept or not state
+
+    def _select(self) -> dict[bytes, Any]:
+        from imapclient.exceptions import IMAPClientError
+
+        try:
+            selected = self.client.select_folder(self.folder, readonly=True)
+        except IMAPClientError as error:
+            raise SourceError(f"{self.source}: cannot open the folder: {_said(error)}") from None
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        if self.uidvalidity is not None and uidvalidity != self.uidvalidity:
+            raise SourceError(f"{self.source}: the folder was renumbered (UIDVALIDITY) while read")
+        self.uidvalidity = uidvalidity
+        return selected
 
     @property
     def total_bytes(self) -> int:
         return sum(self.sizes.values())
 
+    @property
+    def position(self) -> str:
+        """Where reading has come to, as the ``offset`` column names a message."""
+        return f"{self.uidvalidity}:{self.last_uid}"
+
+    def state(self, complete: bool) -> dict[str, Any]:
+        """What a later run needs to go on from here (the store keeps it)."""
+        return {
+            "kind": "imap",
+            "source": self.source,
+            "uidvalidity": self.uidvalidity,
+            "last_uid": self.last_uid,
+            "complete": complete,
+            "messages_read": self.earlier + self.read,
+        }
+
     def __iter__(self) -> Iterator[RawMessage]:
-        items = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE", "RFC822.SIZE"]
+        from imapclient.exceptions import IMAPClientError
+
+        failures = 0
+        while True:
+            try:
+                for message in self._messages():
+                    failures = 0
+                    yield message
+                return
+            except (OSError, IMAPClientError) as error:
+                failures += 1
+                if self._reconnect is None or failures > RETRIES:
+                    raise SourceError(
+                        f"{self.source}: the connection failed after UID {self.last_uid} "
+                        f"({_said(error)}); run again to go on from there"
+                    ) from None
+                _close(self.client)
+                time.sleep(RETRY_SECONDS * failures)
+                try:
+                    self.client = self._reconnect()
+                    self._select()
+                except SourceError:
+                    if failures >= RETRIES:
+                        raise
+                    continue
+
+    def _messages(self) -> Iterator[RawMessage]:
+        self._select()  # one connection reads the folders of a server in turn
+        items = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE"]
         if self.client.has_capability("X-GM-EXT-1"):
             items += _GMAIL
-        for start in range(0, len(self.uids), FETCH_BATCH):
-            batch = self.uids[start : start + FETCH_BATCH]
+        left = [uid for uid in self.uids if uid > self.last_uid]
+        for start in range(0, len(left), FETCH_BATCH):
+            batch = left[start : start + FETCH_BATCH]
             answers = self.client.fetch(batch, items)
             plans = {uid: read_plan(answer[b"BODYSTRUCTURE"]) for uid, answer in answers.items()}
             self._fetch_parts(plans)
@@ -417,6 +489,7 @@ class FolderReader:
                     continue  # expunged since the search
                 yield self._message(uid, answers[uid], plans[uid])
                 self.last_uid = uid
+                self.read += 1
                 self.bytes_read += self.sizes.get(uid, 0)
 
     def _fetch_parts(self, plans: dict[int, _Node]) -> None:
@@ -451,5 +524,38 @@ class FolderReader:
         if extra:  # as Google Takeout writes them into an mbox
             end = header.rfind(b"\r\n\r\n")
             header = header[: end + 2] + extra + header[end + 2 :] if end >= 0 else header + extra
-        size = int(answer.get(b"RFC822.SIZE", self.sizes.get(uid, 0)))
+        size = self.sizes.get(uid)
         return RawMessage(self.source, f"{self.uidvalidity}:{uid}", header + skeleton(plan), size)
+
+
+@dataclass(frozen=True)
+class ImapOptions:
+    """How to reach the servers of ``imap(s)://`` sources."""
+
+    cafile: str | None = None  # a PEM of the CA (or the certificate) to trust
+    all_folders: bool = False  # every folder of an address that names none
+    prompt: Callable[[str], str] | None = None  # asks for a password; None: never asks
+
+
+def open_folders(address: ImapAddress, options: ImapOptions) -> list[FolderReader]:
+    """Log in to the server of ``address`` and make a reader for each folder it names."""
+    secret = credentials(address, options.prompt)
+
+    def reconnect() -> Any:
+        return connect(address, secret, cafile=options.cafile)
+
+    client = reconnect()
+    if address.folder is not None:
+        names = [address.folder]
+    elif options.all_folders:
+        names = all_folders(client)
+    else:
+        _close(client)
+        raise UsageError(f"{address.server}: name a folder (…/INBOX) or give --all-folders")
+    return [FolderReader(client, address, name, reconnect) for name in names]
+
+
+def close_folders(folders: list[FolderReader]) -> None:
+    """Log out of every server the readers were connected to."""
+    for client in {id(f.client): f.client for f in folders}.values():
+        _close(client)
