@@ -16,7 +16,8 @@ FUZZ_SECONDS ?= 3600
 
 $(STAMP): pyproject.toml
 	@command -v gpg >/dev/null && command -v chromium >/dev/null && command -v gcc >/dev/null \
-	  || (apt-get update -qq && apt-get install -y -qq gnupg chromium gcc)
+	  && command -v dovecot >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq gnupg chromium gcc dovecot-imapd)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -52,3 +52,13 @@ def make_message(
     lines += [line for line in extra.splitlines() if line]
     text = newline.join(lines) + newline + newline + body.replace("\n", newline)
     return text.encode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A real IMAP server on loopback (Dovecot, tests/imap_server.py), one for the run."""
+    from tests.imap_server import Dovecot
+
+    server = Dovecot()
+    yield server
+    server.stop()

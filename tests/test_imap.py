@@ -1,0 +1,252 @@
+"""Header-only ingestion from a real IMAP server (Dovecot on loopback, tests/imap_server.py).
+
+What a user relies on: the store read over IMAP is the store read from the same messages
+as an mbox; no body is downloaded, nothing is marked as read; a rerun reads only new
+mail; a renumbered folder is read again, not doubled; a dropped connection loses nothing;
+a wrong password or an untrusted certificate is one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer import ingest
+from analyzer.cli import app
+from analyzer.sources.imap import ImapOptions
+from analyzer.sources.mbox import MboxReader
+from analyzer.store import load_frames
+from tests.conftest import REPO, make_message
+from tests.imap_server import PASSWORD, Dovecot
+
+PERSONA = REPO / "sample_data" / "persona" / "persona.mbox"
+SOURCE_COLUMNS = ("source", "offset", "size")
+runner = CliRunner()
+
+
+@pytest.fixture
+def password(monkeypatch):
+    monkeypatch.setenv("MXA_IMAP_PASSWORD", PASSWORD)
+
+
+def _persona_messages() -> list[bytes]:
+    with open(PERSONA, "rb") as stream:
+        return [message.data for message in MboxReader(stream, "persona")]
+
+
+def _rows(store, name: str, leave_out=SOURCE_COLUMNS) -> list[tuple]:
+    frame = getattr(load_frames(store), name)
+    columns = [c for c in frame.columns if c not in leave_out]
+    return sorted(map(tuple, frame[columns].astype(str).itertuples(index=False)))
+
+
+def _logouts(server: Dovecot) -> list[dict[str, int]]:
+    """The byte and fetch counts of each IMAP session, from Dovecot's logout lines."""
+    found = []
+    for line in server.log().splitlines():
+        if "Logged out" in line:
+            found.append({key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line)})
+    return found
+
+
+def test_the_persona_over_imap_is_stored_as_from_its_mbox(dovecot, password, tmp_path):
+    messages = _persona_messages()
+    dovecot.append("Persona", messages)
+    options = ImapOptions(cafile=dovecot.cafile)
+    over_imap = ingest([dovecot.address("Persona")], tmp_path / "imap", jobs=2, imap=options)
+    from_mbox = ingest([PERSONA], tmp_path / "mbox", jobs=2)
+    assert over_imap.stored == from_mbox.stored == len(messages) == 274
+    for name in ("messages", "participants", "hops", "keys"):
+        assert _rows(tmp_path / "imap", name) == _rows(tmp_path / "mbox", name), name
+    stored = load_frames(tmp_path / "imap").messages
+    # a message's place is UIDVALIDITY:UID; its size the server's (line ends as CRLF)
+    assert stored["offset"].str.fullmatch(r"\d+:\d+").all()
+    assert stored["source"].eq(dovecot.address("Persona")).all()
+    crlf_sizes = sorted(len(m.replace(b"\n", b"\r\n")) for m in messages)
+    assert sorted(stored["size"]) == crlf_sizes
+    # the encrypted and signed half really was classified over IMAP, not just skipped
+    assert set(stored["encryption"]) >= {"smime_signed", "smime_encrypted", "pgp_encrypted"}
+
+
+def test_no_body_is_downloaded_and_nothing_is_marked_read(dovecot, password, tmp_path):
+    attachment = "Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n"
+    attachment += "QUJD" * 250_000 + "\n"  # a megabyte the analysis has no use for
+    big = make_message(
+        message_id="<big@example.org>",
+        extra='Content-Type: multipart/mixed; boundary="b"\n',
+        body="--b\nContent-Type: text/plain\n\nhello\n--b\n" + attachment + "--b--\n",
+    )
+    dovecot.append("Big", [big, make_message(message_id="<small@example.org>")])
+    before = len(_logouts(dovecot))
+    ingest([dovecot.address("Big")], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    deadline = time.monotonic() + 10  # Dovecot logs the logout a moment after it
+    while len(_logouts(dovecot)) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (session,) = _logouts(dovecot)[before:]
+    assert session["out"] < 20_000  # headers, structure and 128 bytes of each text part
+    assert session["body_bytes"] < 1_000
+    client = dovecot.client()
+    client.select_folder("Big", readonly=True)
+    flags = client.get_flags(client.search(["ALL"]))
+    client.logout()
+    assert all(b"\\Seen" not in value for value in flags.values())
+
+
+def test_a_rerun_reads_only_new_mail(dovecot, password, tmp_path):
+    options = ImapOptions(cafile=dovecot.cafile)
+    dovecot.append("Grow", [make_message(message_id=f"<{n}@grow>") for n in range(3)])
+    first = ingest([dovecot.address("Grow")], tmp_path / "s", imap=options)
+    dovecot.append("Grow", [make_message(message_id=f"<{n}@grow>") for n in range(3, 5)])
+    second = ingest([dovecot.address("Grow")], tmp_path / "s", imap=options)
+    third = ingest([dovecot.address("Grow")], tmp_path / "s", imap=options)
+    assert (first.stored, first.files_new) == (3, 1)
+    assert (second.messages_read, second.stored, second.files_resumed) == (2, 2, 1)
+    assert (third.messages_read, third.files_unchanged) == (0, 1)
+    assert len(load_frames(tmp_path / "s").messages) == 5
+
+
+def test_a_renumbered_folder_has_its_rows_replaced_not_doubled(dovecot, password, tmp_path):
+    options = ImapOptions(cafile=dovecot.cafile)
+    dovecot.append("Renumbered", [make_message(message_id=f"<{n}@re>") for n in range(3)])
+    ingest([dovecot.address("Renumbered")], tmp_path / "s", imap=options)
+    client = dovecot.client()
+    client.delete_folder("Renumbered")  # a new folder of that name: a new UIDVALIDITY
+    client.logout()
+    dovecot.append("Renumbered", [make_message(message_id=f"<{n}@re>") for n in range(2)])
+    again = ingest([dovecot.address("Renumbered")], tmp_path / "s", imap=options)
+    assert (again.files_changed, again.rows_removed, again.stored) == (1, 3, 2)
+    assert len(load_frames(tmp_path / "s").messages) == 2
+
+
+def test_starttls_on_the_plain_port_reads_the_same(dovecot, password, tmp_path):
+    dovecot.append("Plain", [make_message(message_id="<tls@x>")])
+    address = dovecot.address("Plain", starttls=True)
+    result = ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    assert result.stored == 1
+
+
+def test_a_wrong_password_is_one_line_and_exit_code_2(dovecot, monkeypatch, tmp_path):
+    dovecot.append("Inbox2", [make_message()])
+    monkeypatch.setenv("MXA_IMAP_PASSWORD", "not the password")
+    result = runner.invoke(
+        app,
+        ["ingest", dovecot.address("Inbox2"), "--store", str(tmp_path / "s"), "--cafile",
+         dovecot.cafile],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "refused the login of alice" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "not the password" not in result.output
+
+
+def test_an_untrusted_certificate_is_one_line_and_exit_code_2(dovecot, password, tmp_path):
+    result = runner.invoke(app, ["ingest", dovecot.address("INBOX"), "--store", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "certificate is not trusted" in result.output and "--cafile" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_password_in_the_address_is_refused(tmp_path):
+    result = runner.invoke(
+        app, ["ingest", "imaps://alice:secret@127.0.0.1/INBOX", "--store", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "MXA_IMAP_PASSWORD" in result.output and "secret" not in result.output
+
+
+class _CuttingProxy:
+    """A loopback relay to the server that drops its first ``cuts`` connections once
+    ``after`` bytes have come back from the server: a line that fails mid-fetch. With
+    ``then_down``, every later connection is closed at once: a line that stays down."""
+
+    def __init__(self, port: int, after: int, cuts: int, then_down: bool = False) -> None:
+        self.target, self.after, self.cuts, self.then_down = port, after, cuts, then_down
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.cuts <= 0 and self.then_down:
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            limit = self.after if self.cuts > 0 else None
+            self.cuts -= 1
+            threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, limit), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket, limit: int | None) -> None:
+        sent = 0
+        try:
+            while data := source.recv(65536):
+                if limit is not None and sent + len(data) > limit:
+                    break
+                sink.sendall(data)
+                sent += len(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_connection_cut_mid_fetch_is_opened_again_and_nothing_is_lost(
+    dovecot, password, tmp_path, monkeypatch
+):
+    import analyzer.sources.imap
+
+    monkeypatch.setattr(analyzer.sources.imap, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(analyzer.sources.imap, "FETCH_BATCH", 20)
+    messages = _persona_messages()
+    dovecot.append("Cut", messages)
+    proxy = _CuttingProxy(dovecot.imaps_port, after=150_000, cuts=1)
+    try:
+        address = dovecot.address("Cut", port=proxy.port)
+        result = ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    finally:
+        proxy.close()
+    assert result.stored == len(messages) and result.quarantined == 0
+    assert len(load_frames(tmp_path / "s").messages) == len(messages)
+
+
+def test_a_connection_that_stays_down_is_read_on_by_the_next_run(
+    dovecot, password, tmp_path, monkeypatch
+):
+    import analyzer.sources.imap
+
+    monkeypatch.setattr(analyzer.sources.imap, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(analyzer.sources.imap, "FETCH_BATCH", 20)
+    messages = _persona_messages()
+    dovecot.append("Down", messages)
+    options = ImapOptions(cafile=dovecot.cafile)
+    proxy = _CuttingProxy(dovecot.imaps_port, after=150_000, cuts=1, then_down=True)
+    address = dovecot.address("Down", port=proxy.port)
+    try:
+        first = ingest([address], tmp_path / "s", imap=options)
+        proxy.then_down = False  # the line is back
+        second = ingest([address], tmp_path / "s", imap=options)
+    finally:
+        proxy.close()
+    (entry,) = first.quarantine
+    assert entry.reason.startswith("unreadable from here on")
+    assert entry.source == address
+    assert 0 < first.stored < len(messages)
+    assert (second.files_resumed, second.duplicates) == (1, 0)
+    assert first.stored + second.stored == len(messages)
+    assert len(load_frames(tmp_path / "s").messages) == len(messages)
