@@ -250,3 +250,20 @@ def test_a_connection_that_stays_down_is_read_on_by_the_next_run(
     assert (second.files_resumed, second.duplicates) == (1, 0)
     assert first.stored + second.stored == len(messages)
     assert len(load_frames(tmp_path / "s").messages) == len(messages)
+
+
+def test_a_folder_of_twenty_thousand_messages(dovecot, password, tmp_path):
+    messages = [
+        make_message(message_id=f"<{n}@big.example>", subject=f"message {n}",
+                     sender=f"Sender {n % 97} <s{n % 97}@example.org>")
+        for n in range(20_000)
+    ]  # fmt: skip
+    dovecot.fill_maildir("Twenty", messages)
+    options = ImapOptions(cafile=dovecot.cafile)
+    first = ingest([dovecot.address("Twenty")], tmp_path / "s", jobs=2, imap=options)
+    assert (first.messages_read, first.stored, first.quarantined) == (20_000, 20_000, 0)
+    stored = load_frames(tmp_path / "s").messages
+    assert stored["message_id"].nunique() == 20_000
+    assert stored["offset"].str.split(":").str[1].astype(int).nunique() == 20_000
+    again = ingest([dovecot.address("Twenty")], tmp_path / "s", jobs=2, imap=options)
+    assert (again.messages_read, again.files_unchanged) == (0, 1)
