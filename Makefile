@@ -12,7 +12,7 @@ DEMO_OUT ?= mxa-demo
 FUZZ_CI_SECONDS ?= 60
 FUZZ_SECONDS ?= 3600
 
-.PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve screenshots clean
+.PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve bench-imap screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v gpg >/dev/null && command -v chromium >/dev/null && command -v gcc >/dev/null \
@@ -75,6 +75,10 @@ bench-quick: $(BUILT)
 
 # Ingest and analysis at 10,000, 100,000 and 1,000,000 messages (about 40 minutes, 20 GB of
 # generated mbox in benchmarks/.cache): the table and plot in benchmarks/README.md.
+# IMAP on loopback: a Dovecot started for the run, 20,000 generated messages in one folder.
+bench-imap: $(BUILT)
+	$(BIN)/python benchmarks/imap_throughput.py
+
 bench-cost-curve: $(BUILT)
 	$(BIN)/python benchmarks/cost_curve.py --plot benchmarks/cost-curve.png
 

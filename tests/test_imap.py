@@ -267,3 +267,86 @@ def test_a_folder_of_twenty_thousand_messages(dovecot, password, tmp_path):
     assert stored["offset"].str.split(":").str[1].astype(int).nunique() == 20_000
     again = ingest([dovecot.address("Twenty")], tmp_path / "s", jobs=2, imap=options)
     assert (again.messages_read, again.files_unchanged) == (0, 1)
+
+
+def test_the_password_can_come_from_the_system_keyring(dovecot, monkeypatch, tmp_path):
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Remembered(KeyringBackend):
+        priority = 1
+
+        def get_password(self, service, username):
+            return PASSWORD if (service, username) == ("mxa", "alice@127.0.0.1") else None
+
+        def set_password(self, service, username, password):
+            raise NotImplementedError
+
+        def delete_password(self, service, username):
+            raise NotImplementedError
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Remembered())
+    monkeypatch.delenv("MXA_IMAP_PASSWORD", raising=False)
+    monkeypatch.delenv("MXA_IMAP_OAUTH2_TOKEN", raising=False)
+    try:
+        dovecot.append("Keyring", [make_message(message_id="<keyring@x>")])
+        address = dovecot.address("Keyring")
+        result = ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    finally:
+        keyring.set_keyring(previous)
+    assert result.stored == 1
+
+
+def test_without_any_password_and_no_terminal_the_error_says_where_to_put_one(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv("MXA_IMAP_PASSWORD", raising=False)
+    monkeypatch.delenv("MXA_IMAP_OAUTH2_TOKEN", raising=False)
+    monkeypatch.setattr("analyzer.sources.imap._from_keyring", lambda address: None)
+    result = runner.invoke(
+        app, ["ingest", "imaps://bob@127.0.0.1:1/INBOX", "--store", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "MXA_IMAP_PASSWORD" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_all_folders_reads_every_folder_of_the_server(dovecot, password, tmp_path):
+    dovecot.append("EveryOne", [make_message(message_id="<one@every>")])
+    dovecot.append("EveryTwo", [make_message(message_id="<two@every>")])
+    server = dovecot.address("").rstrip("/")
+    options = ImapOptions(cafile=dovecot.cafile, all_folders=True)
+    result = ingest([server], tmp_path / "s", imap=options)
+    client = dovecot.client()
+    names = {name for flags, _, name in client.list_folders() if b"\\Noselect" not in flags}
+    client.logout()
+    sources = set(load_frames(tmp_path / "s").messages["source"])
+    assert {dovecot.address("EveryOne"), dovecot.address("EveryTwo")} <= sources
+    assert result.files == len(names)
+    refused = runner.invoke(app, ["ingest", server, "--store", str(tmp_path / "t"),
+                                  "--cafile", dovecot.cafile])  # fmt: skip
+    assert refused.exit_code == 2 and "--all-folders" in refused.output
+
+
+def test_gmail_labels_and_thread_become_the_headers_a_takeout_has():
+    from imapclient.response_types import BodyData
+
+    from analyzer.extract import extract_message
+    from analyzer.sources.imap import FolderReader, parse_imap_address, read_plan
+
+    address = parse_imap_address("imaps://me@imap.gmail.com/INBOX")
+    reader = FolderReader(None, address, "INBOX")
+    reader.uidvalidity = 7
+    header = make_message(message_id="<g@x>").split(b"\n\n")[0].replace(b"\n", b"\r\n")
+    structure = BodyData.create((b"text", b"plain", (b"charset", b"utf-8"), None, None,
+                                 b"7bit", 5, 1))  # fmt: skip
+    answer = {
+        b"BODY[HEADER]": header + b"\r\n\r\n",
+        b"X-GM-LABELS": (b"\\Inbox", b"Work"),
+        b"X-GM-THRID": 1761234567890,
+    }
+    raw = reader._message(42, answer, read_plan(structure))
+    record = extract_message(raw)
+    assert raw.offset == "7:42"
+    assert (record.gm_thrid, record.gmail_labels) == ("1761234567890", "\\Inbox,Work")
