@@ -60,6 +60,7 @@ from analyzer.sources import (
 )
 from analyzer.sources.imap import (
     FolderReader,
+    ImapAddress,
     ImapOptions,
     close_folders,
     is_imap_address,
@@ -235,6 +236,21 @@ def _plan_folder(
         result.files_resumed += 1
     else:
         result.files_unchanged += 1
+
+
+def _removed_folders(
+    addresses: list[ImapAddress], folders: list[FolderReader], store: Store
+) -> list[str]:
+    """Folders read before from a server read whole (no folder named) that it no longer has."""
+    servers = {f"{a.server}/" for a in addresses if a.folder is None}
+    present = {folder.source for folder in folders}
+    return [
+        key
+        for key, state in store.file_states().items()
+        if state.get("kind") == "imap"
+        and key not in present
+        and any(key.startswith(server) for server in servers)
+    ]
 
 
 def _removed_files(
@@ -554,6 +570,10 @@ def ingest(
         removals = _Removals()
         for key, state in _removed_files(files, sources, opened):
             removals.add(SourceFile(state["source"], Path(key), state.get("kind", "message"), 0))
+            opened.set_file_state(key, None)
+            result.files_removed += 1
+        for key in _removed_folders(addresses, folders, opened):
+            removals.sources.add(key)
             opened.set_file_state(key, None)
             result.files_removed += 1
         plans = [_plan_file(f, opened, result, removals) for f in files]
