@@ -18,15 +18,17 @@ from analyzer.vocabulary import DefectKind, QuarantineCode
 class RawMessage:
     """One message's bytes and where they came from.
 
-    ``source`` is the archive the user named (an mbox, a folder, a Maildir);
-    ``offset`` locates the message inside it: the byte offset of its separator
-    line in an mbox (as a decimal string) or the path of a one-message file.
+    ``source`` is the archive the user named (an mbox, a folder, a Maildir, an IMAP
+    folder); ``offset`` locates the message inside it: the byte offset of its separator
+    line in an mbox (as a decimal string), the path of a one-message file, or
+    ``UIDVALIDITY:UID`` on an IMAP server.
     """
 
     source: str
     offset: str
     data: bytes
     size: int | None = None  # the full size when ``data`` was cut short
+    delivered: float | None = None  # when the server says it arrived (IMAP INTERNALDATE)
 
     def head(self, limit: int) -> RawMessage:
         """The same message with at most ``limit`` bytes of data.
@@ -36,7 +38,13 @@ class RawMessage:
         """
         if len(self.data) <= limit:
             return self
-        return RawMessage(self.source, self.offset, self.data[:limit], self.size or len(self.data))
+        return RawMessage(
+            self.source,
+            self.offset,
+            self.data[:limit],
+            self.size or len(self.data),
+            self.delivered,
+        )
 
 
 @dataclass(frozen=True, slots=True)

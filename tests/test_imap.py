@@ -363,3 +363,22 @@ def test_gmail_labels_and_thread_become_the_headers_a_takeout_has():
     record = extract_message(raw)
     assert raw.offset == "7:42"
     assert (record.gm_thrid, record.gmail_labels) == ("1761234567890", "\\Inbox,Work")
+
+
+def test_a_message_without_a_date_is_dated_by_its_delivery(dovecot, password, tmp_path):
+    import datetime
+
+    undated = make_message(message_id="<undated@x>").replace(
+        b"Date: Tue, 14 Mar 2023 10:00:00 +0100\n", b""
+    )
+    delivered = datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.UTC)
+    client = dovecot.client()
+    client.create_folder("Undated")
+    client.append("Undated", undated.replace(b"\n", b"\r\n"), msg_time=delivered)
+    client.append("Undated", make_message(message_id="<dated@x>").replace(b"\n", b"\r\n"),
+                  msg_time=delivered)  # fmt: skip
+    client.logout()
+    ingest([dovecot.address("Undated")], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    stored = load_frames(tmp_path / "s").messages.set_index("message_id")
+    assert stored.loc["undated@x", "date_utc"] == delivered  # INTERNALDATE, as a last resort
+    assert stored.loc["dated@x", "date_utc"].year == 2023  # the Date header wins

@@ -207,6 +207,8 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
     date_utc, tz_offset = parse_date(date_raw)
     if date_raw and date_utc is None:
         defects.append(Defect(DefectKind.BAD_DATE, "date", date_raw[:80]))
+    if date_utc is None:  # the server's delivery time, where it gave one (IMAP)
+        date_utc = raw.delivered
 
     senders = [p for p in participants if p.role == "from"]
     content_type = fields.get("content-type")

@@ -19,6 +19,7 @@ UIDVALIDITY and the highest UID read; a message's place (the ``offset`` column) 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import getpass
 import os
 import ssl
@@ -359,6 +360,15 @@ def skeleton(node: _Node) -> bytes:
     return b"".join(chunks)
 
 
+def _timestamp(moment: Any) -> float | None:
+    """INTERNALDATE as a UTC timestamp (imapclient gives a naive local datetime)."""
+    if not isinstance(moment, datetime.datetime):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # imapclient's default: converted to local time
+    return float(int(moment.timestamp()))
+
+
 # -- reading a folder ----------------------------------------------------------------------
 _HEADER = b"BODY[HEADER]"
 _GMAIL = ("X-GM-LABELS", "X-GM-THRID")
@@ -475,7 +485,7 @@ class FolderReader:
 
     def _messages(self) -> Iterator[RawMessage]:
         self._select()  # one connection reads the folders of a server in turn
-        items = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE"]
+        items = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE", "INTERNALDATE"]
         if self.client.has_capability("X-GM-EXT-1"):
             items += _GMAIL
         left = [uid for uid in self.uids if uid > self.last_uid]
@@ -525,7 +535,9 @@ class FolderReader:
             end = header.rfind(b"\r\n\r\n")
             header = header[: end + 2] + extra + header[end + 2 :] if end >= 0 else header + extra
         size = self.sizes.get(uid)
-        return RawMessage(self.source, f"{self.uidvalidity}:{uid}", header + skeleton(plan), size)
+        delivered = _timestamp(answer.get(b"INTERNALDATE"))
+        data = header + skeleton(plan)
+        return RawMessage(self.source, f"{self.uidvalidity}:{uid}", data, size, delivered)
 
 
 @dataclass(frozen=True)
