@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import http.server
 import ipaddress
+import json
 import os
 import pwd
 import shutil
@@ -19,7 +21,9 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +34,7 @@ from cryptography.x509.oid import NameOID
 
 USER = "alice"
 PASSWORD = "correct horse battery staple"
+TOKEN = "an OAuth2 bearer token for alice"  # what the introspection endpoint accepts
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
@@ -37,6 +42,24 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class _Introspection(http.server.BaseHTTPRequestHandler):
+    """The OAuth2 provider's token check Dovecot asks (RFC 7662): TOKEN is alice's."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        known = form.get("token") == [TOKEN]
+        answer = json.dumps({"active": known, "username": USER} if known else {"active": False})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer.encode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 def _certificates(folder: Path) -> None:
@@ -102,6 +125,13 @@ class Dovecot:
             os.chown(path, self.uid, self.gid)
         _certificates(self.folder)
         (self.folder / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        self.introspection = http.server.HTTPServer(("127.0.0.1", 0), _Introspection)
+        threading.Thread(target=self.introspection.serve_forever, daemon=True).start()
+        (self.folder / "oauth2.conf.ext").write_text(
+            "introspection_mode = post\n"
+            f"introspection_url = http://127.0.0.1:{self.introspection.server_port}/\n"
+            "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+        )
         (self.folder / "dovecot.conf").write_text(self._configuration())
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.folder / "dovecot.conf")],
@@ -127,12 +157,18 @@ ssl = required
 ssl_cert = <{folder}/server.pem
 ssl_key = <{folder}/server.key
 ssl_min_protocol = TLSv1.2
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 mail_max_userip_connections = 100
 {unprivileged}passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {folder}/oauth2.conf.ext
+}}
+passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {folder}/users
 }}
 userdb {{
@@ -208,6 +244,7 @@ service anvil {{
         return (self.folder / "dovecot.log").read_text()
 
     def stop(self) -> None:
+        self.introspection.shutdown()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)

@@ -23,7 +23,7 @@ from analyzer.sources.imap import ImapOptions
 from analyzer.sources.mbox import MboxReader
 from analyzer.store import load_frames
 from tests.conftest import REPO, make_message
-from tests.imap_server import PASSWORD, Dovecot
+from tests.imap_server import PASSWORD, TOKEN, Dovecot
 
 PERSONA = REPO / "sample_data" / "persona" / "persona.mbox"
 SOURCE_COLUMNS = ("source", "offset", "size")
@@ -382,3 +382,18 @@ def test_a_message_without_a_date_is_dated_by_its_delivery(dovecot, password, tm
     stored = load_frames(tmp_path / "s").messages.set_index("message_id")
     assert stored.loc["undated@x", "date_utc"] == delivered  # INTERNALDATE, as a last resort
     assert stored.loc["dated@x", "date_utc"].year == 2023  # the Date header wins
+
+
+def test_an_oauth2_token_logs_in_with_xoauth2(dovecot, monkeypatch, tmp_path):
+    monkeypatch.delenv("MXA_IMAP_PASSWORD", raising=False)
+    monkeypatch.setenv("MXA_IMAP_OAUTH2_TOKEN", TOKEN)
+    dovecot.append("OAuth", [make_message(message_id="<oauth@x>")])
+    address = dovecot.address("OAuth")
+    result = ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    assert result.stored == 1
+    assert "method=XOAUTH2" in dovecot.log()
+    monkeypatch.setenv("MXA_IMAP_OAUTH2_TOKEN", "an expired token")
+    refused = runner.invoke(
+        app, ["ingest", address, "--store", str(tmp_path / "t"), "--cafile", dovecot.cafile]
+    )
+    assert refused.exit_code == 2 and "refused the login of alice" in refused.output
