@@ -9,6 +9,7 @@ a wrong password or an untrusted certificate is one line and exit code 2.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 import threading
@@ -265,8 +266,14 @@ def test_a_folder_of_twenty_thousand_messages(dovecot, password, tmp_path):
     ]  # fmt: skip
     dovecot.fill_maildir("Twenty", messages)
     options = ImapOptions(cafile=dovecot.cafile)
-    first = ingest([dovecot.address("Twenty")], tmp_path / "s", jobs=2, imap=options)
+    seen: list[tuple[int, int]] = []
+    first = ingest([dovecot.address("Twenty")], tmp_path / "s", jobs=2, imap=options,
+                   progress=lambda done, total: seen.append((done, total)))  # fmt: skip
     assert (first.messages_read, first.stored, first.quarantined) == (20_000, 20_000, 0)
+    # progress in bytes of the folder (the server's sizes), rising to the end
+    crlf_bytes = sum(len(m.replace(b"\n", b"\r\n")) for m in messages)
+    assert seen[-1] == (crlf_bytes, crlf_bytes)
+    assert len(seen) > 2 and [done for done, _ in seen] == sorted(done for done, _ in seen)
     stored = load_frames(tmp_path / "s").messages
     assert stored["message_id"].nunique() == 20_000
     assert stored["offset"].str.split(":").str[1].astype(int).nunique() == 20_000
@@ -397,3 +404,16 @@ def test_an_oauth2_token_logs_in_with_xoauth2(dovecot, monkeypatch, tmp_path):
         app, ["ingest", address, "--store", str(tmp_path / "t"), "--cafile", dovecot.cafile]
     )
     assert refused.exit_code == 2 and "refused the login of alice" in refused.output
+
+
+def test_mxa_audit_reads_an_imap_folder(dovecot, password, tmp_path):
+    dovecot.append("Audit", _persona_messages())
+    out = tmp_path / "audit"
+    result = runner.invoke(
+        app, ["audit", dovecot.address("Audit"), "--cafile", dovecot.cafile, "--out", str(out),
+              "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    findings = json.loads((out / "findings.json").read_text())
+    assert findings["input"]["messages_parsed"] == 274
+    assert (out / "report.html").exists()
