@@ -566,7 +566,8 @@ def ingest(
         for address in addresses:
             server_folders = open_folders(address, imap or ImapOptions())
             connections.callback(close_folders, server_folders)
-            folders += server_folders
+            named = {folder.source for folder in folders}  # a folder named twice is read once
+            folders += [folder for folder in server_folders if folder.source not in named]
         removals = _Removals()
         for key, state in _removed_files(files, sources, opened):
             removals.add(SourceFile(state["source"], Path(key), state.get("kind", "message"), 0))

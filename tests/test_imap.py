@@ -417,3 +417,10 @@ def test_mxa_audit_reads_an_imap_folder(dovecot, password, tmp_path):
     findings = json.loads((out / "findings.json").read_text())
     assert findings["input"]["messages_parsed"] == 274
     assert (out / "report.html").exists()
+
+
+def test_a_folder_named_twice_is_read_once(dovecot, password, tmp_path):
+    dovecot.append("Twice", [make_message(message_id=f"<{n}@twice>") for n in range(2)])
+    address = dovecot.address("Twice")
+    result = ingest([address, address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    assert (result.files, result.messages_read, result.stored) == (1, 2, 2)
