@@ -424,3 +424,14 @@ def test_a_folder_named_twice_is_read_once(dovecot, password, tmp_path):
     address = dovecot.address("Twice")
     result = ingest([address, address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
     assert (result.files, result.messages_read, result.stored) == (1, 2, 2)
+
+
+def test_a_message_the_server_gives_no_structure_for_is_read_from_its_headers():
+    from analyzer.extract import extract_message
+    from analyzer.sources.imap import FolderReader, parse_imap_address, read_plan
+
+    reader = FolderReader(None, parse_imap_address("imaps://me@example.org/INBOX"), "INBOX")
+    header = make_message(message_id="<bare@x>").split(b"\n\n")[0] + b"\n\n"
+    raw = reader._message(1, {b"BODY[HEADER]": header}, read_plan(None))
+    record = extract_message(raw)
+    assert (record.message_id, record.encryption) == ("bare@x", "plaintext")

@@ -265,6 +265,8 @@ def read_plan(structure: Any) -> _Node:
     an S/MIME or PGP blob, and what a PGP/MIME message encrypts (up to :data:`PART_PEEK`);
     the start of the first text part, to see whether PGP armour opens it. The rest of
     the message, attachments and text alike, stays on the server."""
+    if not hasattr(structure, "is_multipart") or len(structure) < 3:
+        return _Node("", "")  # no structure from the server: the header block alone
     root = _node(structure, "")
     _plan_node(root, structure, level=0)
     return root
@@ -492,7 +494,9 @@ class FolderReader:
         for start in range(0, len(left), FETCH_BATCH):
             batch = left[start : start + FETCH_BATCH]
             answers = self.client.fetch(batch, items)
-            plans = {uid: read_plan(answer[b"BODYSTRUCTURE"]) for uid, answer in answers.items()}
+            plans = {
+                uid: read_plan(answer.get(b"BODYSTRUCTURE")) for uid, answer in answers.items()
+            }
             self._fetch_parts(plans)
             for uid in batch:
                 if uid not in answers:
