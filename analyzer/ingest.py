@@ -12,7 +12,9 @@ split themselves, so that no message passes through this process; here the range
 joined in order (:meth:`_Reader.join`), and the digest that resuming needs is taken
 of the file as they are. Compressed mboxes and one-message files are read here and
 sent as batches of header blocks, as they are to a Dask cluster named by its scheduler,
-whose workers may not see this machine's files.
+whose workers may not see this machine's files. IMAP folders are fetched here, after the
+files, and sent the same way (:mod:`analyzer.sources.imap`: headers, structure and the
+few parts extraction reads, never a whole body).
 
 A run is a series of commits (see :mod:`analyzer.store`): every few thousand messages
 the new rows are written and the manifest records how far each source was read, so a
@@ -20,7 +22,8 @@ run killed at any point is continued, not redone, by the next. Before reading, e
 source file the store knows is checked against a digest of everything read of it: an
 unchanged file is skipped, a grown mbox is read on from where it ended (its last
 message again, in case it was still being written), and a changed or truncated file
-has its rows replaced. Files gone from a folder that was read before lose theirs.
+has its rows replaced. Files gone from a folder that was read before lose theirs. An
+IMAP folder is read on after the last UID read while its UIDVALIDITY stays the same.
 """
 
 from __future__ import annotations
@@ -300,7 +303,7 @@ class _Reader:
         within += self._folder.bytes_read if self._folder else 0
         return min(self.done_bytes + within + self._ranged_within, self.total_bytes)
 
-    def checkpoint(self) -> list[tuple[Path, dict[str, Any] | None]]:
+    def checkpoint(self) -> list[tuple[Path | str, dict[str, Any] | None]]:
         """File states reached since the last checkpoint: finished files, and the one being
         read as far as its last message."""
         changes, self._finished = self._finished, []
