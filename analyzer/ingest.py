@@ -45,6 +45,7 @@ from analyzer.errors import SourceError, UsageError
 from analyzer.extract.batch import (
     BODY_PEEK,
     ExtractedBatch,
+    FolderExtract,
     RangeExtract,
     extract_batch,
     extract_range,
@@ -62,6 +63,7 @@ from analyzer.sources import (
     mbox_state,
 )
 from analyzer.sources.imap import (
+    FolderChunk,
     FolderReader,
     ImapAddress,
     ImapOptions,
@@ -87,6 +89,9 @@ _BATCH_BYTES = 8 << 20
 # gets some.
 _RANGE_BYTES = 8 << 20
 _RANGE_MIN = 1 << 20
+# An IMAP folder goes to local workers in chunks of this many messages, which each
+# fetches over its own connection.
+_FOLDER_CHUNK = 500
 
 
 @dataclass
@@ -295,12 +300,13 @@ class _Reader:
         self.done_bytes = 0  # of files finished
         self._current: tuple[_Plan, SourceReader] | None = None
         self._folder: FolderReader | None = None
+        self._folder_within = 0  # how far the chunks of the folder being joined reach
         self._ranged_within = 0  # how far the ranges of the file being joined reach
         self._finished: list[tuple[Path | str, dict[str, Any] | None]] = []
 
     def position(self) -> int:
         within = self._current[1].position() if self._current else 0
-        within += self._folder.bytes_read if self._folder else 0
+        within += self._folder.bytes_read if self._folder else self._folder_within
         return min(self.done_bytes + within + self._ranged_within, self.total_bytes)
 
     def checkpoint(self) -> list[tuple[Path | str, dict[str, Any] | None]]:
@@ -376,9 +382,17 @@ class _Reader:
         for folder in self.folders:
             yield from self._read_folder(folder)
 
-    def _read_folder(self, folder: FolderReader) -> Iterator[RawMessage | Quarantined]:
+    def _read_folder(self, folder: FolderReader) -> Iterator[RawMessage | Quarantined | _Chunked]:
         """An IMAP folder's new messages; a connection lost for good costs the rest of the
-        folder this run, and the next run goes on from the last message read."""
+        folder this run, and the next run goes on from the last message read. Local
+        workers fetch chunks of it themselves, each over its own connection."""
+        if self.in_ranges and folder.login is not None:
+            chunks = list(folder.chunks(_FOLDER_CHUNK))
+            if not chunks:
+                self._finished.append((folder.source, folder.state(complete=True)))
+            for index, chunk in enumerate(chunks):
+                yield _Chunked(chunk, folder, last=index + 1 == len(chunks))
+            return
         self._folder = folder
         counts = self.result.messages_per_file
         try:
@@ -395,6 +409,29 @@ class _Reader:
             self._finished.append((folder.source, folder.state(complete=True)))
         self._folder = None
         self.done_bytes += folder.total_bytes
+
+    def join_folder(self, chunked: _Chunked, done: FolderExtract) -> tuple[ExtractedBatch, list]:
+        """Take a folder chunk's messages, in order; after a chunk that could not be
+        fetched to its end, the folder's later chunks wait for the next run."""
+        folder = chunked.folder
+        if folder.failed:
+            return extract_batch([]), []
+        counts = self.result.messages_per_file
+        counts[folder.source] = counts.get(folder.source, 0) + done.messages
+        folder.accept(done.fetched, done.messages)
+        self._folder_within = folder.bytes_read
+        if done.fetched.error:
+            reason = f"unreadable from here on: {done.fetched.error}"[:300]
+            done.batch.quarantined.append(
+                Quarantined(folder.source, folder.position, reason,
+                            QuarantineCode.UNREADABLE_FROM_HERE)
+            )  # fmt: skip
+            folder.failed = True
+        elif not chunked.last:
+            return done.batch, [(folder.source, folder.state(complete=False))]
+        self._folder_within = 0
+        self.done_bytes += folder.total_bytes
+        return done.batch, [(folder.source, folder.state(complete=not folder.failed))]
 
     # -- plain mboxes, read by the workers in byte ranges ---------------------------------
     def _rangeable(self, plan: _Plan) -> bool:
@@ -461,6 +498,15 @@ class _Reader:
 
 
 @dataclass(frozen=True)
+class _Chunked:
+    """A chunk of an IMAP folder on its way to a worker, and the folder it belongs to."""
+
+    chunk: FolderChunk
+    folder: FolderReader
+    last: bool
+
+
+@dataclass(frozen=True)
 class _Ranged:
     """A range on its way to a worker, and the file it is joined into when it is back."""
 
@@ -471,17 +517,18 @@ class _Ranged:
 
 def _batches(
     reader: _Reader,
-) -> Iterator[tuple[list[RawMessage | Quarantined] | MboxRange, list | _Ranged]]:
-    """Batches of raw messages, each with the file states reached once it is stored, and
-    byte ranges, each with the file it is joined into."""
+) -> Iterator[tuple[list[RawMessage | Quarantined] | MboxRange | FolderChunk, Any]]:
+    """Batches of raw messages, each with the file states reached once it is stored; byte
+    ranges, each with the file it is joined into; chunks of IMAP folders, each with its
+    folder."""
     batch: list[RawMessage | Quarantined] = []
     size = 0
     for item in reader:
-        if isinstance(item, _Ranged):
+        if isinstance(item, _Ranged | _Chunked):
             if batch:
                 yield batch, reader.checkpoint()
                 batch, size = [], 0
-            yield item.part, item
+            yield (item.part if isinstance(item, _Ranged) else item.chunk), item
             continue
         if isinstance(item, RawMessage):
             _, body_start = header_block_end(item.data)
@@ -515,11 +562,11 @@ def _follow_parent(parent: int) -> None:
 
 
 def _extracted(
-    batches: Iterator[tuple[list[RawMessage | Quarantined] | MboxRange, list | _Ranged]],
+    batches: Iterator[tuple[list[RawMessage | Quarantined] | MboxRange | FolderChunk, Any]],
     jobs: int,
     engine: str = "local",
     scheduler: str | None = None,
-) -> Iterator[tuple[Any, list | _Ranged]]:
+) -> Iterator[tuple[Any, Any]]:
     """Extract in order on the engine (:mod:`analyzer.engines`), a bounded number in flight."""
     yield from in_order(extract_work, batches, engine=engine, jobs=jobs, scheduler=scheduler,
                         initializer=_follow_parent, initargs=(os.getpid(),))  # fmt: skip
@@ -597,6 +644,8 @@ def ingest(
         for extracted, tag in _extracted(_batches(reader), jobs, engine, scheduler):
             if isinstance(tag, _Ranged):
                 pending.add(*reader.join(tag, extracted))
+            elif isinstance(tag, _Chunked):
+                pending.add(*reader.join_folder(tag, extracted))
             else:
                 pending.add(extracted, tag)
             if progress is not None:

@@ -166,12 +166,13 @@ def test_a_password_in_the_address_is_refused(tmp_path):
 
 
 class _CuttingProxy:
-    """A loopback relay to the server that drops its first ``cuts`` connections once
-    ``after`` bytes have come back from the server: a line that fails mid-fetch. With
-    ``then_down``, every later connection is closed at once: a line that stays down."""
+    """A loopback relay to the server that cuts connections once ``after`` bytes have come
+    back from the server, ``cuts`` times: a line that fails mid-fetch. With ``then_down``,
+    every connection after a cut is closed at once: a line that stays down."""
 
     def __init__(self, port: int, after: int, cuts: int, then_down: bool = False) -> None:
         self.target, self.after, self.cuts, self.then_down = port, after, cuts, then_down
+        self.cut = False  # a connection was cut
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
@@ -182,21 +183,21 @@ class _CuttingProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            if self.cuts <= 0 and self.then_down:
+            if self.cut and self.then_down:
                 client.close()
                 continue
             upstream = socket.create_connection(("127.0.0.1", self.target))
             limit = self.after if self.cuts > 0 else None
-            self.cuts -= 1
             threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client, limit), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket, limit: int | None) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, limit: int | None) -> None:
         sent = 0
         try:
             while data := source.recv(65536):
-                if limit is not None and sent + len(data) > limit:
+                if limit is not None and sent + len(data) > limit and self.cuts > 0:
+                    self.cuts -= 1
+                    self.cut = True
                     break
                 sink.sendall(data)
                 sent += len(data)
@@ -435,3 +436,22 @@ def test_a_message_the_server_gives_no_structure_for_is_read_from_its_headers():
     raw = reader._message(1, {b"BODY[HEADER]": header}, read_plan(None))
     record = extract_message(raw)
     assert (record.message_id, record.encryption) == ("bare@x", "plaintext")
+
+
+def test_worker_chunks_fetch_what_one_connection_fetches(dovecot, password):
+    # local workers fetch chunks over their own connections; a Dask cluster named by its
+    # scheduler is sent what this process fetched: both must give the same messages
+    from analyzer.sources.imap import close_folders, fetch_chunk, open_folders, parse_imap_address
+
+    dovecot.append("Chunks", _persona_messages())
+    address = parse_imap_address(dovecot.address("Chunks"))
+    (folder,) = open_folders(address, ImapOptions(cafile=dovecot.cafile))
+    try:
+        folder.open(None)
+        chunks = list(folder.chunks(100))
+        in_chunks = [m for chunk in chunks for m in fetch_chunk(chunk).messages]
+        in_one = list(folder)
+    finally:
+        close_folders([folder])
+    assert len(chunks) == 3 and len(in_one) == 274
+    assert in_chunks == in_one

@@ -24,6 +24,7 @@ from analyzer.extract.headers import header_block_end
 from analyzer.frames import hops_table, keys_table, messages_table, participants_table
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources import READ_ERRORS
+from analyzer.sources.imap import FetchedChunk, FolderChunk, fetch_chunk
 from analyzer.sources.mbox import MboxRange, RangeReader
 from analyzer.vocabulary import QuarantineCode
 
@@ -31,8 +32,10 @@ __all__ = [
     "BODY_PEEK",
     "MESSAGE_SECONDS",
     "ExtractedBatch",
+    "FolderExtract",
     "RangeExtract",
     "extract_batch",
+    "extract_folder_chunk",
     "extract_range",
     "extract_work",
 ]
@@ -174,6 +177,31 @@ def extract_range(part: MboxRange) -> RangeExtract:
     return RangeExtract(batch, reader.first, reader.last, reader.end, len(heads), error)
 
 
-def extract_work(item: list[RawMessage | Quarantined] | MboxRange) -> Any:
-    """A worker's unit of work: a batch of messages, or a byte range to read."""
-    return extract_range(item) if isinstance(item, MboxRange) else extract_batch(item)
+@dataclass
+class FolderExtract:
+    """What a worker made of a :class:`~analyzer.sources.imap.FolderChunk`: the batch, and
+    how far fetching came (:class:`~analyzer.sources.imap.FetchedChunk`, messages taken
+    out)."""
+
+    batch: ExtractedBatch
+    fetched: FetchedChunk
+    messages: int  # fetched, whether parsed or quarantined
+
+
+def extract_folder_chunk(chunk: FolderChunk) -> FolderExtract:
+    """Fetch a chunk of an IMAP folder over this process's connection and extract it."""
+    with _collector_paused():
+        fetched = fetch_chunk(chunk)
+        heads: list[RawMessage | Quarantined] = list(fetched.messages)
+        fetched.messages = []
+        return FolderExtract(extract_batch(heads), fetched, len(heads))
+
+
+def extract_work(item: list[RawMessage | Quarantined] | MboxRange | FolderChunk) -> Any:
+    """A worker's unit of work: a batch of messages, a byte range to read, or a chunk of
+    an IMAP folder to fetch."""
+    if isinstance(item, MboxRange):
+        return extract_range(item)
+    if isinstance(item, FolderChunk):
+        return extract_folder_chunk(item)
+    return extract_batch(item)

@@ -24,6 +24,7 @@ import getpass
 import os
 import ssl
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,12 +39,15 @@ __all__ = [
     "RETRIES",
     "SCHEMES",
     "Credentials",
+    "FetchedChunk",
+    "FolderChunk",
     "FolderReader",
     "ImapAddress",
     "ImapOptions",
     "close_folders",
     "connect",
     "credentials",
+    "fetch_chunk",
     "is_imap_address",
     "open_folders",
     "parse_imap_address",
@@ -371,6 +375,11 @@ def _timestamp(moment: Any) -> float | None:
     return float(int(moment.timestamp()))
 
 
+# which folder each connection has selected: selecting again is not free (Dovecot syncs
+# its index, up to a second on a big folder that another connection is reading)
+_SELECTED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
 # -- reading a folder ----------------------------------------------------------------------
 _HEADER = b"BODY[HEADER]"
 _GMAIL = ("X-GM-LABELS", "X-GM-THRID")
@@ -406,6 +415,24 @@ class FolderReader:
         self.bytes_read = 0
         self.earlier = 0  # messages read by earlier runs
         self.read = 0
+        self.login: tuple[Credentials, str | None] | None = None  # for workers' connections
+        self.failed = False  # a chunk could not be fetched to its end: the rest waits
+
+    def chunks(self, size: int) -> Iterator[FolderChunk]:
+        """The messages left to read, in chunks for worker processes to fetch."""
+        assert self.login is not None and self.uidvalidity is not None
+        left = [uid for uid in self.uids if uid > self.last_uid]
+        for start in range(0, len(left), size):
+            uids = tuple(left[start : start + size])
+            sizes = tuple(self.sizes.get(uid, 0) for uid in uids)
+            yield FolderChunk(self.address, self.login, self.folder, self.uidvalidity, uids, sizes)
+
+    def accept(self, fetched: FetchedChunk, count: int) -> None:
+        """A chunk's messages are stored (in order): reading has come to its last one."""
+        if count:
+            self.last_uid = fetched.last_uid
+            self.read += count
+            self.bytes_read += fetched.bytes_read
 
     def open(self, state: dict[str, Any] | None = None) -> bool:
         """Select the folder and list the UIDs to read: those after ``state`` (what
@@ -436,6 +463,7 @@ class FolderReader:
         if self.uidvalidity is not None and uidvalidity != self.uidvalidity:
             raise SourceError(f"{self.source}: the folder was renumbered (UIDVALIDITY) while read")
         self.uidvalidity = uidvalidity
+        _SELECTED[self.client] = self.folder
         return selected
 
     @property
@@ -486,7 +514,8 @@ class FolderReader:
                     continue
 
     def _messages(self) -> Iterator[RawMessage]:
-        self._select()  # one connection reads the folders of a server in turn
+        if _SELECTED.get(self.client) != self.folder:  # one connection reads several folders
+            self._select()
         items = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE", "INTERNALDATE"]
         if self.client.has_capability("X-GM-EXT-1"):
             items += _GMAIL
@@ -568,7 +597,75 @@ def open_folders(address: ImapAddress, options: ImapOptions) -> list[FolderReade
     else:
         _close(client)
         raise UsageError(f"{address.server}: name a folder (…/INBOX) or give --all-folders")
-    return [FolderReader(client, address, name, reconnect) for name in names]
+    folders = [FolderReader(client, address, name, reconnect) for name in names]
+    for folder in folders:
+        folder.login = (secret, options.cafile)
+    return folders
+
+
+# -- fetching in worker processes ------------------------------------------------------------
+@dataclass(frozen=True)
+class FolderChunk:
+    """Messages of a folder for a worker process to fetch over its own connection, so that
+    parsing the server's answers is shared out like the extraction (the credentials go
+    to local worker processes only, never to a cluster)."""
+
+    address: ImapAddress
+    login: tuple[Credentials, str | None] = field(repr=False)  # and the CA file
+    folder: str
+    uidvalidity: int
+    uids: tuple[int, ...]
+    sizes: tuple[int, ...]
+
+
+@dataclass
+class FetchedChunk:
+    """What a worker fetched of a :class:`FolderChunk`, in UID order."""
+
+    messages: list[RawMessage]
+    last_uid: int  # of the last message fetched (0: none)
+    bytes_read: int
+    error: str | None = None  # fetching stopped there: the rest waits for the next run
+
+
+_WORKER_CLIENTS: dict[str, Any] = {}  # one connection per server in each worker
+
+
+def fetch_chunk(chunk: FolderChunk) -> FetchedChunk:
+    """Fetch a chunk's messages as :class:`FolderReader` does, over this process's own
+    connection to the server (made once, logged out when the process ends)."""
+    secret, cafile = chunk.login
+    key = chunk.address.server  # a chunk selects its folder on the server's connection
+
+    def reconnect() -> Any:
+        client = connect(chunk.address, secret, cafile=cafile)
+        if not _WORKER_CLIENTS:
+            import multiprocessing.util
+
+            multiprocessing.util.Finalize(None, _close_worker_clients, exitpriority=10)
+        _WORKER_CLIENTS[key] = client
+        return client
+
+    reader = FolderReader(None, chunk.address, chunk.folder, reconnect)
+    reader.uidvalidity = chunk.uidvalidity
+    reader.uids = list(chunk.uids)
+    reader.sizes = dict(zip(chunk.uids, chunk.sizes, strict=True))
+    reader.last_uid = chunk.uids[0] - 1 if chunk.uids else 0
+    messages: list[RawMessage] = []
+    error = None
+    try:
+        reader.client = _WORKER_CLIENTS.get(key) or reconnect()
+        for message in reader:  # what came before a failure is kept
+            messages.append(message)
+    except SourceError as problem:
+        error = str(problem)
+    return FetchedChunk(messages, reader.last_uid if reader.read else 0, reader.bytes_read, error)
+
+
+def _close_worker_clients() -> None:
+    for client in _WORKER_CLIENTS.values():
+        _close(client)
+    _WORKER_CLIENTS.clear()
 
 
 def close_folders(folders: list[FolderReader]) -> None:
