@@ -11,9 +11,10 @@ encrypted, from the one part that holds the signature or the encrypted data (cut
 part left empty. The same extraction then reads it as it reads a message of an mbox.
 
 This is the one module of mxa that opens a socket: to the server the user names, and to
-nothing else (``tests/test_offline.py`` checks that). A folder's resume state is its
-UIDVALIDITY and the highest UID read; a message's place (the ``offset`` column) is
-``UIDVALIDITY:UID``.
+nothing else (``tests/test_offline.py`` checks that). Local worker processes each fetch
+chunks of a folder over a connection of their own (:func:`fetch_chunk`). A folder's resume
+state is its UIDVALIDITY and the highest UID read; a message's place (the ``offset``
+column) is ``UIDVALIDITY:UID``.
 """
 
 from __future__ import annotations
