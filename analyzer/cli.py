@@ -99,8 +99,9 @@ SchedulerOption = Annotated[
 SourcesArgument = Annotated[
     list[str],
     typer.Argument(
+        metavar="SOURCES",
         help="mbox files (.gz/.bz2/.xz too), .eml files, folders, or IMAP folders "
-        "(imaps://USER@HOST/FOLDER; password from MXA_IMAP_PASSWORD, the keyring or a prompt)."
+        "(imaps://USER@HOST/FOLDER; password from MXA_IMAP_PASSWORD, the keyring or a prompt).",
     ),
 ]
 CafileOption = Annotated[
