@@ -491,3 +491,22 @@ def test_real_signed_and_encrypted_mail_reads_the_same_over_imap(
         assert _rows(tmp_path / "imap", name, leave_out) == _rows(
             tmp_path / "files", name, leave_out
         ), name
+
+
+def test_a_folder_the_server_does_not_have_is_one_line_and_exit_code_2(dovecot, password, tmp_path):
+    address = dovecot.address("No%20Such%20Folder")
+    result = runner.invoke(
+        app, ["ingest", address, "--store", str(tmp_path / "s"), "--cafile", dovecot.cafile]
+    )
+    assert result.exit_code == 2
+    assert "cannot open the folder" in result.output and "No%20Such%20Folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_folder_name_with_spaces_is_written_with_percent_signs(dovecot, password, tmp_path):
+    dovecot.append("Sent Items", [make_message(message_id="<sent@x>")])
+    address = dovecot.address("Sent%20Items")
+    ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    assert set(load_frames(tmp_path / "s").messages["source"]) == {address}
+    again = ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    assert again.files_unchanged == 1
