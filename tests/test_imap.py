@@ -9,7 +9,9 @@ a wrong password or an untrusted certificate is one line and exit code 2.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
+import pickle
 import re
 import socket
 import threading
@@ -510,3 +512,37 @@ def test_a_folder_name_with_spaces_is_written_with_percent_signs(dovecot, passwo
     assert set(load_frames(tmp_path / "s").messages["source"]) == {address}
     again = ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
     assert again.files_unchanged == 1
+
+
+def test_on_dask_a_named_cluster_gets_header_blocks_and_never_the_password(
+    dovecot, password, tmp_path, monkeypatch
+):
+    from distributed import LocalCluster
+
+    pipeline = importlib.import_module("analyzer.ingest")  # the module, not the function
+    messages = _persona_messages()
+    dovecot.append("Dask", messages)
+    address, options = dovecot.address("Dask"), ImapOptions(cafile=dovecot.cafile)
+    sent: list[object] = []
+    original = pipeline.in_order
+
+    def watching(work, items, **kwargs):  # what goes to the cluster
+        def seen():
+            for item in items:
+                sent.append(item[0])
+                yield item
+
+        return original(work, seen(), **kwargs)
+
+    monkeypatch.setattr(pipeline, "in_order", watching)
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:  # fmt: skip
+        on_cluster = ingest([address], tmp_path / "dask", engine="dask",
+                            scheduler=cluster.scheduler_address, imap=options)  # fmt: skip
+    monkeypatch.setattr(pipeline, "in_order", original)
+    local = ingest([address], tmp_path / "local", jobs=2, imap=options)
+    assert on_cluster.stored == local.stored == len(messages)
+    for name in ("messages", "participants", "hops", "keys"):
+        assert _rows(tmp_path / "dask", name) == _rows(tmp_path / "local", name), name
+    assert sent and all(isinstance(work, list) for work in sent)  # batches, no FolderChunk
+    assert PASSWORD.encode() not in b"".join(pickle.dumps(work) for work in sent)
