@@ -442,7 +442,7 @@ def test_a_message_the_server_gives_no_structure_for_is_read_from_its_headers():
     assert (record.message_id, record.encryption) == ("bare@x", "plaintext")
 
 
-def test_worker_chunks_fetch_what_one_connection_fetches(dovecot, password):
+def test_worker_chunks_fetch_what_one_connection_fetches(dovecot, password, tmp_path, monkeypatch):
     # local workers fetch chunks over their own connections; a Dask cluster named by its
     # scheduler is sent what this process fetched: both must give the same messages
     from analyzer.sources.imap import close_folders, fetch_chunk, open_folders, parse_imap_address
@@ -459,6 +459,11 @@ def test_worker_chunks_fetch_what_one_connection_fetches(dovecot, password):
         close_folders([folder])
     assert len(chunks) == 3 and len(in_one) == 274
     assert in_chunks == in_one
+    # worker processes forked after this one fetched must open their own connections
+    monkeypatch.setattr(importlib.import_module("analyzer.ingest"), "_FOLDER_CHUNK", 20)
+    result = ingest([address.source("Chunks")], tmp_path / "s", jobs=2,
+                    imap=ImapOptions(cafile=dovecot.cafile))  # fmt: skip
+    assert (result.stored, result.quarantined) == (274, 0)
 
 
 @pytest.mark.parametrize(

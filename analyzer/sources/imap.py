@@ -629,18 +629,20 @@ class FetchedChunk:
     error: str | None = None  # fetching stopped there: the rest waits for the next run
 
 
-_WORKER_CLIENTS: dict[str, Any] = {}  # one connection per server in each worker
+# One connection per server in each process, keyed by the process id too: a forked
+# worker inherits its parent's entries, whose sockets it must never use.
+_WORKER_CLIENTS: dict[tuple[int, str], Any] = {}
 
 
 def fetch_chunk(chunk: FolderChunk) -> FetchedChunk:
     """Fetch a chunk's messages as :class:`FolderReader` does, over this process's own
     connection to the server (made once, logged out when the process ends)."""
     secret, cafile = chunk.login
-    key = chunk.address.server  # a chunk selects its folder on the server's connection
+    key = (os.getpid(), chunk.address.server)  # a chunk selects its folder on it
 
     def reconnect() -> Any:
         client = connect(chunk.address, secret, cafile=cafile)
-        if not _WORKER_CLIENTS:
+        if not any(pid == key[0] for pid, _ in _WORKER_CLIENTS):
             import multiprocessing.util
 
             multiprocessing.util.Finalize(None, _close_worker_clients, exitpriority=10)
@@ -664,9 +666,9 @@ def fetch_chunk(chunk: FolderChunk) -> FetchedChunk:
 
 
 def _close_worker_clients() -> None:
-    for client in _WORKER_CLIENTS.values():
-        _close(client)
-    _WORKER_CLIENTS.clear()
+    """Log out of this process's connections (not those a fork inherited)."""
+    for key in [key for key in _WORKER_CLIENTS if key[0] == os.getpid()]:
+        _close(_WORKER_CLIENTS.pop(key))
 
 
 def close_folders(folders: list[FolderReader]) -> None:
