@@ -551,3 +551,13 @@ def test_on_dask_a_named_cluster_gets_header_blocks_and_never_the_password(
         assert _rows(tmp_path / "dask", name) == _rows(tmp_path / "local", name), name
     assert sent and all(isinstance(work, list) for work in sent)  # batches, no FolderChunk
     assert PASSWORD.encode() not in b"".join(pickle.dumps(work) for work in sent)
+
+
+def test_a_cafile_that_is_no_certificate_is_one_line_and_exit_code_2(password, tmp_path):
+    not_a_pem = tmp_path / "ca.pem"
+    not_a_pem.write_text("hello")
+    for cafile in (not_a_pem, tmp_path / "missing.pem"):
+        result = runner.invoke(app, ["ingest", "imaps://alice@127.0.0.1:1/INBOX", "--store",
+                                     str(tmp_path / "s"), "--cafile", str(cafile)])  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert "--cafile" in result.output and len(result.output.strip().splitlines()) == 1

@@ -171,7 +171,12 @@ def connect(
     from imapclient import IMAPClient
     from imapclient.exceptions import IMAPClientError, LoginError
 
-    context = ssl.create_default_context(cafile=cafile)
+    try:
+        context = ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as error:
+        raise SourceError(
+            f"--cafile {cafile}: not a readable PEM certificate ({_said(error)})"
+        ) from None
     where = f"{address.host}:{address.port}"
     try:
         client = IMAPClient(
