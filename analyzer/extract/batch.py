@@ -2,9 +2,11 @@
 
 A worker process (or a Dask worker, or the ingesting process itself) runs
 :func:`extract_work` on each unit it is given: a batch of raw messages
-(:func:`extract_batch`), or a byte range of a plain mbox that it reads and splits itself
-(:func:`extract_range`). Only Arrow tables travel back. A message whose extraction takes
-longer than :data:`MESSAGE_SECONDS` is quarantined, where a timer can be set.
+(:func:`extract_batch`), a byte range of a plain mbox that it reads and splits itself
+(:func:`extract_range`), or a chunk of an IMAP folder that it fetches over its own
+connection (:func:`extract_folder_chunk`). Only Arrow tables travel back. A message
+whose extraction takes longer than :data:`MESSAGE_SECONDS` is quarantined, where a timer
+can be set.
 """
 
 from __future__ import annotations
