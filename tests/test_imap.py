@@ -411,7 +411,7 @@ def test_an_oauth2_token_logs_in_with_xoauth2(dovecot, monkeypatch, tmp_path):
     assert refused.exit_code == 2 and "refused the login of alice" in refused.output
 
 
-def test_mxa_audit_reads_an_imap_folder(dovecot, password, tmp_path):
+def test_mxa_audit_over_imap_finds_what_it_finds_in_the_mbox(dovecot, password, tmp_path):
     dovecot.append("Audit", _persona_messages())
     out = tmp_path / "audit"
     result = runner.invoke(
@@ -419,9 +419,15 @@ def test_mxa_audit_reads_an_imap_folder(dovecot, password, tmp_path):
               "--quiet"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    findings = json.loads((out / "findings.json").read_text())
-    assert findings["input"]["messages_parsed"] == 274
     assert (out / "report.html").exists()
+    from_mbox = runner.invoke(app, ["audit", str(PERSONA), "--out", str(tmp_path / "mbox"), "-q"])
+    assert from_mbox.exit_code == 0, from_mbox.output
+    over_imap = json.loads((out / "findings.json").read_text())
+    in_mbox = json.loads((tmp_path / "mbox" / "findings.json").read_text())
+    assert over_imap["input"].pop("sources") == [dovecot.address("Audit")]
+    in_mbox["input"].pop("sources")
+    assert over_imap["input"]["messages_parsed"] == 274
+    assert over_imap == in_mbox  # every link, verdict and alias, word for word
 
 
 def test_a_folder_named_twice_is_read_once(dovecot, password, tmp_path):
