@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,19 +32,13 @@ from analyzer.sources.mbox import MboxReader  # noqa: E402
 from tests.imap_server import PASSWORD, Dovecot  # noqa: E402
 
 
-def _logouts(server: Dovecot) -> list[dict[str, int]]:
-    """Byte and fetch counts of each IMAP session, from Dovecot's logout lines."""
-    lines = [line for line in server.log().splitlines() if "Logged out" in line]
-    return [{k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)} for line in lines]
-
-
 def _settled(server: Dovecot) -> int:
     """How many sessions Dovecot has logged, once it logs no more (a logout is logged a
     moment after it)."""
-    count, still = len(_logouts(server)), 0
+    count, still = len(server.sessions()), 0
     while still < 10:
         time.sleep(0.1)
-        now = len(_logouts(server))
+        now = len(server.sessions())
         count, still = now, still + 1 if now == count else 0
     return count
 
@@ -88,7 +81,7 @@ def main() -> None:
                  "--store", f"{scratch}/imap"], env,
             )  # fmt: skip
             mbox_seconds = _timed([*mxa, str(archive), "--store", f"{scratch}/mbox"], env)
-        sessions = _logouts(server)[before : _settled(server)]
+        sessions = server.sessions()[before : _settled(server)]
         counts = _sessions_total(sessions)
     finally:
         server.stop()

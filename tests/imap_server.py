@@ -16,6 +16,7 @@ import ipaddress
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import ssl
@@ -242,6 +243,13 @@ service anvil {{
 
     def log(self) -> str:
         return (self.folder / "dovecot.log").read_text()
+
+    def sessions(self) -> list[dict[str, int]]:
+        """Byte and fetch counts of each IMAP session so far, from the logout lines
+        (``in``, ``out``, ``hdr_count``, ``body_bytes``…); Dovecot logs a logout a
+        moment after it."""
+        lines = [line for line in self.log().splitlines() if "Logged out" in line]
+        return [{k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)} for line in lines]
 
     def stop(self) -> None:
         self.introspection.shutdown()

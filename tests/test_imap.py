@@ -12,7 +12,6 @@ import contextlib
 import importlib
 import json
 import pickle
-import re
 import socket
 import threading
 import time
@@ -28,7 +27,7 @@ from analyzer.sources.imap import ImapOptions
 from analyzer.sources.mbox import MboxReader
 from analyzer.store import load_frames
 from tests.conftest import REPO, make_message
-from tests.imap_server import PASSWORD, TOKEN, Dovecot
+from tests.imap_server import PASSWORD, TOKEN
 
 PERSONA = REPO / "sample_data" / "persona" / "persona.mbox"
 SOURCE_COLUMNS = ("source", "offset", "size")
@@ -49,15 +48,6 @@ def _rows(store, name: str, leave_out=SOURCE_COLUMNS) -> list[tuple]:
     frame = getattr(load_frames(store), name)
     columns = [c for c in frame.columns if c not in leave_out]
     return sorted(map(tuple, frame[columns].astype(str).itertuples(index=False)))
-
-
-def _logouts(server: Dovecot) -> list[dict[str, int]]:
-    """The byte and fetch counts of each IMAP session, from Dovecot's logout lines."""
-    found = []
-    for line in server.log().splitlines():
-        if "Logged out" in line:
-            found.append({key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line)})
-    return found
 
 
 def test_the_persona_over_imap_is_stored_as_from_its_mbox(dovecot, password, tmp_path):
@@ -87,12 +77,12 @@ def test_no_body_is_downloaded_and_nothing_is_marked_read(dovecot, password, tmp
         extra='Content-Type: multipart/mixed; boundary="b"\n',
         body="--b\nContent-Type: text/plain\n\nhello\n--b\n" + attachment + "--b--\n",
     )
-    before = len(_logouts(dovecot))
+    before = len(dovecot.sessions())
     dovecot.append("Big", [big, make_message(message_id="<small@example.org>")])
     ingest([dovecot.address("Big")], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
 
     def fetching_sessions() -> list[dict[str, int]]:  # not the APPEND's
-        return [s for s in _logouts(dovecot)[before:] if s.get("hdr_count")]
+        return [s for s in dovecot.sessions()[before:] if s.get("hdr_count")]
 
     deadline = time.monotonic() + 10  # Dovecot logs a logout a moment after it
     while not fetching_sessions() and time.monotonic() < deadline:
@@ -289,6 +279,7 @@ def test_a_folder_of_twenty_thousand_messages(dovecot, password, tmp_path):
 def test_the_password_can_come_from_the_system_keyring(dovecot, monkeypatch, tmp_path):
     import keyring
     from keyring.backend import KeyringBackend
+    from keyring.errors import PasswordDeleteError, PasswordSetError
 
     class Remembered(KeyringBackend):
         priority = 1
@@ -296,11 +287,11 @@ def test_the_password_can_come_from_the_system_keyring(dovecot, monkeypatch, tmp
         def get_password(self, service, username):
             return PASSWORD if (service, username) == ("mxa", "alice@127.0.0.1") else None
 
-        def set_password(self, service, username, password):
-            raise NotImplementedError
+        def set_password(self, service, username, password):  # read-only, as mxa needs
+            raise PasswordSetError("this keyring is read-only")
 
         def delete_password(self, service, username):
-            raise NotImplementedError
+            raise PasswordDeleteError("this keyring is read-only")
 
     previous = keyring.get_keyring()
     keyring.set_keyring(Remembered())

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import getpass
 import os
 import ssl
 import time
@@ -125,11 +124,10 @@ class Credentials:
     oauth2_token: str | None = field(default=None, repr=False)
 
 
-def credentials(
-    address: ImapAddress, prompt: Callable[[str], str] | None = getpass.getpass
-) -> Credentials:
+def credentials(address: ImapAddress, prompt: Callable[[str], str] | None = None) -> Credentials:
     """From ``MXA_IMAP_OAUTH2_TOKEN``, ``MXA_IMAP_PASSWORD``, the system keyring (service
-    ``mxa``, user ``USER@HOST``), or ``prompt``; in that order. Never the command line."""
+    ``mxa``, user ``USER@HOST``), or ``prompt`` (``getpass.getpass`` at a terminal; a
+    library never asks by itself); in that order. Never the command line."""
     token = os.environ.get("MXA_IMAP_OAUTH2_TOKEN")
     if token:
         return Credentials(oauth2_token=token)
