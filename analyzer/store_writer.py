@@ -63,7 +63,7 @@ class StoreWriter:
         self.states: list[tuple[Path, dict[str, Any] | None]] = []
         self.rows = 0
         self.committed_at = time.monotonic()
-        self.commit_every = int(os.environ.get("MXACOMMIT_MESSAGES") or COMMIT_MESSAGES)
+        self.commit_every = int(os.environ.get("MXA_COMMIT_MESSAGES") or COMMIT_MESSAGES)
 
     def _note_rereads(self, batch: ExtractedBatch) -> None:
         messages = batch.messages

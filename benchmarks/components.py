@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Each parsing step of mxa against what mail-parser or the standard library would do.
 
-On the messages of the corpora (``tests/corpora``), in one run:
+On the messages of the corpora (beside the repository: ``tests/real_mail.py``), in one run:
 
 - the header block: mxa's one-regex split against ``email.parser.BytesHeaderParser``
   (the standard library, headers only) and ``mailparser.parse_from_bytes`` (whole
@@ -26,6 +26,7 @@ import email.parser
 import email.policy
 import email.utils
 import logging
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,11 +40,17 @@ from analyzer.extract.headers import header_block_end, parse_header_block
 from analyzer.extract.received import parse_received
 from analyzer.sources import SourceReader, discover_sources
 
-DEFAULT_CORPORA = Path(__file__).resolve().parent.parent / "tests" / "corpora"
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from tests.real_mail import TEST_SETS, corpora_folder, why_absent  # noqa: E402
+
+DEFAULT_CORPORA = corpora_folder()
 
 
-def corpus_messages(corpora: Path) -> list[bytes]:
-    files, _ = discover_sources([corpora])
+def corpus_messages(corpora: Path | None) -> list[bytes]:
+    if corpora is None:
+        raise SystemExit(why_absent())
+    files, _ = discover_sources([corpora / name for name in TEST_SETS])
     return [raw.data for source_file in files for raw in SourceReader(source_file)]
 
 

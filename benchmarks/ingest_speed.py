@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Messages per second of ``mxa ingest`` against a plain mail-parser loop, in one run.
 
-Two inputs: the largest mbox in ``tests/corpora`` (decompressed once into the cache)
-and a generated mbox of realistic messages (``make_mbox.py``: several Received headers
-each, some large attachments). For each, the same file is
+Two inputs: the largest mbox of the real corpora (beside the repository,
+``tests/real_mail.py``; decompressed once into the cache) and a generated mbox of
+realistic messages (``make_mbox.py``: several Received headers each, some large
+attachments). For each, the same file is
 
 - ingested by ``python -m analyzer ingest FILE --store TMP -q`` in a subprocess,
   timed end to end (interpreter start, reading, extraction, Parquet writing);
@@ -35,11 +36,14 @@ import mailparser
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_CORPORA = REPO / "tests" / "corpora"
 CACHE = HERE / ".cache"
 
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(REPO), str(HERE)]
 from make_mbox import write_mbox  # noqa: E402
+
+from tests.real_mail import TEST_SETS, corpora_folder, why_absent  # noqa: E402
+
+DEFAULT_CORPORA = corpora_folder()
 
 
 def _plain(path: Path) -> Path:
@@ -53,9 +57,13 @@ def _plain(path: Path) -> Path:
     return plain
 
 
-def largest_corpus_mbox(corpora: Path) -> Path:
-    """The largest mbox of the corpora, as a plain file (both sides read the same bytes)."""
-    candidates = [p for p in corpora.rglob("*.mbox*") if p.suffix in (".mbox", ".xz")]
+def largest_corpus_mbox(corpora: Path | None) -> Path:
+    """The largest mbox of the corpus sets the tests read, as a plain file (both sides
+    read the same bytes)."""
+    if corpora is None:
+        raise SystemExit(why_absent())
+    found = (p for name in TEST_SETS for p in (corpora / name).rglob("*.mbox*"))
+    candidates = [p for p in found if p.suffix in (".mbox", ".xz")]
     if not candidates:
         raise SystemExit(f"no .mbox or .mbox.xz file under {corpora}")
     return max((_plain(p) for p in candidates), key=lambda p: p.stat().st_size)

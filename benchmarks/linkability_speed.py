@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Run time of the linkability step on the largest corpus, against ingesting it, in one run.
 
-Ingests the largest mbox of ``tests/corpora`` into a temporary store (timed: the
-baseline), then times owner detection, every evidence rule and clustering over the
-stored frames (one :func:`analyze`). Usage::
+Ingests the largest mbox of the real corpora (``tests/real_mail.py``) into a temporary
+store (timed: the baseline), then times owner detection, every evidence rule and
+clustering over the stored frames (one :func:`analyze`). Usage::
 
     python benchmarks/linkability_speed.py [--corpora DIR]
 """

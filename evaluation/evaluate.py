@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Precision and recall of "same person" on labelled real pairs, and the model's weights.
 
-Each labelled pair of ``pairs.tsv`` is analysed as a user would: its archive (under
-``tests/corpora``) is ingested once into a cached store, then the pair is declared as
-one owner (``--me A --me B``) and :func:`analyzer.linkability.analyze` runs, exactly as
-``mxa links --store S --me A --me B`` does. What the analysis says about the pair (its
-evidence, its comparison levels, its score) is compared with the label.
+Each labelled pair of ``pairs.tsv`` is analysed as a user would: its archive (in the
+real corpora beside the repository, ``tests/real_mail.py``) is ingested once into a
+cached store, then the pair is declared as one owner (``--me A --me B``) and
+:func:`analyzer.linkability.analyze` runs, exactly as ``mxa links --store S --me A --me
+B`` does. What the analysis says about the pair (its evidence, its comparison levels,
+its score) is compared with the label.
 
 Usage::
 
@@ -56,9 +57,10 @@ from analyzer.linkability.model import (  # noqa: E402
 )
 from analyzer.owner import Owner, detect_owner  # noqa: E402
 from analyzer.store import load_frames  # noqa: E402
+from tests.real_mail import corpora_folder, why_absent  # noqa: E402
 
 PAIRS = HERE / "pairs.tsv"
-CORPORA = REPO / "tests" / "corpora"
+CORPORA = corpora_folder()
 CACHE = HERE / ".cache"
 WEIGHTS = REPO / "analyzer" / "linkability" / "weights.json"
 REPORT = REPO / "docs" / "evaluation.md"
@@ -108,6 +110,8 @@ def read_pairs(path: Path = PAIRS) -> list[LabelledPair]:
 
 def archive_store(archive: str) -> Path:
     """The archive ingested once into ``evaluation/.cache`` (re-ingesting adds nothing new)."""
+    if CORPORA is None:
+        raise SystemExit(why_absent())
     store = CACHE / archive
     ingest([CORPORA / archive], store, jobs=1)
     return store

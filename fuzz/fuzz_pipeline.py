@@ -8,9 +8,11 @@ for a bug in mxa (``extraction-failed``), every message read is parsed or quaran
 the messages of an mbox cover its bytes from the first separator to the end, and the
 records keep their invariants. A failed check is a crash: libFuzzer saves the input.
 
-The seed corpus is real mail from ``tests/corpora``: every one-message file and the
-first messages of each mbox, written once into ``fuzz/.corpus/seeds``. New inputs that
-reach new code go to ``fuzz/.corpus/found``. Usage::
+The seed corpus is real mail, read at run time from the corpora beside the repository
+(``MXA_CORPORA``, see ``tests/real_mail.py``; never committed): every one-message file and
+the first messages of each mbox of the sets the tests read, written once into the ignored
+``fuzz/.corpus/seeds``. Without the corpora the seeds are the sample persona's messages,
+and the run says so. New inputs that reach new code go to ``fuzz/.corpus/found``. Usage::
 
     python fuzz/fuzz_pipeline.py --seconds 60          # what make test runs
     python fuzz/fuzz_pipeline.py --seconds 3600        # make fuzz (FUZZ_SECONDS=3600)
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import lzma
+import shutil
 import sys
 from pathlib import Path
 
@@ -42,13 +45,29 @@ with atheris.instrument_imports(include=["analyzer"]):
     from pipeline_check import check
 
     from analyzer.sources.mbox import MboxReader
+    from tests.real_mail import TEST_SETS, corpora_folder
 
 
-def write_seeds(corpora: Path = REPO / "tests" / "corpora") -> int:
+def seed_files() -> tuple[str, list[Path]]:
+    """Where the seeds come from (for the log) and the files to read them from."""
+    corpora = corpora_folder()
+    if corpora is None:
+        persona = REPO / "sample_data" / "persona"
+        return f"the sample persona ({persona}; no corpora found)", sorted(persona.rglob("*.eml"))
+    files = (path for name in TEST_SETS for path in (corpora / name).rglob("*"))
+    return f"real mail from {corpora}", sorted(p for p in files if p.is_file())
+
+
+def write_seeds() -> str:
     """Real messages as seeds: one-message files whole, mboxes message by message."""
-    SEEDS.mkdir(parents=True, exist_ok=True)
+    origin, files = seed_files()
+    marker = SEEDS.parent / "seeds.origin"
+    if marker.is_file() and marker.read_text() == origin and any(SEEDS.glob("0*")):
+        return f"seeds: {origin} (kept from an earlier run)"
+    shutil.rmtree(SEEDS, ignore_errors=True)
+    SEEDS.mkdir(parents=True)
     count = 0
-    for path in sorted(p for p in corpora.rglob("*") if p.is_file()):
+    for path in files:
         data = lzma.decompress(path.read_bytes()) if path.suffix == ".xz" else path.read_bytes()
         if data.startswith(b"From "):
             messages = list(MboxReader(io.BytesIO(data), path.name))[:MBOX_SEEDS]
@@ -60,7 +79,8 @@ def write_seeds(corpora: Path = REPO / "tests" / "corpora") -> int:
         for piece in pieces:
             (SEEDS / f"{count:05}").write_bytes(piece[:SEED_BYTES])
             count += 1
-    return count
+    marker.write_text(origin)
+    return f"seeds: {count} messages, {origin}"
 
 
 def test_one_input(data: bytes) -> None:
@@ -75,8 +95,7 @@ def main() -> None:
     if args.inputs:
         atheris.Setup([sys.argv[0], *args.inputs], test_one_input)
     else:
-        if not any(SEEDS.glob("*")):
-            print(f"seeds: {write_seeds()} real messages from tests/corpora", file=sys.stderr)
+        print(write_seeds(), file=sys.stderr)
         FOUND.mkdir(parents=True, exist_ok=True)
         CRASHES.mkdir(exist_ok=True)
         options = [

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.real_mail import TEST_SETS, corpora_folder, corpora_required, why_absent
+
 REPO = Path(__file__).resolve().parent.parent
-# The real-world corpora ship with the repository (tests/corpora, big mboxes as .xz);
-# MXA_CORPORA points the suite at another copy of the same sets.
-CORPORA = Path(os.environ.get("MXA_CORPORA", REPO / "tests" / "corpora"))
+SKIPPED_FOR_REAL_MAIL = "real mail not found"  # the start of why_absent()'s line
 
 
 @pytest.fixture(scope="session")
 def corpora() -> Path:
-    """The read-only real-world corpora (never edited)."""
-    if not (CORPORA / "README.txt").exists():
-        pytest.fail(f"corpora not found at {CORPORA}; set MXA_CORPORA to their folder")
-    return CORPORA
+    """The read-only real-world corpora (never edited), beside the repository.
+
+    Absent, a test that needs them is skipped with one line (failed where CI requires
+    them); present, every set the tests name must be there.
+    """
+    folder = corpora_folder()
+    if folder is None:
+        if corpora_required():
+            pytest.fail(why_absent() + " (MXA_REQUIRE_CORPORA is set)")
+        pytest.skip(why_absent())
+    missing = [name for name in TEST_SETS if not (folder / name).is_dir()]
+    if missing:
+        pytest.fail(f"{folder} lacks the corpus sets {', '.join(missing)}")
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The run ends with how many tests went without real mail, and why."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons = [str(report.longrepr[-1]) for report in skipped if isinstance(report.longrepr, tuple)]
+    without_mail = [r for r in reasons if r.startswith("Skipped: " + SKIPPED_FOR_REAL_MAIL)]
+    if without_mail:
+        terminalreporter.write_line(
+            f"real-mail tests skipped: {len(without_mail)} "
+            f"({without_mail[0].removeprefix('Skipped: ')})"
+        )
+    else:
+        terminalreporter.write_line("real-mail tests skipped: 0")
 
 
 @pytest.fixture(scope="module")

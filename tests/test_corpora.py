@@ -1,9 +1,9 @@
-"""Every real-world corpus in tests/corpora, against an independent standard-library count.
+"""Every real-world corpus set the tests read, against an independent standard-library count.
 
 The standard library is the referee: mailbox.mbox for mbox files, email's parser for
 one-message files. Where mxa must disagree, the case is pinned below with its reason.
-The big list archives are stored as .xz, which mxa reads directly; the referee reads a
-decompressed copy.
+A list archive may be stored as .xz, which mxa reads directly; the referee reads a
+decompressed copy. The corpora live beside the repository (tests/real_mail.py).
 """
 
 from __future__ import annotations
@@ -17,29 +17,10 @@ from pathlib import Path
 import pytest
 
 from analyzer import ingest, read_frame
+from tests.real_mail import TEST_SETS
 
-SETS = [
-    "bounces-sisimai",
-    "crypto-autocrypt-protected-headers",
-    "crypto-bouncycastle-smime",
-    "crypto-real-world-lists",
-    "crypto-thunderbird",
-    "dkim-deltachat",
-    "list-linux-mips-1996-1999",
-    "list-open-iscsi-2021-2022",
-    "list-openipmi-2019-2020",
-    "list-usb-storage-2021-2023",
-    "list-util-linux-2019-2021",
-    "lists-bigbang-testdata",
-    "malformed-cpython-email",
-    "malformed-mail-parser",
-    "odd-eml-analyzer",
-    "odd-flanker",
-    "odd-mimekit",
-    "odd-notmuch",
-    "odd-stalwart-mail-parser",
-]
-# Folders holding one mbox each (plain, or .xz in the repository's copy).
+SETS = list(TEST_SETS)
+# Folders holding one mbox each (plain, or .xz).
 SIX_MBOX_ARCHIVES = [
     "list-linux-mips-1996-1999",
     "list-util-linux-2019-2021",

@@ -95,22 +95,41 @@ def _survivors(marker: str) -> list[int]:
     return found
 
 
-def _kill_at_random(command: list[str], marker: str, seed: int) -> int:
+def _committed_messages(store: Path) -> int:
+    """The message parts the store's manifest names: what a kill cannot take back."""
+    try:
+        manifest = json.loads((store / "mxa-store.json").read_text())
+    except (OSError, ValueError):  # not there yet, or being replaced this instant
+        return 0
+    return len(manifest.get("parts", {}).get("messages", []))
+
+
+def _kill_at_random(command: list[str], marker: str, store: Path, seed: int) -> int:
     """Start the command and SIGKILL it at a random moment, until KILLS kills have hit a
-    running process (or the work is done); return how many did."""
+    running process (or the work is done); return how many did.
+
+    A kill comes only once the store shows committed work, then after a random pause, so
+    every kill tests that committed work survives it, whatever the machine's speed.
+    """
     rng = random.Random(seed)
     hits = 0
     for _ in range(KILLS * 3):
         if hits == KILLS:
             break
         child = _mxa(*command, "--jobs", "2")
-        time.sleep(rng.uniform(0.1, 1.2))
+        deadline = time.monotonic() + 120
+        while not _committed_messages(store) and child.poll() is None:
+            assert time.monotonic() < deadline, "no work was committed in two minutes"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 1.0))
+        committed = _committed_messages(store)
         if child.poll() is None:
             hits += 1
             child.send_signal(signal.SIGKILL)
         child.wait()
         child.stdout.close()
         child.stderr.close()
+        assert _committed_messages(store) >= committed, "a kill took back committed work"
         deadline = time.monotonic() + 5
         while _survivors(marker) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -123,10 +142,8 @@ def test_ingest_killed_at_random_points_ends_equal_to_an_uninterrupted_run(archi
     ingest(archive, reference, jobs=1)
     store = tmp_path / "store"
     sources = [str(p) for p in archive]
-    hits = _kill_at_random(["ingest", *sources, "--store", str(store), "-q"], str(store), 5)
-    assert hits == KILLS
-    kept = len(read_frame(store, "messages"))
-    assert kept > 0, "no work was committed before the kills"
+    command = ["ingest", *sources, "--store", str(store), "-q"]
+    assert _kill_at_random(command, str(store), store, 5) == KILLS
     final = _mxa("ingest", *sources, "--store", str(store), "-q")
     assert final.wait() == 0, final.stderr.read().decode()
     expected, got = _frames(reference), _frames(store)
@@ -139,7 +156,8 @@ def test_audit_killed_at_random_points_ends_with_the_same_findings(archive, tmp_
     reference = _mxa("audit", *sources, "--out", str(tmp_path / "reference"), "-q")
     assert reference.wait() == 0, reference.stderr.read().decode()
     out = tmp_path / "audit"
-    assert _kill_at_random(["audit", *sources, "--out", str(out), "-q"], str(out), 6) == KILLS
+    command = ["audit", *sources, "--out", str(out), "-q"]
+    assert _kill_at_random(command, str(out), out / "store", 6) == KILLS
     final = _mxa("audit", *sources, "--out", str(out), "-q")
     assert final.wait() == 0, final.stderr.read().decode()
     expected = json.loads((tmp_path / "reference" / "findings.json").read_text())

@@ -1,6 +1,8 @@
 """Every input the fuzzer (fuzz/fuzz_pipeline.py) crashed on, run again through its checks.
 
-Each file in tests/fuzz_regressions is named for what broke; the fix made it pass.
+Each file in tests/fuzz_regressions is named for what broke; the fix made it pass. The
+files are small inputs written for the project that break the code before each fix as
+the fuzzer's finds did (a find drawn from real mail is rewritten so, never committed).
 """
 
 import sys

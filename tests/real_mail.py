@@ -1,0 +1,72 @@
+"""Where the real-world mail lives: beside the repository, never inside it.
+
+Real third-party mail from public repositories is not committed to the project (its
+licences and provenance are recorded where it is kept). The tests, the fuzz seeds, the
+benchmarks and the evaluation find it here:
+
+- ``MXA_CORPORA``, when set: a folder holding the corpus sets (each with its SOURCE.txt);
+- otherwise ``shared/corpora`` beside the repository's folder.
+
+Where neither exists (a user's fresh clone), the tests that need real mail are skipped
+with one line that says why, and the run ends with a count of them. With
+``MXA_REQUIRE_CORPORA=1`` (CI sets it) a missing corpus fails those tests instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["TEST_SETS", "corpora_folder", "corpora_required", "why_absent"]
+
+REPO = Path(__file__).resolve().parent.parent
+BESIDE_THE_REPOSITORY = REPO.parent / "shared" / "corpora"
+
+# The sets the tests read, by name: only these (a corpus folder may hold more, such as
+# archives kept aside for a held-out evaluation, which no test opens).
+TEST_SETS = (
+    "bounces-sisimai",
+    "crypto-autocrypt-protected-headers",
+    "crypto-bouncycastle-smime",
+    "crypto-real-world-lists",
+    "crypto-thunderbird",
+    "dkim-deltachat",
+    "list-linux-mips-1996-1999",
+    "list-open-iscsi-2021-2022",
+    "list-openipmi-2019-2020",
+    "list-usb-storage-2021-2023",
+    "list-util-linux-2019-2021",
+    "lists-bigbang-testdata",
+    "malformed-cpython-email",
+    "malformed-mail-parser",
+    "odd-eml-analyzer",
+    "odd-flanker",
+    "odd-mimekit",
+    "odd-notmuch",
+    "odd-stalwart-mail-parser",
+)
+
+
+def _candidate() -> Path:
+    named = os.environ.get("MXA_CORPORA")
+    return Path(named).expanduser() if named else BESIDE_THE_REPOSITORY
+
+
+def corpora_folder() -> Path | None:
+    """The corpus folder, or None where there is none (see :func:`why_absent`)."""
+    folder = _candidate()
+    return folder if (folder / "README.txt").is_file() else None
+
+
+def why_absent() -> str:
+    """One line for a skipped test: where the corpus was looked for."""
+    how = "MXA_CORPORA" if os.environ.get("MXA_CORPORA") else "the default place"
+    return (
+        f"real mail not found at {_candidate()} ({how}); set MXA_CORPORA to a folder "
+        "of corpus sets to run this test"
+    )
+
+
+def corpora_required() -> bool:
+    """CI runs every real-mail test: a missing corpus is a failure there, not a skip."""
+    return os.environ.get("MXA_REQUIRE_CORPORA", "") not in ("", "0")
