@@ -32,8 +32,9 @@ demo: $(BUILT)
 	$(BIN)/mxa demo --out $(DEMO_OUT)
 
 # One PNG per report section, as a reader sees it in Chromium: the demo's report and the
-# redacted archive report of a real mailing list (tests/corpora).
-MIPS := tests/corpora/list-linux-mips-1996-1999/linux-mips-1996-1999.mbox.xz
+# redacted archive report of a real mailing list (from the real corpora: tests/real_mail.py).
+MXA_CORPORA ?= ../shared/corpora
+MIPS := $(MXA_CORPORA)/list-linux-mips-1996-1999/linux-mips-1996-1999.mbox
 screenshots: demo
 	$(BIN)/python tools/report_screenshots.py $(DEMO_OUT)/report.html --out $(DEMO_OUT)/screenshots
 	$(BIN)/mxa audit $(MIPS) --out mxa-mips --redact --quiet
