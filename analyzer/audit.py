@@ -31,6 +31,16 @@ from analyzer.graphs import (
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
 from analyzer.linkability import Analysis, analyze
 from analyzer.memory import release_freed_memory
+from analyzer.output_folder import (
+    PRIVATE,
+    REDACTED,
+    OutputFolder,
+    modes,
+    refuse_link,
+    sub_folder,
+    write_manifest,
+    write_outputs,
+)
 from analyzer.owner import detect_owner
 from analyzer.redact import (
     REDACTION_NOTE,
@@ -44,7 +54,14 @@ from analyzer.report import build_report, write_report
 from analyzer.sources.imap import ImapOptions
 from analyzer.store import FRAMES, Store, load_frames
 
-__all__ = ["AuditResult", "StoreAnalysis", "analyze_store", "run_audit", "write_redacted"]
+__all__ = [
+    "AuditResult",
+    "StoreAnalysis",
+    "analyze_store",
+    "run_audit",
+    "write_redacted",
+    "write_report_folder",
+]
 
 
 @dataclass(frozen=True)
@@ -168,6 +185,7 @@ def _write_store_copy(frames: Frames, quarantine: pd.DataFrame, folder: Path) ->
     import pyarrow as pa
 
     target = folder / "store"
+    refuse_link(target)
     if target.exists():
         runs = (Store.open(target).manifest.get("runs") or [{}]) if target.is_dir() else [{}]
         if runs[0].get("sources") != [REDACTED_SOURCE]:
@@ -207,6 +225,34 @@ def _communication_tables(
     }
 
 
+REPORT_OUTPUTS = ("report.html", "report.md", "figures")
+AUDIT_OUTPUTS = ("findings.json", "graphs", *REPORT_OUTPUTS)
+REDACTED_OUTPUTS = (*AUDIT_OUTPUTS, "store")
+
+
+def write_report_folder(
+    read: StoreAnalysis,
+    store: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    redact: bool = False,
+    force: bool = False,
+    shared_permissions: bool = False,
+) -> list[Path]:
+    """``mxa report``: the report into ``out`` (``redact``: the whole copy to share, which
+    never goes where private outputs or a store are), replaced together as one set."""
+    if redact:
+        return write_outputs(
+            out, REDACTED_OUTPUTS, lambda staging: write_redacted(read, store, staging),
+            kind=REDACTED, force=force, shared=shared_permissions,
+        )  # fmt: skip
+    report = build_report(read.frames, read.analysis, read.findings)
+    return write_outputs(
+        out, REPORT_OUTPUTS, lambda staging: write_report(report, staging),
+        force=force, shared=shared_permissions,
+    )  # fmt: skip
+
+
 def run_audit(
     sources: Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -219,34 +265,57 @@ def run_audit(
     engine: str = "local",
     scheduler: str | None = None,
     imap: ImapOptions | None = None,
+    force: bool = False,
+    shared_permissions: bool = False,
 ) -> AuditResult:
     """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report
-    (and with ``redact``, a shareable copy of it all in ``out/redacted``)."""
-    folder = Path(out)
-    store = folder / "store"
-    result = ingest(sources, store, jobs=jobs, progress=progress, engine=engine,
-                    scheduler=scheduler, imap=imap)  # fmt: skip
-    read = analyze_store(store, me, me_domains)
-    findings_path = write_findings(read.findings, folder / "findings.json")
-    aggregates = None
-    if engine == "dask" and len(read.frames.participants):
-        tables = _communication_tables(store, read.frames, shipped=scheduler is not None)
-        aggregates = aggregate_on_dask(
-            communication_aggregates, tables, jobs=jobs, scheduler=scheduler
+    (and with ``redact``, a shareable copy of it all in ``out/redacted``).
+
+    ``out`` is an output folder (:class:`~analyzer.output_folder.OutputFolder`): checked
+    before anything is read, locked for the run, its outputs replaced together at the end
+    and only where mxa wrote them (``force``: also the user's own); files 0600 and folders
+    0700 unless ``shared_permissions``.
+    """
+    names = (*AUDIT_OUTPUTS, "redacted") if redact else AUDIT_OUTPUTS
+    with OutputFolder.open(
+        out, names, kind=PRIVATE, force=force, shared=shared_permissions
+    ) as outputs:
+        folder = outputs.path
+        store = sub_folder(folder, "store", modes(shared_permissions)[1])
+        result = ingest(sources, store, jobs=jobs, progress=progress, engine=engine,
+                        scheduler=scheduler, imap=imap)  # fmt: skip
+        read = analyze_store(store, me, me_domains)
+        staging = outputs.staging
+        findings_path = write_findings(read.findings, staging / "findings.json")
+        aggregates = None
+        if engine == "dask" and len(read.frames.participants):
+            tables = _communication_tables(store, read.frames, shipped=scheduler is not None)
+            aggregates = aggregate_on_dask(
+                communication_aggregates, tables, jobs=jobs, scheduler=scheduler
+            )
+        graph_paths = write_graphs(
+            {
+                "communication": communication_graph(
+                    read.frames, read.analysis.owner, aggregates=aggregates
+                ),
+                "identities": identity_graph(read.analysis),
+            },
+            staging / "graphs",
         )
-    graph_paths = write_graphs(
-        {
-            "communication": communication_graph(
-                read.frames, read.analysis.owner, aggregates=aggregates
-            ),
-            "identities": identity_graph(read.analysis),
-        },
-        folder / "graphs",
-    )
-    release_freed_memory()
-    report_paths = write_report(build_report(read.frames, read.analysis, read.findings), folder)
-    if redact:
-        report_paths += write_redacted(read, store, folder / "redacted")
+        release_freed_memory()
+        report = build_report(read.frames, read.analysis, read.findings)
+        report_paths = write_report(report, staging)
+        if redact:
+            report_paths += write_redacted(read, store, staging / "redacted")
+            write_manifest(staging / "redacted", REDACTED)  # the copy says what it is
+        outputs.commit()
+    final = outputs.final
     return AuditResult(
-        folder, read.analysis, read.findings, findings_path, graph_paths, result, report_paths
+        folder,
+        read.analysis,
+        read.findings,
+        final(findings_path),
+        [final(path) for path in graph_paths],
+        result,
+        [final(path) for path in report_paths],
     )

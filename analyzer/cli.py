@@ -278,6 +278,24 @@ RedactOption = Annotated[
 ]
 
 
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace outputs in --out that mxa did not write (or that were changed since); "
+        "without it, such a folder is refused.",
+    ),
+]
+SharedOption = Annotated[
+    bool,
+    typer.Option(
+        "--shared-permissions",
+        help="Create outputs with your umask's usual modes (often readable by others) "
+        "instead of private ones (files 0600, folders 0700).",
+    ),
+]
+
+
 def _line(*parts: str | Text, style: str = "") -> None:
     """One line that is never wrapped: piped output and narrow terminals keep addresses whole.
 
@@ -436,6 +454,8 @@ def audit_command(
     scheduler: SchedulerOption = None,
     cafile: CafileOption = None,
     all_folders: AllFoldersOption = False,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Everything in one go: ingest, link identities, write findings.json, graphs and the report.
 
@@ -444,7 +464,8 @@ def audit_command(
     from analyzer.audit import run_audit
 
     options = {"me": me or (), "me_domains": me_domain or (), "jobs": jobs, "redact": redact,
-               "engine": engine, "scheduler": scheduler,
+               "engine": engine, "scheduler": scheduler, "force": force,
+               "shared_permissions": shared_permissions,
                "imap": _imap_options(cafile, all_folders)}  # fmt: skip
     try:
         if quiet:
@@ -604,6 +625,8 @@ def graph_command(
         list[str] | None,
         typer.Option("--format", help="graphml, gexf and/or parquet (default all three)."),
     ] = None,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Write the communication and identity graphs as GraphML / GEXF (they open in Gephi)
     and as Parquet node and edge tables (any size; GraphML and GEXF keep at most 100,000
@@ -612,16 +635,27 @@ def graph_command(
     Example: mxa graph --store mystore --out graphs --format gexf
     """
     from analyzer.audit import analyze_store
-    from analyzer.graphs import GRAPH_FORMATS, communication_graph, identity_graph, write_graphs
+    from analyzer.graphs import (
+        GRAPH_FORMATS,
+        communication_graph,
+        graph_files,
+        identity_graph,
+        write_graphs,
+    )
+    from analyzer.output_folder import write_outputs
 
     formats = file_format or list(GRAPH_FORMATS)
     try:
+        names = graph_files(("communication", "identities"), formats)
         read = analyze_store(store, me or (), me_domain or ())
         graphs = {
             "communication": communication_graph(read.frames, read.analysis.owner),
             "identities": identity_graph(read.analysis),
         }
-        written = write_graphs(graphs, out, formats)
+        written = write_outputs(
+            out, names, lambda folder: write_graphs(graphs, folder, formats),
+            force=force, shared=shared_permissions,
+        )  # fmt: skip
     except MxaError as error:
         raise _fail(error) from None
     _print_written(written)
@@ -636,23 +670,23 @@ def report_command(
     me: MeOption = None,
     me_domain: MeDomainOption = None,
     redact: RedactOption = False,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Write the report again from a store: report.html, report.md and figures/*.png
     (with --redact, a copy to share: report, findings, graphs and a store copy).
 
     Example: mxa report --store mystore --out report --me me@example.org
     """
-    from analyzer.audit import analyze_store, write_redacted
-    from analyzer.report import build_report, write_report
+    from analyzer.audit import analyze_store, write_report_folder
 
     try:
         read = analyze_store(store, me or (), me_domain or ())
-        if redact:
-            if Path(out).resolve() == Path(store).resolve():
-                raise UsageError("--out must be another folder than the store")
-            written = write_redacted(read, store, out)
-        else:
-            written = write_report(build_report(read.frames, read.analysis, read.findings), out)
+        if redact and Path(out).resolve() == Path(store).resolve():
+            raise UsageError("--out must be another folder than the store")
+        written = write_report_folder(
+            read, store, out, redact=redact, force=force, shared_permissions=shared_permissions
+        )
     except MxaError as error:
         raise _fail(error) from None
     _print_written(written)
@@ -670,6 +704,8 @@ def export_command(
             "--frame", help="messages, participants, hops, keys, quarantine (default all)."
         ),
     ] = None,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
 ) -> None:
     """Write the store's frames as CSV for a spreadsheet; cells that would run as formulas are
     prefixed with ' so that they show as text.
@@ -679,7 +715,9 @@ def export_command(
     from analyzer.export import EXPORT_FRAMES, export_csv
 
     try:
-        written = export_csv(store, out, frame or EXPORT_FRAMES)
+        written = export_csv(
+            store, out, frame or EXPORT_FRAMES, force=force, shared_permissions=shared_permissions
+        )
     except MxaError as error:
         raise _fail(error) from None
     _print_written(written)

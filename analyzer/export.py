@@ -9,6 +9,7 @@ structs (references, DKIM domains, defects) become JSON text in one cell.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from analyzer.errors import OutputError, UsageError
+from analyzer.errors import UsageError
+from analyzer.output_folder import atomic_file, write_outputs
 from analyzer.safe_output import json_text, spreadsheet_cell
 from analyzer.store import FRAMES, Store
 
@@ -74,28 +76,34 @@ def export_csv(
     store: str | os.PathLike[str],
     out: str | os.PathLike[str],
     frames: Sequence[str] = EXPORT_FRAMES,
+    *,
+    force: bool = False,
+    shared_permissions: bool = False,
 ) -> list[Path]:
     """Write ``<frame>.csv`` (UTF-8 with a byte order mark, which Excel needs) into ``out``.
 
-    File names are mxa's own, never taken from mail. Each file is written beside its
-    target and renamed into place, so a reader never sees half a file.
+    File names are mxa's own, never taken from mail. ``out`` is an output folder
+    (:class:`~analyzer.output_folder.OutputFolder`): the files are replaced together, and
+    only where mxa wrote them (``force``: also the user's own); ``shared_permissions``
+    gives them the umask's modes instead of 0600.
     """
     unknown = [name for name in frames if name not in FRAMES]
     if unknown:
         raise UsageError(f"no frame called {unknown[0]!r}; frames are {', '.join(FRAMES)}")
     opened = Store.open(store)
-    folder = Path(out)
-    written = []
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(folder: Path) -> list[Path]:
+        written = []
         for name in frames:
             target = folder / f"{name}.csv"
-            partial = folder / f".{name}.csv.tmp"
-            with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            with atomic_file(target) as raw:
+                handle = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
                 for index, frame in enumerate(_batches(opened.read_table(name))):
                     spreadsheet_safe(frame).to_csv(handle, index=False, header=index == 0)
-            partial.replace(target)
+                handle.flush()
+                handle.detach()
             written.append(target)
-    except OSError as error:
-        raise OutputError(f"cannot write into {folder}: {error.strerror or error}") from None
-    return written
+        return written
+
+    names = [f"{name}.csv" for name in frames]
+    return write_outputs(out, names, write, force=force, shared=shared_permissions)

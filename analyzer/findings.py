@@ -6,6 +6,7 @@ times, so the same input gives byte-identical output.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,12 +15,12 @@ from typing import Any
 import pandas as pd
 
 from analyzer.aliases.counterfactual import counterfactual
-from analyzer.errors import OutputError
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
 from analyzer.frames import Frames
 from analyzer.linkability import CATALOG, CLAIM, Analysis
 from analyzer.linkability.context import BROADCAST_PARTIES, PARTY_ROLES
 from analyzer.linkability.model import CONFIDENCE
+from analyzer.output_folder import atomic_file, ensure_folder
 from analyzer.owner import Owner, identity_kind
 from analyzer.safe_output import json_chunks
 
@@ -147,12 +148,13 @@ def build_findings(
 
 
 def write_findings(findings: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """``findings.json``, whole or not at all (see :func:`~analyzer.output_folder.atomic_file`)."""
     target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("w", encoding="utf-8") as file:  # streamed: it can be a gigabyte
-            file.writelines(json_chunks(findings))
-            file.write("\n")
-    except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
+    ensure_folder(target.parent)
+    with atomic_file(target) as raw:
+        file = io.TextIOWrapper(raw, encoding="utf-8")
+        file.writelines(json_chunks(findings))  # streamed: it can be a gigabyte
+        file.write("\n")
+        file.flush()
+        file.detach()  # atomic_file syncs and closes the file itself
     return target

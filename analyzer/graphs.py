@@ -18,9 +18,16 @@ import pandas as pd
 from analyzer.errors import OutputError, UsageError
 from analyzer.frames import Frames
 from analyzer.linkability import Analysis
+from analyzer.output_folder import atomic_file, ensure_folder
 from analyzer.owner import Owner, identity_kind
 
-__all__ = ["communication_aggregates", "communication_graph", "identity_graph", "write_graphs"]
+__all__ = [
+    "communication_aggregates",
+    "communication_graph",
+    "graph_files",
+    "identity_graph",
+    "write_graphs",
+]
 
 _SENT_ROLES = ("to", "cc", "bcc")
 
@@ -183,8 +190,20 @@ def _write_parquet(graph: nx.Graph, target: Path, name: str) -> list[Path]:
     )
     paths = [target / f"{name}.nodes.parquet", target / f"{name}.edges.parquet"]
     for frame, path in zip((nodes, edges), paths, strict=True):
-        frame.to_parquet(path, index=False)
+        with atomic_file(path) as file:
+            frame.to_parquet(file, index=False)
     return paths
+
+
+def graph_files(names: Iterable[str], formats: Iterable[str] = GRAPH_FORMATS) -> list[str]:
+    """The file names :func:`write_graphs` writes for graphs called ``names``."""
+    formats = list(formats)
+    unknown = sorted(set(formats) - set(GRAPH_FORMATS))
+    if unknown:
+        raise UsageError(f"unknown graph format {unknown[0]!r}; use graphml, gexf or parquet")
+    suffixes = [f"{kind}.parquet" for kind in ("nodes", "edges")] if "parquet" in formats else []
+    suffixes += [f for f in formats if f != "parquet"]
+    return [f"{name}.{suffix}" for name in sorted(names) for suffix in suffixes]
 
 
 def write_graphs(
@@ -198,13 +217,10 @@ def write_graphs(
     (or the formats asked for); return the paths. The Parquet tables always hold the whole
     graph; GraphML and GEXF hold at most :data:`MAX_XML_EDGES` edges (:func:`own_network`)."""
     writers = {"graphml": nx.write_graphml, "gexf": nx.write_gexf}
-    unknown = sorted(set(formats) - set(GRAPH_FORMATS))
-    if unknown:
-        raise UsageError(f"unknown graph format {unknown[0]!r}; use graphml, gexf or parquet")
-    target = Path(folder)
+    graph_files(graphs, formats)  # an unknown format is refused before anything is written
+    target = ensure_folder(Path(folder))
     written = []
     try:
-        target.mkdir(parents=True, exist_ok=True)
         for name, graph in sorted(graphs.items()):
             graph = _xml_safe(graph)
             if "parquet" in formats:
@@ -212,7 +228,8 @@ def write_graphs(
             shown = own_network(graph, max_xml_edges) if set(formats) & set(writers) else graph
             for file_format in (f for f in formats if f in writers):
                 path = target / f"{name}.{file_format}"
-                writers[file_format](shown, path)
+                with atomic_file(path) as file:  # never through a link, never half a file
+                    writers[file_format](shown, file)
                 written.append(path)
     except OSError as error:
         raise OutputError(f"cannot write graphs to {target}: {error.strerror or error}") from None

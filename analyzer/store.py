@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analyzer.errors import StoreError
+from analyzer.folder_lock import LOCK_NAME, lock_folder
 from analyzer.memory import release_freed_memory
 
 if TYPE_CHECKING:
@@ -61,7 +62,6 @@ from analyzer.frames import (
 __all__ = ["FRAMES", "MANIFEST_NAME", "Store", "file_digest", "load_frames", "read_frame"]
 
 MANIFEST_NAME = "mxa-store.json"
-LOCK_NAME = ".mxa-lock"
 STORE_SCHEMA = "mxa.store/2"
 _OLDER_SCHEMAS = ("mxa.store/1",)  # by an mxa that could not commit safely: rebuilt, not read
 FRAMES = {
@@ -142,28 +142,9 @@ class Store:
         store = cls.open(path, create=True)
         try:
             store.path.mkdir(parents=True, exist_ok=True)
-            handle = open(store.path / LOCK_NAME, "a+")  # noqa: SIM115 (held until close)
         except OSError as error:
             raise StoreError(f"cannot create store {store.path}: {error.strerror}") from None
-        try:
-            import fcntl
-
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # no advisory locks on this platform: one writer is on trust
-            pass
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise StoreError(
-                f"{store.path} is being written by another mxa run ({holder}); "
-                "wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        store._lock = handle
+        store._lock = lock_folder(store.path, StoreError)  # held until close
         store.writable = True
         store.manifest = _read_manifest(store.path) or _empty_manifest()  # now it cannot move
         store._remove_uncommitted()

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from analyzer.errors import OutputError
+from analyzer.output_folder import atomic_file, ensure_folder, sub_folder
 from analyzer.report.content import Report, build_report
 
 __all__ = ["REPORT_FILES", "Report", "build_report", "write_report"]
@@ -19,10 +20,10 @@ REPORT_FILES = ("report.html", "report.md")
 
 
 def _write(target: Path, data: bytes) -> None:
-    """Beside the target, then renamed into place: a reader never sees half a file."""
-    partial = target.with_name(f".{target.name}.tmp")
-    partial.write_bytes(data)
-    partial.replace(target)
+    """Beside the target, then renamed into place: a reader never sees half a file, and
+    nothing is written through a link (:func:`~analyzer.output_folder.atomic_file`)."""
+    with atomic_file(target) as file:
+        file.write(data)
 
 
 def write_report(report: Report, out: str | os.PathLike[str]) -> list[Path]:
@@ -30,11 +31,11 @@ def write_report(report: Report, out: str | os.PathLike[str]) -> list[Path]:
     from analyzer.report.figures import draw_figures
     from analyzer.report.render import render_html, render_markdown
 
-    folder = Path(out)
+    folder = ensure_folder(Path(out))
     figures = draw_figures(report)
     written = []
     try:
-        (folder / "figures").mkdir(parents=True, exist_ok=True)
+        sub_folder(folder, "figures")
         paths = {}
         for name, data in figures.items():
             target = folder / "figures" / f"{name}.png"
