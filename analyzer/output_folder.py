@@ -47,6 +47,8 @@ __all__ = [
     "OutputFolder",
     "atomic_file",
     "ensure_folder",
+    "modes",
+    "refuse_link",
     "sub_folder",
     "write_manifest",
     "write_outputs",
@@ -460,8 +462,11 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
         self.close()
+        if isinstance(error, OutputError) and str(self.staging) in str(error):
+            # name the output the user asked for, not the staging folder it went to first
+            raise OutputError(str(error).replace(str(self.staging), str(self.path))) from None
 
 
 def write_outputs(

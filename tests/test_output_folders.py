@@ -273,7 +273,7 @@ def test_a_full_disk_is_one_line_and_the_previous_outputs_stay(tmp_path):
     failed = _run("audit", str(mbox), "--out", str(out), "--me", ME, "-q",
                   preexec_fn=_at_most(100_000))  # fmt: skip
     assert failed.returncode == 2, failed.stderr
-    _one_line_refusal(failed.stderr, "cannot write", "too large")
+    _one_line_refusal(failed.stderr, f"cannot write {out / 'report.html'}", "too large")
     assert _snapshot(out) == good
     assert not [e for e in out.iterdir() if e.name.startswith(".mxa-staging")]
 
