@@ -22,6 +22,7 @@ from analyzer.linkability.context import BROADCAST_PARTIES, PARTY_ROLES
 from analyzer.linkability.model import CONFIDENCE
 from analyzer.output_folder import atomic_file, ensure_folder
 from analyzer.owner import Owner, identity_kind
+from analyzer.readable import iso_instant, readable_frames
 from analyzer.safe_output import json_chunks
 
 __all__ = ["SCHEMA", "build_findings", "write_findings"]
@@ -29,8 +30,23 @@ __all__ = ["SCHEMA", "build_findings", "write_findings"]
 SCHEMA = "mxa.findings/2"
 
 
-def _iso(value: object) -> str | None:
-    return value.isoformat() if isinstance(value, pd.Timestamp) and value == value else None
+_iso = iso_instant  # None for a missing or unusable date
+
+
+def _count(value: object) -> int:
+    """A count from the store's manifest: a whole number of at least 0, else 0 (a hand
+    edit can leave anything there)."""
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+_QUARANTINE_COLUMNS = ("source", "offset", "code", "reason")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _identities(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[dict[str, Any]]:
@@ -82,13 +98,14 @@ def build_findings(
     messages_quarantined``; a message read again on a later run, or held twice, is a
     duplicate.
     """
+    frames = readable_frames(frames)
     owner = analysis.owner
     # first: its second analysis is the audit's peak, and the links' dicts come on top
     what_if = counterfactual(frames, analysis).as_dict() if owner.identities else {}
     encryption = frames.messages["encryption"].value_counts()
     parsed = len(frames.messages)
     quarantined = len(quarantine)
-    duplicates = int(totals.get("duplicates", 0)) + int(totals.get("quarantine_repeats", 0))
+    duplicates = _count(totals.get("duplicates")) + _count(totals.get("quarantine_repeats"))
     return {
         "schema": SCHEMA,
         "input": {
@@ -101,13 +118,7 @@ def build_findings(
             "quarantine": [
                 {"source": s, "offset": o, "code": c, "reason": r}
                 for s, o, c, r in sorted(
-                    zip(
-                        quarantine["source"],
-                        quarantine["offset"],
-                        quarantine["code"],
-                        quarantine["reason"],
-                        strict=True,
-                    )
+                    zip(*(quarantine[name].map(_text) for name in _QUARANTINE_COLUMNS), strict=True)
                 )
             ],
         },

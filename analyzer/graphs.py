@@ -20,6 +20,7 @@ from analyzer.frames import Frames
 from analyzer.linkability import Analysis
 from analyzer.output_folder import atomic_file, ensure_folder
 from analyzer.owner import Owner, identity_kind
+from analyzer.readable import iso_instant, readable_frames
 
 __all__ = [
     "communication_aggregates",
@@ -33,7 +34,7 @@ _SENT_ROLES = ("to", "cc", "bcc")
 
 
 def _iso(value: object) -> str:
-    return value.isoformat() if isinstance(value, pd.Timestamp) else ""
+    return iso_instant(value) or ""
 
 
 def _joined(distinct: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -83,6 +84,7 @@ def communication_graph(
     in for :func:`communication_aggregates` of ``frames``.
     """
     if aggregates is None:
+        frames = readable_frames(frames)
         people = frames.participants[["message_key", "address", "role"]]
         aggregates = communication_aggregates(people, frames.messages[["message_key", "date_utc"]])
     weights = aggregates["weight"].sort_index()

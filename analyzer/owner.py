@@ -32,6 +32,7 @@ from analyzer.addressing import (
 )
 from analyzer.frames import Frames, key_mask
 from analyzer.mailing_lists import is_list_role_address, list_addresses
+from analyzer.readable import readable_frames
 
 __all__ = ["RECEIVING_ROLES", "Owner", "detect_owner", "identity_kind"]
 
@@ -115,6 +116,7 @@ def _expand(
 
 def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[str] = ()) -> Owner:
     """The owner's identities: given, or detected from the headers (see module doc)."""
+    frames = readable_frames(frames)
     people = frames.participants
     domains = tuple(sorted({d.lower().lstrip("@") for d in me_domains}))
     every_address = people["address"].dropna().unique()

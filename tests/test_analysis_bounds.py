@@ -1,4 +1,6 @@
-"""Analysis that stays linear: big groups become stars, detection stays one person's.
+"""Analysis within bounds: big groups become stars, detection stays one person's, and
+damaged data (dates nobody can read, values out of range, a hand-edited store) leaves the
+analysis and the report whole.
 
 What is asserted is the shape of the output a user gets (how many pairs, which clusters),
 which is also what the time and memory follow; benchmarks/analysis_scale.py measures them.
@@ -8,12 +10,23 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+from datetime import UTC, datetime
 
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.audit import analyze_store, run_audit
+from analyzer.cli import app
 from analyzer.linkability import KNOWN_TOGETHER, SAME_PERSON
 from analyzer.linkability.context import STAR_ABOVE, group_pairs
 from analyzer.owner import MAX_DETECTED, detect_owner
-from analyzer.store import load_frames
+from analyzer.store import FRAMES, MANIFEST_NAME, Store, load_frames
+from tests.conftest import REPO, make_message
 from tests.test_linkability import FRIEND, analysis_of, message
+
+sys.path.insert(0, str(REPO / "fuzz"))
+import fuzz_analysis
 
 
 def test_small_groups_give_every_pair_big_ones_a_star():
@@ -91,3 +104,118 @@ def test_the_terminal_shows_a_big_group_in_a_screenful(tmp_path):
         app, ["links", "--store", store, "--me-domain", "corp.example", "--json"]
     )
     assert len(json.loads(listed.output)["pairs"]) == 199
+
+
+# -- damaged data: dates nobody can read, values out of range, a hand-edited store ----------
+ME = ("me@home.example", "me+shop@home.example")
+
+
+def _mbox(path, *messages):
+    path.write_bytes(b"".join(b"From x@y Mon Jan  1 00:00:00 2024\n" + m + b"\n" for m in messages))
+    return path
+
+
+# Date headers no parser reads as a date mxa can show
+UNREADABLE_DATES = ("someday soon", "", "Mon, 1 Jan 0001 00:00:00 +0000")
+
+
+def _alias_archive(path):
+    """An alias given to a shop, then written to by a spammer whose Dates are unreadable."""
+    spam = [
+        make_message(sender="Spam <win@spam.example>", to="me+shop@home.example",
+                     message_id=f"<{n}@spam.example>", date=date)
+        for n, date in enumerate(UNREADABLE_DATES)
+    ]  # fmt: skip
+    return _mbox(
+        path,
+        make_message(sender="Shop <news@shop.example>", to="me+shop@home.example",
+                     message_id="<1@shop.example>", date="Mon, 1 Jan 2024 10:00:00 +0000"),
+        *spam,
+        make_message(sender="Me <me@home.example>", to="friend@other.example",
+                     message_id="<3@home.example>", date="Tue, 2 Jan 2024 10:00:00 +0100"),
+    )  # fmt: skip
+
+
+def test_mail_to_an_alias_with_a_date_nobody_can_read_leaves_every_run_whole(tmp_path):
+    out = tmp_path / "out"
+    result = run_audit([_alias_archive(tmp_path / "a.mbox")], out, me=ME, jobs=1)
+    (shop_alias,) = [e for e in result.analysis.exposures if e.address == "me+shop@home.example"]
+    assert shop_alias.given_to == "shop.example" and shop_alias.given_on == "2024-01-01"
+    assert [(leak.organisation, leak.first) for leak in shop_alias.leaks] == [("spam.example", "")]
+    assert (out / "figures" / "alias-leaks.png").read_bytes().startswith(b"\x89PNG")
+    html = (out / "report.html").read_text("utf-8")
+    assert "written to by spam.example" in html and "3 messages, sent by" in html
+    # and every later run, from the store, as the CLI does it
+    again = CliRunner().invoke(
+        app, ["report", "--store", str(out / "store"), "--out", str(tmp_path / "again"),
+              *[option for address in ME for option in ("--me", address)]],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again" / "report.md").read_text("utf-8").count("spam.example") >= 2
+
+
+def _edited(tables: dict, rows_of: dict) -> dict:
+    """The tables with each named frame's rows replaced (timestamps as datetimes or seconds)."""
+    return {
+        name: fuzz_analysis.table_from_rows(rows_of[name], table.schema)
+        if name in rows_of
+        else table
+        for name, table in tables.items()
+    }
+
+
+def test_a_hand_edited_store_with_values_out_of_range_still_reports(tmp_path):
+    """Year 1, year 9999, a year no datetime holds, offsets of ±32767 minutes, empty and
+    missing addresses and roles, a hop without a number, a message key twice, counts that
+    are no counts: the report shows what it can read and says nothing about the rest."""
+    sent = [
+        make_message(sender="Me <me@home.example>", to=f"Friend <friend{n}@other.example>",
+                     message_id=f"<{n}@home.example>", date=f"Tue, {n + 1} Mar 2023 10:00:00 +0100",
+                     extra="Received: from [192.0.2.1] by mx.home.example; "
+                           f"Tue, {n + 1} Mar 2023 09:00:01 +0000")
+        for n in range(8)
+    ]  # fmt: skip
+    run_audit([_mbox(tmp_path / "a.mbox", *sent)], tmp_path / "out", me=ME[:1], jobs=1)
+    opened = Store.open(tmp_path / "out" / "store")
+    tables = {name: opened.read_table(name) for name in FRAMES}
+    messages = sorted(tables["messages"].to_pylist(), key=lambda row: row["message_id"])
+    unreadable = (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=UTC), 10**13)
+    for row, date in zip(messages, unreadable, strict=False):
+        row["date_utc"] = date
+    messages[3]["tz_offset_min"], messages[4]["tz_offset_min"] = 32767, -32768
+    messages.append(dict(messages[5]))  # one message twice
+    people = tables["participants"].to_pylist()
+    people[0]["address"], people[1]["address"], people[2]["role"] = "", None, None
+    hops = tables["hops"].to_pylist()
+    hops[0]["hop"] = None
+    edited = _edited(tables, {"messages": messages, "participants": people, "hops": hops})
+    store = fuzz_analysis.write_store(edited, tmp_path / "edited")
+    manifest = json.loads((store / MANIFEST_NAME).read_text("utf-8"))
+    manifest["totals"] = {"duplicates": "many", "quarantine_repeats": -3}
+    (store / MANIFEST_NAME).write_text(json.dumps(manifest), "utf-8")
+
+    result = CliRunner().invoke(
+        app, ["report", "--store", str(store), "--out", str(tmp_path / "report"), "--me", ME[0]]
+    )
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "report" / "report.md").read_text("utf-8")
+    # the dates it can read: 4 to 8 March; the others are undated, not year 1 or 9999
+    assert "messages, 2023-03-04 to 2023-03-08, read from" in markdown
+    assert "0001-" not in markdown and "9999-" not in markdown and "+54607" not in markdown
+    found = analyze_store(store, ME[:1]).findings
+    assert found["input"]["duplicates"] == 0
+    (identity,) = found["identities"]
+    assert identity["first_seen"].startswith("2023-03-04")
+
+
+@pytest.fixture(scope="module")
+def persona_tables(tmp_path_factory):
+    return fuzz_analysis.persona_tables(tmp_path_factory.mktemp("persona"))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_damaged_store_leaves_the_analysis_and_the_report_whole(persona_tables, seed, tmp_path):
+    """fuzz/fuzz_analysis.py's check on 20 fixed damaged stores (the fuzzer runs thousands):
+    analysis, findings, graphs, both renderings of the report and its figures, no exception
+    and no raw control or invisible character in what they write."""
+    fuzz_analysis.one_run(persona_tables, seed, tmp_path, frozenset({"report"}), most=0.3)

@@ -5,10 +5,11 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
-from analyzer.safe_output import json_text, printable, spreadsheet_cell
+from analyzer.safe_output import HIDDEN, json_text, printable, spreadsheet_cell
 from tests.conftest import make_message
 
 EVIL_NAMES = {
@@ -196,3 +197,107 @@ def test_no_file_name_from_mail_is_ever_written(tmp_path):
     assert all(p.startswith(("out", "csv")) for p in written), written
     assert not any("escape" in p or "win" in p for p in written)
     assert not os.path.exists("/tmp/mxa-absolute-escape.txt")
+
+
+# -- characters that show as nothing: two addresses that differ by one look the same --------
+# a pick of Unicode's Bidi_Control and Default_Ignorable_Code_Point characters
+INVISIBLE = {
+    "zero width space": "\u200b",
+    "arabic letter mark": "\u061c",
+    "zero width non-joiner": "\u200c",
+    "zero width joiner": "\u200d",
+    "word joiner": "\u2060",
+    "invisible plus": "\u2064",
+    "byte order mark": "\ufeff",
+    "mongolian vowel separator": "\u180e",
+    "soft hyphen": "\u00ad",
+    "left-to-right isolate": "\u2066",
+    "variation selector": "\ufe0f",
+    "hangul filler": "\u3164",
+    "tag latin capital a": "\U000e0041",
+}
+
+
+def _look_alike_mbox(path):
+    """One message to ``bob@evil.example`` and to each look-alike of it, and mail from them."""
+    look_alikes = [f"bob{c}@evil.example" for c in INVISIBLE.values()]
+    messages = [
+        make_message(
+            sender="Friend <friend@else.example>",
+            to=", ".join(["bob@evil.example", *look_alikes]),
+            subject="sale\u200b now \u2764\ufe0f",
+            message_id="<all@else.example>",
+        )
+    ] + [
+        make_message(sender=f"Bob\u2060 Smith <{address}>", to="friend@else.example",
+                     subject=f"re{c}: hi", message_id=f"<{n}@evil.example>")
+        for n, (address, c) in enumerate(zip(look_alikes, INVISIBLE.values(), strict=True))
+    ]  # fmt: skip
+    path.write_bytes(b"".join(b"From x@y Mon Jan  1 00:00:00 2024\n" + m + b"\n" for m in messages))
+    return path
+
+
+@pytest.fixture(scope="module")
+def look_alike_audit(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("look-alike")
+    archive = _look_alike_mbox(folder / "a.mbox")
+    mine = ["--me-domain", "evil.example"]
+    _mxa("audit", str(archive), "--out", str(folder / "out"), *mine, "--quiet")
+    store = str(folder / "out" / "store")
+    _mxa("export", "--store", store, "--out", str(folder / "csv"))
+    return folder, {
+        "links": _mxa("links", "--store", store, "--all", *mine),
+        "aliases": _mxa("aliases", "--store", store, *mine),
+        "links --json": _mxa("links", "--store", store, "--all", "--json", *mine),
+    }
+
+
+def test_invisible_characters_from_mail_are_shown_as_escapes_everywhere(look_alike_audit):
+    folder, printed = look_alike_audit
+    written = {
+        name: (folder / name).read_text("utf-8-sig")
+        for name in ("out/report.html", "out/report.md", "out/findings.json",
+                     "csv/participants.csv", "csv/messages.csv")
+    }  # fmt: skip
+    for where, text in {**printed, **written}.items():
+        raw = [name for name, c in INVISIBLE.items() if c in text.replace("\u2764\ufe0f", "")]
+        assert not raw, (where, raw)
+    # each look-alike reads as itself, its mark as an escape, wherever it is shown
+    assert "bob@evil.example  ↔  bob\\u200b@evil.example" in printed["links"]
+    assert "bob\\U000e0041@evil.example" in printed["aliases"]
+    assert "`bob\\u200b@evil.example`" in written["out/report.md"]
+    assert "bob\\u061c@evil.example" in written["csv/participants.csv"]
+    assert (
+        "bob<span class='hidden-char' title='U+200B ZERO WIDTH SPACE'>\\u200b</span>@evil.example"
+        in written["out/report.html"]
+    )
+    # JSON keeps each address exact: its escapes are JSON's, read back as the characters
+    identities = json.loads(written["out/findings.json"])["owner"]["identities"]
+    assert {f"bob{c}@evil.example" for c in INVISIBLE.values()} < set(identities)
+    assert json.loads(printed["links --json"])["owner"]["identities"] == identities
+    # inside an emoji a variation selector is part of the picture, and stays
+    assert "sale<span class='hidden-char'" in written["out/report.html"]
+    assert "now \u2764\ufe0f" in written["out/report.html"]
+
+
+def test_every_format_and_invisible_character_is_escaped_and_emoji_stay_whole():
+    format_characters = [
+        chr(c) for c in range(0x110000)
+        if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")
+    ]  # fmt: skip
+    # Default_Ignorable_Code_Point characters of other categories (DerivedCoreProperties.txt)
+    ignorable = ["\u034f", "\u115f", "\u1160", "\u17b4", "\u17b5", "\u180b", "\u3164", "\ufe00",
+                 "\ufe0f", "\uffa0", "\U000e0100", "\U000e01ef", "\U000e0fff"]  # fmt: skip
+    for character in format_characters + ignorable:
+        assert HIDDEN.fullmatch(character), f"U+{ord(character):04X}"
+        shown = printable(f"a{character}b")
+        assert shown == f"a{ascii(character)[1:-1]}b", f"U+{ord(character):04X}"
+        saved = json_text({"x": f"a{character}"}, indent=None)
+        assert character not in saved and json.loads(saved) == {"x": f"a{character}"}
+    emoji = (
+        "\u2764\ufe0f \U0001f3f3\ufe0f\u200d\U0001f308 \U0001f468\u200d\U0001f469\u200d\U0001f467"
+    )
+    assert printable(emoji) == emoji
+    assert printable("Zoë, 東京, ДМИТРИЙ, שלום") == "Zoë, 東京, ДМИТРИЙ, שלום"
+    assert spreadsheet_cell("\u200b=1+1") == "\\u200b=1+1"
+    assert spreadsheet_cell("=\u2066x") == "'=\\u2066x"

@@ -203,7 +203,8 @@ def test_hostile_names_and_subjects_stay_text_in_a_real_browser(tmp_path):
                    timeout=120, check=True)  # fmt: skip
     assert shot.read_bytes().startswith(PNG) and shot.stat().st_size > 20_000
     markdown = (tmp_path / "out" / "report.md").read_text("utf-8")
-    assert "<script>" not in markdown and "\\<script\\>" in markdown
+    # a tag is text: escaped, or (beside a name a renderer would link) in a code span
+    assert "<script>" not in markdown and "\\<`script`\\>`document.title" in markdown
 
 
 def test_the_screenshot_tool_shows_each_section_alone(persona_audit, tmp_path):
@@ -240,4 +241,44 @@ def test_the_alias_section_names_each_leak_with_its_messages(persona_audit):
     assert "no name, or another one, on each alias" in section
     markdown = (persona_audit.out / "report.md").read_text("utf-8")
     assert "## Your aliases: who leaked them, what aliases would change" in markdown
-    assert "### L1: k7q2xm9v@mozmail.com, given to fjallbutiken.example" in markdown
+    assert "### L1: `k7q2xm9v@mozmail.com`, given to `fjallbutiken.example`" in markdown
+
+
+# -- links from mail in report.md -----------------------------------------------------------
+LINK_BAIT = (
+    "Claim at www.evil.example/prize or https://evil.example/login?next=%2F "
+    "http://evil.example mailto:win@evil.example ftp://evil.example/x //evil.example/y "
+    "win@evil.example <https://evil.example/angle> [click](https://evil.example/md) evil.example"
+)
+
+
+def test_no_url_or_address_from_mail_becomes_a_link_in_report_md(tmp_path):
+    """GitHub's renderer (cmark-gfm, autolinks on) makes links of bare URLs, www. names and
+    addresses in text: report.md shows each in a code span, which it never links."""
+    import cmarkgfm
+
+    mails = [
+        b"From a@b Tue Mar 14 10:00:00 2023\n"
+        + make_message(
+            sender=f'"Prize http://evil.example/{n}" <win{n}@evil.example>',
+            to="Me <me@home.example>, me@work.example",
+            subject=f"{LINK_BAIT} |{n}|",
+            message_id=f"<{n}.www.evil.example@evil.example>",
+            date=f"Tue, 14 Mar 2023 1{n}:00:00 +0100",
+            extra="Delivered-To: me@home.example",
+        )
+        + b"\n"
+        for n in range(3)
+    ]
+    (tmp_path / "a.mbox").write_bytes(b"".join(mails))
+    run_audit([tmp_path / "a.mbox"], tmp_path / "out", me=["me@home.example", "me@work.example"])
+    markdown = (tmp_path / "out" / "report.md").read_text("utf-8")
+    assert "www.evil.example/prize" in markdown  # the subject is in it
+    rendered = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    assert "<a " not in rendered, re.findall(r"<a [^>]*>", rendered)[:5]
+    # and it still reads as the mail said, addresses and all
+    assert "<code>me@home.example</code>" in rendered
+    assert "<code>www.evil.example/prize</code>" in rendered
+    assert "<code>0.www.evil.example@evil.example</code>" in rendered
+    table_rows = [line for line in rendered.splitlines() if line.startswith("<td>")]
+    assert any("|0|" in row for row in table_rows)  # a | in a cell stays in its cell

@@ -25,6 +25,7 @@ from analyzer.aliases.senders import Sender, organisation_of, original_sender
 from analyzer.frames import Frames, value_rows
 from analyzer.mailing_lists import is_list_role_address
 from analyzer.owner import Owner
+from analyzer.readable import is_usable, iso_day, text_items
 
 __all__ = ["DEDICATED_KINDS", "Exposure", "Leak", "by_role", "find_leaks", "roles_by_message"]
 
@@ -170,8 +171,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _list(values: object) -> list[str]:
-    return [v for v in values if isinstance(v, str)] if values is not None else []
+_list = text_items
 
 
 def _is_machinery(row: object, by_role: dict[str, list[str]]) -> bool:
@@ -196,7 +196,7 @@ def _exposure(
     dedicated = kind.startswith(DEDICATED_KINDS) and len(given_by_owner) <= MAX_OWN_PARTIES
     firsts = [(when, mid, s.organisation) for when, mid, s in received]
     firsts += [(when, None, organisation) for when, organisation in written_to]
-    firsts = [f for f in firsts if isinstance(f[0], pd.Timestamp)]
+    firsts = [f for f in firsts if is_usable(f[0])]
     firsts.sort(key=lambda f: f[0])
     parties = {s.organisation for _, _, s in received}
     if not firsts:
@@ -207,8 +207,8 @@ def _exposure(
         if sender.organisation in known or known & sender.related:
             known |= sender.related | {sender.organisation}
     leaks = _leaks(received, known) if dedicated else []
-    timeline = tuple((w, s.organisation) for w, _, s in received if isinstance(w, pd.Timestamp))
-    return Exposure(address, kind, dedicated, given_to, given_on.date().isoformat(), first_id,
+    timeline = tuple((w, s.organisation) for w, _, s in received if is_usable(w))
+    return Exposure(address, kind, dedicated, given_to, iso_day(given_on), first_id,
                     len(parties), tuple(leaks), timeline if dedicated else ())  # fmt: skip
 
 
@@ -220,11 +220,11 @@ def _leaks(received: list[tuple[pd.Timestamp, str, Sender]], known: set[str]) ->
         unrelated[sender.organisation].append((when, message_id, sender))
     leaks = []
     for organisation, seen in unrelated.items():
-        dated = [w for w, _, _ in seen if isinstance(w, pd.Timestamp)]
+        dated = [w for w, _, _ in seen if is_usable(w)]
         leaks.append(
             Leak(
                 organisation,
-                min(dated).date().isoformat() if dated else "",
+                iso_day(min(dated)) if dated else "",
                 len(seen),
                 tuple(sorted({s.address for _, _, s in seen if s.address})),
                 tuple(sorted({s.via for _, _, s in seen if s.via})),

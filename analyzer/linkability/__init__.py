@@ -47,6 +47,7 @@ from analyzer.linkability.model import (
     posterior,
 )
 from analyzer.owner import Owner
+from analyzer.readable import readable_frames
 from analyzer.vocabulary import ObserverClass, Question
 
 if TYPE_CHECKING:
@@ -744,6 +745,7 @@ def analyze(
     from analyzer.aliases.kinds import identity_kinds  # aliases build on linkability
     from analyzer.aliases.leaks import find_leaks
 
+    frames = readable_frames(frames)
     model = model or load_model()
     kinds = identity_kinds(frames, owner) if aliases else {}
     # before the context is built: each holds hundreds of megabytes at a million messages

@@ -33,6 +33,7 @@ from analyzer.frames import Frames, shared_values, value_rows
 from analyzer.linkability.names import PersonName, parse_name
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.owner import Owner
+from analyzer.readable import text_items
 
 __all__ = [
     "BROADCAST_PARTIES",
@@ -238,9 +239,11 @@ def _set_numbers(sets: list[frozenset[str]]) -> tuple[list[frozenset[str]], np.n
 
 
 def _epoch_seconds(dates: pd.Series) -> np.ndarray:
-    """Seconds since the epoch of a column of timestamps, 0.0 where there is none."""
-    epoch = pd.Timestamp(0, tz="UTC" if dates.dt.tz is not None else None)
-    seconds = ((dates - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=0.0)
+    """Seconds since the epoch of a column of timestamps, 0.0 where there is none (in
+    whole seconds, as the store keeps them: no nanoseconds, whose range ends in 1677 and
+    2262)."""
+    seconds = dates.dt.as_unit("s").array.asi8.astype(float)
+    seconds[dates.isna().to_numpy()] = 0.0
     return seconds
 
 
@@ -572,8 +575,7 @@ class Context:
         found = {}
         for key, in_reply_to, references in self.frame_columns("in_reply_to", "references"):
             candidates = [in_reply_to] if isinstance(in_reply_to, str) else []
-            if references is not None and len(references):
-                candidates += reversed(list(references))
+            candidates += reversed(text_items(references))
             parent = next((by_id[m] for m in candidates if m in by_id and by_id[m] != key), None)
             if parent is not None:
                 found[key] = parent

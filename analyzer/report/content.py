@@ -41,6 +41,14 @@ from analyzer.linkability.context import PARTY_ROLES, is_person_address
 from analyzer.linkability.fingerprints import sender_client_ips
 from analyzer.mailing_lists import list_addresses
 from analyzer.owner import RECEIVING_ROLES, identity_kind
+from analyzer.readable import (
+    is_usable,
+    iso_day,
+    iso_minute,
+    readable_frames,
+    usable_dates,
+    usable_offset,
+)
 
 if TYPE_CHECKING:
     from analyzer.owner import Owner
@@ -230,12 +238,7 @@ class Report:
 
 
 # -- helpers over the frames ----------------------------------------------------------------
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, pd.Timestamp) else ""
-
-
-def _day(value: object) -> str:
-    return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else ""
+_when, _day = iso_minute, iso_day  # "" for a message without a usable date
 
 
 def _text(value: object) -> str:
@@ -442,11 +445,11 @@ def _identity_rows(frames: Frames, analysis: Analysis, lists: frozenset[str]) ->
     parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]]
     parties = parties.drop_duplicates()
     mine = people[people["address"].isin(owner.identities)][["message_key", "address", "role"]]
-    dates = frames.messages.set_index("message_key")["date_utc"]
+    dates = frames.messages[["message_key", "date_utc"]]
     rows = []
     for address in owner.identities:
         own = mine[mine["address"] == address]
-        keys = set(own["message_key"])
+        keys = set(own["message_key"].dropna())
         if not keys:
             continue
         met = parties[key_mask(parties["message_key"], keys)]
@@ -456,7 +459,7 @@ def _identity_rows(frames: Frames, analysis: Analysis, lists: frozenset[str]) ->
             if not owner.owns(a) and a not in lists and is_person_address(a)
         }
         domains = {registrable_domain(domain_of(a)) for a in others}
-        seen = dates.reindex(sorted(keys)).dropna()
+        seen = usable_dates(dates.loc[key_mask(dates["message_key"], keys), "date_utc"]).dropna()
         rows.append(
             IdentityRow(
                 address,
@@ -535,8 +538,10 @@ def _view(
         for agent, mailer in zip(own_sent["user_agent"], own_sent["x_mailer"], strict=True)
         if _text(agent) or _text(mailer)
     )
-    zones = Counter(int(z) for z in own_sent["tz_offset_min"].dropna())
-    dates = messages["date_utc"].dropna()
+    zones = Counter(
+        z for z in map(usable_offset, own_sent["tz_offset_min"].dropna()) if z is not None
+    )
+    dates = usable_dates(messages["date_utc"]).dropna()
     links = sum(
         1 for p in analysis.pairs_of("owner") if p.same_person.by_observer[observer_class] >= CLAIM
     )
@@ -696,11 +701,12 @@ def _habits(frames: Frames, sent: set[str]) -> Habits:
     offsets = []
     dated = 0
     for date, offset in zip(messages["date_utc"], messages["tz_offset_min"], strict=True):
-        if not isinstance(date, pd.Timestamp) or pd.isna(offset):
+        minutes = usable_offset(offset)
+        if not is_usable(date) or minutes is None:
             continue
-        local = date + pd.Timedelta(minutes=int(offset))
+        local = date + pd.Timedelta(minutes=minutes)
         grid[local.weekday()][local.hour] += 1
-        offsets.append((_day(date), int(offset)))
+        offsets.append((_day(date), minutes))
         dated += 1
     offsets.sort()
     return Habits(tuple(tuple(row) for row in grid), tuple(offsets), len(messages), dated)
@@ -882,6 +888,7 @@ def _recommendations(findings: Sequence[Finding]) -> list[Recommendation]:
 # -- the report -----------------------------------------------------------------------------
 def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str, Any]) -> Report:
     """Every section of the report, from one run's frames, analysis and findings."""
+    frames = readable_frames(frames)
     messages = _Messages(frames)
     lists = list_addresses(frames)
     found, suggested = _findings(analysis, messages)
@@ -894,7 +901,7 @@ def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str
     habits = _habits(frames, sent)
     views = _views(frames, analysis, lists)
     edges, communities = _ego(frames, analysis, lists)
-    dates = frames.messages["date_utc"].dropna()
+    dates = usable_dates(frames.messages["date_utc"]).dropna()
     document_input = findings_document.get("input", {})
     return Report(
         has_owner=bool(analysis.owner.identities),
@@ -948,7 +955,7 @@ def _alias_rows(analysis: Analysis, messages: _Messages) -> list[AliasRow]:
                 exposure.parties,
                 exposure.strength,
                 tuple(leaks),
-                tuple((_day(w), o, o in leaking) for w, o in exposure.received),
+                tuple((_day(w), o, o in leaking) for w, o in exposure.received if _day(w)),
             )
         )
     return rows

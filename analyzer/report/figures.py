@@ -7,6 +7,7 @@ with any common colour-vision deficiency tell apart. Figures are returned as PNG
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ from matplotlib.lines import Line2D
 
 from analyzer.linkability import CLAIM
 from analyzer.report.content import ENCRYPTED, OBSERVER_WORDS, Report
+from analyzer.safe_output import printable
 
 __all__ = ["FIGURES", "draw_figures", "png"]
 
@@ -26,6 +28,27 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 OBSERVER_COLOURS = {"correspondents": "#D55E00", "providers": "#E69F00", "inference": "#0072B2"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DPI = 110
+MAX_LABEL = 48  # characters of a label from mail; a 10,000-character name would be the figure
+
+
+def _label(text: object) -> str:
+    """Text from mail as a label: escapes for what shows as nothing, cut short, and no
+    ``$`` that matplotlib would read as the start of a formula."""
+    shown = printable(text)
+    if len(shown) > MAX_LABEL:
+        shown = shown[: MAX_LABEL - 1] + "…"
+    return shown.replace("$", r"\$")
+
+
+def _days(isoformat_days: list[str]) -> list[datetime.date | None]:
+    """ISO days as dates; None for an empty or unreadable one (a message without a date)."""
+    days = []
+    for day in isoformat_days:
+        try:
+            days.append(datetime.date.fromisoformat(day))
+        except (TypeError, ValueError):
+            days.append(None)
+    return days
 
 
 def png(figure: Figure) -> bytes:
@@ -100,7 +123,7 @@ def identity_graph(report: Report) -> Figure | None:
     )
     for node, (x, y) in layout.items():
         axes.annotate(
-            node,
+            _label(node),
             (x, y),
             xytext=(0, -16),
             textcoords="offset points",
@@ -169,7 +192,7 @@ def ego_network(report: Report) -> Figure | None:
                       fontweight="bold", zorder=5)  # fmt: skip
             continue
         axes.annotate(
-            node,
+            _label(node),
             (x, y),
             xytext=(0, 7),
             textcoords="offset points",
@@ -205,12 +228,15 @@ def activity_heatmap(report: Report) -> Figure | None:
 
 def timezone_timeline(report: Report) -> Figure | None:
     """The UTC offsets you wrote from, over time: travel shows."""
-    if not report.habits.offsets:
+    dated = [
+        (day, minutes / 60)
+        for day, (_, minutes) in zip(_days([d for d, _ in report.habits.offsets]),
+                                     report.habits.offsets, strict=True)
+        if day is not None
+    ]  # fmt: skip
+    if not dated:
         return None
-    import datetime
-
-    days = [datetime.date.fromisoformat(day) for day, _ in report.habits.offsets]
-    hours = [minutes / 60 for _, minutes in report.habits.offsets]
+    days, hours = [day for day, _ in dated], [hour for _, hour in dated]
     figure, axes = _figure(10, 3.2)
     axes.scatter(days, hours, s=14, color=OKABE_ITO[4], alpha=0.75)
     axes.set_ylabel("UTC offset (hours)")
@@ -257,25 +283,25 @@ def encryption_mix(report: Report) -> Figure | None:
 
 def alias_timeline(report: Report) -> Figure | None:
     """Who wrote to each address made for one party, over time: a leak shows as a new colour."""
-    import datetime
-
     rows = [row for row in report.aliases if row.dedicated and row.timeline]
     if not rows:
         return None
     figure, axes = _figure(10, 1.2 + 0.55 * len(rows))
     for y, row in enumerate(rows):
         for leak in (False, True):
-            days = [datetime.date.fromisoformat(d) for d, _, is_leak in row.timeline
-                    if is_leak == leak and d]  # fmt: skip
+            days = [d for d in _days([d for d, _, is_leak in row.timeline if is_leak == leak])
+                    if d is not None]  # fmt: skip
             axes.scatter(days, [y] * len(days), s=36, marker="o" if not leak else "X",
                          color=OBSERVER_COLOURS["correspondents"] if leak else OKABE_ITO[4],
                          alpha=0.85, zorder=3)  # fmt: skip
-        for leak in row.leaks:
-            day = datetime.date.fromisoformat(leak.first)
-            axes.annotate(f"{leak.id}: {leak.organisation}", (day, y), xytext=(6, 8),
+        for leak, day in zip(row.leaks, _days([leak.first for leak in row.leaks]), strict=True):
+            if day is None:  # none of its messages has a date: the table lists it
+                continue
+            axes.annotate(_label(f"{leak.id}: {leak.organisation}"), (day, y), xytext=(6, 8),
                           textcoords="offset points", fontsize=8.5,
                           color=OBSERVER_COLOURS["correspondents"])  # fmt: skip
-    axes.set_yticks(range(len(rows)), [f"{r.address}\n(given to {r.given_to})" for r in rows],
+    axes.set_yticks(range(len(rows)),
+                    [f"{_label(r.address)}\n(given to {_label(r.given_to)})" for r in rows],
                     fontsize=8.5)  # fmt: skip
     axes.set_ylim(-0.7, len(rows) - 0.3)
     axes.invert_yaxis()

@@ -1,51 +1,111 @@
 """The report as HTML (one self-contained file) and as Markdown, from one :class:`Report`.
 
-Both come from Jinja2 templates in ``templates/``. Every value is shown as text: in HTML
-it is escaped by Jinja's autoescaping, in Markdown by :func:`markdown_text`, and in both
-its control characters and bidirectional marks are first made visible
-(:func:`~analyzer.safe_output.printable`) and very long values clipped. Only values the
-templates mark ``|safe`` (figures mxa drew) pass as they are.
+Both come from Jinja2 templates in ``templates/``. Every value is shown as text, very long
+values clipped, and each control or invisible character in it (a zero-width space, a
+bidirectional mark: :data:`~analyzer.safe_output.HIDDEN`) as its escape, ``\\u200b``: in
+HTML escaped by :func:`html_text` and the escapes marked, in Markdown by
+:func:`markdown_text`, where anything a renderer could make a link of (an address, a URL, a
+domain) is a code span. Only values the templates mark ``|safe`` (figures mxa drew) pass
+as they are.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import unicodedata
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from analyzer.linkability import CLAIM, VISIBILITY_ORDER
 from analyzer.linkability.model import CONFIDENCE
 from analyzer.report.content import OBSERVER_WORDS, Report
-from analyzer.safe_output import printable
+from analyzer.safe_output import visible_parts
 
-__all__ = ["markdown_text", "render_html", "render_markdown"]
+__all__ = ["html_text", "markdown_text", "render_html", "render_markdown"]
 
 MAX_SHOWN = 600  # characters of one value from mail; a 10,000-character name is cut
 # what Markdown (and the HTML it passes through) reads as syntax inside a line. Values never
-# start a line in the templates, and never hold one (printable() shows a newline as \n),
-# so block syntax (#, -, 1.) cannot start; parentheses only matter after an escaped "]"
+# start a line in the templates, and never hold one (a newline is shown as \n), so block
+# syntax (#, -, 1.) cannot start; parentheses only matter after an escaped "]"
 _MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>|&~]")
+# a word that some Markdown renderer turns into a link: GitHub's autolinks (www., http://,
+# an address) and the looser linkifiers of editors (any scheme, //, a bare domain)
+_LINK_LIKE = re.compile(r"@|//|[^\W\d_]:\S|\w\.[^\W\d_]")
+_BACKTICKS = re.compile(r"`+")
+_OUTSIDE_CODE = re.compile(r"([|<>])")
 
 
-def _shown(value: object) -> str:
-    text = printable(value)
-    if len(text) > MAX_SHOWN:
-        text = f"{text[:MAX_SHOWN]}… ({len(text):,} characters)"
-    return text
+def _clipped(value: object) -> list[tuple[str, bool]]:
+    """:func:`~analyzer.safe_output.visible_parts`, cut after :data:`MAX_SHOWN` characters
+    with the length said."""
+    parts = visible_parts(value)
+    total = sum(len(part) for part, _ in parts)
+    if total <= MAX_SHOWN:
+        return parts
+    kept, room = [], MAX_SHOWN
+    for part, hidden in parts:
+        if room <= 0 or (hidden and len(part) > room):
+            break
+        kept.append((part[:room], hidden))
+        room -= len(part)
+    kept.append((f"… ({total:,} characters)", False))
+    return kept
+
+
+def _hidden_span(escape_text: str) -> str:
+    """An escape marked as one, the character's name on hover (``U+200B ZERO WIDTH SPACE``)."""
+    character = escape_text.encode("ascii").decode("unicode_escape")
+    title = f"U+{ord(character):04X} {unicodedata.name(character, '')}".strip()
+    # single quotes: nothing here can end a double-quoted attribute it might stand in
+    return f"<span class='hidden-char' title='{escape(title)}'>{escape(escape_text)}</span>"
+
+
+def html_text(value: object) -> Markup:
+    """A value as HTML text, its invisible characters shown as marked escapes."""
+    return Markup(
+        "".join(_hidden_span(part) if hidden else str(escape(part)) for part, hidden in
+                _clipped(value))
+    )  # fmt: skip
+
+
+def _code_span(word: str) -> str:
+    """A word as inline code, which no Markdown renderer links or reads as syntax. A ``|``
+    (a table's cell separator) and ``<`` and ``>`` stay outside, escaped, so that the word
+    can sit in a table cell and the file holds no tag."""
+    shown = []
+    for piece in _OUTSIDE_CODE.split(word):
+        if not piece:
+            continue
+        if _OUTSIDE_CODE.fullmatch(piece):
+            shown.append("\\" + piece)
+            continue
+        fence = "`" * (max((len(run) for run in _BACKTICKS.findall(piece)), default=0) + 1)
+        padded = f" {piece} " if piece.startswith("`") or piece.endswith("`") else piece
+        shown.append(f"{fence}{padded}{fence}")
+    return "".join(shown)
 
 
 def markdown_text(value: object) -> str:
-    """A value as literal Markdown text: no syntax, no HTML, no line break, no control."""
-    return _MARKDOWN_SYNTAX.sub(lambda match: "\\" + match.group(), _shown(value))
+    """A value as literal Markdown text: no syntax, no HTML, no link, no line break, no
+    control or invisible character."""
+    text = "".join(part for part, _ in _clipped(value))
+    words = re.split(r"(\s+)", text)
+    return "".join(
+        _code_span(word)
+        if _LINK_LIKE.search(word)
+        else _MARKDOWN_SYNTAX.sub(lambda match: "\\" + match.group(), word)
+        for word in words
+    )
 
 
 def _finalize_html(value: object) -> object:
     if isinstance(value, Markup) or value is None:
         return "" if value is None else value
-    return _shown(value)
+    return html_text(value)
 
 
 def _finalize_markdown(value: object) -> object:
@@ -54,6 +114,7 @@ def _finalize_markdown(value: object) -> object:
     return markdown_text(value)
 
 
+@cache  # one per kind: its templates are compiled once
 def _environment(kind: str) -> Environment:
     html = kind == "html"
     environment = Environment(
@@ -65,9 +126,10 @@ def _environment(kind: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    # items shown one by one, so that each is made printable before it is escaped
-    environment.filters["join"] = lambda items, separator="": separator.join(
-        _shown(item) for item in items
+    # items shown one by one: each clipped, escaped and (in Markdown) kept from linking
+    shown = html_text if html else markdown_text
+    environment.filters["join"] = lambda items, separator="": Markup(
+        shown(separator).join(shown(item) for item in items)
     )
     environment.filters["percent"] = lambda share: f"{share:.0%}"
     environment.filters["score"] = lambda score: f"{score:.2f}"
