@@ -8,6 +8,7 @@ code 2; bad mail is never an error, it is counted and listed.
 from __future__ import annotations
 
 import getpass
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,8 +133,11 @@ def _print_ingest(result: IngestResult) -> None:
         table.add_row("files gone (their rows removed)", f"{result.files_removed:,}")
     if result.rows_removed:
         table.add_row("stored messages replaced or removed", f"{result.rows_removed:,}")
-    if result.skipped_files:
-        table.add_row("files skipped (not mail)", f"{len(result.skipped_files):,}")
+    unread = sum(skipped.may_hold_mail for skipped in result.skipped_files)
+    if len(result.skipped_files) > unread:
+        table.add_row("files skipped (not mail)", f"{len(result.skipped_files) - unread:,}")
+    if unread:
+        table.add_row("folders and files not read (see above)", f"{unread:,}")
     table.add_row("messages read", f"{result.messages_read:,}")
     table.add_row("  parsed", f"{result.parsed:,}")
     table.add_row("  quarantined", f"{result.quarantined:,}")
@@ -148,10 +152,23 @@ def _print_ingest(result: IngestResult) -> None:
         f"{result.parsed:,} + {result.quarantined:,}",
         highlight=False,
     )
+    for skipped in result.skipped_files:
+        if not skipped.may_hold_mail:
+            _line(f"  skipped {skipped.path}: {skipped.reason}")
     for entry in result.quarantine[:20]:
         _line(f"  quarantined {entry.source} @ {entry.offset}: {entry.code}: {entry.reason}")
     if len(result.quarantine) > 20:
         _line(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
+
+
+def _warn_unread(result: IngestResult) -> None:
+    """Folders and files that may hold mail but were not read: always named, even with
+    --quiet, on stderr."""
+    for skipped in result.skipped_files:
+        if skipped.may_hold_mail:
+            said = printable(f"not read: {skipped.path}: {skipped.reason}")
+            line = Text.assemble(("warning:", "bold yellow"), " ", said)
+            errors.print(line, soft_wrap=True, highlight=False)
 
 
 def _progress_bar() -> Progress:
@@ -197,6 +214,7 @@ def ingest_command(
                 )  # fmt: skip
     except MxaError as error:
         raise _fail(error) from None
+    _warn_unread(result)
     if not quiet:
         _print_ingest(result)
 
@@ -258,9 +276,24 @@ def stats_command(
         console.print(reasons)
 
 
+def _addresses(values: list[str] | None) -> list[str] | None:
+    """--me takes addresses (``me@example.org``, ``<me@example.org>``), nothing else."""
+    addresses = []
+    for value in values or ():
+        address = value.strip().removeprefix("mailto:").strip("<>").strip()
+        if not re.fullmatch(r"[^@\s<>(),;:\"\\]+@[^@\s<>(),;:\"\\]+", address):
+            raise _fail(UsageError(f"--me {value!r} is not an address (you@example.org)"))
+        addresses.append(address)
+    return addresses if values is not None else None
+
+
 MeOption = Annotated[
     list[str] | None,
-    typer.Option("--me", help="One of your addresses (repeat for each); detected if omitted."),
+    typer.Option(
+        "--me",
+        help="One of your addresses (repeat for each); detected if omitted.",
+        callback=_addresses,
+    ),
 ]
 MeDomainOption = Annotated[
     list[str] | None,
@@ -479,6 +512,7 @@ def audit_command(
                 )  # fmt: skip
     except MxaError as error:
         raise _fail(error) from None
+    _warn_unread(result.ingest)
     if not quiet:
         _print_ingest(result.ingest)
         _print_links(result.analysis, everyone=False)
@@ -758,5 +792,8 @@ def demo_command(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: Ctrl-C exits 130 without a traceback."""
+    from analyzer.interrupt import stop_quietly_on_ctrl_c
+
+    stop_quietly_on_ctrl_c()
     app()

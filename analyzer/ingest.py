@@ -55,6 +55,7 @@ from analyzer.extract.headers import header_block_end
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources import (
     READ_ERRORS,
+    Skipped,
     SourceFile,
     SourceReader,
     discover_sources,
@@ -107,7 +108,7 @@ class IngestResult:
     files_changed: int = 0  # rewritten or truncated: their rows were replaced
     files_removed: int = 0  # gone from a folder read before: their rows were removed
     rows_removed: int = 0
-    skipped_files: list[str] = field(default_factory=list)
+    skipped_files: list[Skipped] = field(default_factory=list)  # each with its reason
     messages_read: int = 0
     parsed: int = 0
     quarantined: int = 0
@@ -542,7 +543,12 @@ def _batches(
 
 
 def _follow_parent(parent: int) -> None:
-    """In a worker: die with the parent, even when it is killed without a word."""
+    """In a worker: die with the parent, even when it is killed without a word.
+
+    Ctrl-C at a terminal reaches the workers too: they leave it to the parent, which
+    stops the run (and them with it), so that it is one line, not one traceback each.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:  # Linux: the kernel sends SIGKILL when the parent dies
         import ctypes
 
@@ -599,10 +605,8 @@ def ingest(
         raise UsageError(f"unknown engine {engine!r}; use {' or '.join(ENGINES)}")
     addresses = [parse_imap_address(s) for s in sources if is_imap_address(s)]
     paths = [s for s in sources if not is_imap_address(s)]
+    # a source with no mail in it is an error here, before the store is touched
     files, skipped = discover_sources(paths) if paths else ([], [])
-    if paths and not files:
-        shown = ", ".join(map(str, paths))
-        raise SourceError(f"no mail found in {shown} ({len(skipped)} files skipped as not mail)")
     result = IngestResult(
         sources=[str(s) for s in sources],
         store=str(store),

@@ -8,10 +8,12 @@ and transpose straight into columns; a notebook can still build one by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from analyzer.extract.keys import KeyUse
 from analyzer.vocabulary import DefectKind, QuarantineCode
+
+if TYPE_CHECKING:  # extract imports records: at run time the name is not needed
+    from analyzer.extract.keys import KeyUse
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,16 @@ def _top(series: pd.Series, limit: int) -> list[tuple[str, int]]:
     return [(str(name), int(count)) for name, count in ordered[:limit]]
 
 
+def _counts(totals: dict[str, Any]) -> dict[str, int]:
+    """The totals that are counts: each commit works them out again, and a hand-edited
+    one that is no count is left out rather than shown."""
+    return {
+        name: value
+        for name, value in totals.items()
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    }
+
+
 def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
     """Counts, date range, top senders and domains, encryption mix, quarantine."""
     opened = Store.open(store, create=False)
@@ -54,7 +64,8 @@ def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
     quarantine = read_frame(store, "quarantine")
     dates = messages["date_utc"].dropna()
     senders = messages["from_addr"]
-    domains = senders.dropna().str.rpartition("@")[2].replace("", pd.NA)
+    # what follows the last @ (rpartition makes no columns of a store without senders)
+    domains = senders.dropna().str.rsplit("@", n=1).str[-1].replace("", pd.NA)
     encryption = {name: int((messages["encryption"] == name).sum()) for name in ENCRYPTION_CLASSES}
     return StoreStats(
         messages=len(messages),
@@ -64,6 +75,6 @@ def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
         top_domains=_top(domains, top),
         encryption=encryption,
         quarantined=len(quarantine),
-        totals=dict(opened.manifest.get("totals", {})),
+        totals=_counts(opened.manifest.get("totals", {})),
         quarantine_reasons=_top(quarantine["code"], top),
     )

@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +97,57 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
         raise StoreError(f"{folder} was made by an older mxa ({schema}); {_REBUILD}")
     if schema != STORE_SCHEMA:
         raise StoreError(f"{folder} is not an mxa store (schema {schema!r})")
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise StoreError(f"store manifest {path} is damaged: {problem}; {_REBUILD}")
     return manifest
+
+
+# What each field of a file's state holds (ingest.py and sources/ write them): a state
+# read back with another type would stop a later run with a traceback, not a message.
+_INT = (int,)
+_STATE_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,), "source": (str,), "digest": (str,),
+    "size": _INT, "mtime_ns": _INT, "ctime_ns": _INT, "inode": _INT, "messages_read": _INT,
+    "end_offset": _INT, "resume_offset": (int, type(None)),
+    "uidvalidity": (int, type(None)), "last_uid": _INT,
+    "complete": (bool,), "cr_only": (bool,), "compressed": (bool, type(None)),
+}  # fmt: skip
+_PART_NAME = re.compile(r"part-\d+-\d+\.parquet")
+
+
+def _is(value: Any, types: tuple[type, ...]) -> bool:
+    """``isinstance``, but a JSON true is no number."""
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    """What is wrong with a manifest's structure, or None. The totals are sums that each
+    commit works out again from the runs: readers take what counts they can from them."""
+    for name, kind in (("files", dict), ("parts", dict), ("runs", list), ("totals", dict)):
+        if not isinstance(manifest.get(name), kind):
+            return f"{name!r} is not a {'list' if kind is list else 'mapping'}"
+    for name, parts in manifest["parts"].items():
+        if not isinstance(parts, list) or not all(
+            isinstance(part, str) and _PART_NAME.fullmatch(part) for part in parts
+        ):
+            return f"'parts' of {name!r} is not a list of part file names"
+    for key, state in manifest["files"].items():
+        if not isinstance(state, dict):
+            return f"'files' entry {key!r} is not a mapping"
+        for field_name, types in _STATE_TYPES.items():
+            if field_name in state and not _is(state[field_name], types):
+                return f"'files' entry {key!r} has {field_name} {state[field_name]!r}"
+    for number, run in enumerate(manifest["runs"]):
+        if not isinstance(run, dict):
+            return f"'runs' entry {number} is not a mapping"
+        for count in _TOTALS:
+            if count in run and not _is(run[count], _INT):
+                return f"'runs' entry {number} has {count} {run[count]!r}"
+        sources = run.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            return f"'runs' entry {number} has sources that are not a list of names"
+    return None
 
 
 def _only_frames(folder: Path) -> bool:

@@ -16,7 +16,7 @@ def test_folder_of_eml_files_recursively_and_readmes_skipped(tmp_path):
     (tmp_path / "SOURCE.txt").write_text("Repository: https://example.org\nCommit: 1\n")
     files, skipped = discover_sources([tmp_path])
     assert sorted(f.path.name for f in files) == ["one.eml", "two.eml"]
-    assert sorted(p.split("/")[-1] for p in skipped) == ["README.md", "SOURCE.txt"]
+    assert sorted(s.path.split("/")[-1] for s in skipped) == ["README.md", "SOURCE.txt"]
     assert all(f.source == str(tmp_path) for f in files)
 
 
@@ -40,7 +40,7 @@ def test_mail_files_without_extension_are_sniffed(tmp_path):
     (tmp_path / "Inbox.msf").write_bytes(b'// <!-- <mdb:mork:z v="1.4"/> -->\n')
     files, skipped = discover_sources([tmp_path])
     assert {(f.path.name, f.kind) for f in files} == {("12", "message"), ("Inbox", "mbox")}
-    assert [p.split("/")[-1] for p in skipped] == ["Inbox.msf"]
+    assert [s.path.split("/")[-1] for s in skipped] == ["Inbox.msf"]
 
 
 def test_missing_path_is_a_source_error():

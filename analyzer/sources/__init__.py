@@ -5,7 +5,8 @@ bytes, not its name), a one-message file (``.eml``), a Maildir, or any folder,
 walked recursively. In a folder, a file is mail when it is an ``.eml``, sits in a
 Maildir's ``cur/`` or ``new/``, opens like an mbox, or opens with a header block
 that names From, Date, Received or Message-ID; anything else (READMEs, indexes,
-keys) is listed as skipped, never silently dropped.
+keys) is listed as skipped with the reason, never silently dropped, and so is a folder
+that cannot be read. A source with no mail in it at all is an error, not an empty run.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "MAX_EXPANSION",
     "READ_ERRORS",
     "MboxResume",
+    "Skipped",
     "SourceFile",
     "SourceReader",
     "TooLarge",
@@ -225,58 +227,126 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _classify_named_file(path: Path, source: str) -> SourceFile:
+def _classify_named_file(path: Path, source: str) -> tuple[SourceFile, str | None]:
+    """A file named as a source, and why it holds no mail (None when it may).
+
+    An ``.eml`` is a message whatever it holds (bad mail is quarantined with the reason),
+    and so is a compressed file that does not open; any other file must open like an
+    mbox or a message.
+    """
     try:
         head = _head(path)
     except _Undecodable as problem:
-        return SourceFile(source, path, "unreadable", _size(path), str(problem))
-    kind = "mbox" if looks_like_mbox(head) else "message"
-    return SourceFile(source, path, kind, _size(path))
+        return SourceFile(source, path, "unreadable", _size(path), str(problem)), None
+    if looks_like_mbox(head):
+        return SourceFile(source, path, "mbox", _size(path)), None
+    found = SourceFile(source, path, "message", _size(path))
+    if path.suffix.lower() in _MAIL_EXTENSIONS or _looks_like_message(head):
+        return found, None
+    if not head.strip():
+        return found, "the file is empty" if not head else "the file holds only blank space"
+    return found, "not an mbox, .eml or Maildir"
 
 
-def _walk(
-    folder: Path, skipped: list[str], seen: set[tuple[int, int]]
-) -> Iterator[tuple[Path, bool]]:
-    """Files under ``folder`` in a stable order; the flag marks Maildir leaves.
+class Skipped(str):
+    """A path under a folder that was not read, shown as ``PATH (REASON)``.
 
-    Symbolic links to folders are followed, each real folder once (a link loop is
-    listed as skipped); a folder that cannot be read, or a broken link, is listed as
-    skipped with the reason.
+    ``may_hold_mail`` marks the ones that were not looked into (a folder that cannot be
+    read, a broken link): mail there is missing from the run, so they are always shown.
     """
+
+    path: str
+    reason: str
+    may_hold_mail: bool
+
+    def __new__(cls, path: Path | str, reason: str, may_hold_mail: bool = False) -> Skipped:
+        skipped = super().__new__(cls, f"{path} ({reason})")
+        skipped.path, skipped.reason, skipped.may_hold_mail = str(path), reason, may_hold_mail
+        return skipped
+
+    def __reduce__(self) -> tuple[type[Skipped], tuple[str, str, bool]]:
+        return (Skipped, (self.path, self.reason, self.may_hold_mail))
+
+
+NOT_MAIL = "not mail"
+HIDDEN = "a hidden file"
+LINK_BACK = "a link back to a folder already read"
+
+
+def _entries(
+    folder: Path, skipped: list[Skipped], seen: set[tuple[int, int]]
+) -> list[os.DirEntry[str]]:
+    """A folder's entries in name order; none, and a reason in ``skipped``, for a folder
+    that cannot be read or that was read already (a link back up)."""
     try:
         status = folder.stat()
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as error:
-        skipped.append(f"{folder} (cannot read the folder: {error.strerror or error})")
-        return
+        reason = f"cannot read the folder: {error.strerror or error}"
+        skipped.append(Skipped(folder, reason, may_hold_mail=True))
+        return []
     if (status.st_dev, status.st_ino) in seen:
-        skipped.append(f"{folder} (a link back to a folder already read)")
-        return
+        skipped.append(Skipped(folder, LINK_BACK))
+        return []
     seen.add((status.st_dev, status.st_ino))
-    in_maildir_leaf = folder.name in _MAILDIR_LEAVES and (folder.parent / "cur").is_dir()
-    for entry in entries:
+    return entries
+
+
+@dataclass
+class _Folder:
+    """A folder being walked: its entries still to see, and whether it is a Maildir leaf."""
+
+    path: Path
+    entries: Iterator[os.DirEntry[str]]
+    maildir_leaf: bool
+
+
+def _walk(folder: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, bool]]:
+    """Files under ``folder`` in a stable order (depth first, by name); the flag marks
+    Maildir leaves.
+
+    A stack, not recursion: folders may be nested thousands deep. Symbolic links to
+    folders are followed, each real folder once (a link loop is listed as skipped); a
+    folder that cannot be read, or a broken link, is listed as skipped with the reason.
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def opened(path: Path) -> _Folder:
+        leaf = path.name in _MAILDIR_LEAVES and (path.parent / "cur").is_dir()
+        return _Folder(path, iter(_entries(path, skipped, seen)), leaf)
+
+    stack = [opened(folder)]
+    while stack:
+        current = stack[-1]
+        entry = next(current.entries, None)
+        if entry is None:
+            stack.pop()
+            continue
         path = Path(entry.path)
         try:
             is_dir = entry.is_dir()
             is_file = not is_dir and entry.is_file()
         except OSError as error:
-            skipped.append(f"{path} ({error.strerror or error})")
+            skipped.append(Skipped(path, str(error.strerror or error), may_hold_mail=True))
             continue
         if is_dir:
-            if entry.name == ".git" or (entry.name == "tmp" and (folder / "cur").is_dir()):
+            if entry.name == ".git" or (entry.name == "tmp" and (current.path / "cur").is_dir()):
                 continue
-            yield from _walk(path, skipped, seen)
+            stack.append(opened(path))
         elif is_file:
-            yield path, in_maildir_leaf
+            yield path, current.maildir_leaf
         elif entry.is_symlink():
-            skipped.append(f"{path} (a broken link)")
+            skipped.append(Skipped(path, "a broken link", may_hold_mail=True))
+        else:
+            skipped.append(Skipped(path, "not a file or folder (a pipe, socket or device)"))
 
 
-def _discover_folder(folder: Path, source: str, skipped: list[str]) -> list[SourceFile]:
+def _discover_folder(folder: Path, source: str, skipped: list[Skipped]) -> list[SourceFile]:
     found = []
-    for path, in_maildir in _walk(folder, skipped, set()):
+    for path, in_maildir in _walk(folder, skipped):
         if path.name.startswith(".") and not in_maildir:
-            skipped.append(str(path))
+            skipped.append(Skipped(path, HIDDEN))
             continue
         size = _size(path)
         if in_maildir or path.suffix.lower() in _MAIL_EXTENSIONS:
@@ -293,33 +363,57 @@ def _discover_folder(folder: Path, source: str, skipped: list[str]) -> list[Sour
         elif _looks_like_message(head):
             found.append(SourceFile(source, path, "message", size))
         else:
-            skipped.append(str(path))
+            skipped.append(Skipped(path, NOT_MAIL))
     return found
 
 
-def discover_sources(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[str]]:
-    """Every file to read under ``paths``, and the files skipped as not mail.
+def _no_mail_in_folder(found: list[SourceFile], skipped: list[Skipped]) -> str | None:
+    """Why a folder named as a source holds no mail; None when it does."""
+    if found:
+        return None
+    if not skipped:
+        return "no mbox, .eml or Maildir message in it"
+    shown = "; ".join(skipped[:3]) + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+    return f"no mbox, .eml or Maildir message in it (skipped: {shown})"
 
-    Raises :class:`SourceError` for a path that does not exist or cannot be read,
-    before anything is ingested.
+
+def discover_sources(
+    paths: Sequence[str | os.PathLike[str]],
+) -> tuple[list[SourceFile], list[Skipped]]:
+    """Every file to read under ``paths``, and the paths skipped, each with its reason.
+
+    Raises :class:`SourceError` before anything is ingested for a path that does not
+    exist or cannot be read, and for a source with no mail in it (a file that is neither
+    an mbox nor a message, a folder with neither in it), naming each such source: a run
+    never ends in an empty audit because a source was not what it seemed.
     """
     if not paths:
         raise SourceError("no source given")
     files: list[SourceFile] = []
-    skipped: list[str] = []
+    skipped: list[Skipped] = []
+    no_mail: list[str] = []
     for given in paths:
         path = Path(given)
         source = str(given)
         if not path.exists():
             raise SourceError(f"no such file or folder: {source}")
         if path.is_dir():
-            files.extend(_discover_folder(path, source, skipped))
+            under: list[Skipped] = []
+            found = _discover_folder(path, source, under)
+            problem = _no_mail_in_folder(found, under)
+            files.extend(found)
+            skipped.extend(under)
         elif path.is_file():
             if not os.access(path, os.R_OK):
                 raise SourceError(f"cannot read {source}: permission denied")
-            files.append(_classify_named_file(path, source))
+            found_file, problem = _classify_named_file(path, source)
+            files.append(found_file)
         else:
             raise SourceError(f"not a file or folder: {source}")
+        if problem:
+            no_mail.append(f"{source}: {problem}")
+    if no_mail:
+        raise SourceError(f"no mail found in {'; in '.join(no_mail)}")
     return files, skipped
 
 
