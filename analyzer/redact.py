@@ -7,23 +7,33 @@ a public mail provider, ``p-91be04@org-5d2e7a.example`` at an organisation, and
 providers and the owner's own domains become ``org-….example`` (a registrable domain),
 ``h-….org-….example`` (a name under it) or ``host-….example`` (a bare machine name), IP
 addresses are cut to their network (``198.51.100.0/24``, ``2001:db8:85a3::/48``), display
-names of others become ``Person 3fa2`` and their user names ``user-…``, Message-IDs
-``id-…``, key ids and details ``key-…``, source paths ``source-1``, and subjects are
-removed. The pseudonyms are HMAC-SHA256 under a key kept beside the working store, so the
-same address gets the same pseudonym in every report made from that store, and nobody
-without the key can test a guess.
+names of others become ``Person 3fa2c1d0`` and their user names ``user-…``, UUCP paths
+(``uunet!host!user``) pseudonyms like addresses, host names that spell an IP address
+(``c-73-47-72-35.hsd1.nh.comcast.net``) ``h-….comcast.net``, Message-IDs ``id-…``, key ids
+and details ``key-…``, source paths ``source-1``, and subjects are removed. The pseudonyms
+are HMAC-SHA256 under a key kept beside the working store, so the same address gets the
+same pseudonym in every report made from that store, and nobody without the key can test a
+guess. Two values never share a label: a clash gets a longer one (:meth:`Redactor._label`).
+
+Whoever holds copies of the messages must not be able to look them up: every id derived
+from a message (its store key, Received ids) is keyed too, times are cut to the hour (UTC),
+time zone offsets are kept only on the owner's own messages, sizes become a power of two
+and mbox byte offsets are dropped. docs/redaction.md says what that does and does not hide.
 
 The redactor works on text: on the values it knows from the frames (names, subjects,
-Message-IDs, list ids, key details, paths), and on anything shaped like an address, an IP
-address or a host name, wherever it occurs in a string.
+Message-IDs, list ids, key details, server names, paths), and on anything shaped like an
+address, a UUCP path, an IP address, a host name, a message key or a date and time,
+wherever it occurs in a string.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import hmac
 import ipaddress
+import math
 import os
 import re
 import secrets
@@ -35,37 +45,35 @@ import ahocorasick
 import pandas as pd
 
 from analyzer.addressing import alias_service, domain_of, is_public_provider, registrable_domain
+from analyzer.errors import OutputError
 from analyzer.frames import Frames
 from analyzer.mailing_lists import list_addresses
 from analyzer.owner import Owner
+from analyzer.redact_shapes import SHAPES, cuts_word, embeds_ip, to_the_hour
 
-__all__ = ["KEY_NAME", "Redactor", "load_key", "redact_frames", "redact_table", "redact_value"]
+__all__ = [
+    "KEY_NAME",
+    "LABEL_LENGTHS",
+    "Redactor",
+    "embeds_ip",
+    "load_key",
+    "redact_frames",
+    "redact_table",
+    "redact_value",
+]
 
 KEY_NAME = "redact.key"
 SUBJECT_REMOVED = "(removed)"
 REDACTION_NOTE = (
     "Redacted for sharing: other people's addresses, names and servers are keyed pseudonyms "
-    "(the same one each time), IP addresses are cut to their network and subjects are "
-    "removed. The addresses shown as yours are as they are."
+    "(the same one each time), IP addresses are cut to their network, times to the hour "
+    "(UTC), and subjects are removed. The addresses shown as yours are as they are."
 )
+# hex digits of a label: at 16 bits, two of 650 names shared one. A clash between two
+# values is still possible at any length; the second gets a longer label (Redactor._label).
+LABEL_LENGTHS = {"name": 8, "address": 6, "user": 6, "host": 6, "domain": 6}
+ID_LENGTH = 16  # ids (message keys, Message-IDs, Received lines): 64 bits, no clash expected
 _MIN_LITERAL = 3  # shorter known values (initials, "Re") are left to the patterns
-# an address, also one whose domain has no dot (raju@bhairavi, from old local mail)
-_EMAIL = re.compile(r"[\w.+\-=!#$%&'*/?^`{|}~]+@[\w\-]+(?:\.[\w\-]+)*", re.ASCII)
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-# candidates only: ip() keeps what is no valid address (a time such as 10:30:00)
-_IPV6 = re.compile(
-    r"(?<![\w:.])(?:[Ii][Pp][Vv]6:)?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])"
-)  # with the IPv6: tag of an address literal ([IPv6:2001:db8::1] in a HELO)
-# a host name, underscores and all; not the local part of an address (followed by @)
-_HOST = re.compile(r"(?<![\w\-])(?:[\w\-]{1,63}\.)+[A-Za-z]{2,24}(?![\w\-@])", re.ASCII)
-# a machine name with no dot right after an @, as in a Message-ID shown <…@ganymede>
-_BARE_AFTER_AT = re.compile(r"(?<=@)[\w\-]{2,63}(?![\w\-.@])", re.ASCII)
-# one pass, addresses first: a host name or IP address inside an address is the address's
-_SHAPES = re.compile(
-    "|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in
-             (("email", _EMAIL), ("ipv4", _IPV4), ("ipv6", _IPV6), ("host", _HOST),
-              ("bare", _BARE_AFTER_AT)))
-)  # fmt: skip
 # the servers of big mail providers and senders: a class, not a person
 PROVIDER_INFRASTRUCTURE = frozenset({
     "google.com", "googlemail.com", "outlook.com", "hotmail.com", "microsoft.com",
@@ -95,6 +103,8 @@ class Redactor:
     def __init__(self, frames: Frames, owner: Owner, key: bytes, sources: Iterable[str] = ()):
         self.key = key
         self.owner = owner
+        self._holders: dict[str, tuple[str, str]] = {}  # label → the value it stands for
+        self.message_keys = self._keyed_message_keys(frames)
         self.lists = list_addresses(frames)
         self.kept_domains = {registrable_domain(domain_of(a)) for a in owner.identities}
         self.kept_domains |= set(owner.domains)
@@ -124,11 +134,17 @@ class Redactor:
         for name in people["display_name"].dropna():
             if name not in owner_names:
                 for written in (name, name.strip(), name.strip().strip("'\"")):
-                    literals.setdefault(written, f"Person {self._digest('name', written)[:4]}")
+                    literals.setdefault(written, self.name(name))
         for address in people["address"].dropna():
             local = address.rpartition("@")[0]
             if local and not owner.owns(address):  # evidence quotes it: user name 'ariel'
-                literals[repr(local)] = repr(f"user-{self._digest('user', local)[:6]}")
+                literals[repr(local)] = repr(self._label("user", local, "user-"))
+        for column in _SERVER_COLUMNS:  # evidence quotes a HELO name: johns-laptop
+            for value in frames.hops[column].dropna().unique():
+                if _is_machine_name(value) and value not in literals:
+                    redacted = self._server(value, self.text_shapes(value))
+                    if redacted != value:
+                        literals[value] = redacted
         for detail in frames.keys["detail"].dropna():
             literals[detail] = self._pseudonym("key", detail)
         for key_id in self._others_keys(frames, owner):  # a key id finds its holder on a keyserver
@@ -159,11 +175,42 @@ class Redactor:
     def _digest(self, kind: str, value: str) -> str:
         return hmac.new(self.key, f"{kind}\0{value}".encode(), hashlib.sha256).hexdigest()
 
+    def _label(self, kind: str, value: str, prefix: str = "", suffix: str = "") -> str:
+        """``prefix + label + suffix``, the label as many hex digits of the keyed digest as
+        ``LABEL_LENGTHS`` says, or more where another value already holds that pseudonym:
+        two people are never one ``Person 350a``. The first value seen keeps the short one."""
+        digest = self._digest(kind, value)
+        length = LABEL_LENGTHS.get(kind, ID_LENGTH)
+        while True:
+            pseudonym = f"{prefix}{digest[:length]}{suffix}"
+            holder = self._holders.setdefault(pseudonym, (kind, value))
+            if holder == (kind, value):
+                return pseudonym
+            if length >= len(digest):  # an HMAC-SHA256 collision: never seen
+                raise OutputError(f"cannot redact: {value!r} and {holder[1]!r} share a digest")
+            length += 1
+
     def _pseudonym(self, kind: str, value: str) -> str:
-        return f"{kind}-{self._digest(kind, value)[:8]}"
+        return f"{kind}-{self._digest(kind, value)[:ID_LENGTH]}"
 
     def _message_id(self, value: str) -> str:
-        return f"id-{self._digest('id', value)[:12]}"
+        return f"id-{self._digest('id', value)[:ID_LENGTH]}"
+
+    def name(self, name: str) -> str:
+        """Another person's display name, however it was quoted, as ``Person 3fa2c1d0``."""
+        return self._label("name", name.strip().strip("'\"").strip(), "Person ")
+
+    def _keyed_message_keys(self, frames: Frames) -> dict[str, str]:
+        """Each message key (an unkeyed hash of the header bytes: anyone holding the message
+        computes it) → a keyed one, which still joins the frames."""
+        keys = pd.unique(frames.messages["message_key"].dropna())
+        keyed = {key: self._digest("message", key)[:ID_LENGTH] for key in keys}
+        if len(set(keyed.values())) < len(keyed):
+            raise OutputError("cannot redact: two message keys have one keyed key")
+        return keyed
+
+    def message_key(self, key: str) -> str:
+        return self.message_keys.get(key) or self._digest("message", key)[:ID_LENGTH]
 
     @staticmethod
     def _owner_names(frames: Frames, owner: Owner) -> set[str]:
@@ -196,38 +243,47 @@ class Redactor:
         if self.owner.owns(lowered):
             return address
         local, _, domain = lowered.rpartition("@")
-        tag = self._digest("address", lowered)[:6]
+        if not local and "!" in domain:  # a UUCP path: the user at the last host of it
+            machine = domain.rpartition("!")[0].rpartition("!")[2]
+            return self._label("address", lowered, "p-", f"@{self.host(machine)}")
         if lowered in self.lists or is_list_address(local):
-            return f"list-{tag}@lists-{self._digest('domain', domain)[:6]}.example"
+            lists = self._label("domain", domain, "lists-", ".example")
+            return self._label("address", lowered, "list-", f"@{lists}")
         if is_public_provider(domain) or alias_service(lowered):
-            return f"p-{tag}@{domain}"
+            return self._label("address", lowered, "p-", f"@{domain}")
         if registrable_domain(domain) in self.kept_domains:
-            return f"p-{tag}@{domain}"
-        return f"p-{tag}@{self._organisation(domain)}"
+            return self._label("address", lowered, "p-", f"@{domain}")
+        return self._label("address", lowered, "p-", f"@{self._organisation(domain)}")
 
     def _organisation(self, name: str) -> str:
         """``org-….example`` for an organisation's domain, ``h-….org-….example`` for a name
         under it (so that ``engr.sgi.com`` and ``sgi.com`` stay two names of one place), and
         ``host-….example`` for a bare machine name."""
         if "." not in name:
-            return f"host-{self._digest('host', name)[:6]}.example"
+            return self._label("host", name, "host-", ".example")
         domain = registrable_domain(name)
-        organisation = f"org-{self._digest('domain', domain)[:6]}.example"
-        return (
-            organisation if name == domain else f"h-{self._digest('host', name)[:6]}.{organisation}"
-        )
+        organisation = self._label("domain", domain, "org-", ".example")
+        if name == domain:
+            return organisation
+        return self._label("host", name, "h-", f".{organisation}")
 
     def host(self, host: str) -> str:
-        """A server or domain name: public providers and the owner's own domains stay."""
+        """A server or domain name: public providers and the owner's own domains stay, but
+        not a machine name under them that spells its IP address (``c-73-47-72-35.hsd1.nh.
+        comcast.net`` becomes ``h-….comcast.net``: a Comcast customer, not which one)."""
         lowered = host.lower().rstrip(".")
         domain = registrable_domain(lowered)
-        if is_public_provider(domain) or domain in self.kept_domains:
-            return host
-        if alias_service(f"x@{lowered}"):  # simplelogin.co, mozmail.com: a class as well
-            return host
-        if domain in PROVIDER_INFRASTRUCTURE:
-            return host
-        return self._organisation(lowered)
+        kept = (
+            is_public_provider(domain)
+            or domain in self.kept_domains
+            or alias_service(f"x@{lowered}") is not None  # simplelogin.co: a class as well
+            or domain in PROVIDER_INFRASTRUCTURE
+        )
+        if not kept:
+            return self._organisation(lowered)
+        if lowered != domain and embeds_ip(lowered[: len(lowered) - len(domain)]):
+            return self._label("host", lowered, "h-", f".{domain}")
+        return host
 
     @staticmethod
     def ip(text: str) -> str:
@@ -245,7 +301,9 @@ class Redactor:
 
         A bare label such as ``johns-laptop`` names a machine as surely as a host name does.
         """
-        redacted = self.text(name)
+        return self._server(name, self.text(name))
+
+    def _server(self, name: str, redacted: str) -> str:
         if redacted != name or name.strip("[]").lower() in GENERIC_SERVER_NAMES:
             return redacted
         return self.host(name)
@@ -272,7 +330,7 @@ class Redactor:
         found = []
         for last, (length, replacement) in self._known.iter(value):
             start, end = last + 1 - length, last + 1
-            if _cuts_word(value, start) or _cuts_word(value, end):
+            if cuts_word(value, start) or cuts_word(value, end):
                 continue
             found.append((start, -length, replacement))
         done = 0
@@ -282,40 +340,34 @@ class Redactor:
                 yield start, done, replacement
 
     def text_shapes(self, value: str) -> str:
-        """Only what is shaped like an address, an IP address or a host name, replaced."""
-        return _SHAPES.sub(self._shape, value)
+        """Only what is shaped like an address, a UUCP path, an IP address, a host name, a
+        message key or a date and time, replaced."""
+        return SHAPES.sub(self._shape, value)
 
     def _shape(self, match: re.Match[str]) -> str:
-        found = match.group()
-        if match.lastgroup == "email":
+        found, shape = match.group(), match.lastgroup
+        if shape in ("email", "uucp"):
             return self.address(found)
-        if match.lastgroup == "host":
+        if shape == "host":
             return self.host(found)
-        if match.lastgroup == "bare":
+        if shape == "bare":
             return self.server(found)
+        if shape == "dashed":
+            return self._organisation(found.lower()) if embeds_ip(found.lower()) else found
+        if shape == "key":
+            return self.message_keys.get(found, found)
+        if shape == "time":
+            return to_the_hour(found)
         return self.ip(found)
 
 
-def _cuts_word(text: str, index: int) -> bool:
-    """Whether ``index`` falls inside a word, or inside a name joined by ``.@-+`` such as
-    ``sgi.engr.sgi.com``: a display name "sgi" is not replaced there (the host name is)."""
-    if not 0 < index < len(text):
-        return False
-    before, after = text[index - 1], text[index]
-    if _is_word(before) and _is_word(after):
-        return True
-    if after in _JOINERS and _is_word(before):
-        return index + 1 < len(text) and _is_word(text[index + 1])
-    if before in _JOINERS and _is_word(after):
-        return index >= 2 and _is_word(text[index - 2])
-    return False
-
-
-_JOINERS = ".@-+"
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
+def _is_machine_name(value: str) -> bool:
+    """A server name that names a machine, not a word of mxa's prose ("mail", "unknown")."""
+    return (
+        len(value) >= _MIN_LITERAL
+        and value.strip("[]").lower() not in GENERIC_SERVER_NAMES
+        and any(c.isdigit() or c in "-_." for c in value)
+    )
 
 
 def is_list_address(local: str) -> bool:
@@ -329,6 +381,8 @@ def redact_value(value: Any, redactor: Redactor) -> Any:
     """
     if isinstance(value, str):
         return redactor.text(value)
+    if isinstance(value, datetime.datetime):  # pd.Timestamp too
+        return _to_hour(value)
     if hasattr(value, "tolist"):  # numpy arrays and scalars, as Arrow columns give them
         return redact_value(value.tolist(), redactor)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -351,29 +405,73 @@ def redact_value(value: Any, redactor: Redactor) -> Any:
     return value
 
 
+def _to_hour(value: datetime.datetime) -> datetime.datetime:
+    """A time cut to its hour: a correspondent cannot look their messages up by Date."""
+    if isinstance(value, pd.Timestamp):
+        return value.floor("h") if value is not pd.NaT else value
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def _size_class(size: int) -> int:
+    """The power of two nearest a size: how big, not which message."""
+    return 1 << max(0, round(math.log2(size))) if size > 0 else size
+
+
 _SERVER_COLUMNS = ("from_helo", "from_host", "by_host")
+# what finds one message among copies of it, and says nothing the shared copy needs: the
+# Date as written (date_utc and tz_offset_min keep what it says) and the byte offset in an mbox
+_DROPPED = ("date_raw", "offset")
+_KEYED_IDS = ("smtp_id", "dkim_selectors")  # a Received id; a DKIM selector names its sender
 
 
 def redact_table(frame: pd.DataFrame, redactor: Redactor) -> pd.DataFrame:
-    """One frame with every text, list and struct column redacted and subjects dropped."""
+    """One frame with every text, list and struct column redacted, subjects, written dates
+    and offsets dropped, message keys keyed, times cut to the hour and sizes to a class."""
     copy = frame.copy()
     for column in copy.columns:
-        if column == "subject":
+        values = copy[column]
+        if column in ("subject", *_DROPPED):
             copy[column] = None
         elif column == "message_key":
-            continue  # a hash of the header bytes: says nothing by itself
+            keyed = values.map(redactor.message_keys)  # a dict: one look-up per row
+            unknown = keyed.isna() & values.notna()
+            keyed[unknown] = values[unknown].map(redactor.message_key)
+            copy[column] = keyed
+        elif column == "size":
+            copy[column] = values.map(_size_class, na_action="ignore").astype(values.dtype)
+        elif column in _KEYED_IDS:
+            kind = column.partition("_")[0]  # smtp-…, dkim-…
+            copy[column] = values.map(lambda v, k=kind: _keyed(redactor, k, v), na_action="ignore")
+        elif isinstance(values.dtype, pd.DatetimeTZDtype) or values.dtype.kind == "M":
+            copy[column] = values.dt.floor("h")
         elif column in _SERVER_COLUMNS:
-            copy[column] = copy[column].map(redactor.server, na_action="ignore")
-        elif copy[column].dtype == object or str(copy[column].dtype) in ("str", "string"):
-            copy[column] = copy[column].map(lambda v: redact_value(v, redactor), na_action="ignore")
+            copy[column] = values.map(redactor.server, na_action="ignore")
+        elif values.dtype == object or str(values.dtype) in ("str", "string"):
+            copy[column] = values.map(lambda v: redact_value(v, redactor), na_action="ignore")
     return copy
 
 
+def _keyed(redactor: Redactor, kind: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return redactor._pseudonym(kind, value)
+    return [redactor._pseudonym(kind, v) for v in value.tolist()]
+
+
 def redact_frames(frames: Frames, redactor: Redactor) -> Frames:
-    """The frames with every text column redacted and subjects dropped."""
+    """The frames with every text column redacted and subjects dropped (see
+    :func:`redact_table`). Time zone offsets stay on the owner's own messages (the report
+    is about where they wrote from) and go from everyone else's and from Received hops."""
+    messages = redact_table(frames.messages, redactor)
+    senders = frames.messages["from_addr"]
+    mine = senders.map(lambda a: isinstance(a, str) and redactor.owner.owns(a)).astype(bool)
+    messages["tz_offset_min"] = frames.messages["tz_offset_min"].where(mine.to_numpy(), None)
+    hops = redact_table(frames.hops, redactor)
+    hops["tz_offset_min"] = pd.Series(
+        pd.NA, index=hops.index, dtype=frames.hops["tz_offset_min"].dtype
+    )
     return Frames(
-        messages=redact_table(frames.messages, redactor),
+        messages=messages,
         participants=redact_table(frames.participants, redactor),
-        hops=redact_table(frames.hops, redactor),
+        hops=hops,
         keys=redact_table(frames.keys, redactor),
     )
