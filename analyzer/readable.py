@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import math
 
+import numpy as np
 import pandas as pd
 
 from analyzer.frames import Frames
@@ -103,12 +104,15 @@ _NEEDED = {
 
 
 def _kept_rows(frame: pd.DataFrame, needed: tuple[str, ...]) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
+    """The rows with a value in each ``needed`` column (for text, not an empty one)."""
+    keep = np.ones(len(frame), dtype=bool)
     for column in needed:
         if column in frame:
             values = frame[column]
-            keep &= values.notna().to_numpy() & (values != "").to_numpy(dtype=bool, na_value=False)
-    return frame if keep.all() else frame[keep.to_numpy()]
+            keep &= values.notna().to_numpy()
+            if not pd.api.types.is_numeric_dtype(values):
+                keep &= (values != "").to_numpy(dtype=bool, na_value=False)
+    return frame if keep.all() else frame[keep]
 
 
 def readable_frames(frames: Frames) -> Frames:
