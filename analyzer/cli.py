@@ -112,12 +112,27 @@ CafileOption = Annotated[
 AllFoldersOption = Annotated[
     bool, typer.Option("--all-folders", help="IMAP: every folder of an address that names none.")
 ]
+ImapDeadlineOption = Annotated[
+    float,
+    typer.Option("--imap-deadline", metavar="SECONDS",
+                 help="IMAP: the most one folder may take; past it, the next run reads on."),
+]  # fmt: skip
+ImapRunDeadlineOption = Annotated[
+    float,
+    typer.Option("--imap-run-deadline", metavar="SECONDS",
+                 help="IMAP: the most all the folders of the run may take."),
+]  # fmt: skip
 
 
-def _imap_options(cafile: Path | None, all_folders: bool) -> ImapOptions:
+def _imap_options(
+    cafile: Path | None,
+    all_folders: bool,
+    deadline: float = ImapOptions.deadline,
+    run_deadline: float = ImapOptions.run_deadline,
+) -> ImapOptions:
     """Asks for a password at the terminal only, never in a pipe or a script."""
     prompt = getpass.getpass if sys.stdin.isatty() else None
-    return ImapOptions(str(cafile) if cafile else None, all_folders, prompt)
+    return ImapOptions(str(cafile) if cafile else None, all_folders, prompt, deadline, run_deadline)
 
 
 def _print_ingest(result: IngestResult) -> None:
@@ -194,6 +209,8 @@ def ingest_command(
     scheduler: SchedulerOption = None,
     cafile: CafileOption = None,
     all_folders: AllFoldersOption = False,
+    imap_deadline: ImapDeadlineOption = ImapOptions.deadline,
+    imap_run_deadline: ImapRunDeadlineOption = ImapOptions.run_deadline,
 ) -> None:
     """Parse mail archives into the Parquet store; a second run adds only what is new.
 
@@ -201,7 +218,8 @@ def ingest_command(
     Example: mxa ingest imaps://me@imap.example.org/INBOX --store mystore
     """
     options = {"jobs": jobs, "engine": engine, "scheduler": scheduler,
-               "imap": _imap_options(cafile, all_folders)}  # fmt: skip
+               "imap": _imap_options(cafile, all_folders, imap_deadline,
+                                     imap_run_deadline)}  # fmt: skip
     try:
         if quiet:
             result = ingest(sources, store, **options)
@@ -487,6 +505,8 @@ def audit_command(
     scheduler: SchedulerOption = None,
     cafile: CafileOption = None,
     all_folders: AllFoldersOption = False,
+    imap_deadline: ImapDeadlineOption = ImapOptions.deadline,
+    imap_run_deadline: ImapRunDeadlineOption = ImapOptions.run_deadline,
     force: ForceOption = False,
     shared_permissions: SharedOption = False,
 ) -> None:
@@ -499,7 +519,8 @@ def audit_command(
     options = {"me": me or (), "me_domains": me_domain or (), "jobs": jobs, "redact": redact,
                "engine": engine, "scheduler": scheduler, "force": force,
                "shared_permissions": shared_permissions,
-               "imap": _imap_options(cafile, all_folders)}  # fmt: skip
+               "imap": _imap_options(cafile, all_folders, imap_deadline,
+                                     imap_run_deadline)}  # fmt: skip
     try:
         if quiet:
             result = run_audit(sources, out, **options)
