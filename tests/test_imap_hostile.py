@@ -218,6 +218,7 @@ BAD_SELECTS = {
         "UIDNEXT",
     ),
     "no EXISTS": (lambda lines: [x for x in lines if b"EXISTS" not in x], "EXISTS"),
+    "a 100 MB literal": (lambda lines: [b"* FLAGS {99999999}\r\n", b"x" * 1000, *lines], "literal"),
 }
 
 
