@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   runs mxa demo on the bundled sample mailbox (sample_data/)
-#   make test   runs the whole test suite (lint, format check, pytest, a minute of fuzzing)
+#   make test   runs the whole test suite (lint, format check, pytest, a minute of fuzzing
+#               the parser and a minute of fuzzing the analysis)
 # Each creates the virtual environment it needs in .venv.
 
 PYTHON ?= python3
@@ -49,14 +50,20 @@ test: lint
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
-# Coverage-guided fuzzing (FUZZ_SECONDS); the log is fuzz/.last-run.log, a crashing
-# input lands in fuzz/crashes/ and the end of the log says which.
+# Fuzzing, FUZZ_SECONDS each: the per-message pipeline (coverage-guided; the log is
+# fuzz/.last-run.log, a crashing input lands in fuzz/crashes/ and the end of the log says
+# which), then the analysis and every document over damaged stores (fuzz/.last-analysis-run.log,
+# a failing store kept in fuzz/crashes/analysis-seed-N/).
 fuzz: $(BUILT)
 	@echo "fuzzing the per-message pipeline for $(FUZZ_SECONDS) s"
 	@$(BIN)/python fuzz/fuzz_pipeline.py --seconds $(FUZZ_SECONDS) > fuzz/.last-run.log 2>&1 \
 	  || (tail -40 fuzz/.last-run.log; exit 1)
 	@grep -a "^stat::number_of_executed_units\|^stat::new_units_added" fuzz/.last-run.log
 	$(BIN)/python fuzz/account.py
+	@echo "fuzzing the analysis and the report for $(FUZZ_SECONDS) s"
+	@$(BIN)/python fuzz/fuzz_analysis.py --seconds $(FUZZ_SECONDS) > fuzz/.last-analysis-run.log 2>&1 \
+	  || (tail -40 fuzz/.last-analysis-run.log; exit 1)
+	@tail -1 fuzz/.last-analysis-run.log
 
 format: $(BUILT)
 	$(BIN)/ruff check --fix .
