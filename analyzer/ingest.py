@@ -63,16 +63,9 @@ from analyzer.sources import (
     mbox_resume,
     mbox_state,
 )
-from analyzer.sources.imap import (
-    FolderChunk,
-    FolderReader,
-    ImapAddress,
-    ImapOptions,
-    close_folders,
-    is_imap_address,
-    open_folders,
-    parse_imap_address,
-)
+from analyzer.sources.imap import ImapOptions, close_folders, open_folders
+from analyzer.sources.imap_address import ImapAddress, is_imap_address, parse_imap_address
+from analyzer.sources.imap_folder import FolderChunk, FolderReader
 from analyzer.sources.mbox import JoinedRanges, MboxRange, is_cr_only
 from analyzer.store import Store
 from analyzer.store_writer import StoreWriter

@@ -209,10 +209,10 @@ class _CuttingProxy:
 @pytest.fixture
 def quick_retries(monkeypatch):
     """Small fetches, so that a cut falls mid-folder; retries without the wait."""
-    import analyzer.sources.imap
+    import analyzer.sources.imap_folder
 
-    monkeypatch.setattr(analyzer.sources.imap, "RETRY_SECONDS", 0.01)
-    monkeypatch.setattr(analyzer.sources.imap, "FETCH_BATCH", 20)
+    monkeypatch.setattr(analyzer.sources.imap_folder, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(analyzer.sources.imap_folder, "FETCH_BATCH", 20)
 
 
 def test_a_connection_cut_mid_fetch_is_opened_again_and_nothing_is_lost(
@@ -311,7 +311,7 @@ def test_without_any_password_and_no_terminal_the_error_says_where_to_put_one(
 ):
     monkeypatch.delenv("MXA_IMAP_PASSWORD", raising=False)
     monkeypatch.delenv("MXA_IMAP_OAUTH2_TOKEN", raising=False)
-    monkeypatch.setattr("analyzer.sources.imap._from_keyring", lambda address: None)
+    monkeypatch.setattr("analyzer.sources.imap_address._from_keyring", lambda address: None)
     result = runner.invoke(
         app, ["ingest", "imaps://bob@127.0.0.1:1/INBOX", "--store", str(tmp_path)]
     )
@@ -349,7 +349,9 @@ def test_gmail_labels_and_thread_become_the_headers_a_takeout_has():
     from imapclient.response_types import BodyData
 
     from analyzer.extract import extract_message
-    from analyzer.sources.imap import FolderReader, parse_imap_address, read_plan
+    from analyzer.sources.imap_address import parse_imap_address
+    from analyzer.sources.imap_folder import FolderReader
+    from analyzer.sources.imap_plan import read_plan
 
     address = parse_imap_address("imaps://me@imap.gmail.com/INBOX")
     reader = FolderReader(None, address, "INBOX")
@@ -430,7 +432,9 @@ def test_a_folder_named_twice_is_read_once(dovecot, password, tmp_path):
 
 def test_a_message_the_server_gives_no_structure_for_is_read_from_its_headers():
     from analyzer.extract import extract_message
-    from analyzer.sources.imap import FolderReader, parse_imap_address, read_plan
+    from analyzer.sources.imap_address import parse_imap_address
+    from analyzer.sources.imap_folder import FolderReader
+    from analyzer.sources.imap_plan import read_plan
 
     reader = FolderReader(None, parse_imap_address("imaps://me@example.org/INBOX"), "INBOX")
     header = make_message(message_id="<bare@x>").split(b"\n\n")[0] + b"\n\n"
@@ -442,7 +446,8 @@ def test_a_message_the_server_gives_no_structure_for_is_read_from_its_headers():
 def test_worker_chunks_fetch_what_one_connection_fetches(dovecot, password, tmp_path, monkeypatch):
     # local workers fetch chunks over their own connections; a Dask cluster named by its
     # scheduler is sent what this process fetched: both must give the same messages
-    from analyzer.sources.imap import close_folders, fetch_chunk, open_folders, parse_imap_address
+    from analyzer.sources.imap import close_folders, fetch_chunk, open_folders
+    from analyzer.sources.imap_address import parse_imap_address
 
     dovecot.append("Chunks", _persona_messages())
     address = parse_imap_address(dovecot.address("Chunks"))

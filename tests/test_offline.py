@@ -88,13 +88,13 @@ def test_a_whole_audit_runs_with_the_network_refused(offline_env, tmp_path):
     assert not log.exists(), log.read_text()
 
 
-# The one exception: the IMAP server the user names, reached from analyzer/sources/imap.py.
+# The one exception: the IMAP server the user names, reached from analyzer/sources/imap_client.py.
 IMAP_GUARD = GUARD.replace(
     "\ndef _hook(event, args):\n",
     "\n"
     + textwrap.dedent(
         """\
-        _IMAP_SOURCE = os.path.join("analyzer", "sources", "imap.py")
+        _IMAP_SOURCE = os.path.join("analyzer", "sources", "imap_client.py")
 
         def _from_imap_source():
             frame = sys._getframe(2)
@@ -140,7 +140,7 @@ def test_only_the_imap_source_opens_a_socket_and_only_to_the_server(offline_env,
 
 
 def test_no_other_module_imports_a_network_library():
-    allowed = REPO / "analyzer" / "sources" / "imap.py"
+    allowed = REPO / "analyzer" / "sources" / "imap_client.py"
     network = {"imapclient", "imaplib", "smtplib", "poplib", "ftplib", "http", "urllib.request",
                "requests", "httpx", "aiohttp", "ssl"}  # fmt: skip
     for path in (REPO / "analyzer").rglob("*.py"):

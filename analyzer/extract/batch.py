@@ -26,7 +26,8 @@ from analyzer.extract.headers import header_block_end
 from analyzer.frames import hops_table, keys_table, messages_table, participants_table
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources import READ_ERRORS
-from analyzer.sources.imap import FetchedChunk, FolderChunk, fetch_chunk
+from analyzer.sources.imap import fetch_chunk
+from analyzer.sources.imap_folder import FetchedChunk, FolderChunk
 from analyzer.sources.mbox import MboxRange, RangeReader
 from analyzer.vocabulary import QuarantineCode
 
@@ -181,8 +182,8 @@ def extract_range(part: MboxRange) -> RangeExtract:
 
 @dataclass
 class FolderExtract:
-    """What a worker made of a :class:`~analyzer.sources.imap.FolderChunk`: the batch, and
-    how far fetching came (:class:`~analyzer.sources.imap.FetchedChunk`, messages taken
+    """What a worker made of a :class:`~analyzer.sources.imap_folder.FolderChunk`: the batch, and
+    how far fetching came (:class:`~analyzer.sources.imap_folder.FetchedChunk`, messages taken
     out)."""
 
     batch: ExtractedBatch

@@ -12,7 +12,7 @@ Each FETCH answer is checked field by field (:func:`fields_of`) before mxa uses 
 about a message that does not hold (a UID that is no number, a size that is no size, a
 structure nested :data:`STRUCTURE_DEPTH` deep…) quarantines that message
 (:class:`BadAnswer`); a SELECT answer that does not hold ends that folder. This module
-opens no socket: :mod:`analyzer.sources.imap` does, and reads through these checks.
+opens no socket: :mod:`analyzer.sources.imap_client` does, and reads through these checks.
 """
 
 from __future__ import annotations
