@@ -42,6 +42,7 @@ from analyzer.output_folder import (
     write_outputs,
 )
 from analyzer.owner import detect_owner
+from analyzer.readable import readable_frames
 from analyzer.redact import (
     REDACTION_NOTE,
     Redactor,
@@ -157,8 +158,8 @@ def write_redacted(
     paths = [*listed.get("sources", ())]
     paths += [p for q in listed.get("quarantine", ()) for p in (q["source"], q["offset"])]
     whole = load_frames(store)  # the store copy keeps every column, the raw Received too
-    redactor = Redactor(whole, owner, load_key(store), paths)
-    frames = redact_frames(whole, redactor)
+    redactor = Redactor(whole, owner, load_key(store), paths)  # learns every value it holds
+    frames = redact_frames(readable_frames(whole), redactor)  # the rows the report read
     findings = {  # the schema name and the model description are mxa's own words
         key: value if key in ("schema", "model") else redact_value(value, redactor)
         for key, value in read.findings.items()

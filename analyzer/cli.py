@@ -247,6 +247,7 @@ def stats_command(
 
     Example: mxa stats --store mystore
     """
+    from analyzer.readable import iso_day
     from analyzer.stats import store_stats
 
     try:
@@ -261,7 +262,8 @@ def stats_command(
     )
     overview.add_row("messages", f"{stats.messages:,}")
     if stats.first_date is not None:
-        overview.add_row("date range", f"{stats.first_date:%Y-%m-%d} … {stats.last_date:%Y-%m-%d}")
+        first, last = iso_day(stats.first_date), iso_day(stats.last_date)  # year 1 as 0001
+        overview.add_row("date range", f"{first} … {last}")
     overview.add_row("quarantined", f"{stats.quarantined:,}")
     totals = stats.totals
     if totals:
@@ -619,6 +621,8 @@ def _print_aliases(exposures: Sequence[Exposure]) -> None:
             f"{'given to' if exposure.dedicated else 'first mail with'} {exposure.given_to} "
             f"on {exposure.given_on}"
             if exposure.given_to
+            else "no dated mail"  # mail whose Date cannot be read gives no first party
+            if exposure.parties
             else "no mail with anyone"
         )
         verdict = (
@@ -635,11 +639,13 @@ def _print_aliases(exposures: Sequence[Exposure]) -> None:
         )
         for leak in exposure.leaks:
             via = f", via {', '.join(leak.via)}" if leak.via else ""
+            since = f" from {leak.first}" if leak.first else ", undated"  # no readable Date
+            ids = ", ".join(f"<{m}>" for m in leak.message_ids)
             _line(
                 f"    {leak.organisation}: {leak.messages} "
-                f"{'message' if leak.messages == 1 else 'messages'} from {leak.first} "
-                f"({', '.join(leak.senders) or 'sender unnamed'}{via}): "
-                + ", ".join(f"<{m}>" for m in leak.message_ids)
+                f"{'message' if leak.messages == 1 else 'messages'}{since} "
+                f"({', '.join(leak.senders) or 'sender unnamed'}{via})"
+                + (f": {ids}" if ids else "")
             )
 
 

@@ -49,6 +49,7 @@ from analyzer.errors import OutputError
 from analyzer.frames import Frames
 from analyzer.mailing_lists import list_addresses
 from analyzer.owner import Owner
+from analyzer.readable import text_items
 from analyzer.redact_shapes import SHAPES, cuts_word, embeds_ip, to_the_hour
 
 __all__ = [
@@ -104,6 +105,10 @@ class Redactor:
         self.key = key
         self.owner = owner
         self._holders: dict[str, tuple[str, str]] = {}  # label → the value it stands for
+        # known values, none yet: what text() meets while they are gathered (a machine name
+        # in a delivery address) goes by its shape alone
+        self.exact: dict[str, str] = {}
+        self.literals: dict[str, str] = {}
         self.message_keys = self._keyed_message_keys(frames)
         self.lists = list_addresses(frames)
         self.kept_domains = {registrable_domain(domain_of(a)) for a in owner.identities}
@@ -117,7 +122,7 @@ class Redactor:
             for value in messages[column].dropna():
                 literals[value] = self._message_id(value)
         for references in messages["references"]:
-            for value in references if references is not None else ():
+            for value in text_items(references):  # a hand edit leaves None among them
                 literals[value] = self._message_id(value)
         for column in ("list_id", "list_post", "list_unsubscribe"):
             for value in messages[column].dropna():
@@ -131,7 +136,8 @@ class Redactor:
         for column in ("for_addr", "envelope_from"):
             for value in frames.hops[column].dropna():
                 literals.setdefault(value, self.text_shapes(value))
-        for name in people["display_name"].dropna():
+        names = (*people["display_name"].dropna(), *messages["from_name"].dropna())
+        for name in names:  # From's name too: its participant row may be damaged
             if name not in owner_names:
                 for written in (name, name.strip(), name.strip().strip("'\"")):
                     literals.setdefault(written, self.name(name))
@@ -214,9 +220,12 @@ class Redactor:
 
     @staticmethod
     def _owner_names(frames: Frames, owner: Owner) -> set[str]:
-        people = frames.participants
-        mine = people["address"].map(lambda a: isinstance(a, str) and owner.owns(a))
-        return set(people.loc[mine.astype(bool), "display_name"].dropna())
+        names = set()
+        for frame, address, name in ((frames.participants, "address", "display_name"),
+                                     (frames.messages, "from_addr", "from_name")):  # fmt: skip
+            mine = frame[address].map(lambda a: isinstance(a, str) and owner.owns(a))
+            names |= set(frame.loc[mine.astype(bool), name].dropna())
+        return names
 
     @staticmethod
     def _others_keys(frames: Frames, owner: Owner) -> set[str]:
@@ -230,9 +239,14 @@ class Redactor:
             keys["message_key"], keys["kind"], keys["key_id"], keys["addresses"], strict=True
         )
         for key, kind, key_id, addresses in rows:
-            named = [a for a in (addresses if addresses is not None else ()) if isinstance(a, str)]
+            named = text_items(addresses)
             sender = senders.get(key)
-            sent = isinstance(sender, str) and owner.owns(sender) and not kind.endswith("recipient")
+            sent = (  # a key of unknown kind may be a recipient's: redacted
+                isinstance(sender, str)
+                and owner.owns(sender)
+                and isinstance(kind, str)
+                and not kind.endswith("recipient")
+            )
             if sent or any(owner.owns(a) for a in named):
                 owners.add(key_id)
         return set(keys["key_id"]) - owners
@@ -412,9 +426,15 @@ def _to_hour(value: datetime.datetime) -> datetime.datetime:
     return value.replace(minute=0, second=0, microsecond=0)
 
 
-def _size_class(size: int) -> int:
-    """The power of two nearest a size: how big, not which message."""
-    return 1 << max(0, round(math.log2(size))) if size > 0 else size
+_LARGEST_SIZE_CLASS = 1 << 62  # the largest power of two the store's size column holds
+
+
+def _size_class(size: int) -> int | None:
+    """The power of two nearest a size: how big, not which message. A negative size, which
+    only a damaged store holds, is none."""
+    if size <= 0:
+        return None if size < 0 else 0
+    return min(1 << round(math.log2(size)), _LARGEST_SIZE_CLASS)
 
 
 _SERVER_COLUMNS = ("from_helo", "from_host", "by_host")
@@ -454,7 +474,7 @@ def redact_table(frame: pd.DataFrame, redactor: Redactor) -> pd.DataFrame:
 def _keyed(redactor: Redactor, kind: str, value: Any) -> Any:
     if isinstance(value, str):
         return redactor._pseudonym(kind, value)
-    return [redactor._pseudonym(kind, v) for v in value.tolist()]
+    return [redactor._pseudonym(kind, v) if isinstance(v, str) else None for v in value.tolist()]
 
 
 def redact_frames(frames: Frames, redactor: Redactor) -> Frames:

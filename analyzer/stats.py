@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer.extract.encryption import ENCRYPTION_CLASSES
+from analyzer.readable import usable_dates
 from analyzer.store import Store, read_frame
 
 __all__ = ["StoreStats", "store_stats"]
@@ -62,7 +63,7 @@ def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
     opened = Store.open(store, create=False)
     messages = read_frame(store, "messages")
     quarantine = read_frame(store, "quarantine")
-    dates = messages["date_utc"].dropna()
+    dates = usable_dates(messages["date_utc"]).dropna()  # as the report: years 1 to 9999
     senders = messages["from_addr"]
     # what follows the last @ (rpartition makes no columns of a store without senders)
     domains = senders.dropna().str.rsplit("@", n=1).str[-1].replace("", pd.NA)

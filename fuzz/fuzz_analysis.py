@@ -9,9 +9,10 @@ persona's store, keeps a random share of its messages and damages random cells w
 values of each column's own type (the store's schema enforces the types, nothing else):
 nulls, empty and garbage text, invisible and control characters, extreme dates and
 integers, empty and odd lists, duplicated and orphaned rows. Then it does what
-``mxa report``, ``mxa links`` and ``mxa aliases`` do (analysis, findings, graphs, the report
-with its figures, the terminal; ``--layers`` adds the redacted copy and ``mxa stats``) and
-fails on any exception, or on an output that holds a raw control or invisible character.
+``mxa report`` (also with ``--redact``, on a quarter of the stores), ``mxa links``,
+``mxa aliases`` and ``mxa stats`` do (analysis, findings, graphs, the report with its
+figures, the redacted copy, the terminal; ``--layers`` picks some) and fails on any
+exception, or on an output that holds a raw control or invisible character.
 
 A seeded random loop rather than atheris: a store is a few tables of typed cells, which a
 byte-level mutator fits badly, and one seed (printed on a failure) replays one store::
@@ -206,9 +207,10 @@ def _raw_hidden(text: str) -> str | None:
 
 # what each run does with its store: "report" always (the analysis, findings, graphs and
 # the report, HTML and Markdown, its figures drawn, all in memory); "files" writes them as
-# mxa report does, figures as PNG; the others on request
+# mxa report does, figures as PNG, and with "redact" the shared copy too; "terminal" runs
+# mxa links and mxa aliases, "stats" mxa stats
 LAYERS = ("report", "files", "terminal", "redact", "stats")
-DEFAULT_LAYERS = ("report", "files", "terminal")
+DEFAULT_LAYERS = LAYERS
 
 
 def check_store(store: Path, out: Path, me: list[str], layers: frozenset[str]) -> None:

@@ -26,8 +26,11 @@ from analyzer.cli import app
 from analyzer.demo import sample_mailbox
 from analyzer.owner import detect_owner
 from analyzer.redact import LABEL_LENGTHS, PROVIDER_INFRASTRUCTURE, Redactor, load_key
-from analyzer.store import load_frames
-from tests.conftest import make_message
+from analyzer.store import FRAMES, Store, load_frames
+from tests.conftest import REPO, make_message
+
+sys.path.insert(0, str(REPO / "fuzz"))
+import fuzz_analysis
 
 PERSONA = sample_mailbox().parent
 
@@ -462,3 +465,54 @@ def test_a_hostile_line_is_redacted_in_one_read(attacked):
     )
     run = [sys.executable, "-c", script, str(result.out / "store")]
     subprocess.run(run, cwd=Path(__file__).parent.parent, check=True, timeout=30)
+
+
+# -- a hand-edited or damaged store: missing cells and odd values -----------------------------
+# (what a hand edit, another tool or a damaged file leaves in the store: the frame, the
+# changes to its first rows, what must not be left in the shared folder)
+DAMAGED_CELLS = {
+    "a missing item among the References": (
+        "messages", [{"references": ["<gone.42@elsewhere.example>", None]}], "gone.42@elsewhere",
+    ),
+    "a key without its kind": (
+        "keys", [{"kind": None, "key_id": "0xC0FFEE0DDBA11FACE", "detail": None,
+                  "addresses": ["keyholder@elsewhere.example", None]}], "C0FFEE0DDBA11FACE",
+    ),
+    "a delivery address with no user, only a machine name": (
+        "hops", [{"for_addr": "@ganymede-relay", "envelope_from": "@ganymede-relay"}],
+        "ganymede",
+    ),
+    "sizes at the ends of their type": (
+        "messages", [{"size": 2**63 - 1}, {"size": -(2**63)}, {"size": None}], str(2**63 - 1),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", list(DAMAGED_CELLS))
+def test_a_store_with_missing_cells_is_redacted_whole(attacked, tmp_path, damage):
+    """mxa report --redact on such a store stopped with a traceback (None is no text); the
+    shared copy is written, and the damaged cell's neighbours are redacted as ever."""
+    _, result = attacked
+    opened = Store.open(result.out / "store")
+    tables = {name: opened.read_table(name) for name in FRAMES}
+    frame, changes, secret = DAMAGED_CELLS[damage]
+    rows = tables[frame].to_pylist()
+    if not rows:  # the archive has no keys: one, hand-added to a message the owner sent
+        sent = [m for m in tables["messages"].to_pylist() if m["from_addr"] == OWNER]
+        rows = [dict.fromkeys(tables[frame].schema.names) | {"message_key": sent[0]["message_key"]}]
+    for row, change in zip(rows, changes, strict=False):
+        row.update(change)
+    tables[frame] = fuzz_analysis.table_from_rows(rows, tables[frame].schema)
+    store = fuzz_analysis.write_store(tables, tmp_path / "store")
+    out = tmp_path / "shared"
+    redacted = CliRunner().invoke(
+        app, ["report", "--store", str(store), "--out", str(out), "--redact", "--me", OWNER]
+    )
+    assert redacted.exit_code == 0, redacted.output
+    texts = _texts(out)
+    assert "report.html" in texts and any(name.startswith("store/") for name in texts)
+    assert [name for name, text in texts.items() if secret.lower() in text.lower()] == []
+    sizes = load_frames(out / "store").messages["size"].dropna().astype(int)
+    assert ((sizes >= 0) & (sizes & (sizes - 1) == 0)).all()  # a size class, or none
+    stats = CliRunner().invoke(app, ["stats", "--store", str(out / "store"), "--json"])
+    assert stats.exit_code == 0, stats.output
