@@ -51,7 +51,7 @@ def account(folders: list[Path]) -> list[str]:
         problems.append(f"{result.quarantined} quarantined but {len(quarantine)} listed")
     if bugs := int((quarantine["code"] == QuarantineCode.EXTRACTION_FAILED).sum()):
         problems.append(f"{bugs} messages quarantined for a bug in mxa")
-    skipped = set(result.skipped_files)
+    skipped = {entry.path for entry in result.skipped_files}
     for path in files:
         counted = result.messages_per_file.get(str(path))
         if counted is None:
