@@ -12,6 +12,7 @@ BUILT := $(VENV)/.mxa-built
 DEMO_OUT ?= mxa-demo
 FUZZ_CI_SECONDS ?= 60
 FUZZ_SECONDS ?= 3600
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve bench-imap screenshots clean
 
@@ -46,23 +47,26 @@ lint: $(BUILT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The test files are spread over the machine's cores (pytest-xdist; a file's tests stay
+# together, so its fixtures are made once): TEST_WORKERS=0 runs them in this one process.
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
-# Fuzzing, FUZZ_SECONDS each: the per-message pipeline (coverage-guided; the log is
-# fuzz/.last-run.log, a crashing input lands in fuzz/crashes/ and the end of the log says
-# which), then the analysis and every document over damaged stores (fuzz/.last-analysis-run.log,
-# a failing store kept in fuzz/crashes/analysis-seed-N/).
+# Fuzzing, FUZZ_SECONDS, both fuzzers side by side: the per-message pipeline
+# (coverage-guided; the log is fuzz/.last-run.log, a crashing input lands in fuzz/crashes/
+# and the end of the log says which), and the analysis with every document over damaged
+# stores (fuzz/.last-analysis-run.log, a failing store kept in fuzz/crashes/analysis-seed-N/).
 fuzz: $(BUILT)
-	@echo "fuzzing the per-message pipeline for $(FUZZ_SECONDS) s"
-	@$(BIN)/python fuzz/fuzz_pipeline.py --seconds $(FUZZ_SECONDS) > fuzz/.last-run.log 2>&1 \
-	  || (tail -40 fuzz/.last-run.log; exit 1)
+	@echo "fuzzing the per-message pipeline and the analysis for $(FUZZ_SECONDS) s"
+	@$(BIN)/python fuzz/fuzz_pipeline.py --seconds $(FUZZ_SECONDS) > fuzz/.last-run.log 2>&1 & \
+	  pipeline=$$!; \
+	  $(BIN)/python fuzz/fuzz_analysis.py --seconds $(FUZZ_SECONDS) \
+	    > fuzz/.last-analysis-run.log 2>&1; analysis=$$?; \
+	  wait $$pipeline || { tail -40 fuzz/.last-run.log; exit 1; }; \
+	  [ $$analysis = 0 ] || { tail -40 fuzz/.last-analysis-run.log; exit 1; }
 	@grep -a "^stat::number_of_executed_units\|^stat::new_units_added" fuzz/.last-run.log
 	$(BIN)/python fuzz/account.py
-	@echo "fuzzing the analysis and the report for $(FUZZ_SECONDS) s"
-	@$(BIN)/python fuzz/fuzz_analysis.py --seconds $(FUZZ_SECONDS) > fuzz/.last-analysis-run.log 2>&1 \
-	  || (tail -40 fuzz/.last-analysis-run.log; exit 1)
 	@tail -1 fuzz/.last-analysis-run.log
 
 format: $(BUILT)
