@@ -23,8 +23,11 @@ def stop_quietly_on_ctrl_c() -> None:
     """From now on, Ctrl-C ends this process at once with "interrupted" and exit code 130.
 
     For the command line only: a library has no business ending its caller. Worker
-    processes forked from this one leave Ctrl-C to it (the run's workers die with it).
+    processes forked from this one leave Ctrl-C to it (the run's workers die with it). A
+    process that was started with Ctrl-C ignored keeps ignoring it, as Python itself does.
     """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        return  # started with Ctrl-C ignored (nohup, a script's background job): it stays so
     main = os.getpid()
 
     def stop(signum: int, frame: FrameType | None) -> None:

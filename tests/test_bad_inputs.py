@@ -345,8 +345,10 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path, big_mbox, 
         ["links", "--store", str(big_store)] if moment == "analysing"
         else ["audit", str(big_mbox), "--out", str(out), "-j", "2"]
     )  # fmt: skip
+    # as from a terminal, whatever started this test run: a script's background job, for
+    # one, starts with Ctrl-C ignored, and so would mxa (env resets it before Python starts)
     process = subprocess.Popen(
-        [sys.executable, "-m", "analyzer", *command],
+        ["env", "--default-signal=INT", sys.executable, "-m", "analyzer", *command],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
         start_new_session=True,
     )  # fmt: skip
@@ -375,6 +377,25 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path, big_mbox, 
         again = ingest([big_mbox], out / "store", jobs=1)
         assert again.files_resumed + again.files_new == 1
         assert len(read_frame(out / "store", "messages")) == 5_000
+
+
+def test_a_run_started_with_ctrl_c_ignored_keeps_ignoring_it(tmp_path, big_mbox):
+    """``nohup mxa …`` or a script's ``mxa … &``: Ctrl-C is not meant for it."""
+    out = tmp_path / "audit"
+    command = f"trap '' INT; exec {sys.executable} -m analyzer audit {big_mbox} --out {out} -q"
+    process = subprocess.Popen(
+        ["sh", "-c", command], stderr=subprocess.PIPE, text=True, cwd=REPO,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        _store_begun(out)(process)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, stderr
+    assert (out / "findings.json").is_file()
 
 
 def test_the_entry_point_takes_ctrl_c_in_hand_before_the_heavy_imports():
