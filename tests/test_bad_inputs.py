@@ -318,6 +318,18 @@ def _store_begun(out: Path):
     return wait
 
 
+def _python_started(process: subprocess.Popen) -> None:
+    """Until env has reset Ctrl-C and become Python (a signal before then may be ignored)."""
+    cmdline = Path(f"/proc/{process.pid}/cmdline")
+    python = os.fsencode(sys.executable) + b"\0-m\0analyzer\0"
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if cmdline.read_bytes().startswith(python):
+                return
+        time.sleep(0.001)
+
+
 def _group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)
@@ -353,6 +365,7 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path, big_mbox, 
         start_new_session=True,
     )  # fmt: skip
     try:
+        _python_started(process)
         MOMENTS[moment](out)(process)
         assert process.poll() is None, "the run ended before it could be interrupted"
         os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the workers get it too
