@@ -349,7 +349,6 @@ MOMENTS = {
 }
 
 
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path, big_mbox, big_store, moment):
     out = tmp_path / "audit"
