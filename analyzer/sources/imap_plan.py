@@ -39,7 +39,6 @@ _SMIME_TYPES = {
     "application/pkcs7-signature",
     "application/x-pkcs7-signature",
 }
-_PGP_TYPES = {"application/pgp-encrypted", "application/pgp-signature", "application/pgp"}
 _CHILDREN_READ = 3  # extraction looks at the first three parts of a multipart
 _DEPTH_READ = 3  # and at multiparts nested this deep along the first parts
 _ARMOUR = b"-----BEGIN PGP"
