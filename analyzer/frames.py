@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.extract.keys import KeyUse
-from analyzer.records import Hop, MessageRecord, Participant, Quarantined
+from analyzer.records import Hop, KeyUse, MessageRecord, Participant, Quarantined
 
 if TYPE_CHECKING:
     import numpy as np

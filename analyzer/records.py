@@ -8,12 +8,9 @@ and transpose straight into columns; a notebook can still build one by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from analyzer.vocabulary import DefectKind, QuarantineCode
-
-if TYPE_CHECKING:  # extract imports records: at run time the name is not needed
-    from analyzer.extract.keys import KeyUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +91,18 @@ class Hop(NamedTuple):
     tz_offset_min: int | None
     parsed: bool
     raw: str
+
+
+class KeyUse(NamedTuple):
+    """One key seen on a message; ``kind`` is what role it plays there
+    (:mod:`analyzer.extract.keys` reads them)."""
+
+    # smime-signer, smime-cert (its issuer and serial), smime-recipient, pgp-recipient,
+    # pgp-signer, autocrypt (the key), autocrypt-key-id (each of its key and subkey ids)
+    kind: str
+    key_id: str
+    addresses: tuple[str, ...]
+    detail: str
 
 
 class MessageRecord(NamedTuple):

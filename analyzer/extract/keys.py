@@ -8,9 +8,9 @@ S/MIME and OpenPGP encrypt the body but name the keys in the clear:
 - an OpenPGP signature names its issuer key id or fingerprint (subpackets 16 and 33);
 - an ``Autocrypt:`` header carries a whole public key under one ``addr``.
 
-Each becomes a :class:`KeyUse`. Parsing is defensive: damaged blobs yield nothing, never
-an exception. The DER and OpenPGP readers are small on purpose; they read only the
-fields above.
+Each becomes a :class:`~analyzer.records.KeyUse` (a record, defined below the parser).
+Parsing is defensive: damaged blobs yield nothing, never an exception. The DER and
+OpenPGP readers are small on purpose; they read only the fields above.
 """
 
 from __future__ import annotations
@@ -21,24 +21,14 @@ import hashlib
 import re
 import warnings
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+from analyzer.records import KeyUse
+
 __all__ = ["KeyUse", "autocrypt_key", "autocrypt_key_ids", "pgp_key_uses", "smime_key_uses"]
-
-
-class KeyUse(NamedTuple):
-    """One key seen on a message; ``kind`` is what role it plays there."""
-
-    # smime-signer, smime-cert (its issuer and serial), smime-recipient, pgp-recipient,
-    # pgp-signer, autocrypt (the key), autocrypt-key-id (each of its key and subkey ids)
-    kind: str
-    key_id: str
-    addresses: tuple[str, ...]
-    detail: str
 
 
 _ARMOUR_BEGIN = re.compile(rb"-----BEGIN PGP (MESSAGE|SIGNATURE)-----\r?\n")
