@@ -18,18 +18,13 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from analyzer.analysis import Analysis, Progress, analyze, communication_aggregates, input_counts
 from analyzer.engines import aggregate_on_dask
 from analyzer.errors import OutputError
 from analyzer.findings import build_findings, write_findings
 from analyzer.frames import Frames, to_pandas
-from analyzer.graphs import (
-    communication_aggregates,
-    communication_graph,
-    identity_graph,
-    write_graphs,
-)
+from analyzer.graphs import communication_graph, identity_graph, write_graphs
 from analyzer.ingest import IngestResult, ProgressCallback, ingest
-from analyzer.linkability import Analysis, analyze
 from analyzer.memory import release_freed_memory
 from analyzer.output_folder import (
     PRIVATE,
@@ -119,26 +114,33 @@ ANALYSIS_CATEGORIES = {
 
 
 def analyze_store(
-    store: str | os.PathLike[str], me: Iterable[str] = (), me_domains: Iterable[str] = ()
+    store: str | os.PathLike[str],
+    me: Iterable[str] = (),
+    me_domains: Iterable[str] = (),
+    *,
+    aggregates: dict[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> StoreAnalysis:
-    """Frames, the analysis and the findings document for an ingested store."""
+    """Frames, the analysis and the findings document for an ingested store.
+
+    ``aggregates``: the communication graph's, computed elsewhere (on a Dask cluster);
+    ``progress`` is told each phase of the analysis as it starts.
+    """
     opened = Store.open(store)  # one manifest: the frames and counts of one commit
     frames = load_frames(
         opened, leave_out=ANALYSIS_LEAVES_OUT, arrow_lists=True, categories=ANALYSIS_CATEGORIES
     )
     owner = detect_owner(frames, me, me_domains)
-    analysis = analyze(frames, owner)
-    release_freed_memory()  # the linkability context: the counterfactual builds another
     manifest = opened.manifest
     sources = sorted({s for run in manifest.get("runs", []) for s in run.get("sources", [])})
-    findings = build_findings(
-        frames,
-        analysis,
-        sources=sources,
-        totals=manifest.get("totals", {}),
-        quarantine=to_pandas(opened.read_table("quarantine")),
+    inputs = input_counts(
+        len(frames.messages),
+        sources,
+        manifest.get("totals", {}),
+        to_pandas(opened.read_table("quarantine")),
     )
-    return StoreAnalysis(frames, analysis, findings)
+    analysis = analyze(frames, owner, inputs=inputs, aggregates=aggregates, progress=progress)
+    return StoreAnalysis(frames, analysis, build_findings(analysis))
 
 
 REDACTED_SOURCE = "redacted"
@@ -165,20 +167,27 @@ def write_redacted(
         for key, value in read.findings.items()
     }
     written = [write_findings(findings, folder / "findings.json")]
-    identities = identity_graph(read.analysis)
-    identities = nx.relabel_nodes(identities, {n: redactor.text(n) for n in identities})
-    for _, data in identities.nodes(data=True):
-        data.update(redact_value(dict(data), redactor))
-    for _, _, data in identities.edges(data=True):
-        data.update(redact_value(dict(data), redactor))
-    graphs = {"communication": communication_graph(frames, owner), "identities": identities}
+    graphs = {
+        "communication": _redacted_graph(communication_graph(read.analysis), redactor),
+        "identities": _redacted_graph(identity_graph(read.analysis), redactor),
+    }
     written += write_graphs(graphs, folder / "graphs")
-    report = redact_value(build_report(read.frames, read.analysis, read.findings), redactor)
+    report = redact_value(build_report(read.analysis), redactor)
     report = dataclasses.replace(report, redaction=REDACTION_NOTE)
     written += write_report(report, folder)
     quarantine = to_pandas(Store.open(store).read_table("quarantine"))
     written.append(_write_store_copy(frames, redact_table(quarantine, redactor), folder))
     return written
+
+
+def _redacted_graph(graph: nx.Graph, redactor: Redactor) -> nx.Graph:
+    """The graph with every address, name and time redacted, nodes and attributes alike."""
+    graph = nx.relabel_nodes(graph, {n: redactor.text(n) for n in graph})
+    for _, data in graph.nodes(data=True):
+        data.update(redact_value(dict(data), redactor))
+    for _, _, data in graph.edges(data=True):
+        data.update(redact_value(dict(data), redactor))
+    return graph
 
 
 def _write_store_copy(frames: Frames, quarantine: pd.DataFrame, folder: Path) -> Path:
@@ -210,16 +219,20 @@ def _write_store_copy(frames: Frames, quarantine: pd.DataFrame, folder: Path) ->
     return target
 
 
-def _communication_tables(
-    store: str | os.PathLike[str], frames: Frames, shipped: bool
-) -> dict[str, Any]:
-    """What :func:`~analyzer.graphs.communication_aggregates` reads, for Dask: the store's
+def _silent(_: str) -> None:
+    return None
+
+
+def _communication_tables(store: str | os.PathLike[str], shipped: bool) -> dict[str, Any]:
+    """What :func:`~analyzer.analysis.communication_aggregates` reads, for Dask: the store's
     Parquet parts, or (``shipped``, for a cluster that may not see this machine's files)
     the frames themselves."""
     people, dates = ["message_key", "address", "role"], ["message_key", "date_utc"]
-    if shipped:
-        return {"participants": frames.participants[people], "dates": frames.messages[dates]}
     opened = Store.open(store)
+    if shipped:
+        participants = to_pandas(opened.read_table("participants", people))
+        messages = to_pandas(opened.read_table("messages", dates))
+        return {"participants": participants, "dates": messages}
     return {
         "participants": (opened.parts("participants"), people),
         "dates": (opened.parts("messages"), dates),
@@ -247,7 +260,7 @@ def write_report_folder(
             out, REDACTED_OUTPUTS, lambda staging: write_redacted(read, store, staging),
             kind=REDACTED, force=force, shared=shared_permissions,
         )  # fmt: skip
-    report = build_report(read.frames, read.analysis, read.findings)
+    report = build_report(read.analysis)
     return write_outputs(
         out, REPORT_OUTPUTS, lambda staging: write_report(report, staging),
         force=force, shared=shared_permissions,
@@ -262,6 +275,7 @@ def run_audit(
     me_domains: Iterable[str] = (),
     jobs: int | None = None,
     progress: ProgressCallback | None = None,
+    phases: Progress | None = None,
     redact: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
@@ -271,6 +285,9 @@ def run_audit(
 ) -> AuditResult:
     """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report
     (and with ``redact``, a shareable copy of it all in ``out/redacted``).
+
+    ``progress`` is told the bytes read; ``phases`` each later phase as it starts
+    ("comparing 102,000 addresses", "writing the report").
 
     ``out`` is an output folder (:class:`~analyzer.output_folder.OutputFolder`): checked
     before anything is read, locked for the run, its outputs replaced together at the end
@@ -285,28 +302,31 @@ def run_audit(
         store = sub_folder(folder, "store", modes(shared_permissions)[1])
         result = ingest(sources, store, jobs=jobs, progress=progress, engine=engine,
                         scheduler=scheduler, imap=imap)  # fmt: skip
-        read = analyze_store(store, me, me_domains)
-        staging = outputs.staging
-        findings_path = write_findings(read.findings, staging / "findings.json")
+        tell = phases or _silent
         aggregates = None
-        if engine == "dask" and len(read.frames.participants):
-            tables = _communication_tables(store, read.frames, shipped=scheduler is not None)
+        if engine == "dask" and Store.open(store).read_table("participants", ["role"]).num_rows:
+            tell("aggregating the communication graph on Dask")
+            tables = _communication_tables(store, shipped=scheduler is not None)
             aggregates = aggregate_on_dask(
                 communication_aggregates, tables, jobs=jobs, scheduler=scheduler
             )
+        read = analyze_store(store, me, me_domains, aggregates=aggregates, progress=phases)
+        staging = outputs.staging
+        findings_path = write_findings(read.findings, staging / "findings.json")
+        tell("drawing the graphs")
         graph_paths = write_graphs(
             {
-                "communication": communication_graph(
-                    read.frames, read.analysis.owner, aggregates=aggregates
-                ),
+                "communication": communication_graph(read.analysis),
                 "identities": identity_graph(read.analysis),
             },
             staging / "graphs",
         )
         release_freed_memory()
-        report = build_report(read.frames, read.analysis, read.findings)
+        tell("writing the report")
+        report = build_report(read.analysis)
         report_paths = write_report(report, staging)
         if redact:
+            tell("writing the redacted copy")
             report_paths += write_redacted(read, store, staging / "redacted")
             write_manifest(staging / "redacted", REDACTED)  # the copy says what it is
         outputs.commit()

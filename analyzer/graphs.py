@@ -10,27 +10,23 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import pandas as pd
 
+from analyzer.analysis import Analysis
 from analyzer.errors import OutputError, UsageError
-from analyzer.frames import Frames
-from analyzer.linkability import Analysis
 from analyzer.output_folder import atomic_file, ensure_folder
-from analyzer.owner import Owner, identity_kind
-from analyzer.readable import iso_instant, readable_frames
+from analyzer.readable import iso_instant
 
 __all__ = [
-    "communication_aggregates",
     "communication_graph",
     "graph_files",
     "identity_graph",
     "write_graphs",
 ]
 
-_SENT_ROLES = ("to", "cc", "bcc")
+_PAIR = ["address_from", "address_to"]
 
 
 def _iso(value: object) -> str:
@@ -44,49 +40,16 @@ def _joined(distinct: pd.DataFrame, by: list[str]) -> pd.Series:
     return ordered.groupby(by, sort=True, observed=True)["role"].agg(";".join)
 
 
-_PAIR = ["address_from", "address_to"]
-
-
-def communication_aggregates(participants: Any, dates: Any) -> dict[str, Any]:
-    """The aggregations behind the communication graph, of pandas or Dask frames alike.
-
-    ``participants`` holds ``message_key``, ``address`` and ``role``; ``dates`` holds
-    ``message_key`` and ``date_utc``. On pandas frames the results are computed; on
-    ``dask.dataframe`` frames they are lazy, for :func:`communication_graph` to take once
-    computed (:func:`analyzer.engines.aggregate_on_dask`).
-    """
-    senders = participants[participants["role"] == "from"][["message_key", "address"]]
-    sent_to = participants["role"].isin(list(_SENT_ROLES))
-    receivers = participants[sent_to][["message_key", "address", "role"]]
-    edges = senders.merge(receivers, on="message_key", suffixes=("_from", "_to"))
-    edges = edges.merge(dates, on="message_key", how="left")
-    grouped = edges.groupby(_PAIR)  # one pass per column, no loop over groups
-    return {
-        "weight": grouped["message_key"].nunique(),
-        "first_seen": grouped["date_utc"].min(),
-        "last_seen": grouped["date_utc"].max(),
-        "edge_roles": edges[[*_PAIR, "role"]].drop_duplicates(),
-        "sent": senders.groupby("address")["message_key"].nunique(),
-        "received": receivers.groupby("address")["message_key"].nunique(),
-        "roles": participants[["address", "role"]].dropna().drop_duplicates(),
-    }
-
-
-def communication_graph(
-    frames: Frames, owner: Owner | None = None, *, aggregates: dict[str, Any] | None = None
-) -> nx.DiGraph:
+def communication_graph(analysis: Analysis) -> nx.DiGraph:
     """Sender → recipient, weighted by messages, with first/last seen and roles.
 
     Nodes carry ``messages_sent``, ``messages_received``, ``roles`` (every header role the
     address takes), ``owner`` (one of the owner's identities) and ``kind``; edges carry
     ``weight``, ``first_seen``, ``last_seen`` and ``roles``. Roles are joined by ``;`` in
-    name order: ``cc;to``. ``aggregates``, computed elsewhere (on a Dask cluster), stand
-    in for :func:`communication_aggregates` of ``frames``.
+    name order: ``cc;to``. Drawn from the analysis's aggregates
+    (:func:`~analyzer.analysis.communication_aggregates`).
     """
-    if aggregates is None:
-        frames = readable_frames(frames)
-        people = frames.participants[["message_key", "address", "role"]]
-        aggregates = communication_aggregates(people, frames.messages[["message_key", "date_utc"]])
+    aggregates = analysis.network.aggregates
     weights = aggregates["weight"].sort_index()
     first = aggregates["first_seen"].reindex(weights.index)
     last = aggregates["last_seen"].reindex(weights.index)
@@ -101,13 +64,14 @@ def communication_graph(
     )  # fmt: skip
     sent, received = aggregates["sent"], aggregates["received"]
     roles = _joined(aggregates["roles"], ["address"])
+    owner = analysis.owner
     for node in graph.nodes:
         graph.nodes[node]["roles"] = roles.get(node, "")
         graph.nodes[node]["messages_sent"] = int(sent.get(node, 0))
         graph.nodes[node]["messages_received"] = int(received.get(node, 0))
-        mine = bool(owner and owner.owns(node))
+        mine = owner.owns(node)
         graph.nodes[node]["owner"] = mine
-        graph.nodes[node]["kind"] = identity_kind(node, owner) if owner and mine else ""
+        graph.nodes[node]["kind"] = analysis.kind_of(node) if mine else ""
     return graph
 
 
@@ -116,8 +80,9 @@ def identity_graph(analysis: Analysis) -> nx.Graph:
 
     Edges carry ``same_person`` (the score), ``confidence``, ``same_person_seen_by``
     (the most visible observer class that can claim it, or ""), ``known_together_by``
-    (the observer class that holds both, or ""), ``evidence`` (ids, ``;``-joined) and
-    ``relation`` (owner, suggestion, others). Nodes carry ``owner`` and ``kind``.
+    (the observer class that holds both, or ""), ``evidence`` (ids, ``;``-joined),
+    ``relation`` (owner, suggestion, others) and ``finding`` (its id in the report and
+    findings.json, or ""). Nodes carry ``owner`` and ``kind``.
     """
     owner = analysis.owner
     graph = nx.Graph()
@@ -125,8 +90,7 @@ def identity_graph(analysis: Analysis) -> nx.Graph:
         for address in (pair.a, pair.b):
             if address not in graph:
                 mine = owner.owns(address)
-                kind = analysis.kinds.get(address) or identity_kind(address, owner)
-                graph.add_node(address, owner=mine, kind=kind if mine else "")
+                graph.add_node(address, owner=mine, kind=analysis.kind_of(address) if mine else "")
         evidence = sorted({link.evidence for link in analysis.links_of(pair.a, pair.b)})
         same = pair.same_person
         graph.add_edge(
@@ -138,6 +102,7 @@ def identity_graph(analysis: Analysis) -> nx.Graph:
             known_together_by=pair.known_together.observer_class if pair.known_together else "",
             evidence=";".join(evidence),
             relation=pair.relation,
+            finding=analysis.finding_ids.get((pair.a, pair.b), ""),
         )
     return graph
 

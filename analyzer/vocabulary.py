@@ -10,7 +10,24 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["DefectKind", "Encryption", "ObserverClass", "QuarantineCode", "Question"]
+__all__ = [
+    "ALIAS_ENVELOPE_ROLES",
+    "ALIAS_SERVICE_OF_ROLE",
+    "DELIVERY_ROLES",
+    "ENCRYPTED",
+    "ENCRYPTION_CLASSES",
+    "PARTY_ROLES",
+    "RECEIVING_ROLES",
+    "RECIPIENT_ROLES",
+    "DefectKind",
+    "Encryption",
+    "EvidenceId",
+    "IdentityKind",
+    "ObserverClass",
+    "QuarantineCode",
+    "Question",
+    "Relation",
+]
 
 
 class DefectKind(StrEnum):
@@ -43,6 +60,68 @@ class Encryption(StrEnum):
     SMIME_ENCRYPTED = "smime_encrypted"
     PGP_SIGNED = "pgp_signed"
     PGP_ENCRYPTED = "pgp_encrypted"
+
+
+ENCRYPTION_CLASSES = tuple(Encryption)  # every class, in the order findings.json lists them
+ENCRYPTED = (Encryption.SMIME_ENCRYPTED, Encryption.PGP_ENCRYPTED)  # bodies hidden
+
+
+# -- roles: which header named an address (``participants.role``) --------------------------
+PARTY_ROLES = ("from", "to", "cc")  # the people a message is between, as everyone sees them
+RECIPIENT_ROLES = ("to", "cc", "bcc")  # whom the sender addressed
+# headers the receiving side writes: the mailbox a provider delivered the message to
+RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
+# headers an alias service writes with the alias it forwarded for (role → service)
+ALIAS_SERVICE_OF_ROLE = {
+    "x-simplelogin-envelope-to": "simplelogin",
+    "x-anonaddy-original-to": "addy.io",
+    "duck-original-to": "duckduckgo",
+}
+ALIAS_ENVELOPE_ROLES = tuple(ALIAS_SERVICE_OF_ROLE)
+# every header that names the address a message was delivered to
+DELIVERY_ROLES = (*RECIPIENT_ROLES, *RECEIVING_ROLES, *ALIAS_ENVELOPE_ROLES)
+
+
+class Relation(StrEnum):
+    """Whose addresses a pair joins (``pairs[].relation``)."""
+
+    OWNER = "owner"  # two of the owner's
+    SUGGESTION = "suggestion"  # one of the owner's and another that may be theirs
+    OTHERS = "others"  # two of other people's
+
+
+class IdentityKind(StrEnum):
+    """What one of the owner's addresses is; an alias's service is a field of its own."""
+
+    PRIMARY = "primary"  # the mailbox the others deliver to, or the one most used
+    MAILBOX = "mailbox"  # another mailbox at a public provider
+    SUBADDRESS = "subaddress"  # a mailbox with a tag (+shop, Yahoo's -news)
+    ALIAS = "alias"  # at an alias service, which forwards to a mailbox
+    CATCH_ALL = "catch-all"  # at a domain of the owner's where every address reaches them
+    CUSTOM_DOMAIN = "custom-domain"  # at a domain only the owner uses
+    WORK = "work"  # at an organisation's domain other people there use too
+    DISPOSABLE = "disposable"  # at a throwaway-mail domain
+
+
+class EvidenceId(StrEnum):
+    """What ties two addresses (``links[].evidence``, ``evidence[].id``)."""
+
+    CO_RECIPIENT = "co-recipient"
+    THREAD = "thread"
+    REPLY_TO = "reply-to"
+    SENDER = "sender"
+    FORWARDING = "forwarding"
+    SUBADDRESS = "subaddress"
+    SMIME_CERTIFICATE = "smime-certificate"
+    PGP_KEY = "pgp-key"
+    AUTOCRYPT = "autocrypt"
+    DISPLAY_NAME = "display-name"
+    LOCAL_PART = "local-part"
+    CLIENT_IP = "client-ip"
+    MESSAGE_ID_HOST = "message-id-host"
+    CLIENT_FINGERPRINT = "client-fingerprint"
+    SOCIAL_OVERLAP = "social-overlap"
+    TIMING = "timing"
 
 
 class ObserverClass(StrEnum):

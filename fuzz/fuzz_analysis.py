@@ -219,10 +219,10 @@ def check_store(store: Path, out: Path, me: list[str], layers: frozenset[str]) -
     store; raises on anything a user would see go wrong."""
     read = analyze_store(store, me)
     graphs = {
-        "communication": communication_graph(read.frames, read.analysis.owner),
+        "communication": communication_graph(read.analysis),
         "identities": identity_graph(read.analysis),
     }
-    report = build_report(read.frames, read.analysis, read.findings)
+    report = build_report(read.analysis)
     if "files" in layers:
         written = [write_findings(read.findings, out / "findings.json")]
         write_graphs(graphs, out / "graphs")

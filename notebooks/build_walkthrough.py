@@ -73,7 +73,7 @@ CELLS = [
         "`findings.json`."
     ),
     new_code_cell(
-        "from analyzer.linkability import analyze\n"
+        "from analyzer.analysis import analyze\n"
         "from analyzer.owner import detect_owner\n"
         "from analyzer.store import load_frames\n\n"
         "frames = load_frames(store)\n"
@@ -130,7 +130,7 @@ CELLS = [
         "from analyzer.audit import analyze_store\n"
         "from analyzer.report import build_report, figures\n\n"
         "read = analyze_store(store)\n"
-        "report = build_report(read.frames, read.analysis, read.findings)\n"
+        "report = build_report(read.analysis)\n"
         "print('\\n'.join(report.verdict))\n"
         "figures.identity_graph(report)"
     ),

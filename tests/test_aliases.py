@@ -10,11 +10,10 @@ from typer.testing import CliRunner
 
 from analyzer.addressing import registrable_domain
 from analyzer.aliases import find_leaks, identity_kinds, is_disposable, kind_of
-from analyzer.aliases.counterfactual import counterfactual
+from analyzer.analysis import analyze
 from analyzer.cli import app
 from analyzer.demo import sample_mailbox
 from analyzer.ingest import ingest
-from analyzer.linkability import analyze
 from analyzer.owner import Owner, detect_owner
 from analyzer.store import load_frames
 from tests.conftest import make_message
@@ -203,8 +202,7 @@ def test_no_list_bulk_sender_or_bounce_in_real_archives_is_a_leak(corpora, tmp_p
 def test_the_counterfactual_gives_each_organisation_its_own_alias(tmp_path):
     ingest([sample_mailbox()], tmp_path / "store", jobs=1)
     frames = load_frames(tmp_path / "store")
-    analysis = analyze(frames, detect_owner(frames))
-    what_if = counterfactual(frames, analysis)
+    what_if = analyze(frames, detect_owner(frames)).counterfactual
     before, after = what_if.before, what_if.after
     assert what_if.primary == "maya.lindqvist@gmail.com"
     assert before.identities == 8 and after.identities == what_if.aliases + 1 > 8
@@ -222,7 +220,7 @@ def test_the_counterfactual_gives_each_organisation_its_own_alias(tmp_path):
 def test_the_readme_shows_the_persona_counterfactual_as_measured(tmp_path):
     ingest([sample_mailbox()], tmp_path / "store", jobs=1)
     frames = load_frames(tmp_path / "store")
-    what_if = counterfactual(frames, analyze(frames, detect_owner(frames)))
+    what_if = analyze(frames, detect_owner(frames)).counterfactual
     before, after = what_if.before, what_if.after
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
     expected = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analyzer.analysis import analyze
 from analyzer.audit import analyze_store
 from analyzer.graphs import communication_graph
 from analyzer.ingest import ingest
@@ -32,6 +33,7 @@ def test_an_edge_lists_its_roles_sorted_whatever_order_the_store_keeps_them_in(t
         frames = type(result.frames)(
             result.frames.messages, participants, result.frames.hops, result.frames.keys
         )
-        edge = communication_graph(frames).edges["ann@a.example", "bob@b.example"]
+        graph = communication_graph(analyze(frames, result.analysis.owner))
+        edge = graph.edges["ann@a.example", "bob@b.example"]
         assert edge["roles"] == "cc;to" and edge["weight"] == 2
-        assert communication_graph(frames).nodes["bob@b.example"]["roles"] == "cc;to"
+        assert graph.nodes["bob@b.example"]["roles"] == "cc;to"

@@ -121,6 +121,7 @@ def test_findings_json_follows_the_contract_and_is_reproducible(audit, tmp_path)
 def test_the_compact_frames_of_the_audit_give_the_findings_of_the_full_frames(audit):
     # mxa audit reads fewer columns, categoricals and Arrow lists (for a million messages);
     # a notebook reads every column as plain pandas: both must find, draw and say the same
+    from analyzer import analysis as whole
     from analyzer.findings import build_findings
     from analyzer.frames import to_pandas
     from analyzer.graphs import communication_graph
@@ -131,21 +132,18 @@ def test_the_compact_frames_of_the_audit_give_the_findings_of_the_full_frames(au
     assert isinstance(compact.frames.participants["address"].dtype, pd.CategoricalDtype)
     store = Store.open(audit.out / "store")
     frames = load_frames(store)
-    analysis = analyze(frames, detect_owner(frames))
-    full = build_findings(frames, analysis, sources=compact.findings["input"]["sources"],
-                          totals=store.manifest.get("totals", {}),
-                          quarantine=to_pandas(store.read_table("quarantine")))  # fmt: skip
+    inputs = whole.input_counts(len(frames.messages), compact.findings["input"]["sources"],
+                                store.manifest.get("totals", {}),
+                                to_pandas(store.read_table("quarantine")))  # fmt: skip
+    analysis = whole.analyze(frames, detect_owner(frames), inputs=inputs)
+    full = build_findings(analysis)
     assert json.dumps(full, default=str) == json.dumps(compact.findings, default=str)
 
     def drawn(graph):
         return sorted(graph.nodes(data=True)), sorted(graph.edges(data=True))
 
-    assert drawn(communication_graph(frames, analysis.owner)) == drawn(
-        communication_graph(compact.frames, compact.analysis.owner)
-    )
-    assert repr(build_report(frames, analysis, full)) == repr(
-        build_report(compact.frames, compact.analysis, compact.findings)
-    )
+    assert drawn(communication_graph(analysis)) == drawn(communication_graph(compact.analysis))
+    assert repr(build_report(analysis)) == repr(build_report(compact.analysis))
 
 
 def test_graphs_are_written_and_read_back(audit):

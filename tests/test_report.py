@@ -122,18 +122,13 @@ def test_an_archive_without_an_owner_gets_an_archive_report(corpora, tmp_path):
     assert len(shown) == len(bare.analysis.pairs_of("others")) > 10
     assert 'id="habits"' not in html  # nobody's habits to show
     # people first: each group of addresses the findings join, every finding in one group
-    report = build_report(*_analysed(tmp_path / "mips" / "store"))
+    report = build_report(analyze_store(tmp_path / "mips" / "store").analysis)
     grouped = [f for person in report.people for f in person.findings]
     assert sorted(grouped) == sorted(f.id for f in report.findings)
     sizes = [len(person.addresses) for person in report.people]
     assert sizes == sorted(sizes, reverse=True) and sizes[0] > 2
     assert "People with more than one address" in html
     assert f"Together they make {len(report.people)} people" in html
-
-
-def _analysed(store: Path):
-    read = analyze_store(store)
-    return read.frames, read.analysis, read.findings
 
 
 # -- hostile mail in a real browser ---------------------------------------------------------

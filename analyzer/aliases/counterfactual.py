@@ -25,13 +25,12 @@ from analyzer.frames import Frames, key_mask
 from analyzer.linkability import CLAIM, Analysis, analyze
 from analyzer.memory import release_freed_memory
 from analyzer.owner import Owner
-from analyzer.vocabulary import Question
+from analyzer.vocabulary import PARTY_ROLES, Question
 
 __all__ = ["FIXES", "Counterfactual", "counterfactual"]
 
 ALIAS_DOMAIN = "alias.invalid"
 _KEPT_ROLES = ("delivered-to", "envelope-to")
-_PARTY_ROLES = ("from", "to", "cc", "bcc")
 # what ties addresses together whatever they are called, and what removes it
 FIXES = {
     "client-ip": "a client or provider that hides your IP address (webmail, a VPN)",
@@ -180,9 +179,9 @@ def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:
     know = 0
     if primary:
         people = frames.participants
-        seen = people[people["role"].isin(_PARTY_ROLES) & (people["address"] == primary)]
+        seen = people[people["role"].isin(PARTY_ROLES) & (people["address"] == primary)]
         keys = set(seen["message_key"])
-        parties = people[key_mask(people["message_key"], keys) & people["role"].isin(_PARTY_ROLES)]
+        parties = people[key_mask(people["message_key"], keys) & people["role"].isin(PARTY_ROLES)]
         others = {
             organisation_of(a) for a in parties["address"].dropna() if not analysis.owner.owns(a)
         }
@@ -198,9 +197,10 @@ def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:
     )
 
 
-def counterfactual(frames: Frames, analysis: Analysis) -> Counterfactual:
-    """Before and after one alias per organisation, and what would still tie them."""
-    primary = next((a for a, k in analysis.kinds.items() if k == "primary"), None)
+def counterfactual(frames: Frames, analysis: Analysis, kinds: dict[str, str]) -> Counterfactual:
+    """Before and after one alias per organisation, and what would still tie them
+    (``analysis``: the linkability of ``frames``; ``kinds``: each identity's kind)."""
+    primary = next((a for a, k in kinds.items() if k == "primary"), None)
     rewritten, aliased_owner = with_aliases(frames, analysis.owner, primary)
     release_freed_memory()  # what the rewriting built and dropped, before a second analysis
     after = analyze(rewritten, aliased_owner, analysis.model, aliases=False, others=False)

@@ -20,7 +20,8 @@ from analyzer.addressing import (
     registrable_domain,
 )
 from analyzer.frames import Frames
-from analyzer.owner import RECEIVING_ROLES, Owner
+from analyzer.owner import Owner
+from analyzer.vocabulary import ALIAS_SERVICE_OF_ROLE, RECEIVING_ROLES
 
 __all__ = ["KINDS", "identity_kinds", "is_disposable", "kind_of"]
 
@@ -33,12 +34,6 @@ KINDS = {
     "custom-domain": "an address at a domain only the owner uses",
     "work": "an address at an organisation's domain that other people there use too",
     "disposable": "an address at a throwaway-mail domain",
-}
-# headers an alias service writes with the alias it forwarded for
-_ALIAS_HEADER_ROLES = {
-    "x-simplelogin-envelope-to": "simplelogin",
-    "x-anonaddy-original-to": "addy.io",
-    "duck-original-to": "duckduckgo",
 }
 
 
@@ -88,7 +83,7 @@ def identity_kinds(frames: Frames, owner: Owner) -> dict[str, str]:
     """The kind of every owner identity, read from its domain and the archive's headers."""
     people = frames.participants
     services: dict[str, str] = {}
-    for role, service in _ALIAS_HEADER_ROLES.items():
+    for role, service in ALIAS_SERVICE_OF_ROLE.items():
         for address in people.loc[people["role"] == role, "address"].dropna():
             if owner.owns(address):
                 services.setdefault(address, service)

@@ -26,16 +26,19 @@ from analyzer.frames import Frames, value_rows
 from analyzer.mailing_lists import is_list_role_address
 from analyzer.owner import Owner
 from analyzer.readable import is_usable, iso_day, text_items
+from analyzer.vocabulary import (
+    ALIAS_ENVELOPE_ROLES,
+    DELIVERY_ROLES,
+    RECEIVING_ROLES,
+    RECIPIENT_ROLES,
+)
 
 __all__ = ["DEDICATED_KINDS", "Exposure", "Leak", "by_role", "find_leaks", "roles_by_message"]
 
 # kinds of address made for one party
 DEDICATED_KINDS = ("alias:", "subaddress", "catch-all", "custom-domain", "disposable")
-# where a message names the address it was delivered to
-_DELIVERED_ROLES = (
-    "to", "cc", "bcc", "delivered-to", "x-original-to", "envelope-to", "x-forwarded-to",
-    "x-simplelogin-envelope-to", "x-anonaddy-original-to",
-)  # fmt: skip
+# headers the receiving side writes: a message that names the owner there reached them
+_RECEIVED_ROLES = (*RECEIVING_ROLES, *ALIAS_ENVELOPE_ROLES)
 # an address the owner wrote to more parties from than this is in use, not given to one
 MAX_OWN_PARTIES = 1
 SHOWN_MESSAGES = 5
@@ -80,6 +83,11 @@ class Exposure:
             "strength": self.strength,
             "leaks": [dataclasses.asdict(leak) for leak in self.leaks],
         }
+
+    @property
+    def timeline(self) -> tuple[tuple[str, str], ...]:
+        """(UTC day, organisation) of each message it got that has a usable date."""
+        return tuple((iso_day(w), o) for w, o in self.received if iso_day(w))
 
     @property
     def strength(self) -> str:
@@ -136,9 +144,9 @@ def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Expo
         if (
             isinstance(sender_address, str)
             and owner.owns(sender_address)
-            and not (any(owner.owns(a) for r in _DELIVERED_ROLES[3:] for a in named.get(r, ())))
+            and not (any(owner.owns(a) for r in _RECEIVED_ROLES for a in named.get(r, ())))
         ):
-            for role in ("to", "cc", "bcc"):
+            for role in RECIPIENT_ROLES:
                 for other in named.get(role, ()):
                     if not owner.owns(other):
                         written_to[sender_address].append((row.date_utc, organisation_of(other)))
@@ -150,7 +158,7 @@ def find_leaks(frames: Frames, owner: Owner, kinds: dict[str, str]) -> list[Expo
         if sender is None:
             continue
         sender = senders.setdefault(sender, sender)  # a few thousand, for a million messages
-        delivered = {a for r in _DELIVERED_ROLES for a in named.get(r, ()) if owner.owns(a)}
+        delivered = {a for r in DELIVERY_ROLES for a in named.get(r, ()) if owner.owns(a)}
         for address in delivered:
             received[address].append((row.date_utc, row.message_id, sender))
     return [

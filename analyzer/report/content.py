@@ -1,57 +1,32 @@
 """What the report says, as plain data: built once from a store's analysis, rendered twice.
 
-Everything here is a pure function of the frames and the :class:`~analyzer.linkability.Analysis`
-(the object made once per run that findings and graphs also read). The HTML and Markdown
+Everything here lays out the :class:`~analyzer.analysis.Analysis` (the object made once per
+run that findings and graphs also read) and computes nothing from the mail. The HTML and Markdown
 renderers and the figures only lay it out; a notebook can read the same :class:`Report`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
-import numpy as np
-import pandas as pd
 
-from analyzer.addressing import (
-    alias_service,
-    base_mailbox,
-    domain_of,
-    is_public_provider,
-    registrable_domain,
-)
-from analyzer.frames import Frames, key_mask, shared_values
-from analyzer.linkability import (
+from analyzer.analysis import (
     CATALOG,
-    CLAIM,
     KNOWN_TOGETHER,
     SAME_PERSON,
     VISIBILITY_ORDER,
     Analysis,
+    Habits,
     Link,
+    MessageRef,
+    ObserverView,
     PairVerdict,
 )
-from analyzer.linkability.context import PARTY_ROLES, is_person_address
-from analyzer.linkability.fingerprints import sender_client_ips
-from analyzer.mailing_lists import list_addresses
-from analyzer.owner import RECEIVING_ROLES, identity_kind
-from analyzer.readable import (
-    is_usable,
-    iso_day,
-    iso_minute,
-    readable_frames,
-    usable_dates,
-    usable_offset,
-)
-
-if TYPE_CHECKING:
-    from analyzer.owner import Owner
+from analyzer.vocabulary import ENCRYPTED, Relation
 
 __all__ = [
     "ENCRYPTED",
@@ -69,7 +44,6 @@ __all__ = [
     "build_report",
 ]
 
-ENCRYPTED = ("smime_encrypted", "pgp_encrypted")
 # who each observer class is, in words a person reads
 OBSERVER_WORDS = {
     "correspondents": "people you wrote to or heard from",
@@ -77,18 +51,6 @@ OBSERVER_WORDS = {
     "inference": "anyone who holds enough of your mail to compare it",
 }
 MESSAGES_PER_EVIDENCE = 5  # messages listed under each piece of evidence
-EGO_NEIGHBOURS = 40  # correspondents drawn in the communication graph
-
-
-@dataclass(frozen=True)
-class MessageRef:
-    """One message as a reader checks it: when, what about, and its Message-ID."""
-
-    message_id: str
-    date: str  # YYYY-MM-DD HH:MM (UTC), or "" when the message has no date
-    subject: str
-    sender: str
-    encrypted: bool
 
 
 @dataclass(frozen=True)
@@ -142,32 +104,6 @@ class IdentityRow:
     domains: int  # their registrable domains
     first_seen: str
     last_seen: str
-
-
-@dataclass(frozen=True)
-class ObserverView:
-    """What one observer sees of the owner: from the messages it handled or received."""
-
-    title: str
-    who: str
-    messages: int
-    addresses: tuple[str, ...]  # the owner's addresses it saw
-    client_addresses: tuple[str, ...]  # public IP addresses of the owner's own machines
-    clients: tuple[str, ...]  # User-Agent / X-Mailer of mail the owner sent
-    time_zones: tuple[str, ...]  # "+0100 (42 messages)"
-    first_seen: str
-    last_seen: str
-    links: int  # pairs of the owner's addresses this class can claim as one person
-
-
-@dataclass(frozen=True)
-class Habits:
-    """When the owner writes, in their own local time, and the offsets they wrote from."""
-
-    by_weekday_hour: tuple[tuple[int, ...], ...]  # 7 rows (Mon..Sun) × 24 hours
-    offsets: tuple[tuple[str, int], ...]  # (ISO date, offset minutes) per sent message
-    sent: int
-    dated: int
 
 
 @dataclass(frozen=True)
@@ -237,50 +173,15 @@ class Report:
     what_if: dict[str, Any] = field(default_factory=dict)  # findings.json's counterfactual
 
 
-# -- helpers over the frames ----------------------------------------------------------------
-_when, _day = iso_minute, iso_day  # "" for a message without a usable date
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-class _Messages:
-    """The messages behind the ids links show, looked up when a section asks (a report
-    shows a few thousand of a million)."""
-
-    def __init__(self, frames: Frames) -> None:
-        messages = frames.messages
-        ids = messages["message_id"]
-        shown = ids.where(ids.notna() & (ids != ""), messages["message_key"])
-        rows = pd.Series(np.arange(len(messages)), index=pd.Index(shown, dtype=object))
-        self._row_of_shown = rows[~rows.index.duplicated(keep="first")]
-        self._frame = messages
-
-    def refs(self, shown_ids: Iterable[str]) -> list[MessageRef]:
-        """The messages behind Message-IDs a link shows, oldest first."""
-        wanted = [i for i in shown_ids if i in self._row_of_shown.index]
-        found = []
-        for shown, row in zip(wanted, self._row_of_shown[wanted].tolist(), strict=True):
-            message = self._frame.iloc[row]
-            found.append(
-                MessageRef(
-                    shown, _when(message["date_utc"]), _text(message["subject"]),
-                    _text(message["from_addr"]), message["encryption"] in ENCRYPTED,
-                )
-            )  # fmt: skip
-        return sorted(found, key=lambda ref: (ref.date or "9999", ref.message_id))
-
-
 # -- findings -------------------------------------------------------------------------------
 _SUMMARY = {rule.evidence: rule.summary for rule in CATALOG}
 
 
-def _evidence_shown(links: Sequence[Link], messages: _Messages) -> tuple[EvidenceShown, ...]:
+def _evidence_shown(links: Sequence[Link], analysis: Analysis) -> tuple[EvidenceShown, ...]:
     order = {rule.evidence: n for n, rule in enumerate(CATALOG)}
     shown = []
     for link in sorted(links, key=lambda lk: (lk.question != SAME_PERSON, order[lk.evidence])):
-        refs = messages.refs(link.messages)
+        refs = analysis.refs(link.messages)
         shown.append(
             EvidenceShown(
                 link.evidence,
@@ -298,12 +199,10 @@ def _evidence_shown(links: Sequence[Link], messages: _Messages) -> tuple[Evidenc
     return tuple(shown)
 
 
-def _finding(
-    number: int, pair: PairVerdict, analysis: Analysis, messages: _Messages, prefix: str = "F"
-) -> Finding:
+def _finding(finding_id: str, pair: PairVerdict, analysis: Analysis) -> Finding:
     same = pair.same_person
     return Finding(
-        f"{prefix}{number}",
+        finding_id,
         pair.a,
         pair.b,
         pair.relation,
@@ -312,25 +211,18 @@ def _finding(
         same.observer_class,
         same.by_observer,
         pair.known_together.observer_class if pair.known_together else None,
-        _evidence_shown(analysis.links_of(pair.a, pair.b), messages),
+        _evidence_shown(analysis.links_of(pair.a, pair.b), analysis),
     )
 
 
-def _findings(analysis: Analysis, messages: _Messages) -> tuple[list[Finding], list[Finding]]:
-    """The owner's pairs that anything ties (both questions), then the suggestions."""
-    owner_pairs = [
-        p
-        for p in analysis.pairs_of("owner")
-        if p.same_person.evidence or (p.known_together and p.known_together.evidence)
-    ]
-    if not analysis.owner.identities:
-        owner_pairs = list(analysis.pairs_of("others"))
-    findings = [_finding(n, p, analysis, messages) for n, p in enumerate(owner_pairs, 1)]
-    suggested = [
-        _finding(n, p, analysis, messages, prefix="S")
-        for n, p in enumerate(analysis.pairs_of("suggestion"), 1)
-    ]
-    return findings, suggested
+def _findings(analysis: Analysis) -> tuple[list[Finding], list[Finding]]:
+    """The pairs the analysis numbered for a reader: findings, then suggestions."""
+    shown = [_finding(fid, pair, analysis) for fid, pair in analysis.shown_pairs()]
+    by_number = sorted(shown, key=lambda f: int(f.id[1:]))
+    return (
+        [f for f in by_number if f.id.startswith("F")],
+        [f for f in by_number if f.id.startswith("S")],
+    )
 
 
 def _people(findings: Sequence[Finding]) -> list[Person]:
@@ -436,327 +328,6 @@ def _verdict(analysis: Analysis, seen: int, encryption: dict[str, int], findings
                 "leaves readable."
             )
     return sentences
-
-
-# -- per identity ---------------------------------------------------------------------------
-def _identity_rows(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[IdentityRow]:
-    owner = analysis.owner
-    people = frames.participants
-    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]]
-    parties = parties.drop_duplicates()
-    mine = people[people["address"].isin(owner.identities)][["message_key", "address", "role"]]
-    dates = frames.messages[["message_key", "date_utc"]]
-    rows = []
-    for address in owner.identities:
-        own = mine[mine["address"] == address]
-        keys = set(own["message_key"].dropna())
-        if not keys:
-            continue
-        met = parties[key_mask(parties["message_key"], keys)]
-        others = {
-            a
-            for a in met["address"]
-            if not owner.owns(a) and a not in lists and is_person_address(a)
-        }
-        domains = {registrable_domain(domain_of(a)) for a in others}
-        seen = usable_dates(dates.loc[key_mask(dates["message_key"], keys), "date_utc"]).dropna()
-        rows.append(
-            IdentityRow(
-                address,
-                analysis.kinds.get(address) or identity_kind(address, owner),
-                len(keys),
-                int((own["role"] == "from").sum()),
-                len(others),
-                sum(1 for d in domains if not is_public_provider(d)),
-                len(domains),
-                _day(seen.min()) if len(seen) else "",
-                _day(seen.max()) if len(seen) else "",
-            )
-        )
-    rows.sort(key=lambda r: (-r.messages, r.address))
-    return rows
-
-
-# -- observer views -------------------------------------------------------------------------
-def _is_public_ip(text: object) -> bool:
-    try:
-        return isinstance(text, str) and ipaddress.ip_address(text).is_global
-    except ValueError:
-        return False
-
-
-def _received_keys(frames: Frames, analysis: Analysis) -> set[str]:
-    """Messages a receiving header (Delivered-To and the like) says reached the owner."""
-    people = frames.participants
-    receiving = people[people["role"].isin(RECEIVING_ROLES)]
-    owned = receiving["address"].map(analysis.owner.owns).astype(bool)
-    return set(receiving.loc[owned, "message_key"])
-
-
-def _sent_keys(frames: Frames, analysis: Analysis) -> set[str]:
-    """Messages the owner wrote: From is theirs, and it is no alias service's rewritten
-    From on mail the service forwarded to them."""
-    owner = analysis.owner
-    received = _received_keys(frames, analysis)
-    messages = frames.messages
-    sent = set()
-    for key, sender in zip(messages["message_key"], messages["from_addr"], strict=True):
-        forwarded = isinstance(sender, str) and alias_service(sender) and key in received
-        if isinstance(sender, str) and owner.owns(sender) and not forwarded:
-            sent.add(key)
-    return sent
-
-
-_VIEW_COLUMNS = ["message_key", "date_utc", "user_agent", "x_mailer", "tz_offset_min"]
-
-
-def _view(
-    title: str,
-    who: str,
-    keys: set[str],
-    frames: Frames,
-    analysis: Analysis,
-    sent: set[str],
-    roles: Sequence[str] | None,
-    observer_class: str,
-    machines: dict[str, tuple[str, str | None, str | None]],
-) -> ObserverView:
-    """What an observer holding the messages ``keys`` learns about the owner."""
-    owner = analysis.owner
-    people = frames.participants
-    named = key_mask(people["message_key"], keys) & people["address"].map(owner.owns).astype(bool)
-    if roles is not None:
-        named &= people["role"].isin(roles)
-    mine = people.loc[named, ["address"]]
-    # only the columns read: a provider's view holds most of a million messages
-    messages = frames.messages[_VIEW_COLUMNS]
-    messages = messages[key_mask(messages["message_key"], keys)]
-    own_sent = messages[key_mask(messages["message_key"], sent)]
-    addresses = Counter(machines[k][0] for k in own_sent["message_key"] if k in machines)
-    clients = Counter(
-        _text(agent) or _text(mailer)
-        for agent, mailer in zip(own_sent["user_agent"], own_sent["x_mailer"], strict=True)
-        if _text(agent) or _text(mailer)
-    )
-    zones = Counter(
-        z for z in map(usable_offset, own_sent["tz_offset_min"].dropna()) if z is not None
-    )
-    dates = usable_dates(messages["date_utc"]).dropna()
-    links = sum(
-        1 for p in analysis.pairs_of("owner") if p.same_person.by_observer[observer_class] >= CLAIM
-    )
-    return ObserverView(
-        title,
-        who,
-        len(messages),
-        tuple(sorted(set(mine["address"]))),
-        tuple(a for a, _ in addresses.most_common()),
-        tuple(c for c, _ in clients.most_common()),
-        tuple(f"{_offset(z)} ({n} messages)" for z, n in zones.most_common()),
-        _day(dates.min()) if len(dates) else "",
-        _day(dates.max()) if len(dates) else "",
-        links,
-    )
-
-
-def _offset(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02}{abs(minutes) % 60:02}"
-
-
-def _views(frames: Frames, analysis: Analysis, lists: frozenset[str]) -> list[ObserverView]:
-    """One correspondent, the owner's provider, a relay and a list server, where present."""
-    owner = analysis.owner
-    people = frames.participants
-    mine_keys = set(people.loc[people["address"].map(owner.owns).astype(bool), "message_key"])
-    if not mine_keys:
-        return []
-    sent = _sent_keys(frames, analysis)
-    machines = _sender_machines(frames, sent)
-
-    def view(
-        title: str,
-        who: str,
-        keys: set[str],
-        roles: Sequence[str] | None = None,
-        observer_class: str = "providers",
-    ) -> ObserverView:
-        return _view(title, who, keys, frames, analysis, sent, roles, observer_class, machines)
-
-    views = []
-    shown_roles = ("from", "to", "cc", "reply-to", "sender")
-
-    # the correspondent who holds the most of the owner's addresses
-    person = _best_holder(people, mine_keys, owner, lists)
-    if person is not None:
-        keys = set(people.loc[_rows_of(people, person, mine_keys), "message_key"])
-        views.append(view("One correspondent", person, keys, shown_roles, "correspondents"))
-
-    # the servers, by the registrable domain of each Received "by" host; the owner's
-    # provider wrote the topmost Received header of the mail that reached them
-    hops = frames.hops[["message_key", "hop", "by_host"]]
-    hops = hops[key_mask(hops["message_key"], mine_keys)]
-    domains = {
-        host: registrable_domain(host)
-        for host in hops["by_host"].dropna().unique()
-        if "." in host and not _is_ip_literal(host)
-    }
-    hops = hops.assign(domain=hops["by_host"].map(domains)).dropna(subset=["domain"])
-
-    def handled(domain: str) -> set[str]:
-        return set(hops.loc[hops["domain"] == domain, "message_key"])
-
-    topmost = hops.loc[hops.groupby("message_key")["hop"].idxmax(), ["message_key", "domain"]]
-    received = _received_keys(frames, analysis) - sent
-    delivered = topmost[key_mask(topmost["message_key"], received)]
-    delivering = Counter(delivered["domain"])
-    ranked = hops.groupby("domain")["message_key"].nunique().reset_index()
-    ranked = ranked.sort_values(["message_key", "domain"], ascending=[False, True])["domain"]
-    provider = min(delivering, key=lambda d: (-delivering[d], d)) if delivering else None
-    if provider:
-        # it also carries what the owner sends from the mailboxes it delivers to
-        delivered_here = set(delivered.loc[delivered["domain"] == provider, "message_key"])
-        people_here = people[key_mask(people["message_key"], delivered_here)]
-        mailboxes = {
-            base_mailbox(a)
-            for a in people_here.loc[people_here["role"] == "delivered-to", "address"]
-            if owner.owns(a)
-        }
-        from_mailbox = {
-            key
-            for key, sender in zip(
-                frames.messages["message_key"], frames.messages["from_addr"], strict=True
-            )
-            if key in sent and isinstance(sender, str) and base_mailbox(sender) in mailboxes
-        }
-        views.append(view("Your mail provider", provider, handled(provider) | from_mailbox))
-    own_domains = {registrable_domain(domain_of(a)) for a in owner.identities}
-    relay = next((d for d in ranked if d not in delivering and d not in own_domains), None)
-    if relay:
-        views.append(view("A relay on the way", relay, handled(relay)))
-
-    messages = frames.messages[key_mask(frames.messages["message_key"], mine_keys)]
-    list_ids = messages["list_id"].dropna()
-    if len(list_ids):
-        top = list_ids.value_counts().index[0]
-        keys = set(messages.loc[messages["list_id"] == top, "message_key"])
-        views.append(view("A mailing list server", top, keys))
-    return views
-
-
-def _sender_machines(frames: Frames, sent: set[str]) -> dict[str, tuple]:
-    """:func:`sender_client_ips` of the owner's own messages only."""
-    messages, hops = frames.messages, frames.hops
-    return sender_client_ips(
-        Frames(
-            messages=messages.loc[key_mask(messages["message_key"], sent), ["message_key",
-                                                                       "x_originating_ip"]],
-            participants=frames.participants.iloc[:0],
-            hops=hops[(hops["hop"] == 0) & key_mask(hops["message_key"], sent)],
-            keys=frames.keys.iloc[:0],
-        )
-    )  # fmt: skip
-
-
-def _rows_of(people: pd.DataFrame, address: str, keys: set[str]) -> pd.Series:
-    """The rows that name ``address`` in From, To or Cc of one of ``keys``."""
-    return (
-        (people["address"] == address)
-        & people["role"].isin(PARTY_ROLES)
-        & key_mask(people["message_key"], keys)
-    )
-
-
-def _best_holder(
-    people: pd.DataFrame, mine_keys: set[str], owner: Owner, lists: frozenset[str]
-) -> str | None:
-    """The correspondent (From, To or Cc) who saw the most of the owner's addresses on the
-    same messages, then on the most messages; by joins, not a set per message."""
-    parties = people[key_mask(people["message_key"], mine_keys) & people["role"].isin(PARTY_ROLES)]
-    parties = parties[["message_key", "address"]].dropna().drop_duplicates()
-    owned = parties["address"].map(owner.owns).astype(bool)
-    person = parties["address"].map(lambda a: a not in lists and is_person_address(a)).astype(bool)
-    others = parties[~owned & person]
-    if others.empty:
-        return None
-    held = others.merge(parties[owned], on="message_key", suffixes=("", "_owned"))
-    pairs = held[["address", "address_owned"]].drop_duplicates()
-    holders = {a: n for a, n in pairs["address"].value_counts().items() if n > 0}
-    messages = others["address"].value_counts().to_dict()
-    return min(holders, key=lambda a: (-holders[a], -messages[a], a)) if holders else None
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
-
-
-# -- habits and the communication graph -----------------------------------------------------
-def _habits(frames: Frames, sent: set[str]) -> Habits:
-    messages = frames.messages[key_mask(frames.messages["message_key"], sent)]
-    grid = [[0] * 24 for _ in range(7)]
-    offsets = []
-    dated = 0
-    for date, offset in zip(messages["date_utc"], messages["tz_offset_min"], strict=True):
-        minutes = usable_offset(offset)
-        if not is_usable(date) or minutes is None:
-            continue
-        local = date + pd.Timedelta(minutes=minutes)
-        grid[local.weekday()][local.hour] += 1
-        offsets.append((_day(date), minutes))
-        dated += 1
-    offsets.sort()
-    return Habits(tuple(tuple(row) for row in grid), tuple(offsets), len(messages), dated)
-
-
-def _ego(frames: Frames, analysis: Analysis, lists: frozenset[str]):
-    """The owner (all identities as one node, "you") and the people mail went between."""
-
-    owner = analysis.owner
-    people = frames.participants
-    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]].dropna()
-    parties = parties.sort_values("message_key", kind="stable")  # each message's rows together
-    keys, addresses = shared_values(parties["message_key"]), shared_values(parties["address"])
-    node = {}  # address → its node ("you" for the owner's), None for no person
-    for address in parties["address"].unique():
-        if owner.owns(address):
-            node[address] = "you"
-        elif address not in lists and is_person_address(address):
-            node[address] = address
-        else:
-            node[address] = None
-    weights: Counter[tuple[str, str]] = Counter()
-    for _, in_message in groupby(zip(keys, addresses, strict=True), key=itemgetter(0)):
-        present = {address for _, address in in_message}
-        if len(present) > 100:
-            continue  # a broadcast is no relationship
-        named = sorted({node[a] for a in present} - {None})
-        for i, a in enumerate(named):
-            for b in named[i + 1 :]:
-                weights[(a, b)] += 1
-    if owner.identities:
-        near = Counter(
-            {(b if a == "you" else a): n for (a, b), n in weights.items() if "you" in (a, b)}
-        )
-    else:
-        near = Counter()
-        for (a, b), n in weights.items():
-            near[a] += n
-            near[b] += n
-    kept = {a for a, _ in sorted(near.items(), key=lambda kv: (-kv[1], kv[0]))[:EGO_NEIGHBOURS]}
-    kept |= {"you"} if owner.identities else set()
-    edges = [(a, b, n) for (a, b), n in sorted(weights.items()) if a in kept and b in kept]
-    graph = nx.Graph()
-    graph.add_weighted_edges_from(edges)
-    others = graph.subgraph([n for n in graph if n != "you"])
-    communities = (
-        nx.community.louvain_communities(others, weight="weight", seed=1) if len(others) else []
-    )
-    ordered = sorted((tuple(sorted(c)) for c in communities), key=lambda c: (-len(c), c))
-    return edges, ordered
 
 
 # -- encryption and recommendations ---------------------------------------------------------
@@ -886,64 +457,66 @@ def _recommendations(findings: Sequence[Finding]) -> list[Recommendation]:
 
 
 # -- the report -----------------------------------------------------------------------------
-def build_report(frames: Frames, analysis: Analysis, findings_document: dict[str, Any]) -> Report:
-    """Every section of the report, from one run's frames, analysis and findings."""
-    frames = readable_frames(frames)
-    messages = _Messages(frames)
-    lists = list_addresses(frames)
-    found, suggested = _findings(analysis, messages)
-    identity_rows = _identity_rows(frames, analysis, lists)
+def _identity_rows(analysis: Analysis) -> list[IdentityRow]:
+    """The owner's addresses the mail shows, most messages first."""
+    rows = [
+        IdentityRow(i.address, i.kind, i.messages, i.sent, i.people, i.organisations,
+                    i.domains, (i.first_seen or "")[:10], (i.last_seen or "")[:10])
+        for i in analysis.identities
+        if i.messages
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: (-r.messages, r.address))
+
+
+def build_report(analysis: Analysis) -> Report:
+    """Every section of the report, laid out from one run's analysis."""
+    found, suggested = _findings(analysis)
+    identity_rows = _identity_rows(analysis)
     # the owner's addresses the mail shows, and those it implies (the mailbox of a +tag)
     seen = {row.address for row in identity_rows}
-    seen |= {a for f in found if f.relation == "owner" for a in (f.a, f.b)}
-    encryption = {k: int(v) for k, v in findings_document.get("encryption", {}).items()}
-    sent = _sent_keys(frames, analysis)
-    habits = _habits(frames, sent)
-    views = _views(frames, analysis, lists)
-    edges, communities = _ego(frames, analysis, lists)
-    dates = usable_dates(frames.messages["date_utc"]).dropna()
-    document_input = findings_document.get("input", {})
+    seen |= {a for f in found if f.relation == Relation.OWNER for a in (f.a, f.b)}
+    encryption = dict(analysis.encryption)
+    has_owner = bool(analysis.owner.identities)
     return Report(
-        has_owner=bool(analysis.owner.identities),
+        has_owner=has_owner,
         owner=tuple(row.address for row in identity_rows) or analysis.owner.identities,
         owner_how=analysis.owner.how,
-        sources=tuple(document_input.get("sources", ())),
-        messages=len(frames.messages),
-        quarantined=int(document_input.get("messages_quarantined", 0)),
-        first_date=_day(dates.min()) if len(dates) else "",
-        last_date=_day(dates.max()) if len(dates) else "",
+        sources=analysis.inputs.sources,
+        messages=analysis.inputs.parsed,
+        quarantined=analysis.inputs.quarantined,
+        first_date=analysis.first_date,
+        last_date=analysis.last_date,
         verdict=tuple(_verdict(analysis, len(seen), encryption, found)),
         identities=tuple(identity_rows),
         findings=tuple(found),
         suggestions=tuple(suggested),
-        views=tuple(views),
-        habits=habits,
+        views=analysis.views,
+        habits=analysis.habits,
         encryption=encryption,
-        encryption_hid=tuple(_encryption_hid(found, views, habits, encryption)),
+        encryption_hid=tuple(_encryption_hid(found, analysis.views, analysis.habits, encryption)),
         # advice is for the owner: an archive's readers cannot act on other people's mail
-        recommendations=tuple(_recommendations(found)) if analysis.owner.identities else (),
-        ego_edges=tuple(edges),
-        communities=tuple(communities),
+        recommendations=tuple(_recommendations(found)) if has_owner else (),
+        ego_edges=analysis.network.edges,
+        communities=analysis.network.communities,
         clusters=tuple(c.as_dict() for c in analysis.clusters),
-        people=() if analysis.owner.identities else tuple(_people(found)),
-        aliases=tuple(_alias_rows(analysis, messages)),
-        what_if=dict(findings_document.get("counterfactual") or {}),
+        people=() if has_owner else tuple(_people(found)),
+        aliases=tuple(_alias_rows(analysis)),
+        what_if=analysis.counterfactual.as_dict() if analysis.counterfactual else {},
     )
 
 
 # -- aliases --------------------------------------------------------------------------------
-def _alias_rows(analysis: Analysis, messages: _Messages) -> list[AliasRow]:
-    rows, number = [], 0
+def _alias_rows(analysis: Analysis) -> list[AliasRow]:
+    rows = []
     for exposure in analysis.exposures:
-        leaks = []
-        for leak in exposure.leaks:
-            number += 1
-            leaks.append(
-                LeakShown(f"L{number}", leak.organisation, leak.first, leak.messages,
-                          leak.senders, leak.via, tuple(messages.refs(leak.message_ids)))
-            )  # fmt: skip
+        leaks = [
+            LeakShown(analysis.leak_ids[(exposure.address, leak.organisation)], leak.organisation,
+                      leak.first, leak.messages, leak.senders, leak.via,
+                      tuple(analysis.refs(leak.message_ids)))
+            for leak in exposure.leaks
+        ]  # fmt: skip
         leaking = {leak.organisation for leak in exposure.leaks}
-        first = messages.refs([exposure.first_message_id] if exposure.first_message_id else [])
+        first = analysis.refs([exposure.first_message_id] if exposure.first_message_id else [])
         rows.append(
             AliasRow(
                 exposure.address,
@@ -955,7 +528,7 @@ def _alias_rows(analysis: Analysis, messages: _Messages) -> list[AliasRow]:
                 exposure.parties,
                 exposure.strength,
                 tuple(leaks),
-                tuple((_day(w), o, o in leaking) for w, o in exposure.received if _day(w)),
+                tuple((day, o, o in leaking) for day, o in exposure.timeline),
             )
         )
     return rows

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from analyzer.linkability import CLAIM
+from analyzer.analysis import CLAIM
 from analyzer.report.content import ENCRYPTED, OBSERVER_WORDS, Report
 from analyzer.safe_output import printable
 

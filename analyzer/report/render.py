@@ -20,8 +20,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from analyzer.linkability import CLAIM, VISIBILITY_ORDER
-from analyzer.linkability.model import CONFIDENCE
+from analyzer.analysis import CLAIM, CONFIDENCE, VISIBILITY_ORDER
 from analyzer.report.content import OBSERVER_WORDS, Report
 from analyzer.safe_output import visible_parts
 
