@@ -6,6 +6,7 @@ times, so the same input gives byte-identical output.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from pathlib import Path
@@ -79,6 +80,8 @@ def build_findings(analysis: Analysis) -> dict[str, Any]:
             "how": owner.how,
         },
         "encryption": dict(analysis.encryption),
+        "summary": analysis.summary.as_dict(),
+        "observers": [dataclasses.asdict(view) for view in analysis.views],
         "identities": [_identity(identity) for identity in analysis.identities],
         "model": {
             "prior": {

@@ -14,6 +14,7 @@ from analyzer.analysis.inputs import InputCounts, encryption_counts, input_count
 from analyzer.analysis.messages import MessageRef
 from analyzer.analysis.network import Network, communication_aggregates
 from analyzer.analysis.observers import ObserverView
+from analyzer.analysis.summary import MESSAGES_PER_EVIDENCE, Person, Summary
 from analyzer.linkability import (
     CATALOG,
     CLAIM,
@@ -30,6 +31,7 @@ __all__ = [
     "CLAIM",
     "CONFIDENCE",
     "KNOWN_TOGETHER",
+    "MESSAGES_PER_EVIDENCE",
     "SAME_PERSON",
     "VISIBILITY_ORDER",
     "Analysis",
@@ -41,7 +43,9 @@ __all__ = [
     "Network",
     "ObserverView",
     "PairVerdict",
+    "Person",
     "Progress",
+    "Summary",
     "analyze",
     "communication_aggregates",
     "confidence_word",

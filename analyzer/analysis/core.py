@@ -21,6 +21,7 @@ from analyzer.analysis.inputs import InputCounts, encryption_counts, input_count
 from analyzer.analysis.messages import MessageRef, message_refs, refs_of
 from analyzer.analysis.network import Network, network
 from analyzer.analysis.observers import ObserverView, observer_views
+from analyzer.analysis.summary import Summary, summarise
 from analyzer.frames import Frames
 from analyzer.linkability import Link, PairVerdict
 from analyzer.linkability import analyze as link_identities
@@ -55,6 +56,7 @@ class Analysis:
     messages: Mapping[str, MessageRef] = field(default_factory=dict, repr=False)
     finding_ids: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
     leak_ids: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    summary: Summary = field(default_factory=lambda: Summary(0, 0, 0))
 
     # -- what linkability found ---------------------------------------------------------
     @property
@@ -178,9 +180,15 @@ def analyze(
     tell("summing up identities, observers, habits and the network")
     sent, received = sent_keys(frames, owner), received_keys(frames, owner)
     dates = usable_dates(frames.messages["date_utc"]).dropna()
+    identities = identity_rows(frames, owner, kinds, sent, lists)
+    shown = message_refs(frames, _shown_message_ids(linkability, exposures))
+    finding_ids = _finding_ids(linkability, owner)
+    found = [(fid, p) for p in linkability.pairs if (fid := finding_ids.get((p.a, p.b)))]
+    found = [(fid, p) for fid, p in found if fid.startswith("F")]
+    links_of = {(p.a, p.b): linkability.links_of(p.a, p.b) for _, p in found}
     return Analysis(
         owner=owner,
-        identities=identity_rows(frames, owner, kinds, sent, lists),
+        identities=identities,
         linkability=linkability,
         exposures=exposures,
         counterfactual=what_if,
@@ -191,7 +199,8 @@ def analyze(
         inputs=inputs or input_counts(len(frames.messages)),
         first_date=iso_day(dates.min()) if len(dates) else "",
         last_date=iso_day(dates.max()) if len(dates) else "",
-        messages=message_refs(frames, _shown_message_ids(linkability, exposures)),
-        finding_ids=_finding_ids(linkability, owner),
+        messages=shown,
+        finding_ids=finding_ids,
         leak_ids=_leak_ids(exposures),
+        summary=summarise(identities, found, links_of, shown, bool(owner.identities)),
     )

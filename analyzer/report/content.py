@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
 from analyzer.analysis import (
     CATALOG,
     KNOWN_TOGETHER,
+    MESSAGES_PER_EVIDENCE,
     SAME_PERSON,
     VISIBILITY_ORDER,
     Analysis,
@@ -25,8 +24,9 @@ from analyzer.analysis import (
     MessageRef,
     ObserverView,
     PairVerdict,
+    Person,
 )
-from analyzer.vocabulary import ENCRYPTED, Relation
+from analyzer.vocabulary import ENCRYPTED
 
 __all__ = [
     "ENCRYPTED",
@@ -50,7 +50,6 @@ OBSERVER_WORDS = {
     "providers": "your mail providers and the servers in between",
     "inference": "anyone who holds enough of your mail to compare it",
 }
-MESSAGES_PER_EVIDENCE = 5  # messages listed under each piece of evidence
 
 
 @dataclass(frozen=True)
@@ -83,14 +82,6 @@ class Finding:
     by_observer: dict[str, float]
     known_together_by: str | None
     evidence: tuple[EvidenceShown, ...]
-
-
-@dataclass(frozen=True)
-class Person:
-    """Addresses of an archive that findings tie together into one person."""
-
-    addresses: tuple[str, ...]
-    findings: tuple[str, ...]  # the ids of the findings that join them
 
 
 @dataclass(frozen=True)
@@ -225,20 +216,6 @@ def _findings(analysis: Analysis) -> tuple[list[Finding], list[Finding]]:
     )
 
 
-def _people(findings: Sequence[Finding]) -> list[Person]:
-    """The groups the findings join, largest first: a reader of a list archive asks "who",
-    not "which pair"."""
-    graph = nx.Graph()
-    for finding in findings:
-        graph.add_edge(finding.a, finding.b, id=finding.id)
-    people = []
-    for addresses in nx.connected_components(graph):
-        ids = [data["id"] for _, _, data in graph.subgraph(addresses).edges(data=True)]
-        ordered = sorted(ids, key=lambda i: int(i[1:]))
-        people.append(Person(tuple(sorted(addresses)), tuple(ordered)))
-    return sorted(people, key=lambda p: (-len(p.addresses), p.addresses))
-
-
 # -- the verdict ----------------------------------------------------------------------------
 def _groups(analysis: Analysis, question: str, observer_class: str) -> list[tuple[str, ...]]:
     return sorted(
@@ -271,7 +248,9 @@ def _people_sentence(people: Sequence[Person]) -> list[str]:
     ]
 
 
-def _verdict(analysis: Analysis, seen: int, encryption: dict[str, int], findings) -> list[str]:
+def _verdict(analysis: Analysis) -> list[str]:
+    seen = analysis.summary.addresses_seen
+    encryption = analysis.encryption
     if not analysis.owner.identities:
         others = len(analysis.pairs_of("others"))
         return [
@@ -281,7 +260,7 @@ def _verdict(analysis: Analysis, seen: int, encryption: dict[str, int], findings
             "headers alone show."
             if others
             else "No two addresses in it look like one person.",
-            *_people_sentence(_people(findings)),
+            *_people_sentence(analysis.summary.people),
         ]
     sentences = []
     previous = 0
@@ -309,9 +288,7 @@ def _verdict(analysis: Analysis, seen: int, encryption: dict[str, int], findings
     total = sum(encryption.values())
     encrypted = sum(encryption.get(c, 0) for c in ENCRYPTED)
     if total:
-        behind = sum(
-            1 for f in findings for e in f.evidence if any(m.encrypted for m in e.messages)
-        )
+        behind = analysis.summary.evidence_shown_encrypted
         if encrypted:
             share = f"{encrypted} of your {total} messages ({encrypted / total:.0%}) were encrypted"
             shown = (
@@ -335,18 +312,13 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def _encryption_hid(
-    findings: Sequence[Finding],
-    views: Sequence[ObserverView],
-    habits: Habits,
-    encryption: dict[str, int],
-) -> list[str]:
+def _encryption_hid(analysis: Analysis) -> list[str]:
+    encryption, views, habits = analysis.encryption, analysis.views, analysis.habits
     total = sum(encryption.values())
     encrypted = sum(encryption.get(c, 0) for c in ENCRYPTED)
     if not total:
         return []
-    pieces = [e for f in findings for e in f.evidence]
-    behind = [e for e in pieces if any(m.encrypted for m in e.messages)]
+    pieces, behind = analysis.summary.evidence, analysis.summary.evidence_shown_encrypted
     whose = "your addresses" if views else "addresses"
     lines = [
         f"{encrypted} of {total} messages ({encrypted / total:.0%}) were encrypted "
@@ -354,8 +326,8 @@ def _encryption_hid(
         if encrypted
         else f"None of the {total} messages was encrypted (S/MIME or OpenPGP); had they been, "
         "their bodies would be hidden, their headers would not.",
-        f"Links between {whose}: {_count(len(pieces), 'piece')} of evidence, "
-        f"{len(behind)} of them shown by encrypted messages too. Encryption hid none.",
+        f"Links between {whose}: {_count(pieces, 'piece')} of evidence, "
+        f"{behind} of them shown by encrypted messages too. Encryption hid none.",
     ]
     if views:
         lines.append(
@@ -472,9 +444,6 @@ def build_report(analysis: Analysis) -> Report:
     """Every section of the report, laid out from one run's analysis."""
     found, suggested = _findings(analysis)
     identity_rows = _identity_rows(analysis)
-    # the owner's addresses the mail shows, and those it implies (the mailbox of a +tag)
-    seen = {row.address for row in identity_rows}
-    seen |= {a for f in found if f.relation == Relation.OWNER for a in (f.a, f.b)}
     encryption = dict(analysis.encryption)
     has_owner = bool(analysis.owner.identities)
     return Report(
@@ -486,20 +455,20 @@ def build_report(analysis: Analysis) -> Report:
         quarantined=analysis.inputs.quarantined,
         first_date=analysis.first_date,
         last_date=analysis.last_date,
-        verdict=tuple(_verdict(analysis, len(seen), encryption, found)),
+        verdict=tuple(_verdict(analysis)),
         identities=tuple(identity_rows),
         findings=tuple(found),
         suggestions=tuple(suggested),
         views=analysis.views,
         habits=analysis.habits,
         encryption=encryption,
-        encryption_hid=tuple(_encryption_hid(found, analysis.views, analysis.habits, encryption)),
+        encryption_hid=tuple(_encryption_hid(analysis)),
         # advice is for the owner: an archive's readers cannot act on other people's mail
         recommendations=tuple(_recommendations(found)) if has_owner else (),
         ego_edges=analysis.network.edges,
         communities=analysis.network.communities,
         clusters=tuple(c.as_dict() for c in analysis.clusters),
-        people=() if has_owner else tuple(_people(found)),
+        people=analysis.summary.people,
         aliases=tuple(_alias_rows(analysis)),
         what_if=analysis.counterfactual.as_dict() if analysis.counterfactual else {},
     )
