@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.extract.encryption import ENCRYPTION_CLASSES
+from analyzer.analysis.inputs import encryption_counts
 from analyzer.readable import usable_dates
 from analyzer.store import Store, read_frame
 
@@ -67,7 +67,7 @@ def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
     senders = messages["from_addr"]
     # what follows the last @ (rpartition makes no columns of a store without senders)
     domains = senders.dropna().str.rsplit("@", n=1).str[-1].replace("", pd.NA)
-    encryption = {name: int((messages["encryption"] == name).sum()) for name in ENCRYPTION_CLASSES}
+    encryption = encryption_counts(messages["encryption"])  # as findings.json counts them
     return StoreStats(
         messages=len(messages),
         first_date=dates.min() if len(dates) else None,

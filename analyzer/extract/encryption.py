@@ -16,11 +16,9 @@ from analyzer.bytesearch import find
 from analyzer.extract import keys
 from analyzer.extract.headers import header_block_end
 from analyzer.extract.keys import KeyUse
-from analyzer.vocabulary import Encryption
+from analyzer.vocabulary import ENCRYPTION_CLASSES
 
-__all__ = ["ENCRYPTION_CLASSES", "classify_encryption", "inspect_body", "parse_content_type"]
-
-ENCRYPTION_CLASSES = tuple(Encryption)
+__all__ = ["classify_encryption", "inspect_body", "parse_content_type"]
 
 _PARAM = re.compile(r';\s*([\w.*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
 _SMIME_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
