@@ -16,7 +16,6 @@ from analyzer.bytesearch import find
 from analyzer.extract import keys
 from analyzer.extract.headers import header_block_end
 from analyzer.extract.keys import KeyUse
-from analyzer.vocabulary import ENCRYPTION_CLASSES
 
 __all__ = ["classify_encryption", "inspect_body", "parse_content_type"]
 
@@ -123,7 +122,7 @@ def _safely(reader, data: bytes) -> list[KeyUse]:
 
 
 def classify_encryption(content_type: str | None, body: bytes) -> str:
-    """One of :data:`ENCRYPTION_CLASSES` for a message (or part) and its body.
+    """One of :class:`~analyzer.vocabulary.Encryption` for a message (or part) and its body.
 
     The outermost layer wins: a PGP/MIME message that is signed inside the
     encryption is ``pgp_encrypted``.
