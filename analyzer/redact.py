@@ -51,6 +51,7 @@ from analyzer.mailing_lists import list_addresses
 from analyzer.owner import Owner
 from analyzer.readable import text_items
 from analyzer.redact_shapes import SHAPES, cuts_word, embeds_ip, to_the_hour
+from analyzer.vocabulary import OWN_WORD_KEYS
 
 __all__ = [
     "KEY_NAME",
@@ -391,7 +392,9 @@ def is_list_address(local: str) -> bool:
 def redact_value(value: Any, redactor: Redactor) -> Any:
     """Any value made of dataclasses, dicts, lists, tuples and strings, redacted throughout.
 
-    Fields and keys named ``subject`` are emptied. Numbers, booleans and None stay.
+    Fields and keys named ``subject`` are emptied. Numbers, booleans and None stay, and so
+    do mxa's own words: fields marked :data:`~analyzer.vocabulary.OWN_WORDS` and text under
+    the keys :data:`~analyzer.vocabulary.OWN_WORD_KEYS` (a section title, a fix).
     """
     if isinstance(value, str):
         return redactor.text(value)
@@ -405,12 +408,15 @@ def redact_value(value: Any, redactor: Redactor) -> Any:
             if f.name == "subject"
             else redact_value(getattr(value, f.name), redactor)
             for f in dataclasses.fields(value)
+            if not f.metadata.get("own_words")  # mxa's prose: nobody's address in it
         }
         return dataclasses.replace(value, **changes)
     if isinstance(value, dict):
         return {
             redact_value(k, redactor): SUBJECT_REMOVED
             if k == "subject"
+            else v
+            if k in OWN_WORD_KEYS and isinstance(v, str)
             else redact_value(v, redactor)
             for k, v in value.items()
         }

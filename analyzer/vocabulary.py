@@ -16,6 +16,8 @@ __all__ = [
     "DELIVERY_ROLES",
     "ENCRYPTED",
     "ENCRYPTION_CLASSES",
+    "OWN_WORDS",
+    "OWN_WORD_KEYS",
     "PARTY_ROLES",
     "RECEIVING_ROLES",
     "RECIPIENT_ROLES",
@@ -80,6 +82,12 @@ ALIAS_SERVICE_OF_ROLE = {
 ALIAS_ENVELOPE_ROLES = tuple(ALIAS_SERVICE_OF_ROLE)
 # every header that names the address a message was delivered to
 DELIVERY_ROLES = (*RECIPIENT_ROLES, *RECEIVING_ROLES, *ALIAS_ENVELOPE_ROLES)
+
+
+# a dataclass field's metadata, or a document's key, for mxa's own prose (a section title,
+# what an evidence kind reads, a fix): words a redacted copy keeps as they are
+OWN_WORDS = {"own_words": True}
+OWN_WORD_KEYS = frozenset({"title", "reads", "fix", "how", "claim"})
 
 
 class Relation(StrEnum):

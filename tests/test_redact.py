@@ -197,6 +197,20 @@ def test_known_names_are_replaced_as_whole_words_only(original, shared):
     assert redactor.text(glued).startswith(name)  # not a word of its own: left alone
 
 
+def test_mxas_own_words_stay_when_a_name_in_the_mail_is_one_of_them(corpora, tmp_path):
+    # on util-linux someone's display name is "mail": the heading "Your mail provider" is
+    # mxa's prose, not their name, and stays as it is; the name itself is still replaced
+    archive = corpora / "list-util-linux-2019-2021" / "util-linux-2019-2021.mbox"
+    audit = run_audit([archive], tmp_path / "audit", jobs=2, redact=True)
+    frames = load_frames(audit.out / "store")
+    assert "mail" in set(frames.participants["display_name"].dropna())
+    shared_report = (audit.out / "redacted" / "report.md").read_text("utf-8")
+    assert "### Your mail provider:" in shared_report
+    assert "Your Person" not in shared_report
+    findings = json.loads((audit.out / "redacted" / "findings.json").read_text("utf-8"))
+    assert "Your mail provider" in {view["title"] for view in findings["observers"]}
+
+
 def test_mxa_report_redact_is_stable_and_its_store_is_readable(shared, tmp_path):
     runner = CliRunner()
     store = shared.out / "store"

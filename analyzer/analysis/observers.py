@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -17,7 +17,7 @@ from analyzer.linkability.context import is_person_address
 from analyzer.linkability.fingerprints import sender_client_ips
 from analyzer.owner import Owner
 from analyzer.readable import iso_day, usable_dates, usable_offset
-from analyzer.vocabulary import PARTY_ROLES, ObserverClass, Relation
+from analyzer.vocabulary import OWN_WORDS, PARTY_ROLES, ObserverClass, Relation
 
 __all__ = ["ObserverView", "observer_views", "offset_text"]
 
@@ -26,7 +26,7 @@ __all__ = ["ObserverView", "observer_views", "offset_text"]
 class ObserverView:
     """What one observer sees of the owner: from the messages it handled or received."""
 
-    title: str
+    title: str = field(metadata=OWN_WORDS)  # "Your mail provider"
     who: str
     messages: int
     addresses: tuple[str, ...]  # the owner's addresses it saw

@@ -26,7 +26,7 @@ from analyzer.analysis import (
     PairVerdict,
     Person,
 )
-from analyzer.vocabulary import ENCRYPTED
+from analyzer.vocabulary import ENCRYPTED, OWN_WORDS
 
 __all__ = [
     "ENCRYPTED",
@@ -57,7 +57,7 @@ class EvidenceShown:
     """One kind of evidence behind a finding, with the header line and messages that show it."""
 
     evidence: str
-    summary: str
+    summary: str = field(metadata=OWN_WORDS)
     question: str
     level: str
     observer_class: str
@@ -129,8 +129,8 @@ class AliasRow:
 
 @dataclass(frozen=True)
 class Recommendation:
-    title: str
-    why: str
+    title: str = field(metadata=OWN_WORDS)
+    why: str = field(metadata=OWN_WORDS)
     removes: tuple[str, ...]  # finding ids
 
 
@@ -140,20 +140,21 @@ class Report:
 
     has_owner: bool
     owner: tuple[str, ...]
-    owner_how: str
+    owner_how: str = field(metadata=OWN_WORDS)
     sources: tuple[str, ...]
     messages: int
     quarantined: int
     first_date: str
     last_date: str
-    verdict: tuple[str, ...]
+    verdict: tuple[str, ...] = field(metadata=OWN_WORDS)
     identities: tuple[IdentityRow, ...]
     findings: tuple[Finding, ...]
     suggestions: tuple[Finding, ...]
     views: tuple[ObserverView, ...]
     habits: Habits
     encryption: dict[str, int]
-    encryption_hid: tuple[str, ...]  # one sentence per section: how much encryption hid
+    # one sentence per section: how much encryption hid
+    encryption_hid: tuple[str, ...] = field(metadata=OWN_WORDS)
     recommendations: tuple[Recommendation, ...]
     ego_edges: tuple[tuple[str, str, int], ...]  # (you or correspondent, correspondent, messages)
     communities: tuple[tuple[str, ...], ...]
