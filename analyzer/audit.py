@@ -24,7 +24,7 @@ from analyzer.errors import OutputError
 from analyzer.findings import build_findings, write_findings
 from analyzer.frames import Frames, to_pandas
 from analyzer.graphs import communication_graph, identity_graph, write_graphs
-from analyzer.ingest import IngestResult, ProgressCallback, ingest
+from analyzer.ingest import ImapOptions, IngestResult, ProgressCallback, ingest
 from analyzer.memory import release_freed_memory
 from analyzer.output_folder import (
     PRIVATE,
@@ -47,7 +47,6 @@ from analyzer.redact import (
     redact_value,
 )
 from analyzer.report import build_report, write_report
-from analyzer.sources.imap import ImapOptions
 from analyzer.store import FRAMES, Store, load_frames
 
 __all__ = [

@@ -1,11 +1,11 @@
 """Where the work runs: here, on local worker processes, or on Dask.
 
 The ingest pipeline plans the reading and writes the store itself; an engine only runs
-:func:`analyzer.extract.batch.extract_batch` on batches (header blocks, bodies cut
-short) or :func:`analyzer.extract.batch.extract_range` on byte ranges of plain mbox
-files, and
-hands the Arrow tables back in the order the batches went out, so that every engine
-writes the same store.
+:func:`analyzer.ingest.workers.extract_work` on its units of work (batches of header
+blocks, byte ranges of plain mbox files, chunks of IMAP folders) and hands the Arrow
+tables back in the order the units went out, so that every engine writes the same
+store. The analysis uses an engine too (:func:`aggregate_on_dask`), which is why this
+module sits beside ``analyzer.ingest``, not in it.
 
 - ``local`` (the default): ``jobs`` worker processes on this machine, or this process
   alone with ``jobs=1``. Nothing leaves the machine and no socket is opened.

@@ -115,7 +115,7 @@ def test_time_grows_with_the_input_not_faster(case):
 
 
 def test_a_message_over_its_time_budget_is_quarantined_and_the_run_goes_on(tmp_path, monkeypatch):
-    import analyzer.extract.batch
+    from analyzer.ingest import workers
 
     archive = tmp_path / "a.mbox"
     archive.write_bytes(
@@ -124,7 +124,7 @@ def test_a_message_over_its_time_budget_is_quarantined_and_the_run_goes_on(tmp_p
             for n in range(20)
         )
     )
-    monkeypatch.setattr(analyzer.extract.batch, "MESSAGE_SECONDS", 1e-6)
+    monkeypatch.setattr(workers, "MESSAGE_SECONDS", 1e-6)
     result = ingest([archive], tmp_path / "store", jobs=1)
     assert result.messages_read == result.parsed + result.quarantined == 20
     over = [q for q in result.quarantine if "over the time budget" in q.reason]

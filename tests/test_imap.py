@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from analyzer import ingest
 from analyzer.cli import app
+from analyzer.ingest import ImapOptions
 from analyzer.records import RawMessage
 from analyzer.sources import SourceReader, discover_sources
-from analyzer.sources.imap import ImapOptions
 from analyzer.sources.mbox import MboxReader
 from analyzer.store import load_frames
 from tests.conftest import REPO, make_message
@@ -462,7 +462,7 @@ def test_worker_chunks_fetch_what_one_connection_fetches(dovecot, password, tmp_
     assert len(chunks) == 3 and len(in_one) == 274
     assert in_chunks == in_one
     # worker processes forked after this one fetched must open their own connections
-    monkeypatch.setattr(importlib.import_module("analyzer.ingest"), "_FOLDER_CHUNK", 20)
+    monkeypatch.setattr(importlib.import_module("analyzer.ingest.imap_folders"), "FOLDER_CHUNK", 20)
     result = ingest([address.source("Chunks")], tmp_path / "s", jobs=2,
                     imap=ImapOptions(cafile=dovecot.cafile))  # fmt: skip
     assert (result.stored, result.quarantined) == (274, 0)
@@ -526,7 +526,7 @@ def test_on_dask_a_named_cluster_gets_header_blocks_and_never_the_password(
 ):
     from distributed import LocalCluster
 
-    pipeline = importlib.import_module("analyzer.ingest")  # the module, not the function
+    pipeline = importlib.import_module("analyzer.ingest.pipeline")
     messages = _persona_messages()
     dovecot.append("Dask", messages)
     address, options = dovecot.address("Dask"), ImapOptions(cafile=dovecot.cafile)

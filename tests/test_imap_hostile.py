@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from analyzer import ingest
 from analyzer.cli import app
-from analyzer.sources.imap import ImapOptions
+from analyzer.ingest import ImapOptions
 from analyzer.store import load_frames
 from tests.conftest import make_message
 from tests.hostile_imap import Folder, HostileImap, crlf, stream

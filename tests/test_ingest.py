@@ -170,8 +170,8 @@ def test_byte_ranges_store_what_one_stream_stores(tmp_path, monkeypatch):
     """Workers read a plain mbox in byte ranges, each from the first separator they see;
     joined, the ranges hold exactly the messages one pass over the file finds (here, over
     the same mbox gzipped), also where a range opens inside a Content-Length body."""
-    monkeypatch.setattr(importlib.import_module("analyzer.ingest"), "_RANGE_BYTES", 2048)
-    monkeypatch.setattr(importlib.import_module("analyzer.ingest"), "_RANGE_MIN", 2048)
+    monkeypatch.setattr(importlib.import_module("analyzer.ingest.mail_files"), "RANGE_BYTES", 2048)
+    monkeypatch.setattr(importlib.import_module("analyzer.ingest.mail_files"), "RANGE_MIN", 2048)
     plain = tmp_path / "a.mbox"
     messages = [
         _content_length_message(n) if n % 7 == 3 else numbered(n, body="text\n" * (n % 50))
@@ -198,7 +198,7 @@ def test_byte_ranges_store_what_one_stream_stores(tmp_path, monkeypatch):
 
 
 def test_a_range_of_a_file_gone_says_so():
-    from analyzer.extract.batch import extract_range
+    from analyzer.ingest.workers import extract_range
     from analyzer.sources.mbox import MboxRange
 
     done = extract_range(MboxRange("gone.mbox", "/nonexistent/gone.mbox", 0, None, exact=True))

@@ -13,41 +13,17 @@ credentials go to local worker processes only, never to a cluster.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from analyzer.errors import SourceError, UsageError
 from analyzer.records import Quarantined, RawMessage
-from analyzer.sources import imap_limits as limits
 from analyzer.sources.imap_address import ImapAddress, credentials
 from analyzer.sources.imap_client import connect, drop, list_folders, log_out
 from analyzer.sources.imap_folder import FetchedChunk, FolderChunk, FolderReader
 from analyzer.sources.imap_limits import Deadline
+from analyzer.sources.imap_options import ImapOptions, ImapRun
 
 __all__ = ["ImapOptions", "ImapRun", "close_folders", "fetch_chunk", "open_folders"]
-
-
-@dataclass(frozen=True)
-class ImapOptions:
-    """How to reach the servers of ``imap(s)://`` sources, and how long to wait for them."""
-
-    cafile: str | None = None  # a PEM of the CA (or the certificate) to trust
-    all_folders: bool = False  # every folder of an address that names none
-    prompt: Callable[[str], str] | None = None  # asks for a password; None: never asks
-    # seconds one folder may take, from its opening (--imap-deadline); past them the folder
-    # ends with one line, and the next run reads on from where it stopped
-    deadline: float = limits.FOLDER_SECONDS
-    run_deadline: float = limits.RUN_SECONDS  # all the folders of a run (--imap-run-deadline)
-
-
-@dataclass
-class ImapRun:
-    """The IMAP folders of one run: their common deadline, while any server is open."""
-
-    options: ImapOptions
-    deadline: Deadline
-    servers: int = 0  # logged in to, and not yet closed
 
 
 # The run under way for each ImapOptions (by identity): from the first open_folders to

@@ -50,7 +50,7 @@ from analyzer.sources.imap_plan import (
 from analyzer.vocabulary import QuarantineCode
 
 if TYPE_CHECKING:
-    from analyzer.sources.imap import ImapRun
+    from analyzer.sources.imap_options import ImapRun
 
 __all__ = ["FETCH_BATCH", "RETRIES", "FetchedChunk", "FolderChunk", "FolderReader"]
 

@@ -1,30 +1,41 @@
 """The one writer of a store while mail is ingested: dedupe, counts and commits.
 
 Batches come in from the engines in order. Their rows are kept until a commit writes
-them as new Parquet parts, together with how far each source file was read, so that a
-run killed at any point is continued, not redone, by the next (see
-:mod:`analyzer.store`). A message already stored, or twice in the run, is counted as a
-duplicate and not written again.
+them as new Parquet parts, together with how far each source was read, so that a run
+killed at any point is continued, not redone, by the next (see :mod:`analyzer.store`).
+A message already stored, or twice in the run, is counted as a duplicate and not
+written again. The writer keeps its own counts (:class:`WriteCounts`) and returns them;
+it knows nothing of the run around it, which says what each commit's summary is.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.extract.batch import ExtractedBatch
 from analyzer.frames import quarantine_table
+from analyzer.records import Quarantined
 from analyzer.store import FRAMES, Store
 
-if TYPE_CHECKING:
-    from analyzer.ingest import IngestResult
+__all__ = [
+    "COMMIT_MESSAGES",
+    "COMMIT_SECONDS",
+    "ExtractedBatch",
+    "Reached",
+    "StoreWriter",
+    "WriteCounts",
+]
 
-__all__ = ["COMMIT_MESSAGES", "COMMIT_SECONDS", "StoreWriter"]
+Reached = tuple[Path | str, dict[str, Any] | None]
+"""A source (a file's path, an IMAP folder's address) and the state its reading reached:
+what the store keeps of it once the rows before are written; None forgets it."""
 
 # Commit every this many messages (MXA_COMMIT_MESSAGES overrides it) and at least this
 # often, so a run that is killed keeps its work.
@@ -32,18 +43,51 @@ COMMIT_MESSAGES = 5_000
 COMMIT_SECONDS = 20.0
 
 
+@dataclass
+class ExtractedBatch:
+    """A batch's frames, built where it was extracted so only Arrow buffers travel: what
+    the writer takes."""
+
+    messages: pa.Table
+    participants: pa.Table
+    hops: pa.Table
+    keys: pa.Table
+    quarantined: list[Quarantined]
+    duplicates: int = 0  # repeated within the batch, already dropped
+
+
+@dataclass
+class WriteCounts:
+    """What the writer did with the batches it was given (the run's result takes them)."""
+
+    parsed: int = 0
+    duplicates: int = 0  # parsed messages already stored (or twice in this run)
+    stored: int = 0
+    quarantined: int = 0
+    quarantine_repeats: int = 0  # quarantined messages already listed in the store
+    rows_removed: int = 0  # old rows of messages read again that changed
+    quarantine: list[Quarantined] = field(default_factory=list)
+
+
 class StoreWriter:
     """New rows waiting to be committed, deduplicated against the store by key, counted
-    in the run's :class:`~analyzer.ingest.IngestResult`.
+    in :attr:`counts`.
 
     A grown mbox is read again from its last message, which may have been half written
     last time: when what is read at that offset now differs from what was stored, the
-    old row (or quarantine entry) is replaced.
+    old row (or quarantine entry) is replaced. ``summary`` gives, from the counts so far,
+    the run summary each commit records in the manifest.
     """
 
-    def __init__(self, store: Store, result: IngestResult, reread: set[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        reread: set[tuple[str, str]],
+        summary: Callable[[WriteCounts], dict[str, Any]],
+    ) -> None:
         self.store = store
-        self.result = result
+        self.counts = WriteCounts()
+        self.summary = summary
         self.seen = store.existing_keys()
         self.quarantined_before = store.existing_quarantine()
         self.reread = reread  # (source, offset) read again
@@ -60,7 +104,7 @@ class StoreWriter:
         else:
             self.stored_at = {}
         self.tables: dict[str, list[pa.Table]] = {name: [] for name in FRAMES}
-        self.states: list[tuple[Path, dict[str, Any] | None]] = []
+        self.states: list[Reached] = []
         self.rows = 0
         self.committed_at = time.monotonic()
         self.commit_every = int(os.environ.get("MXA_COMMIT_MESSAGES") or COMMIT_MESSAGES)
@@ -85,8 +129,10 @@ class StoreWriter:
                 if entry[:2] == place and key:  # parsed now: the old entry goes
                     self.stale_quarantine.add(entry)
 
-    def add(self, batch: ExtractedBatch, reached: list) -> None:
-        result = self.result
+    def add(self, batch: ExtractedBatch, reached: list[Reached]) -> None:
+        """Take a batch, and the states its sources reach once it is stored; commit when
+        enough is pending."""
+        counts = self.counts
         if self.reread:
             self._note_rereads(batch)
         keys = batch.messages.column("message_key").to_pylist()
@@ -96,8 +142,8 @@ class StoreWriter:
             fresh.append(is_new)
             if is_new:
                 self.seen.add(key)
-        result.parsed += len(keys) + batch.duplicates
-        result.duplicates += len(keys) - sum(fresh) + batch.duplicates
+        counts.parsed += len(keys) + batch.duplicates
+        counts.duplicates += len(keys) - sum(fresh) + batch.duplicates
         tables = {
             "messages": batch.messages,
             "participants": batch.participants,
@@ -114,14 +160,14 @@ class StoreWriter:
             self.tables[name].append(table)
         messages = tables["messages"]
         self.rows += messages.num_rows + len(batch.quarantined)
-        result.stored += messages.num_rows
-        result.quarantined += len(batch.quarantined)
-        result.quarantine.extend(batch.quarantined)
+        counts.stored += messages.num_rows
+        counts.quarantined += len(batch.quarantined)
+        counts.quarantine.extend(batch.quarantined)
         new_quarantine = []
         for q in batch.quarantined:
             entry = (q.source, q.offset, q.reason)
             if entry in self.quarantined_before:
-                result.quarantine_repeats += 1
+                counts.quarantine_repeats += 1
             else:
                 self.quarantined_before.add(entry)
                 new_quarantine.append(q)
@@ -136,7 +182,7 @@ class StoreWriter:
         if self.stale_keys or self.stale_quarantine:
             stale = pa.array(sorted(self.stale_keys), pa.string())
             gone = self.stale_quarantine
-            self.result.rows_removed += self.store.remove_rows(
+            self.counts.rows_removed += self.store.remove_rows(
                 lambda t: pc.is_in(t["message_key"], value_set=stale),
                 lambda t: pa.array(
                     [e in gone for e in zip(*(t[c].to_pylist()
@@ -152,8 +198,13 @@ class StoreWriter:
             self.store.write(tables)
         for path, state in self.states:
             self.store.set_file_state(path, state)
-        self.store.commit(self.result.summary())
+        self.store.commit(self.summary(self.counts))
         self.tables = {name: [] for name in FRAMES}
         self.states = []
         self.rows = 0
         self.committed_at = time.monotonic()
+
+    def finish(self) -> WriteCounts:
+        """Commit what is pending; what was written, in all."""
+        self.commit()
+        return self.counts

@@ -1,29 +1,33 @@
-"""The hot path of ingestion: one function from a unit of work to its Arrow tables.
+"""What runs on the engine: one function from a unit of work to its Arrow tables.
 
 A worker process (or a Dask worker, or the ingesting process itself) runs
-:func:`extract_work` on each unit it is given: a batch of raw messages
-(:func:`extract_batch`), a byte range of a plain mbox that it reads and splits itself
-(:func:`extract_range`), or a chunk of an IMAP folder that it fetches over its own
-connection (:func:`extract_folder_chunk`). Only Arrow tables travel back. A message
-whose extraction takes longer than :data:`MESSAGE_SECONDS` is quarantined, where a timer
-can be set.
+:func:`extract_work` on each unit it is given (:mod:`analyzer.ingest.units`): a batch of
+raw messages (:func:`extract_batch`), a byte range of a plain mbox that it reads and
+splits itself (:func:`extract_range`), or a chunk of an IMAP folder that it fetches over
+its own connection (:func:`extract_folder_chunk`). Each message goes through
+:func:`analyzer.extract.extract_message`, bytes to a record; the records become Arrow
+tables here, and only those travel back. A message whose extraction takes longer than
+:data:`MESSAGE_SECONDS` is quarantined, where a timer can be set. Where the workers run
+(local processes, Dask) is :mod:`analyzer.engines`'.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-
 from analyzer.extract import extract_message
 from analyzer.extract.headers import header_block_end
 from analyzer.frames import hops_table, keys_table, messages_table, participants_table
+from analyzer.ingest.units import BODY_PEEK, Work
+from analyzer.ingest.writer import ExtractedBatch
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources import READ_ERRORS
 from analyzer.sources.imap import fetch_chunk
@@ -32,33 +36,18 @@ from analyzer.sources.mbox import MboxRange, RangeReader
 from analyzer.vocabulary import QuarantineCode
 
 __all__ = [
-    "BODY_PEEK",
     "MESSAGE_SECONDS",
-    "ExtractedBatch",
     "FolderExtract",
     "RangeExtract",
     "extract_batch",
     "extract_folder_chunk",
     "extract_range",
     "extract_work",
+    "follow_parent",
 ]
 
-# Extraction reads the header block and at most this much of the body.
-BODY_PEEK = 256 * 1024
 # A message whose extraction takes longer is quarantined (where the clock can be set).
 MESSAGE_SECONDS = 10.0
-
-
-@dataclass
-class ExtractedBatch:
-    """A batch's frames, built where it was extracted so only Arrow buffers travel."""
-
-    messages: pa.Table
-    participants: pa.Table
-    hops: pa.Table
-    keys: pa.Table
-    quarantined: list[Quarantined]
-    duplicates: int = 0  # repeated within the batch, already dropped
 
 
 class _OverBudget(Exception):
@@ -200,7 +189,7 @@ def extract_folder_chunk(chunk: FolderChunk) -> FolderExtract:
         return FolderExtract(extract_batch(heads), fetched, len(heads))
 
 
-def extract_work(item: list[RawMessage | Quarantined] | MboxRange | FolderChunk) -> Any:
+def extract_work(item: Work) -> Any:
     """A worker's unit of work: a batch of messages, a byte range to read, or a chunk of
     an IMAP folder to fetch."""
     if isinstance(item, MboxRange):
@@ -208,3 +197,28 @@ def extract_work(item: list[RawMessage | Quarantined] | MboxRange | FolderChunk)
     if isinstance(item, FolderChunk):
         return extract_folder_chunk(item)
     return extract_batch(item)
+
+
+def follow_parent(parent: int) -> None:
+    """In a worker: die with the parent, even when it is killed without a word.
+
+    Ctrl-C at a terminal reaches the workers too: they leave it to the parent, which
+    stops the run (and them with it), so that it is one line, not one traceback each.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: the kernel sends SIGKILL when the parent dies
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # elsewhere: notice being orphaned within a second
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="mxa-parent-watch").start()
+    if os.getppid() != parent:
+        os._exit(1)
