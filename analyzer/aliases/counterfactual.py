@@ -25,7 +25,7 @@ from analyzer.frames import Frames, key_mask
 from analyzer.linkability import CLAIM, Analysis, analyze
 from analyzer.memory import release_freed_memory
 from analyzer.owner import Owner
-from analyzer.vocabulary import PARTY_ROLES, Question
+from analyzer.vocabulary import PARTY_ROLES, RECIPIENT_ROLES, Question
 
 __all__ = ["FIXES", "Counterfactual", "counterfactual"]
 
@@ -102,7 +102,7 @@ def _message_organisations(frames: Frames, owner: Owner) -> dict[str, str]:
         named = by_role(roles.get(row.message_key, ()))
         sender = row.from_addr if isinstance(row.from_addr, str) else None
         if sender and owner.owns(sender):
-            others = [a for r in ("to", "cc", "bcc") for a in named.get(r, ()) if not owner.owns(a)]
+            others = [a for r in RECIPIENT_ROLES for a in named.get(r, ()) if not owner.owns(a)]
             if others:
                 found[row.message_key] = organisation_of(others[0])
             continue
