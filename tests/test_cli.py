@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from analyzer.cli import app
@@ -145,3 +146,59 @@ def test_links_output_never_cuts_an_address_when_piped_into_a_narrow_width(tmp_p
     for address in ("bob@home.example", "bob@work.example"):
         assert any(address in line for line in lines), address
     assert max(len(line) for line in lines) > 30  # the terminal wraps, rich does not
+
+
+def _no_store(tmp_path):
+    return ["--store", str(tmp_path / "missing")]
+
+
+# each command with arguments that make the library raise an MxaError, and what it says
+LIBRARY_ERRORS = {
+    "ingest": (lambda t: ["ingest", str(t / "nope.mbox"), *_no_store(t)], "no such file"),
+    "stats": (lambda t: ["stats", *_no_store(t)], "no mxa store"),
+    "audit": (lambda t: ["audit", str(t / "nope.mbox"), "--out", str(t / "o")], "no such file"),
+    "links": (lambda t: ["links", *_no_store(t)], "no mxa store"),
+    "aliases": (lambda t: ["aliases", *_no_store(t), "--json"], "no mxa store"),
+    "graph": (lambda t: ["graph", *_no_store(t), "--out", str(t / "o")], "no mxa store"),
+    "report": (lambda t: ["report", *_no_store(t), "--out", str(t / "o")], "no mxa store"),
+    "export": (lambda t: ["export", *_no_store(t), "--out", str(t / "o")], "no mxa store"),
+    "demo": (lambda t: ["demo", "--sample", str(t / "nope.mbox"), "--out", str(t / "o")],
+             "no such file"),
+}  # fmt: skip
+
+
+def test_every_command_is_in_the_library_error_cases():
+    assert {command.name for command in app.registered_commands} == set(LIBRARY_ERRORS)
+
+
+@pytest.mark.parametrize("command", sorted(LIBRARY_ERRORS))
+def test_a_library_error_in_any_command_is_one_line_on_stderr_and_exit_2(tmp_path, command):
+    arguments, said = LIBRARY_ERRORS[command]
+    result = runner.invoke(app, arguments(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    said_line = result.stderr.strip()  # after the blank line a progress bar leaves in a pipe
+    assert said_line.startswith("error: ") and "\n" not in said_line, result.stderr
+    assert said in said_line
+
+
+def test_reports_errors_keeps_the_command_and_turns_only_library_errors_into_exit_2(capsys):
+    import typer
+
+    from analyzer.cli.failures import reports_errors
+    from analyzer.errors import MxaError
+
+    @reports_errors
+    def command(name: str, *, fails: Exception | None = None) -> str:
+        """Greets."""
+        if fails:
+            raise fails
+        return f"hello {name}"
+
+    assert command("you") == "hello you" and command.__doc__ == "Greets."
+    with pytest.raises(typer.Exit) as stopped:
+        command("you", fails=MxaError("the store is locked\nby another run"))
+    assert stopped.value.exit_code == 2
+    assert capsys.readouterr().err == "error: the store is locked\\nby another run\n"
+    with pytest.raises(KeyError):  # a bug is not a library error: it stays a traceback
+        command("you", fails=KeyError("x"))

@@ -1,0 +1,234 @@
+"""An analysis as the terminal shows it: ``mxa links``, ``mxa aliases`` and the end of an audit.
+
+The terminal lists the first :data:`MAX_PAIRS_SHOWN` of each kind; ``--json`` and
+``findings.json`` hold them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from analyzer.analysis import (
+    KNOWN_TOGETHER,
+    SAME_PERSON,
+    VISIBILITY_ORDER,
+    Analysis,
+    PairVerdict,
+    confidence_word,
+)
+from analyzer.cli.printing import console, line
+
+if TYPE_CHECKING:
+    from analyzer.aliases import Exposure
+
+# the terminal lists this many pairs per section; --json and findings.json hold them all
+MAX_PAIRS_SHOWN = 25
+
+
+def _score(score: float) -> str:
+    return f"{confidence_word(score)} ({score:.2f})"
+
+
+def _print_same_person(analysis: Analysis, pair: PairVerdict) -> None:
+    same = pair.same_person
+    seen = f"; {same.observer_class} can tell" if same.observer_class else ""
+    line(Text(f"  {pair.a}  ↔  {pair.b}", style="bold"), f"  {_score(same.score)}{seen}")
+    weighed = ", ".join(
+        f"{comparison} {level} {same.weights.get(comparison, 0):+.1f}"
+        for comparison, level in sorted(same.levels.items())
+    )
+    if weighed:
+        line(f"    weighed (bits): {weighed}")
+    for link in analysis.links_of(pair.a, pair.b):
+        if link.question != SAME_PERSON:
+            continue
+        line(
+            f"      {link.evidence} ({link.level}; {link.observer_class}, "
+            f"{link.messages_total} msg): ",
+            Text(link.detail),
+        )
+
+
+def _parties(observers: tuple[str, ...], total: int, shown: int = 4) -> str:
+    more = total - min(shown, len(observers))
+    return ", ".join(observers[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _some(addresses: tuple[str, ...] | list[str], shown: int = 12) -> str:
+    """A list for the terminal: the first few, then how many more (--json has them all)."""
+    more = len(addresses) - shown
+    return ", ".join(addresses[:shown]) + (f" … and {more} more" if more > 0 else "")
+
+
+def _widening(analysis: Analysis, question: str) -> list:
+    """Clusters of one question, each observer class only where it joins more than the last."""
+    shown, previous = [], set()
+    for observer_class in VISIBILITY_ORDER:
+        level = [c for c in analysis.clusters
+                 if c.question == question and c.observer_class == observer_class]  # fmt: skip
+        groups = {c.identities for c in level}
+        if groups != previous:
+            shown += level
+        previous = groups
+    return shown
+
+
+def _print_owner(analysis: Analysis) -> None:
+    """Whose mailbox it is and how mxa knows, or how to say so when nothing tells."""
+    owner = analysis.owner
+    if owner.identities:
+        line("owner: ", Text(_some(owner.identities)))
+        line("how: ", Text(owner.how))
+    else:
+        line("No owner: nothing in the headers says whose mailbox this is.", style="bold")
+        line("  (", Text(owner.how), ") Name your addresses with --me, for example:")
+        line("  mxa links --store STORE --me you@example.org --me you@work.example")
+
+
+def _print_owner_pairs(analysis: Analysis) -> None:
+    """Both questions about each pair of the owner's addresses, then the groups."""
+    mine = analysis.pairs_of("owner")
+    line("")
+    line("Same person? What an observer can conclude about your identities",
+         style="bold underline")  # fmt: skip
+    with_evidence = [p for p in mine if p.same_person.evidence]
+    for pair in with_evidence[:MAX_PAIRS_SHOWN]:
+        _print_same_person(analysis, pair)
+    if len(with_evidence) > MAX_PAIRS_SHOWN:
+        line(f"  … and {len(with_evidence) - MAX_PAIRS_SHOWN} more pairs (--json lists them)")
+    if not with_evidence:
+        line("  no evidence ties any two of them")
+    elif len(mine) > len(with_evidence):
+        line(f"  ({len(mine) - len(with_evidence)} other pairs: no evidence)")
+    line("")
+    line("Known together: who holds both addresses", style="bold underline")
+    together = [p for p in mine if p.known_together and p.known_together.evidence]
+    for pair in together[:MAX_PAIRS_SHOWN]:
+        known = pair.known_together
+        observers = _parties(known.observers, known.observers_total)
+        line(
+            Text(f"  {pair.a}  ↔  {pair.b}", style="bold"),
+            f"  {', '.join(known.evidence)}, seen by {known.observer_class}",
+            Text(f": {observers}" if observers else ""),
+        )
+    if len(together) > MAX_PAIRS_SHOWN:
+        line(f"  … and {len(together) - MAX_PAIRS_SHOWN} more pairs (--json lists them)")
+    shown_together = bool(together)
+    for cluster in _widening(analysis, KNOWN_TOGETHER):
+        shown_together = True
+        line(f"  {cluster.observer_class} hold {len(cluster.identities)} of them: ",
+             Text(_some(cluster.identities)))  # fmt: skip
+    if not shown_together:
+        line("  nobody holds two of them")
+    joined = _widening(analysis, SAME_PERSON)
+    if joined:
+        line("")
+        line("Who can tie them together as one person", style="bold underline")
+    for cluster in joined:
+        line(f"  {cluster.observer_class} ({_score(cluster.score or 0.0)}): ",
+             Text(_some(cluster.identities)))  # fmt: skip
+
+
+def _print_suggestions(analysis: Analysis) -> None:
+    """Addresses that look like the owner's too, with what ties them."""
+    line("")
+    line("These look like you too", style="bold underline")
+    for suggestion in analysis.suggestions[:MAX_PAIRS_SHOWN]:
+        line(
+            Text(f"  {suggestion.address}", style="bold"),
+            f"  {_score(suggestion.score)}: {', '.join(suggestion.evidence)}; ties to ",
+            Text(_some(suggestion.ties_to)),
+        )
+    if len(analysis.suggestions) > MAX_PAIRS_SHOWN:
+        more = len(analysis.suggestions) - MAX_PAIRS_SHOWN
+        line(f"  … and {more} more addresses (--json lists them)")
+
+
+def _print_others(analysis: Analysis, *, everyone: bool) -> None:
+    """Other people's pairs: listed with --all or when no owner is known, else counted."""
+    others = analysis.pairs_of("others")
+    if others and (everyone or not analysis.owner.identities):
+        line("")
+        line("Other people's addresses that look like one person", style="bold underline")
+        for pair in others:
+            _print_same_person(analysis, pair)
+    elif others:
+        line("")
+        line(f"… and {len(others)} pairs of other people's addresses that look like one "
+             "person (--all lists them)")  # fmt: skip
+
+
+def print_links(analysis: Analysis, *, everyone: bool) -> None:
+    """The owner, the pairs of their addresses, suggestions, and other people's pairs."""
+    _print_owner(analysis)
+    if analysis.owner.identities:
+        _print_owner_pairs(analysis)
+    if analysis.suggestions:
+        _print_suggestions(analysis)
+    _print_others(analysis, everyone=everyone)
+
+
+def print_aliases(exposures: Sequence[Exposure]) -> None:
+    """Each address: its kind, whom it was given to, and the leaks, one line each."""
+    if not exposures:
+        console.print("No owner identities: run with --me ADDR for each of your addresses.")
+        return
+    for exposure in exposures:
+        given = (
+            f"{'given to' if exposure.dedicated else 'first mail with'} {exposure.given_to} "
+            f"on {exposure.given_on}"
+            if exposure.given_to
+            else "no dated mail"  # mail whose Date cannot be read gives no first party
+            if exposure.parties
+            else "no mail with anyone"
+        )
+        verdict = (
+            f"leaked: {exposure.strength}"
+            if exposure.leaks
+            else "no leak"
+            if exposure.dedicated
+            else "used with many: not judged"
+        )
+        line(
+            Text(exposure.address, style="bold"),
+            f"  {exposure.kind}  {given}; {exposure.parties} "
+            f"{'party' if exposure.parties == 1 else 'parties'} wrote to it; {verdict}",
+        )
+        for leak in exposure.leaks:
+            via = f", via {', '.join(leak.via)}" if leak.via else ""
+            since = f" from {leak.first}" if leak.first else ", undated"  # no readable Date
+            ids = ", ".join(f"<{m}>" for m in leak.message_ids)
+            line(
+                f"    {leak.organisation}: {leak.messages} "
+                f"{'message' if leak.messages == 1 else 'messages'}{since} "
+                f"({', '.join(leak.senders) or 'sender unnamed'}{via})"
+                + (f": {ids}" if ids else "")
+            )
+
+
+def print_counterfactual(what_if: dict) -> None:
+    """Before and after one alias per organisation, and what aliases leave standing."""
+    if not what_if:
+        return
+    before, after = what_if["before"], what_if["after"]
+    line("")
+    line(Text(f"With one alias per organisation ({what_if['aliases']} aliases):", style="bold"))
+    rows = (
+        ("pairs of your addresses someone can tie as one person", "same_person_pairs", "pairs"),
+        ("pairs someone holds together", "known_together_pairs", "pairs"),
+    )
+    for label, key, total in rows:
+        line(f"  {label}: {before[key]} of {before[total]} -> {after[key]} of {after[total]}")
+    line(
+        f"  largest group someone can tie as one person: {before['largest_same_person']} -> "
+        f"{after['largest_same_person']} addresses"
+    )
+    line(
+        f"  organisations that know {what_if['primary'] or 'your main mailbox'}: "
+        f"{before['know_primary']} -> {after['know_primary']}"
+    )
+    for item in what_if["remaining"]:
+        line(f"  still ties {item['pairs']} pairs: {item['evidence']}; fix: {item['fix']}")

@@ -1,0 +1,111 @@
+"""What reading mail and a store come to, as tables: ``mxa ingest`` and ``mxa stats``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+from analyzer.cli.printing import console, error_console, line
+from analyzer.safe_output import printable
+
+if TYPE_CHECKING:
+    from analyzer.ingest import IngestResult
+    from analyzer.stats import StoreStats
+
+
+def print_ingest(result: IngestResult) -> None:
+    """What was read, and what became of it: every message is parsed or quarantined."""
+    table = Table(title="Ingested", show_header=False, title_justify="left")
+    table.add_row("files read", f"{result.files - result.files_unchanged:,}")
+    if result.files_unchanged:
+        table.add_row("files unchanged since last run", f"{result.files_unchanged:,}")
+    if result.files_resumed:
+        table.add_row("mboxes read on from where they ended", f"{result.files_resumed:,}")
+    if result.files_changed:
+        table.add_row("files changed (their rows replaced)", f"{result.files_changed:,}")
+    if result.files_removed:
+        table.add_row("files gone (their rows removed)", f"{result.files_removed:,}")
+    if result.rows_removed:
+        table.add_row("stored messages replaced or removed", f"{result.rows_removed:,}")
+    unread = sum(skipped.may_hold_mail for skipped in result.skipped_files)
+    if len(result.skipped_files) > unread:
+        table.add_row("files skipped (not mail)", f"{len(result.skipped_files) - unread:,}")
+    if unread:
+        table.add_row("folders and files not read (see above)", f"{unread:,}")
+    table.add_row("messages read", f"{result.messages_read:,}")
+    table.add_row("  parsed", f"{result.parsed:,}")
+    table.add_row("  quarantined", f"{result.quarantined:,}")
+    table.add_row("duplicates (already stored)", f"{result.duplicates:,}")
+    if result.quarantine_repeats:
+        table.add_row("quarantined again (already listed)", f"{result.quarantine_repeats:,}")
+    table.add_row("new messages stored", f"{result.stored:,}")
+    table.add_row("seconds", f"{result.seconds:.1f}")
+    console.print(table)
+    console.print(
+        f"messages_read = parsed + quarantined: {result.messages_read:,} = "
+        f"{result.parsed:,} + {result.quarantined:,}",
+        highlight=False,
+    )
+    for skipped in result.skipped_files:
+        if not skipped.may_hold_mail:
+            line(f"  skipped {skipped.path}: {skipped.reason}")
+    for entry in result.quarantine[:20]:
+        line(f"  quarantined {entry.source} @ {entry.offset}: {entry.code}: {entry.reason}")
+    if len(result.quarantine) > 20:
+        line(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
+
+
+def warn_unread(result: IngestResult) -> None:
+    """Folders and files that may hold mail but were not read: always named, even with
+    --quiet, on stderr."""
+    for skipped in result.skipped_files:
+        if skipped.may_hold_mail:
+            said = printable(f"not read: {skipped.path}: {skipped.reason}")
+            warning = Text.assemble(("warning:", "bold yellow"), " ", said)
+            error_console.print(warning, soft_wrap=True, highlight=False)
+
+
+def print_stats(store: Path, stats: StoreStats) -> None:
+    """The store at a glance: its overview, then one table per breakdown."""
+    from analyzer.readable import iso_day
+
+    overview = Table(
+        title=Text(printable(f"Store {store}")), show_header=False, title_justify="left"
+    )
+    overview.add_row("messages", f"{stats.messages:,}")
+    if stats.first_date is not None:
+        first, last = iso_day(stats.first_date), iso_day(stats.last_date)  # year 1 as 0001
+        overview.add_row("date range", f"{first} … {last}")
+    overview.add_row("quarantined", f"{stats.quarantined:,}")
+    totals = stats.totals
+    if totals:
+        overview.add_row(
+            "read over all runs",
+            f"{totals.get('messages_read', 0):,} = {totals.get('parsed', 0):,} parsed + "
+            f"{totals.get('quarantined', 0):,} quarantined; "
+            f"{totals.get('duplicates', 0):,} duplicates not stored twice",
+        )
+    console.print(overview)
+    for title, rows in (("Top senders", stats.top_senders), ("Top domains", stats.top_domains)):
+        table = Table(title=title, title_justify="left")
+        table.add_column("address" if "senders" in title else "domain")
+        table.add_column("messages", justify="right")
+        for name, count in rows:
+            table.add_row(Text(printable(name)), f"{count:,}")
+        console.print(table)
+    mix = Table(title="Encryption", title_justify="left")
+    mix.add_column("class")
+    mix.add_column("messages", justify="right")
+    for name, count in stats.encryption.items():
+        mix.add_row(name, f"{count:,}")
+    console.print(mix)
+    if stats.quarantine_reasons:
+        reasons = Table(title="Quarantine reasons", title_justify="left")
+        reasons.add_column("reason")
+        reasons.add_column("messages", justify="right")
+        for reason, count in stats.quarantine_reasons:
+            reasons.add_row(Text(printable(reason)), f"{count:,}")
+        console.print(reasons)

@@ -1,0 +1,115 @@
+"""The commands that fill a store and read it back: ``ingest``, ``stats`` and ``export``.
+
+Each parses its options, calls one library function and hands the result to the printing;
+:func:`~analyzer.cli.failures.reports_errors` turns a library error into one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from analyzer.cli.failures import reports_errors
+from analyzer.cli.options import (
+    AllFoldersOption,
+    CafileOption,
+    EngineOption,
+    ForceOption,
+    ImapDeadlineOption,
+    ImapRunDeadlineOption,
+    SchedulerOption,
+    SharedOption,
+    SourcesArgument,
+    StoreOption,
+    imap_options,
+)
+from analyzer.cli.print_store import print_ingest, print_stats, warn_unread
+from analyzer.cli.printing import print_json, print_written, progress_bar
+from analyzer.ingest import ingest
+from analyzer.sources.imap import ImapOptions
+
+
+@reports_errors
+def ingest_command(
+    sources: SourcesArgument,
+    store: StoreOption,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    cafile: CafileOption = None,
+    all_folders: AllFoldersOption = False,
+    imap_deadline: ImapDeadlineOption = ImapOptions.deadline,
+    imap_run_deadline: ImapRunDeadlineOption = ImapOptions.run_deadline,
+) -> None:
+    """Parse mail archives into the Parquet store; a second run adds only what is new.
+
+    Example: mxa ingest ~/Mail/archive.mbox ~/Maildir --store mystore
+    Example: mxa ingest imaps://me@imap.example.org/INBOX --store mystore
+    """
+    options = {"jobs": jobs, "engine": engine, "scheduler": scheduler,
+               "imap": imap_options(cafile, all_folders, imap_deadline,
+                                    imap_run_deadline)}  # fmt: skip
+    if quiet:
+        result = ingest(sources, store, **options)
+    else:
+        with progress_bar() as bar:
+            task = bar.add_task("reading mail", total=None)
+            result = ingest(
+                sources, store, **options,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )  # fmt: skip
+    warn_unread(result)
+    if not quiet:
+        print_ingest(result)
+
+
+@reports_errors
+def stats_command(
+    store: StoreOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    top: Annotated[int, typer.Option(help="How many senders and domains to list.")] = 10,
+) -> None:
+    """Summarise a store: messages, date range, top senders and domains, encryption, quarantine.
+
+    Example: mxa stats --store mystore
+    """
+    from analyzer.stats import store_stats
+
+    stats = store_stats(store, top=top)
+    if as_json:
+        print_json(stats.as_dict())
+    else:
+        print_stats(store, stats)
+
+
+@reports_errors
+def export_command(
+    store: StoreOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files.")] = Path(
+        "mxa-export"
+    ),
+    frame: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--frame", help="messages, participants, hops, keys, quarantine (default all)."
+        ),
+    ] = None,
+    force: ForceOption = False,
+    shared_permissions: SharedOption = False,
+) -> None:
+    """Write the store's frames as CSV for a spreadsheet; cells that would run as formulas are
+    prefixed with ' so that they show as text.
+
+    Example: mxa export --store mystore --out export --frame participants
+    """
+    from analyzer.export import EXPORT_FRAMES, export_csv
+
+    written = export_csv(
+        store, out, frame or EXPORT_FRAMES, force=force, shared_permissions=shared_permissions
+    )
+    print_written(written)
