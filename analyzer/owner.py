@@ -5,7 +5,10 @@ domain: every address at it is the owner's). Detected: the receiving side names 
 owner (Delivered-To, X-Original-To, Envelope-To, X-Forwarded-To, alias services'
 envelope headers), sent mail names them in From, and an alias-service address that
 mail was delivered through is theirs. Sub-addresses of an owner address are the owner's
-too. ``Owner.how`` says which of these found what.
+too. ``Owner.how`` says which of these found what. When those addresses make more
+mailboxes than one person has (:data:`MAX_MAILBOXES`: a server's Maildir, a journal, a
+bounce collection), the archive is read as many people's mail, with no owner, as a
+mailing list's is, and ``Owner.how`` says so in one line.
 
 Only the receiving headers the owner's own mailbox provider wrote count: the topmost
 block, above the Received header of the last hop. A mailing list writes Delivered-To
@@ -16,7 +19,7 @@ and list addresses (List-Post, List-Id, bounce addresses) are never the owner's.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,14 +37,28 @@ from analyzer.frames import Frames, key_mask
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.readable import readable_frames
 
-__all__ = ["RECEIVING_ROLES", "Owner", "detect_owner", "identity_kind"]
+__all__ = [
+    "MAX_MAILBOXES",
+    "RECEIVING_ROLES",
+    "Candidates",
+    "Owner",
+    "detect_owner",
+    "identity_kind",
+    "owner_candidates",
+]
 
 RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
 # a mailbox, not a phrase: ezmlm writes "Delivered-To: mailing list x@y", old mail bare names
 _ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\\\"]+@[^@\s<>()\[\],;:\\\"]+\.[^@\s<>()\[\],;:\\\"]+")
 _ALIAS_ROLES = ("x-simplelogin-envelope-to", "x-anonaddy-original-to", "duck-original-to")
+# the final mailbox a message was delivered to (X-Original-To names the address before)
+_FINAL_ROLES = ("delivered-to", "envelope-to", "x-forwarded-to")
 # detection keeps at most this many addresses, those most often named the owner's
 MAX_DETECTED = 100
+# more mailboxes than this are many people's mail, not one person's: one person receives
+# at a handful (the sample mailbox: 4 and their aliases; real mail sets of many people
+# from 13 up, benchmarks/README.md)
+MAX_MAILBOXES = 10
 
 
 @dataclass(frozen=True)
@@ -140,14 +157,71 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
         identities = _expand(identities | forwarded, every_address, domains) | named
         return Owner(tuple(sorted(identities)), domains, how)
 
+    candidates = _candidates(frames, people, receiving, lists)
+    seeds, evidence = candidates.seeds, candidates.evidence
+    if candidates.mailboxes > MAX_MAILBOXES:
+        # mail of many people (a server's Maildir, a journal, a bounce collection), not
+        # one person's with thousands of addresses: read as an archive, as a list's is
+        how = (
+            f"detected: {candidates.mailboxes:,} mailboxes receive mail here, too many for "
+            "one person: read as an archive of many people's mail (name yours with --me)"
+        )
+        return Owner((), domains, how, dict(evidence))
+    if len(seeds) > MAX_DETECTED:
+        # hundreds of addresses of a handful of mailboxes (a catch-all domain): keep the
+        # most named, say so
+        left_out = len(seeds) - MAX_DETECTED
+        seeds = Counter(dict(sorted(seeds.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_DETECTED]))
+        evidence["more addresses on fewer messages, left out (name yours with --me)"] = left_out
+
+    identities = _expand(seeds, every_address, domains, lists)
+    if len(identities) > len(seeds):
+        evidence["sub-addresses of those"] = len(identities) - len(seeds)
+    parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
+    how = f"detected: {parts}" if parts else "detected: nothing names an owner"
+    return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What the headers name the owner's, before detection decides."""
+
+    seeds: Counter[str]  # address → messages that name it the owner's
+    evidence: Counter[str]  # what named them → how many times
+    mailboxes: int  # how many mailboxes, people's or machines', those addresses make
+
+
+def owner_candidates(frames: Frames) -> Candidates:
+    """The addresses the receiving headers, sent mail and alias services name the owner's.
+
+    Addresses of one mailbox count as one: sub-addresses of it, and, on one delivered
+    message, the addresses it came through (X-Original-To, an alias service's) with the
+    one mailbox it was delivered to (Delivered-To, Envelope-To, X-Forwarded-To).
+    """
+    frames = readable_frames(frames)
+    people = frames.participants
+    return _candidates(frames, people, _topmost_receiving(people), list_addresses(frames))
+
+
+def _candidates(
+    frames: Frames, people: pd.DataFrame, receiving: pd.DataFrame, lists: frozenset[str]
+) -> Candidates:
     evidence: Counter[str] = Counter()
-    seeds: Counter[str] = Counter()  # address -> messages that name it the owner's
-    for role, address in zip(receiving["role"], receiving["address"], strict=True):
+    seeds: Counter[str] = Counter()
+    delivered_to: dict[str, list[str]] = defaultdict(list)  # message → its final mailboxes
+    came_through: list[tuple[str, str]] = []  # (message, an address it came through)
+    for key, role, address in zip(
+        receiving["message_key"], receiving["role"], receiving["address"], strict=True
+    ):
         if address in lists or is_list_role_address(address):
             evidence[f"{role} of a list, left out"] += 1
             continue
         seeds[address] += 1
         evidence[role] += 1
+        if role in _FINAL_ROLES:
+            delivered_to[key].append(address)
+        else:
+            came_through.append((key, address))
 
     sent_keys = _sent_messages(frames.messages)
     senders = people[(people["role"] == "from") & key_mask(people["message_key"], sent_keys)]
@@ -159,24 +233,46 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     delivered = set(receiving["message_key"])
     to_or_cc = people["role"].isin(("to", "cc"))
     addressed = people[key_mask(people["message_key"], delivered) & to_or_cc]
-    for address in addressed["address"]:
+    for key, address in zip(addressed["message_key"], addressed["address"], strict=True):
         if alias_service(address):
             seeds[address] += 1
             evidence["alias-service recipient"] += 1
+            came_through.append((key, address))
+    return Candidates(seeds, evidence, _mailboxes(seeds, delivered_to, came_through))
 
-    if len(seeds) > MAX_DETECTED:
-        # one person's mailbox does not receive at hundreds of mailboxes: this is mail of
-        # many (a shared export, a bounce collection); keep the most named, say so
-        left_out = len(seeds) - MAX_DETECTED
-        seeds = Counter(dict(sorted(seeds.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_DETECTED]))
-        evidence["more addresses on fewer messages, left out (name yours with --me)"] = left_out
 
-    identities = _expand(seeds, every_address, domains, lists)
-    if len(identities) > len(seeds):
-        evidence["sub-addresses of those"] = len(identities) - len(seeds)
-    parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
-    how = f"detected: {parts}" if parts else "detected: nothing names an owner"
-    return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
+def _mailboxes(
+    addresses: Iterable[str],
+    delivered_to: dict[str, list[str]],
+    came_through: Iterable[tuple[str, str]],
+) -> int:
+    """How many mailboxes ``addresses`` make (connected components, union-find).
+
+    One mailbox: an address and its sub-addresses; a message's one final mailbox and the
+    addresses it came through (a catch-all's X-Original-To, an alias). A message
+    delivered to several mailboxes at once (a journal's Envelope-To) joins none of them.
+    """
+    parent: dict[str, str] = {}
+
+    def root(address: str) -> str:
+        top = address
+        while parent.setdefault(top, top) != top:
+            top = parent[top]
+        while parent[address] != top:  # path halving keeps the trees flat
+            parent[address], address = top, parent[address]
+        return top
+
+    def join(a: str, b: str) -> None:
+        parent[root(a)] = root(b)
+
+    addresses = list(addresses)
+    for address in addresses:
+        join(address, base_mailbox(address))
+    for key, address in came_through:
+        final = delivered_to.get(key, ())
+        if len(final) == 1:
+            join(address, final[0])
+    return len({root(a) for a in addresses})
 
 
 def _topmost_receiving(people: pd.DataFrame) -> pd.DataFrame:

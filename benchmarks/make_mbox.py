@@ -5,12 +5,16 @@ mxa reads archives header-only, so a useful benchmark needs what makes real
 archives slow and awkward to read: long folded trace headers from many MTAs,
 DKIM/ARC blobs, RFC 2047 encoded words, threads, mboxrd-quoted bodies, PGP and
 S/MIME parts, and a few huge attachments a header-only reader must skip over.
+The mail is that of five people (five archive owners on different receiving stacks);
+with ``--each-to-another-mailbox`` every message is delivered to a mailbox of its own
+instead (a server's Maildir, a journal archive: the mail of many people, no owner).
 Everything is drawn from ``random.Random(seed)``, never the clock or the global
 generator, so a seed always yields the same bytes. Standard library only.
 
 Usage::
 
     python benchmarks/make_mbox.py OUT.mbox --messages 20000 --seed 1
+    python benchmarks/make_mbox.py OUT.mbox --messages 20000 --each-to-another-mailbox
 """
 
 import argparse
@@ -697,8 +701,9 @@ PGP_MSG_HEADS = (bytes.fromhex("c1c14c03"), bytes.fromhex("845e03"), bytes.fromh
 class _Generator:
     """Holds the seeded RNG, the pools and the conversation state between messages."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, each_to_another_mailbox: bool = False) -> None:
         rng = self.rng = random.Random(seed)
+        self.each_to_another_mailbox = each_to_another_mailbox
         # Token pool for ids and signatures: slicing it is far cheaper than drawing per char.
         self.tokens = base64.b64encode(rng.randbytes(48_000)).decode("ascii")
         # Attachment pool: whole 76-character lines (57 bytes each), sliced line-aligned.
@@ -959,6 +964,13 @@ class _Generator:
     def someone(self) -> Person:
         """A correspondent, skewed so a few people write a lot (a long tail)."""
         return self.people[int(len(self.people) * self.rng.random() ** 2.2)]
+
+    def another_mailbox(self) -> Person:
+        """A new person, at a domain drawn as correspondents' are, whose mailbox gets
+        one message (``--each-to-another-mailbox``)."""
+        domains = [d for d, _ in self.domains]
+        weights = [w for _, w in self.domains]
+        return self._person(self.rng.choices(domains, weights=weights)[0])
 
     # -- conversation --------------------------------------------------------------------
     def subject(self) -> str:
@@ -1596,6 +1608,9 @@ class _Generator:
         if self.threads and rng.random() < 0.5:  # about half the messages are replies
             back = min(len(self.threads) - 1, int(rng.expovariate(1 / 40)))
             thread = self.threads[-1 - back]
+            if self.each_to_another_mailbox:  # the last one's mailbox answers, maybe
+                thread.people.append(thread.owner)
+                thread.owner = self.another_mailbox()
             owner = thread.owner
             candidates = [p for p in thread.people if p is not thread.last_from]
             if not candidates:  # nobody else on the thread yet: someone new answers
@@ -1611,7 +1626,10 @@ class _Generator:
                 thread.people.append(newcomer)
                 ccs = [*ccs, newcomer][-5:]
             return thread, sender, to, ccs, bool(thread.refs)
-        owner = rng.choices(self.owners, weights=(40, 20, 15, 10, 15))[0]
+        if self.each_to_another_mailbox:
+            owner = self.another_mailbox()
+        else:
+            owner = rng.choices(self.owners, weights=(40, 20, 15, 10, 15))[0]
         mlist = rng.choice(self.lists) if rng.random() < 0.3 else None
         sender = rng.choice(mlist.members) if mlist else self.someone()
         subject = self.subject()
@@ -1878,9 +1896,15 @@ def _quote(text: str) -> str:
     return _FROM_LINE.sub(r">\1", text) if "From " in text else text
 
 
-def write_mbox(path: pathlib.Path, messages: int, seed: int = 1) -> int:
-    """Write ``messages`` synthetic messages to ``path`` (mboxrd, LF); return bytes written."""
-    gen = _Generator(seed)
+def write_mbox(
+    path: pathlib.Path, messages: int, seed: int = 1, each_to_another_mailbox: bool = False
+) -> int:
+    """Write ``messages`` synthetic messages to ``path`` (mboxrd, LF); return bytes written.
+
+    ``each_to_another_mailbox``: each message is delivered to a mailbox of its own (its
+    Delivered-To, X-Original-To or Envelope-to names a new person each time).
+    """
+    gen = _Generator(seed, each_to_another_mailbox)
     written = 0
     with open(path, "wb", buffering=1 << 20) as out:
         for _ in range(messages):
@@ -1900,9 +1924,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=pathlib.Path, help="mbox file to write (overwritten)")
     parser.add_argument("--messages", type=int, default=20_000, help="number of messages")
     parser.add_argument("--seed", type=int, default=1, help="seed; same seed, same bytes")
+    parser.add_argument(
+        "--each-to-another-mailbox",
+        action="store_true",
+        help="deliver each message to a mailbox of its own (the mail of many people)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    size = write_mbox(args.out, args.messages, args.seed)
+    size = write_mbox(args.out, args.messages, args.seed, args.each_to_another_mailbox)
     elapsed = time.perf_counter() - started
     print(f"wrote {args.messages} messages, {size} bytes, to {args.out} in {elapsed:.1f}s")
 

@@ -16,17 +16,22 @@ from datetime import UTC, datetime
 import pytest
 from typer.testing import CliRunner
 
+from analyzer import ingest
 from analyzer.audit import analyze_store, run_audit
 from analyzer.cli import app
 from analyzer.linkability import KNOWN_TOGETHER, SAME_PERSON
 from analyzer.linkability.context import STAR_ABOVE, group_pairs
-from analyzer.owner import MAX_DETECTED, detect_owner
+from analyzer.owner import MAX_DETECTED, detect_owner, owner_candidates
 from analyzer.store import FRAMES, MANIFEST_NAME, Store, load_frames
 from tests.conftest import REPO, make_message
 from tests.test_linkability import FRIEND, analysis_of, message
 
 sys.path.insert(0, str(REPO / "fuzz"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 import fuzz_analysis
+from make_mbox import write_mbox
+
+PERSONA = REPO / "sample_data" / "persona"
 
 
 def test_small_groups_give_every_pair_big_ones_a_star():
@@ -71,20 +76,73 @@ def test_one_key_under_many_addresses_links_them_all_through_a_star(tmp_path, gn
     assert set(same[0].identities) == set(holders)
 
 
-def test_detection_keeps_the_most_named_addresses_of_mail_to_many_mailboxes(tmp_path):
+ARCHIVE_OF_MANY = (
+    "too many for one person: read as an archive of many people's mail (name yours with --me)"
+)
+
+
+def test_mail_to_hundreds_of_mailboxes_is_read_as_an_archive_of_many_people(tmp_path):
+    """Detection kept the 100 most named of them as one person's: an audit of 20,000
+    messages to as many mailboxes ran for over 20 minutes (benchmarks/analysis_scale.py)."""
     mails = [  # a bounce collection: every message delivered to another mailbox
         message(FRIEND, f"user{i}@isp.example", hour=i % 24, day=1 + i % 28,
                 extra=f"Delivered-To: user{i}@isp.example")
-        for i in range(MAX_DETECTED * 3)
+        for i in range(300)
     ] + [
         message(FRIEND, "me@home.example", hour=i, extra="Delivered-To: me@home.example")
         for i in range(5)
     ]  # fmt: skip
+    owner = analysis_of(tmp_path, *mails, me=()).owner
+    assert owner.identities == ()
+    assert owner.how == f"detected: 301 mailboxes receive mail here, {ARCHIVE_OF_MANY}"
+
+
+def test_a_catch_all_delivered_to_one_mailbox_is_one_persons_mail(tmp_path):
+    """Hundreds of addresses of one mailbox (Postfix: X-Original-To the address given to
+    each shop, Delivered-To the mailbox) are one person's: the 100 most named are kept."""
+    mails = [
+        message(f"Shop <news@shop{i}.example>", f"shop{i}@home.example", hour=i % 24,
+                day=1 + i % 28,
+                extra=f"Delivered-To: me@home.example\nX-Original-To: shop{i}@home.example")
+        for i in range(MAX_DETECTED * 3)
+    ]  # fmt: skip
     analysis_of(tmp_path, *mails, me=())
-    owner = detect_owner(load_frames(tmp_path / "store"))
+    frames = load_frames(tmp_path / "store")
+    assert owner_candidates(frames).mailboxes == 1
+    owner = detect_owner(frames)
     assert len(owner.identities) == MAX_DETECTED
     assert "me@home.example" in owner.identities
     assert f"left out (name yours with --me) ({MAX_DETECTED * 2 + 1})" in owner.how
+
+
+def test_a_generated_archive_of_mail_to_many_mailboxes_is_audited_as_an_archive(tmp_path):
+    """The benchmark's archive in small: each message delivered to a mailbox of its own,
+    through the whole audit; the output says so in one line."""
+    archive = tmp_path / "many.mbox"
+    write_mbox(archive, 300, seed=1, each_to_another_mailbox=True)
+    result = run_audit([archive], tmp_path / "out", jobs=1)
+    how = result.owner.how
+    assert result.owner.identities == ()
+    assert how.startswith("detected: ") and how.endswith(
+        f" mailboxes receive mail here, {ARCHIVE_OF_MANY}"
+    )
+    assert "\n" not in how
+    assert result.findings["owner"] == {"identities": [], "domains": [], "how": how}
+    assert not [p for p in result.analysis.pairs if p.relation != "others"]
+
+
+def test_one_persons_mail_keeps_its_owner(tmp_path):
+    """The sample mailbox (one person, four mailboxes and three aliases) and the generated
+    archive of five owners' mail (the cost curve's) keep their detected owner."""
+    ingest([PERSONA / "persona.mbox"], tmp_path / "persona", jobs=1)
+    persona = load_frames(tmp_path / "persona")
+    assert owner_candidates(persona).mailboxes == 4
+    truth = json.loads((PERSONA / "truth.json").read_text("utf-8"))
+    assert set(detect_owner(persona).identities) == set(truth["owner"]["identities"].values())
+    write_mbox(tmp_path / "five.mbox", 300, seed=1)
+    ingest([tmp_path / "five.mbox"], tmp_path / "five", jobs=1)
+    owner = detect_owner(load_frames(tmp_path / "five"))
+    assert "bob@example.org" in owner.identities and "too many" not in owner.how
 
 
 def test_the_terminal_shows_a_big_group_in_a_screenful(tmp_path):
