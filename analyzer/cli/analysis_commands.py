@@ -35,7 +35,7 @@ from analyzer.cli.print_analysis import print_aliases, print_counterfactual, pri
 from analyzer.cli.print_store import print_ingest, warn_unread
 from analyzer.cli.printing import console, line, print_json, print_written, progress_bar
 from analyzer.errors import UsageError
-from analyzer.sources.imap import ImapOptions
+from analyzer.ingest import ImapOptions
 
 if TYPE_CHECKING:
     from analyzer.audit import StoreAnalysis

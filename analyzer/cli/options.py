@@ -12,7 +12,7 @@ import typer
 
 from analyzer.cli.failures import fail
 from analyzer.errors import UsageError
-from analyzer.sources.imap import ImapOptions
+from analyzer.ingest import ImapOptions
 
 StoreOption = Annotated[
     Path, typer.Option("--store", "-s", help="Store folder (Parquet frames + manifest).")

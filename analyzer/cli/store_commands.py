@@ -27,8 +27,7 @@ from analyzer.cli.options import (
 )
 from analyzer.cli.print_store import print_ingest, print_stats, warn_unread
 from analyzer.cli.printing import print_json, print_written, progress_bar
-from analyzer.ingest import ingest
-from analyzer.sources.imap import ImapOptions
+from analyzer.ingest import ImapOptions, ingest
 
 
 @reports_errors
