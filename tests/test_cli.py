@@ -202,3 +202,20 @@ def test_reports_errors_keeps_the_command_and_turns_only_library_errors_into_exi
     assert capsys.readouterr().err == "error: the store is locked\\nby another run\n"
     with pytest.raises(KeyError):  # a bug is not a library error: it stays a traceback
         command("you", fails=KeyError("x"))
+
+
+def test_the_audit_names_each_phase_after_reading_with_its_counts(tmp_path):
+    # a long analysis never sits under a finished "reading mail" bar: each phase is told
+    from analyzer.audit import run_audit
+    from analyzer.demo import sample_mailbox
+
+    told: list[str] = []
+    result = run_audit([sample_mailbox()], tmp_path / "audit", jobs=1, phases=told.append)
+    from analyzer.store import read_frame
+
+    addresses = read_frame(result.out / "store", "participants")["address"].nunique()
+    assert f"comparing {addresses:,} addresses" in told
+    order = ["classifying", "finding who wrote", "comparing", "imagining", "summing up",
+             "drawing the graphs", "writing the report"]  # fmt: skip
+    starts = [next(i for i, p in enumerate(told) if p.startswith(o)) for o in order]
+    assert starts == sorted(starts)

@@ -33,7 +33,7 @@ from analyzer.cli.options import (
 )
 from analyzer.cli.print_analysis import print_aliases, print_counterfactual, print_links
 from analyzer.cli.print_store import print_ingest, warn_unread
-from analyzer.cli.printing import console, line, print_json, print_written, progress_bar
+from analyzer.cli.printing import Phases, console, line, print_json, print_written
 from analyzer.errors import UsageError
 from analyzer.ingest import ImapOptions
 
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 def _analyze_store(store: Path, me: list[str] | None, me_domain: list[str] | None) -> StoreAnalysis:
     from analyzer.audit import analyze_store
 
-    return analyze_store(store, me or (), me_domain or ())
+    with Phases(reading=False) as shown:
+        return analyze_store(store, me or (), me_domain or (), progress=shown.phase)
 
 
 @reports_errors
@@ -81,12 +82,8 @@ def audit_command(
     if quiet:
         result = run_audit(sources, out, **options)
     else:
-        with progress_bar() as bar:
-            task = bar.add_task("reading mail", total=None)
-            result = run_audit(
-                sources, out, **options,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )  # fmt: skip
+        with Phases() as shown:
+            result = run_audit(sources, out, **options, progress=shown.read, phases=shown.phase)
     warn_unread(result.ingest)
     if not quiet:
         print_ingest(result.ingest)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from analyzer.safe_output import json_text, printable
@@ -51,3 +59,47 @@ def progress_bar() -> Progress:
         console=error_console,
         transient=True,
     )
+
+
+class Phases:
+    """Progress on stderr, gone when done: the bytes of mail read, then each later phase by
+    name with its counts ("comparing 102,000 addresses"), so a long analysis never sits
+    under a finished bar."""
+
+    def __init__(self, reading: bool = True) -> None:
+        self._bytes: Progress | None = progress_bar() if reading else None
+        self._steps = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=error_console,
+            transient=True,
+        )
+        self._read_task = None
+        self._step_task = None
+
+    def __enter__(self) -> Phases:
+        if self._bytes is not None:
+            self._bytes.start()
+            self._read_task = self._bytes.add_task("reading mail", total=None)
+        return self
+
+    def read(self, done: int, total: int) -> None:
+        if self._bytes is not None:
+            self._bytes.update(self._read_task, completed=done, total=total)
+
+    def phase(self, description: str) -> None:
+        if self._bytes is not None:  # reading is over
+            self._bytes.stop()
+            self._bytes = None
+        if self._step_task is None:
+            self._steps.start()
+            self._step_task = self._steps.add_task(description, total=None)
+        else:
+            self._steps.update(self._step_task, description=description)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bytes is not None:
+            self._bytes.stop()
+        if self._step_task is not None:
+            self._steps.stop()
