@@ -23,10 +23,11 @@ scores each pair and joins the owner's identities into clusters:
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,8 @@ MAX_LINK_MESSAGES = 1000
 # ... and a link between other people's addresses this many: enough to look the link up,
 # where a million messages have tens of thousands of such links
 MAX_OTHERS_LINK_MESSAGES = 20
+# addresses whose parties and providers the assessment of the owner's pairs keeps at once
+_ADDRESSES_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -579,7 +582,7 @@ def _known_together(
     b: str,
 ) -> KnownTogether | None:
     shown = [link for link in links if link.question == KNOWN_TOGETHER]
-    parties = parties_of(a) & parties_of(b)
+    parties = _common(parties_of(a), parties_of(b))
     parties = Counter({p: n for p, n in parties.items() if p not in (a, b)})
     classes = [link.observer_class for link in shown]
     observers: Counter[str] = Counter()
@@ -587,7 +590,7 @@ def _known_together(
         classes.append("correspondents")
         observers = parties
     else:
-        providers = providers_of(a) & providers_of(b)
+        providers = _common(providers_of(a), providers_of(b))
         if providers:
             classes.append("providers")
             observers = providers
@@ -603,6 +606,12 @@ def _known_together(
         len(ranked),
         tuple(sorted({link.evidence for link in shown})),
     )
+
+
+def _common(one: Counter[str], other: Counter[str]) -> Counter[str]:
+    """``one & other``, walking the smaller: the owner's main address may have been seen
+    by every party of the archive, an alias by two."""
+    return one & other if len(one) <= len(other) else other & one
 
 
 # -- clusters ---------------------------------------------------------------------------
@@ -658,17 +667,16 @@ def _suggestions(pairs: list[PairVerdict], owner: Owner) -> list[Suggestion]:
 def _evidence(
     ctx: Context, candidates_from_owner: set[tuple[str, str]], others: bool = True
 ) -> Iterator[Evidence]:
-    blocking = [rule for rule in CATALOG if not rule.pairwise]
-    found: list[Evidence] = []
-    for rule in blocking:
-        found.extend(
-            item for item in rule.function(ctx)
-            if others or (ctx.owner.owns(item.a) and ctx.owner.owns(item.b))
-        )  # fmt: skip
     candidates = set(candidates_from_owner)
-    for item in found:
-        if _RULE[item.evidence].question == SAME_PERSON:
-            candidates.add((item.a, item.b) if item.a < item.b else (item.b, item.a))
+    # each piece goes on as it comes (its messages with it): only the pairs stay
+    for rule in CATALOG:
+        if rule.pairwise:
+            continue
+        for item in rule.function(ctx):
+            if others or (ctx.owner.owns(item.a) and ctx.owner.owns(item.b)):
+                if _RULE[item.evidence].question == SAME_PERSON:
+                    candidates.add((item.a, item.b) if item.a < item.b else (item.b, item.a))
+                yield item
     comparable = sorted(
         (a, b)
         for a, b in candidates
@@ -676,7 +684,6 @@ def _evidence(
         and (ctx.owner.owns(b) or ctx.is_person(b))
         and (others or (ctx.owner.owns(a) and ctx.owner.owns(b)))
     )
-    yield from found
     for rule in CATALOG:
         if rule.pairwise:
             yield from rule.function(ctx, comparable)
@@ -755,35 +762,53 @@ def analyze(
     mine = sorted(a for a in set(owner.identities) | present if owner.owns(a))
     owner_pairs = set(combinations(mine, 2)) if len(mine) <= MAX_ALL_PAIRS else set()
     links, oldest, by_pair, profiles = _pair_verdicts(ctx, owner_pairs, others)
-    appearances = cache(lambda address: ctx.side(ctx.appearances.get(address, ())))
-    # who saw the messages an address appears on: once per address, not once per pair
-    parties_of = cache(lambda address: ctx.parties_on(appearances(address)))
-    providers_of = cache(lambda address: ctx.providers_on(appearances(address)))
+    # who saw the messages an address appears on: once per address while its pairs are
+    # assessed, not once per pair, and not for every address at once
+    appearances = lru_cache(_ADDRESSES_KEPT)(
+        lambda address: ctx.side(ctx.appearances.get(address, ()))
+    )
+    parties_of = lru_cache(_ADDRESSES_KEPT)(lambda address: ctx.parties_on(appearances(address)))
+    providers_of = lru_cache(_ADDRESSES_KEPT)(
+        lambda address: ctx.providers_on(appearances(address))
+    )
     seed = model.random_prior(_senders(ctx))
-    assessed = []
-    for a, b in sorted(set(by_pair) | owner_pairs):
-        pair_links = by_pair.get((a, b), [])
-        relation = (
+
+    def relation_of(a: str, b: str) -> str:
+        return (
             "owner" if owner.owns(a) and owner.owns(b)
             else "suggestion" if owner.owns(a) or owner.owns(b)
             else "others"
         )  # fmt: skip
-        prior = model.declared if relation == "owner" else seed
+
+    def verdict(a: str, b: str, relation: str, prior: float) -> PairVerdict:
+        pair_links = by_pair.get((a, b), [])
         same = _same_person(pair_links, profiles, model, a, b, prior)
         known = (
             _known_together(pair_links, parties_of, providers_of, a, b)
             if relation == "owner" else None
         )  # fmt: skip
-        assessed.append(PairVerdict(a, b, relation, same, known))
-    found_here = archive_prior(ctx, [p.same_person for p in assessed if p.relation != "owner"],
-                               model)  # fmt: skip
+        return PairVerdict(a, b, relation, same, known)
+
+    # the archive's prior needs only each pair's bits: a big archive has hundreds of
+    # thousands of candidate pairs and keeps a few, whose verdicts are made again below
+    candidates = sorted(set(by_pair) | owner_pairs)
+    bits = array("d")
+    for a, b in candidates:
+        relation = relation_of(a, b)
+        if relation != "owner":
+            same = verdict(a, b, relation, seed).same_person
+            bits.append(same.bits[VISIBILITY_ORDER[-1]])
+    found_here = _prior_from_bits(ctx, bits, model)
     pairs = []
-    for pair in assessed:
-        if pair.relation != "owner":
-            pair = replace(pair, same_person=replace(pair.same_person, prior=found_here))
-            if pair.same_person.score < (SUGGEST if pair.relation == "suggestion" else CLAIM):
-                continue
-        pairs.append(pair)
+    others_bits = iter(bits)
+    for a, b in candidates:
+        relation = relation_of(a, b)
+        if relation == "owner":
+            pairs.append(verdict(a, b, relation, model.declared))
+            continue
+        score = round(posterior(found_here, next(others_bits)), 3)
+        if score >= (SUGGEST if relation == "suggestion" else CLAIM):
+            pairs.append(verdict(a, b, relation, found_here))
     # two addresses both suggested as the owner's are part of the suggestion, not strangers
     suggested = {p.a if owner.owns(p.b) else p.b for p in pairs if p.relation == "suggestion"}
     pairs = [
@@ -833,12 +858,16 @@ def archive_prior(ctx: Context, candidates: Sequence[SamePerson], model: Model) 
     of senders is the new prior, until it settles. A small archive says little, so the
     model's prior for an archive of its size counts as :data:`_PRIOR_PAIRS` pairs more.
     """
+    return _prior_from_bits(ctx, [c.bits[VISIBILITY_ORDER[-1]] for c in candidates], model)
+
+
+def _prior_from_bits(ctx: Context, evidence: Sequence[float], model: Model) -> float:
+    """:func:`archive_prior` from each candidate pair's evidence, in bits (inference)."""
     senders = _senders(ctx)
     total = senders * (senders - 1) / 2
     prior = seed = model.random_prior(senders)
-    if total < 1 or not candidates:
+    if total < 1 or not len(evidence):
         return prior
-    evidence = [c.bits[VISIBILITY_ORDER[-1]] for c in candidates]
     for _ in range(50):
         expected = sum(posterior(prior, bits) for bits in evidence)
         settled = (expected + _PRIOR_PAIRS * seed) / (total + _PRIOR_PAIRS)

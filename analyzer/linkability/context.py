@@ -220,8 +220,9 @@ def _numbered(values: list[Any], numbers: dict[Any, int]) -> np.ndarray:
     )
 
 
-# sides of more messages than this have their counted sets remembered, the last so many
-_COUNTED_FROM, _COUNTED_SIDES = 64, 1024
+# sides of more messages than this have their counted sets remembered, the last so many,
+# holding at most so many numbers between them (sides and counts: 64 MB)
+_COUNTED_FROM, _COUNTED_SIDES, _COUNTED_NUMBERS = 64, 1024, 1 << 23
 
 
 def _spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -327,6 +328,7 @@ class Context:
     _sets_on: dict[tuple[str, int], tuple[Messages, tuple[np.ndarray, np.ndarray]]] = field(
         default_factory=dict, repr=False
     )
+    _numbers_counted: int = field(default=0, repr=False)  # held in _sets_on
     _key_numbers: pd.Index = field(default_factory=lambda: pd.Index([]), repr=False)
     _people: dict[str, bool] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -495,9 +497,15 @@ class Context:
             values = values[values >= 0]
         counted = np.unique(values, return_counts=True)
         if len(side) > _COUNTED_FROM:
-            if len(self._sets_on) >= _COUNTED_SIDES:
-                del self._sets_on[next(iter(self._sets_on))]  # the oldest
+            numbers = len(side) + 2 * len(counted[0])
+            while self._sets_on and (
+                len(self._sets_on) >= _COUNTED_SIDES
+                or self._numbers_counted + numbers > _COUNTED_NUMBERS
+            ):
+                oldest = self._sets_on.pop(next(iter(self._sets_on)))
+                self._numbers_counted -= len(oldest[0]) + 2 * len(oldest[1][0])
             self._sets_on[(which, id(side))] = (side, counted)
+            self._numbers_counted += numbers
         return counted
 
     def addresses(self, key: int, *roles: str) -> list[tuple[str, str | None]]:

@@ -109,19 +109,25 @@ def display_name(ctx: Context) -> Iterator[Evidence]:
                 continue
             for word in _block_words(name):
                 blocks[word].add(address)
-    candidates: set[tuple[str, str]] = set()
+    # each address's blocks compared pair by pair, and its partners in stars: the pairs
+    # are gathered address by address, never all at once (blocks of up to 480 make
+    # millions of pairs, mostly repeated, in tens of thousands of addresses)
+    in_blocks: dict[str, list[set[str]]] = defaultdict(list)
+    starred: dict[str, set[str]] = defaultdict(set)
     for addresses in blocks.values():
         if 2 <= len(addresses) <= _MAX_GROUP * 8:
-            candidates.update(combinations(sorted(addresses), 2))
+            for address in addresses:
+                in_blocks[address].append(addresses)
         elif len(addresses) > _MAX_GROUP * 8:
             alike: dict[frozenset[PersonName], list[str]] = defaultdict(list)
             for address in sorted(addresses):
                 names = frozenset(n for n in ctx.names[address] if n not in personas)
                 alike[names].append(address)
             for members in alike.values():
-                candidates.update(group_pairs(members))
+                for a, b in group_pairs(members):
+                    starred[a].add(b)
     order = (NameMatch.FULL, NameMatch.VARIANT, NameMatch.SINGLE, NameMatch.FIRST)
-    for a, b in sorted(candidates):
+    for a, b in _pairs_by_first(in_blocks, starred):
         best: tuple[int, PersonName, PersonName] | None = None
         for name_a in ctx.names[a]:
             for name_b in ctx.names[b]:
@@ -142,6 +148,18 @@ def display_name(ctx: Context) -> Iterator[Evidence]:
             a, b, "display-name", order[rank], f"display name {shown}", "cross",
             ctx.side(ctx.names[a][name_a]), ctx.side(ctx.names[b][name_b]),
         )  # fmt: skip
+
+
+def _pairs_by_first(
+    in_blocks: dict[str, list[set[str]]], starred: dict[str, set[str]]
+) -> Iterator[tuple[str, str]]:
+    """Every pair (a, b), a < b, that shares a block or a star, once, in sorted order:
+    the pairs of one address at a time."""
+    for a in sorted(in_blocks.keys() | starred.keys()):
+        partners = {b for block in in_blocks.get(a, ()) for b in block if b > a}
+        partners.update(starred.get(a, ()))  # a star's pairs come as (smaller, larger)
+        for b in sorted(partners):
+            yield a, b
 
 
 def _full_names_differ(ctx: Context, a: str, b: str) -> bool:
