@@ -19,10 +19,11 @@ and list addresses (List-Post, List-Id, bounce addresses) are never the owner's.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analyzer.addressing import (
@@ -56,7 +57,7 @@ _FINAL_ROLES = ("delivered-to", "envelope-to", "x-forwarded-to")
 # detection keeps at most this many addresses, those most often named the owner's
 MAX_DETECTED = 100
 # more mailboxes than this are many people's mail, not one person's: one person receives
-# at a handful (the sample mailbox: 4 and their aliases; real mail sets of many people
+# at a handful (the sample mailbox: 2, with 7 addresses; real mail sets of many people
 # from 13 up, benchmarks/README.md)
 MAX_MAILBOXES = 10
 
@@ -208,20 +209,15 @@ def _candidates(
 ) -> Candidates:
     evidence: Counter[str] = Counter()
     seeds: Counter[str] = Counter()
-    delivered_to: dict[str, list[str]] = defaultdict(list)  # message → its final mailboxes
-    came_through: list[tuple[str, str]] = []  # (message, an address it came through)
-    for key, role, address in zip(
-        receiving["message_key"], receiving["role"], receiving["address"], strict=True
-    ):
-        if address in lists or is_list_role_address(address):
+    kept = []
+    for role, address in zip(receiving["role"], receiving["address"], strict=True):
+        listed = address in lists or is_list_role_address(address)
+        kept.append(not listed)
+        if listed:
             evidence[f"{role} of a list, left out"] += 1
             continue
         seeds[address] += 1
         evidence[role] += 1
-        if role in _FINAL_ROLES:
-            delivered_to[key].append(address)
-        else:
-            came_through.append((key, address))
 
     sent_keys = _sent_messages(frames.messages)
     senders = people[(people["role"] == "from") & key_mask(people["message_key"], sent_keys)]
@@ -233,24 +229,32 @@ def _candidates(
     delivered = set(receiving["message_key"])
     to_or_cc = people["role"].isin(("to", "cc"))
     addressed = people[key_mask(people["message_key"], delivered) & to_or_cc]
-    for key, address in zip(addressed["message_key"], addressed["address"], strict=True):
-        if alias_service(address):
+    aliases = []
+    for address in addressed["address"]:
+        aliases.append(bool(alias_service(address)))
+        if aliases[-1]:
             seeds[address] += 1
             evidence["alias-service recipient"] += 1
-            came_through.append((key, address))
-    return Candidates(seeds, evidence, _mailboxes(seeds, delivered_to, came_through))
+
+    columns = ["message_key", "address"]
+    kept_rows = receiving[np.array(kept, dtype=bool)]
+    final = kept_rows["role"].isin(_FINAL_ROLES).to_numpy()
+    came_through = pd.concat(
+        [kept_rows.loc[~final, columns], addressed.loc[np.array(aliases, dtype=bool), columns]]
+    )
+    mailboxes = _mailboxes(seeds, kept_rows.loc[final, columns], came_through)
+    return Candidates(seeds, evidence, mailboxes)
 
 
 def _mailboxes(
-    addresses: Iterable[str],
-    delivered_to: dict[str, list[str]],
-    came_through: Iterable[tuple[str, str]],
+    addresses: Iterable[str], delivered_to: pd.DataFrame, came_through: pd.DataFrame
 ) -> int:
     """How many mailboxes ``addresses`` make (connected components, union-find).
 
     One mailbox: an address and its sub-addresses; a message's one final mailbox and the
     addresses it came through (a catch-all's X-Original-To, an alias). A message
     delivered to several mailboxes at once (a journal's Envelope-To) joins none of them.
+    Both frames hold (message_key, address) rows.
     """
     parent: dict[str, str] = {}
 
@@ -268,10 +272,13 @@ def _mailboxes(
     addresses = list(addresses)
     for address in addresses:
         join(address, base_mailbox(address))
-    for key, address in came_through:
-        final = delivered_to.get(key, ())
-        if len(final) == 1:
-            join(address, final[0])
+    finals = delivered_to.drop_duplicates()
+    one_final = finals[~finals.duplicated("message_key", keep=False)]
+    joined = came_through.merge(one_final, on="message_key", suffixes=("", "_final"))
+    for address, final in (
+        joined[["address", "address_final"]].drop_duplicates().itertuples(index=False)
+    ):
+        join(address, final)
     return len({root(a) for a in addresses})
 
 

@@ -132,11 +132,13 @@ def test_a_generated_archive_of_mail_to_many_mailboxes_is_audited_as_an_archive(
 
 
 def test_one_persons_mail_keeps_its_owner(tmp_path):
-    """The sample mailbox (one person, four mailboxes and three aliases) and the generated
-    archive of five owners' mail (the cost curve's) keep their detected owner."""
+    """The sample mailbox and the generated archive of five owners' mail (the cost curve's)
+    keep their detected owner. The sample mailbox is two mailboxes: Gmail, with the
+    custom domain's addresses and the aliases whose mail it was delivered, and the work
+    address Maya sent from."""
     ingest([PERSONA / "persona.mbox"], tmp_path / "persona", jobs=1)
     persona = load_frames(tmp_path / "persona")
-    assert owner_candidates(persona).mailboxes == 4
+    assert owner_candidates(persona).mailboxes == 2
     truth = json.loads((PERSONA / "truth.json").read_text("utf-8"))
     assert set(detect_owner(persona).identities) == set(truth["owner"]["identities"].values())
     write_mbox(tmp_path / "five.mbox", 300, seed=1)
