@@ -18,6 +18,7 @@ from analyzer.addressing import (
     registrable_domain,
 )
 from analyzer.linkability.context import Context, Evidence, group_pairs
+from analyzer.vocabulary import ALIAS_ENVELOPE_ROLES, PARTY_ROLES, RECIPIENT_ROLES
 
 __all__ = [
     "autocrypt",
@@ -31,17 +32,12 @@ __all__ = [
     "thread",
 ]
 
-_RECIPIENT_ROLES = ("to", "cc", "bcc")
 # roles the people a message went to see (Bcc, Delivered-To and the like they do not)
 _SHOWN_ROLES = frozenset({"from", "to", "cc", "reply-to", "sender", "return-path",
                           "resent-from", "resent-to", "resent-cc", "resent-sender"})  # fmt: skip
 _FORWARD_TARGET_ROLES = ("delivered-to", "x-forwarded-to")
-_FORWARD_SOURCE_ROLES = (
-    "x-original-to",
-    "x-simplelogin-envelope-to",
-    "x-anonaddy-original-to",
-    "duck-original-to",
-)
+# where mail went first: the address it was sent to, or the alias a service forwarded for
+_FORWARD_SOURCE_ROLES = ("x-original-to", *ALIAS_ENVELOPE_ROLES)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -65,7 +61,7 @@ def co_recipient(ctx: Context) -> Iterator[Evidence]:
             lines = [
                 ctx.header_line(key, role, x)
                 for x in (a, b)
-                for role in _RECIPIENT_ROLES
+                for role in RECIPIENT_ROLES
                 if x in ctx.named_in(key, role)
             ]
             detail = " / ".join(lines)
@@ -217,7 +213,7 @@ def thread(ctx: Context) -> Iterator[Evidence]:
     """
     for key, parent in ctx.parent_of.items():
         repliers = {a for a, _ in ctx.addresses(key, "from") if ctx.owner.owns(a)}
-        reached = {a for a, _ in ctx.addresses(parent, "to", "cc", "from") if ctx.owner.owns(a)}
+        reached = {a for a, _ in ctx.addresses(parent, *PARTY_ROLES) if ctx.owner.owns(a)}
         for replier in sorted(repliers):
             for other in sorted(reached - {replier}):
                 if base_mailbox(other) == base_mailbox(replier):
@@ -232,15 +228,6 @@ def thread(ctx: Context) -> Iterator[Evidence]:
                 )  # fmt: skip
 
 
-def _key_rows(ctx: Context, kinds: tuple[str, ...]):
-    keys = ctx.frames.keys
-    rows = keys[keys["kind"].isin(kinds)]
-    return zip(
-        ctx.numbers_of(rows["message_key"]).tolist(), rows["kind"], rows["key_id"],
-        rows["addresses"], rows["detail"], strict=True,
-    )  # fmt: skip
-
-
 def _ties(ctx: Context, kinds: tuple[str, ...]) -> dict[str, set[str]]:
     """Key id → the addresses key material says hold it.
 
@@ -249,7 +236,7 @@ def _ties(ctx: Context, kinds: tuple[str, ...]) -> dict[str, set[str]]:
     whose it is: mail clients also encrypt to the sender's own key.
     """
     ties: dict[str, set[str]] = defaultdict(set)
-    for message_key, kind, key_id, addresses, _ in _key_rows(ctx, kinds):
+    for message_key, kind, key_id, addresses, _ in ctx.key_rows(*kinds):
         if kind.endswith("signer") and not len(addresses):
             ties[key_id] |= {a for a, _ in ctx.addresses(message_key, "from")}
         else:
@@ -269,8 +256,8 @@ def _same_key_under_two_addresses(
     ties = _ties(ctx, tie_kinds)
     by_key: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     details: dict[str, str] = {}
-    for message_key, kind, key_id, _, detail in _key_rows(ctx, use_kinds):
-        roles = ("from",) if kind.endswith("signer") else ("to", "cc", "bcc", "from")
+    for message_key, kind, key_id, _, detail in ctx.key_rows(*use_kinds):
+        roles = ("from",) if kind.endswith("signer") else (*RECIPIENT_ROLES, "from")
         present = {a for a, _ in ctx.addresses(message_key, *roles)}
         for address in sorted(ties.get(key_id, set()) & present):
             by_key[key_id][address].append(message_key)
@@ -293,7 +280,7 @@ def _held_under_two(ctx: Context, by_key, evidence: str, describe) -> Iterator[E
 
 def smime_certificate(ctx: Context) -> Iterator[Evidence]:
     """A signer certificate naming several addresses, or one certificate under two."""
-    for message_key, _, _, addresses, detail in _key_rows(ctx, ("smime-signer",)):
+    for message_key, _, _, addresses, detail in ctx.key_rows("smime-signer"):
         for a, b in group_pairs(sorted(addresses)):
             yield Evidence(a, b, "smime-certificate", "names-both", detail, "message",
                            ctx.side((message_key,)))  # fmt: skip
@@ -323,7 +310,7 @@ def pgp_key(ctx: Context) -> Iterator[Evidence]:
 def autocrypt(ctx: Context) -> Iterator[Evidence]:
     """One Autocrypt key announced under two addr values."""
     by_key: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for message_key, _, key_id, addresses, _ in _key_rows(ctx, ("autocrypt",)):
+    for message_key, _, key_id, addresses, _ in ctx.key_rows("autocrypt"):
         for address in addresses:
             by_key[key_id][address].append(message_key)
 

@@ -22,19 +22,17 @@ from functools import cache
 from itertools import combinations
 from typing import Any
 
-import pandas as pd
-
 from analyzer.addressing import domain_of
-from analyzer.frames import Frames
 from analyzer.linkability.context import (
     GENERIC_LOCAL_PARTS,
     Context,
     Evidence,
     Messages,
     group_pairs,
-    is_public_ip,
 )
+from analyzer.linkability.context_indexes import sender_client_ips
 from analyzer.linkability.names import NameMatch, PersonName, compare_names, is_given_name
+from analyzer.vocabulary import PARTY_ROLES
 
 __all__ = [
     "MIN_TIMING_MESSAGES",
@@ -186,7 +184,7 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
     """
     groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for key in ctx.numbers:
-        for address, _ in ctx.addresses(key, "from", "to", "cc"):
+        for address, _ in ctx.addresses(key, *PARTY_ROLES):
             local = address.partition("@")[0]
             if len(local) >= 2 and local not in GENERIC_LOCAL_PARTS:
                 groups[local][address].append(key)
@@ -208,33 +206,6 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
         )  # fmt: skip
 
 
-def sender_client_ips(frames: Frames) -> dict[str, tuple[str, str | None, str | None]]:
-    """Message key → the sender's own public address: ``(ip, reverse DNS, HELO)``.
-
-    The sender's own is the client of an authenticated submission (ESMTPA, ESMTPSA, HTTP)
-    or of a HELO with no dot in the oldest Received hop, or else an X-Originating-IP.
-    """
-    hops = frames.hops
-    first = hops[hops["hop"] == 0]
-    found: dict[str, tuple[str, str | None, str | None]] = {}
-    for key, helo, ip, protocol, host in zip(first["message_key"], first["from_helo"],
-                                             first["from_ip"], first["protocol"],
-                                             first["from_host"], strict=True):  # fmt: skip
-        helo, protocol = _text_or_none(helo), _text_or_none(protocol) or ""
-        submitted = protocol.endswith("A") or (helo and "." not in helo) or protocol == "HTTP"
-        if submitted and is_public_ip(ip):
-            found[key] = (ip, _text_or_none(host), helo)
-    messages = frames.messages
-    for key, extra in zip(messages["message_key"], messages["x_originating_ip"], strict=True):
-        if key not in found and isinstance(extra, str) and is_public_ip(extra):
-            found[key] = (extra, None, None)
-    return found
-
-
-def _text_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[int]]], set[str]]:
     return ctx.memo("client_addresses", lambda: _client_addresses(ctx))
 
@@ -247,9 +218,7 @@ def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[int]]], se
     nat, proxy, gateway or firewall, or when it carries mail of three or more people
     whose names differ.
     """
-    by_key = sender_client_ips(ctx.frames)
-    numbers = ctx.numbers_of(pd.Series(list(by_key), dtype=object)).tolist()
-    own = dict(zip(numbers, by_key.values(), strict=True))
+    own = ctx.sender_clients()
     groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     names_of_ip: dict[str, set[str]] = defaultdict(set)
     shared: set[str] = set()
@@ -319,11 +288,7 @@ def client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[int]]]:
 
 def _client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[int]]]:
     """Per sender, the (User-Agent or X-Mailer, Date offset) pairs of their mail."""
-    agents = {}
-    for key, user_agent, mailer in ctx.frame_columns("user_agent", "x_mailer"):
-        agent = user_agent if isinstance(user_agent, str) else mailer
-        if isinstance(agent, str) and agent:
-            agents[key] = agent
+    agents = ctx.mail_clients()
     found: dict[str, dict[tuple[str, int], list[int]]] = defaultdict(lambda: defaultdict(list))
     for address, keys in ctx.sent_by.items():
         for key in keys:
