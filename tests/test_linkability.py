@@ -356,9 +356,9 @@ def test_display_name_but_never_a_generic_one(tmp_path):
 
 
 def test_a_link_lists_its_first_messages_and_counts_them_all(tmp_path, monkeypatch):
-    import analyzer.linkability
+    import analyzer.linkability.links
 
-    monkeypatch.setattr(analyzer.linkability, "MAX_LINK_MESSAGES", 2)
+    monkeypatch.setattr(analyzer.linkability.links, "MAX_LINK_MESSAGES", 2)
     sent = [message(f"Jane Doe <{ME1}>", FRIEND, hour=h) for h in (8, 9, 10)]
     sent += [message(f"Jane Doe <{ME2}>", OTHER, hour=h) for h in (11, 12)]
     answer = message(f"Bob <{FRIEND}>", ME1, hour=13)  # a conversation, not a spam persona

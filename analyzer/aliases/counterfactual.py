@@ -22,7 +22,7 @@ import pandas as pd
 from analyzer.aliases.leaks import by_role, roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
 from analyzer.frames import Frames, key_mask
-from analyzer.linkability import CLAIM, Analysis, analyze
+from analyzer.linkability import CLAIM, Linkability, analyze
 from analyzer.memory import release_freed_memory
 from analyzer.owner import Owner
 from analyzer.vocabulary import PARTY_ROLES, RECIPIENT_ROLES, Question
@@ -167,7 +167,7 @@ def _replaced(column: pd.Series, rows: np.ndarray, values: np.ndarray) -> pd.Ser
     return pd.Series(replaced, index=column.index)
 
 
-def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:
+def _side(analysis: Linkability, frames: Frames, primary: str | None) -> Side:
     owner_pairs = analysis.pairs_of("owner")
     same = [p for p in owner_pairs if p.same_person.score >= CLAIM]
     together = [p for p in owner_pairs if p.known_together is not None]
@@ -197,13 +197,13 @@ def _side(analysis: Analysis, frames: Frames, primary: str | None) -> Side:
     )
 
 
-def counterfactual(frames: Frames, analysis: Analysis, kinds: dict[str, str]) -> Counterfactual:
+def counterfactual(frames: Frames, analysis: Linkability, kinds: dict[str, str]) -> Counterfactual:
     """Before and after one alias per organisation, and what would still tie them
     (``analysis``: the linkability of ``frames``; ``kinds``: each identity's kind)."""
     primary = next((a for a, k in kinds.items() if k == "primary"), None)
     rewritten, aliased_owner = with_aliases(frames, analysis.owner, primary)
     release_freed_memory()  # what the rewriting built and dropped, before a second analysis
-    after = analyze(rewritten, aliased_owner, analysis.model, aliases=False, others=False)
+    after = analyze(rewritten, aliased_owner, analysis.model, others=False)
     remaining: Counter[str] = Counter()
     for pair in after.pairs_of("owner"):
         if pair.same_person.score >= CLAIM:

@@ -170,7 +170,7 @@ def analyze(
     tell("finding who wrote to your aliases")
     exposures = tuple(find_leaks(frames, owner, kinds))
     tell(f"comparing {frames.participants['address'].nunique():,} addresses")
-    linkability = link_identities(frames, owner, model, aliases=False)
+    linkability = link_identities(frames, owner, model)
     release_freed_memory()  # the linkability context: the counterfactual builds another
     what_if = None
     if owner.identities:
