@@ -30,28 +30,23 @@ from analyzer.addressing import (
     alias_service,
     base_mailbox,
     domain_of,
-    is_public_provider,
-    is_subaddress,
     plain_form,
 )
 from analyzer.frames import Frames, key_mask
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.readable import readable_frames
+from analyzer.vocabulary import ALIAS_ENVELOPE_ROLES, RECEIVING_ROLES
 
 __all__ = [
     "MAX_MAILBOXES",
-    "RECEIVING_ROLES",
     "Candidates",
     "Owner",
     "detect_owner",
-    "identity_kind",
     "owner_candidates",
 ]
 
-RECEIVING_ROLES = ("delivered-to", "x-original-to", "envelope-to", "x-forwarded-to")
 # a mailbox, not a phrase: ezmlm writes "Delivered-To: mailing list x@y", old mail bare names
 _ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\\\"]+@[^@\s<>()\[\],;:\\\"]+\.[^@\s<>()\[\],;:\\\"]+")
-_ALIAS_ROLES = ("x-simplelogin-envelope-to", "x-anonaddy-original-to", "duck-original-to")
 # the final mailbox a message was delivered to (X-Original-To names the address before)
 _FINAL_ROLES = ("delivered-to", "envelope-to", "x-forwarded-to")
 # detection keeps at most this many addresses, those most often named the owner's
@@ -84,26 +79,6 @@ class Owner:
                 or base_mailbox(address) in self._bases  # type: ignore[attr-defined]
             )
         return known
-
-
-def identity_kind(address: str, owner: Owner) -> str:
-    """``alias:<service>``, ``catch-all``, ``custom-domain``, ``subaddress`` or ``mailbox``.
-
-    ``custom-domain``: a domain of the owner's own (not a public provider's) under which
-    they use more than one address, as a catch-all does.
-    """
-    service = alias_service(address)
-    if service:
-        return f"alias:{service}"
-    domain = domain_of(address)
-    if domain in owner.domains:
-        return "catch-all"
-    if is_subaddress(address):
-        return "subaddress"
-    siblings = [a for a in owner.identities if domain_of(a) == domain]
-    if len(siblings) > 1 and not is_public_provider(domain):
-        return "custom-domain"
-    return "mailbox"
 
 
 def _expand(
@@ -301,7 +276,7 @@ def _topmost_receiving(people: pd.DataFrame) -> pd.DataFrame:
                                               strict=True)],
         index=receiving.index, dtype=bool,
     )  # fmt: skip
-    aliases = people[people["role"].isin(_ALIAS_ROLES)]
+    aliases = people[people["role"].isin(ALIAS_ENVELOPE_ROLES)]
     return pd.concat([receiving[topmost | named], aliases])
 
 
@@ -314,7 +289,7 @@ def _aliases_forwarding_to(
     keys = set(delivered["message_key"])
     named = receiving[
         key_mask(receiving["message_key"], keys)
-        & receiving["role"].isin((*_ALIAS_ROLES, "x-original-to"))
+        & receiving["role"].isin((*ALIAS_ENVELOPE_ROLES, "x-original-to"))
     ]
     return set(named["address"])
 

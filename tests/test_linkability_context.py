@@ -17,7 +17,9 @@ import analyzer.linkability.context as context
 import analyzer.vocabulary as vocabulary
 
 LINKABILITY = Path(__file__).resolve().parent.parent / "analyzer" / "linkability"
-RULE_MODULES = ("deterministic.py", "fingerprints.py", "names.py")
+# every module of linkability but the context's own, which builds the indexes
+RULE_MODULES = ("deterministic.py", "fingerprints.py", "names.py", "catalog.py", "links.py",
+                "verdicts.py", "clusters.py", "run.py", "results.py")  # fmt: skip
 # what the context keeps to itself: the frames, and reading columns of them
 FRAME_ATTRIBUTES = frozenset({"frames", "_frames", "frame_columns", "_frame_columns"})
 

@@ -23,7 +23,7 @@ from analyzer.analysis.network import Network, network
 from analyzer.analysis.observers import ObserverView, observer_views
 from analyzer.analysis.summary import Summary, summarise
 from analyzer.frames import Frames
-from analyzer.linkability import Link, PairVerdict
+from analyzer.linkability import Link, Linkability, PairVerdict
 from analyzer.linkability import analyze as link_identities
 from analyzer.linkability.model import Model
 from analyzer.mailing_lists import list_addresses
@@ -43,7 +43,7 @@ class Analysis:
 
     owner: Owner
     identities: tuple[Identity, ...]
-    linkability: Any = field(repr=False)  # analyzer.linkability's links, pairs, clusters
+    linkability: Linkability = field(repr=False)  # links, pairs, clusters, suggestions
     exposures: tuple[Exposure, ...]
     counterfactual: Counterfactual | None
     views: tuple[ObserverView, ...]
@@ -111,7 +111,7 @@ class Analysis:
                 if (p.a, p.b) in self.finding_ids]  # fmt: skip
 
 
-def _finding_ids(linkability: Any, owner: Owner) -> dict[tuple[str, str], str]:
+def _finding_ids(linkability: Linkability, owner: Owner) -> dict[tuple[str, str], str]:
     """``F1``… for the owner's pairs that anything ties (any question), or with no owner
     for every pair claimed; ``S1``… for suggestions. The report and findings.json share
     them, so a reader can go from one to the other."""
@@ -134,7 +134,7 @@ def _leak_ids(exposures: tuple[Exposure, ...]) -> dict[tuple[str, str], str]:
     return {key: f"L{n}" for n, key in enumerate(numbered, 1)}
 
 
-def _shown_message_ids(linkability: Any, exposures: tuple[Exposure, ...]) -> set[str]:
+def _shown_message_ids(linkability: Linkability, exposures: tuple[Exposure, ...]) -> set[str]:
     shown = {m for link in linkability.links for m in link.messages}
     shown |= {m for e in exposures for leak in e.leaks for m in leak.message_ids}
     shown |= {e.first_message_id for e in exposures if e.first_message_id}

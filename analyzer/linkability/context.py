@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from analyzer.frames import Frames
 from analyzer.linkability.address_kinds import (
     GENERIC_LOCAL_PARTS,
     is_person_address,
@@ -93,9 +92,3 @@ class Context(ContextViews):
     Build it with :meth:`Context.build`. A message is its number (its row in the
     frames' messages); a side of evidence numbers its messages by age (:meth:`side`).
     """
-
-    @property
-    def frames(self) -> Frames:
-        """The frames the context was built from, for linkability's own profiles until
-        they read :meth:`key_rows`; evidence rules never read them."""
-        return self._frames

@@ -46,12 +46,8 @@ class _Profiles:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        keys = ctx.frames.keys
         smime, pgp = set(), set()
-        for key, kind, addresses in zip(
-            ctx.numbers_of(keys["message_key"]).tolist(), keys["kind"], keys["addresses"],
-            strict=True,
-        ):  # fmt: skip
+        for key, kind, _, addresses, _ in ctx.key_rows():
             holders = set(addresses) if len(addresses) else set()
             if kind.endswith("signer") and not holders:
                 holders = {a for a, _ in ctx.addresses(key, "from")}
