@@ -21,7 +21,7 @@ from analyzer.addressing import (
 )
 from analyzer.frames import Frames
 from analyzer.owner import Owner
-from analyzer.vocabulary import ALIAS_SERVICE_OF_ROLE, RECEIVING_ROLES
+from analyzer.vocabulary import ALIAS_SERVICE_OF_ROLE, RECEIVING_ROLES, IdentityKind
 
 __all__ = ["KINDS", "identity_kinds", "is_disposable", "kind_of"]
 
@@ -66,17 +66,17 @@ def kind_of(
     """
     service = alias_service(address) or service
     if service:
-        return f"alias:{service}"
+        return f"{IdentityKind.ALIAS}:{service}"
     if is_disposable(address):
-        return "disposable"
+        return IdentityKind.DISPOSABLE
     if is_subaddress(address):
-        return "subaddress"
+        return IdentityKind.SUBADDRESS
     domain = domain_of(address)
     if domain in owner.domains:
-        return "catch-all"
+        return IdentityKind.CATCH_ALL
     if not is_public_provider(registrable_domain(domain)):
-        return "work" if colleagues else "custom-domain"
-    return "primary" if address == primary else "mailbox"
+        return IdentityKind.WORK if colleagues else IdentityKind.CUSTOM_DOMAIN
+    return IdentityKind.PRIMARY if address == primary else IdentityKind.MAILBOX
 
 
 def identity_kinds(frames: Frames, owner: Owner) -> dict[str, str]:

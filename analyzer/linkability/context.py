@@ -25,7 +25,7 @@ from analyzer.linkability.address_kinds import (
 )
 from analyzer.linkability.context_indexes import BROADCAST_PARTIES, NO_MESSAGES, Messages
 from analyzer.linkability.context_views import ContextViews
-from analyzer.vocabulary import PARTY_ROLES
+from analyzer.vocabulary import PARTY_ROLES, EvidenceId
 
 __all__ = [
     "BROADCAST_PARTIES",
@@ -83,6 +83,10 @@ class Evidence:
     side_a: Messages  # see Context.side
     side_b: Messages = field(default_factory=lambda: NO_MESSAGES)
     observers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a named evidence id: a rule that writes one the vocabulary lacks fails here
+        object.__setattr__(self, "evidence", EvidenceId(self.evidence))
 
 
 @dataclass

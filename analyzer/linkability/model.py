@@ -26,6 +26,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from analyzer.vocabulary import EvidenceId as E
+
 __all__ = [
     "COMPARISONS",
     "COMPARISON_OF",
@@ -66,7 +68,7 @@ def _first_present(order: tuple[tuple[str, str], ...]) -> Callable[[Mapping[str,
 
 
 def _name_level(found: Mapping[str, str]) -> str | None:
-    name, local = found.get("display-name"), found.get("local-part")
+    name, local = found.get(E.DISPLAY_NAME), found.get(E.LOCAL_PART)
     if local == "names-differ":
         return "user-name-names-differ"
     if name and local:
@@ -83,11 +85,11 @@ def _name_level(found: Mapping[str, str]) -> str | None:
 
 
 def _machine_level(found: Mapping[str, str]) -> str | None:
-    if "message-id-host" in found:
+    if E.MESSAGE_ID_HOST in found:
         return "machine-name"
-    if found.get("client-ip") == "client-ip":
+    if found.get(E.CLIENT_IP) == "client-ip":
         return "client-ip"
-    return "shared-egress" if "client-ip" in found else None
+    return "shared-egress" if E.CLIENT_IP in found else None
 
 
 def _graded(evidence: str) -> Callable[[Mapping[str, str]], str | None]:
@@ -97,25 +99,25 @@ def _graded(evidence: str) -> Callable[[Mapping[str, str]], str | None]:
 COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "identity-headers",
-        ("reply-to", "sender", "forwarding", "subaddress"),
+        (E.REPLY_TO, E.SENDER, E.FORWARDING, E.SUBADDRESS),
         ("identity-header",),
         _first_present(
             tuple(
-                (e, "identity-header") for e in ("forwarding", "subaddress", "sender", "reply-to")
+                (e, "identity-header") for e in (E.FORWARDING, E.SUBADDRESS, E.SENDER, E.REPLY_TO)
             )
         ),
     ),
     Comparison(
         "keys",
-        ("smime-certificate", "pgp-key", "autocrypt"),
+        (E.SMIME_CERTIFICATE, E.PGP_KEY, E.AUTOCRYPT),
         ("same-key",),
         _first_present(
-            tuple((e, "same-key") for e in ("smime-certificate", "pgp-key", "autocrypt"))
+            tuple((e, "same-key") for e in (E.SMIME_CERTIFICATE, E.PGP_KEY, E.AUTOCRYPT))
         ),
     ),
     Comparison(
         "name",
-        ("display-name", "local-part"),
+        (E.DISPLAY_NAME, E.LOCAL_PART),
         (
             "name-and-user-name",
             "full-name",
@@ -129,17 +131,17 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison(
         "machine",
-        ("message-id-host", "client-ip"),
+        (E.MESSAGE_ID_HOST, E.CLIENT_IP),
         ("machine-name", "client-ip", "shared-egress"),
         _machine_level,
     ),
     Comparison(
-        "client", ("client-fingerprint",), ("rare", "common"), _graded("client-fingerprint")
+        "client", (E.CLIENT_FINGERPRINT,), ("rare", "common"), _graded(E.CLIENT_FINGERPRINT)
     ),
     Comparison(
-        "correspondents", ("social-overlap",), ("high", "medium", "low"), _graded("social-overlap")
+        "correspondents", (E.SOCIAL_OVERLAP,), ("high", "medium", "low"), _graded(E.SOCIAL_OVERLAP)
     ),
-    Comparison("timing", ("timing",), ("alike", "similar"), _graded("timing")),
+    Comparison("timing", (E.TIMING,), ("alike", "similar"), _graded(E.TIMING)),
 )
 COMPARISON_OF = {evidence: c for c in COMPARISONS for evidence in c.evidence}
 
