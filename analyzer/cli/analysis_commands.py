@@ -41,9 +41,14 @@ if TYPE_CHECKING:
     from analyzer.audit import StoreAnalysis
 
 
-def _analyze_store(store: Path, me: list[str] | None, me_domain: list[str] | None) -> StoreAnalysis:
+def _analyze_store(
+    store: Path, me: list[str] | None, me_domain: list[str] | None, *, quiet: bool = False
+) -> StoreAnalysis:
+    """The store analysed, each phase shown on stderr unless ``quiet`` (JSON output)."""
     from analyzer.audit import analyze_store
 
+    if quiet:
+        return analyze_store(store, me or (), me_domain or ())
     with Phases(reading=False) as shown:
         return analyze_store(store, me or (), me_domain or (), progress=shown.phase)
 
@@ -109,7 +114,7 @@ def links_command(
 
     Example: mxa links --store mystore --me me@example.org
     """
-    read = _analyze_store(store, me, me_domain)
+    read = _analyze_store(store, me, me_domain, quiet=as_json)
     if as_json:
         print_json(analysis_reads.links_payload(read, everyone=everyone))
     else:
@@ -127,7 +132,7 @@ def aliases_command(
 
     Example: mxa aliases --store mystore
     """
-    read = _analyze_store(store, me, me_domain)
+    read = _analyze_store(store, me, me_domain, quiet=as_json)
     if as_json:
         print_json(analysis_reads.alias_leaks_payload(read))
     else:
