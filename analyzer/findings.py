@@ -78,6 +78,7 @@ def build_findings(analysis: Analysis) -> dict[str, Any]:
             "identities": list(owner.identities),
             "domains": list(owner.domains),
             "how": owner.how,
+            "many_mailboxes": owner.mailboxes,
         },
         "encryption": dict(analysis.encryption),
         "summary": analysis.summary.as_dict(),

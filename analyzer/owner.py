@@ -63,6 +63,8 @@ class Owner:
     domains: tuple[str, ...] = ()
     how: str = "given"
     evidence: dict[str, int] = field(default_factory=dict)
+    # the mailboxes that receive mail here, when more than one person has (no owner then)
+    mailboxes: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_set", frozenset(self.identities))
@@ -142,7 +144,7 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
             f"detected: {candidates.mailboxes:,} mailboxes receive mail here, too many for "
             "one person: read as an archive of many people's mail (name yours with --me)"
         )
-        return Owner((), domains, how, dict(evidence))
+        return Owner((), domains, how, dict(evidence), candidates.mailboxes)
     if len(seeds) > MAX_DETECTED:
         # hundreds of addresses of a handful of mailboxes (a catch-all domain): keep the
         # most named, say so

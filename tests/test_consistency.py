@@ -62,7 +62,8 @@ def check(markdown: str, findings: dict) -> list[str]:
         evidence[(link["a"], link["b"])].add(link["evidence"])
     identities = {i["address"]: i for i in findings["identities"]}
     summary = findings["summary"]
-    has_owner = bool(findings["owner"]["identities"])
+    owner = findings["owner"]
+    has_owner = bool(owner["identities"])
 
     # the opening line: messages read
     opening = next(line for line in markdown.splitlines() if " messages" in line)
@@ -151,6 +152,8 @@ def check(markdown: str, findings: dict) -> list[str]:
             expect(sentence, numbers, [encrypted, total, share] + ([behind] if behind else []))
         elif "messages was encrypted" in sentence:
             expect(sentence, numbers, [total])
+        elif "mailboxes receive mail in this archive" in sentence:
+            expect(sentence, _numbers(sentence.replace(",", "")), [owner["many_mailboxes"]])
         elif "pairs of addresses in it" in sentence:
             others = [p for p in findings["pairs"] if p["relation"] == "others"]
             expect(sentence, numbers, [len(others)])
@@ -233,20 +236,24 @@ def test_the_sample_report_says_what_its_findings_hold(sample):
 
 
 @pytest.mark.parametrize(
-    "archive, has_owner",
+    "archive, reads_as",
     [
         # public-inbox kept the Delivered-To of the subscriber who archived it: an owner
-        ("list-util-linux-2019-2021/util-linux-2019-2021.mbox", True),
+        ("list-util-linux-2019-2021/util-linux-2019-2021.mbox", "one person's"),
         # nothing names an owner: the archive's people, and the pairs that make them
-        ("list-linux-mips-1996-1999/linux-mips-1996-1999.mbox", False),
+        ("list-linux-mips-1996-1999/linux-mips-1996-1999.mbox", "a list's"),
+        # bounces to 133 mailboxes: many people's mail, said in the verdict with its count
+        ("bounces-sisimai", "many people's"),
     ],
-    ids=["util-linux", "linux-mips"],
+    ids=["util-linux", "linux-mips", "sisimai"],
 )
-def test_a_real_list_report_says_what_its_findings_hold(corpora, tmp_path, archive, has_owner):
+def test_a_real_archive_report_says_what_its_findings_hold(corpora, tmp_path, archive, reads_as):
     audit = run_audit([corpora / archive], tmp_path / "audit", jobs=2)
     markdown, findings = _read(audit)
-    assert bool(findings["owner"]["identities"]) == has_owner
-    assert has_owner or findings["summary"]["people"]
+    owner = findings["owner"]
+    assert bool(owner["identities"]) == (reads_as == "one person's")
+    assert (owner["many_mailboxes"] > 10) == (reads_as == "many people's")
+    assert reads_as != "a list's" or findings["summary"]["people"]
     assert check(markdown, findings) == []
 
 

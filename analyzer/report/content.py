@@ -254,9 +254,16 @@ def _verdict(analysis: Analysis) -> list[str]:
     encryption = analysis.encryption
     if not analysis.owner.identities:
         others = len(analysis.pairs_of("others"))
+        opening = (
+            f"{analysis.owner.mailboxes:,} mailboxes receive mail in this archive, more than "
+            "one person has: it reads as an archive of many people's mail (name yours with "
+            "--me to audit your own)."
+            if analysis.owner.mailboxes
+            else "Nothing in the headers says whose mailbox this is: it reads as an archive "
+            "of many people's mail, such as a mailing list."
+        )
         return [
-            "Nothing in the headers says whose mailbox this is: it reads as an archive of "
-            "many people's mail, such as a mailing list.",
+            opening,
             f"{others} pairs of addresses in it look like one person each, by what the "
             "headers alone show."
             if others
