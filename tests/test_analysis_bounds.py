@@ -127,7 +127,14 @@ def test_a_generated_archive_of_mail_to_many_mailboxes_is_audited_as_an_archive(
         f" mailboxes receive mail here, {ARCHIVE_OF_MANY}"
     )
     assert "\n" not in how
-    assert result.findings["owner"] == {"identities": [], "domains": [], "how": how}
+    mailboxes = result.owner.mailboxes
+    assert mailboxes > 10 and how.startswith(f"detected: {mailboxes:,} mailboxes")
+    assert result.findings["owner"] == {
+        "identities": [],
+        "domains": [],
+        "how": how,
+        "many_mailboxes": mailboxes,
+    }
     assert not [p for p in result.analysis.pairs if p.relation != "others"]
 
 
