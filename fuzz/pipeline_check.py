@@ -17,7 +17,7 @@ from analyzer.frames import (
     quarantine_table,
 )
 from analyzer.records import MessageRecord, Quarantined, RawMessage
-from analyzer.sources.mbox import MboxReader
+from analyzer.sources.mbox import MboxReader, looks_like_mbox
 from analyzer.vocabulary import QuarantineCode
 
 __all__ = ["check"]
@@ -26,7 +26,7 @@ __all__ = ["check"]
 def check(data: bytes) -> None:
     """The whole per-message pipeline on one input; raises on any broken promise."""
     reader = None
-    if data.lstrip(b"\xef\xbb\xbf\r\n").startswith(b"From "):
+    if looks_like_mbox(data):  # as mxa decides it for a file
         reader = MboxReader(io.BytesIO(data), "fuzz.mbox")
         raws = list(reader)
     else:
@@ -51,6 +51,8 @@ def check(data: bytes) -> None:
 def _check_coverage(data: bytes, raws: list[RawMessage]) -> None:
     """Each message is the bytes after its separator line up to the next separator."""
     offsets = [int(raw.offset) for raw in raws]
+    if not offsets:
+        raise AssertionError("a file that opens an mbox gave no message")
     if offsets != sorted(set(offsets)):
         raise AssertionError(f"offsets out of order: {offsets}")
     for raw, start, end in zip(raws, offsets, [*offsets[1:], len(data)], strict=True):
