@@ -58,10 +58,12 @@ def audit_command(
     sources: SourcesArgument,
     me: MeOption = None,
     me_domain: MeDomainOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")] = Path(
-        "mxa-audit"
-    ),
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes.")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the results.")
+    ] = Path("mxa-audit"),
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", metavar="N", help="Worker processes.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no tables.")] = False,
     redact: RedactOption = False,
     engine: EngineOption = "local",
@@ -143,14 +145,16 @@ def aliases_command(
 @reports_errors
 def graph_command(
     store: StoreOption,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the graph files.")] = Path(
-        "graphs"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the graph files.")
+    ] = Path("graphs"),
     me: MeOption = None,
     me_domain: MeDomainOption = None,
     file_format: Annotated[
         list[str] | None,
-        typer.Option("--format", help="graphml, gexf and/or parquet (default all three)."),
+        typer.Option(
+            "--format", metavar="FORMAT", help="graphml, gexf and/or parquet (default all three)."
+        ),
     ] = None,
     force: ForceOption = False,
     shared_permissions: SharedOption = False,
@@ -177,9 +181,9 @@ def graph_command(
 @reports_errors
 def report_command(
     store: StoreOption,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path(
-        "mxa-report"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the report.")
+    ] = Path("mxa-report"),
     me: MeOption = None,
     me_domain: MeDomainOption = None,
     redact: RedactOption = False,
@@ -204,11 +208,12 @@ def report_command(
 
 @reports_errors
 def demo_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (made fresh).")] = Path(
-        "mxa-demo"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder to write (made fresh).")
+    ] = Path("mxa-demo"),
     sample: Annotated[
-        Path | None, typer.Option(help="Another mailbox instead of the bundled persona.")
+        Path | None,
+        typer.Option(metavar="MBOX", help="Another mailbox instead of the bundled persona."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final lines.")] = False,
 ) -> None:

@@ -16,11 +16,13 @@ from analyzer.cli.analysis_commands import (
     links_command,
     report_command,
 )
+from analyzer.cli.help_format import PlainHelpCommand, PlainHelpGroup
 from analyzer.cli.printing import console
 from analyzer.cli.store_commands import export_command, ingest_command, stats_command
 
 app = typer.Typer(
     name="mxa",
+    cls=PlainHelpGroup,
     help="mxa, the metadata exposure analyzer: what a mail archive's envelope gives away.",
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -42,7 +44,7 @@ COMMANDS = (
     ("demo", demo_command),
 )
 for _name, _command in COMMANDS:
-    app.command(_name)(_command)
+    app.command(_name, cls=PlainHelpCommand)(_command)
 
 
 def _version(value: bool) -> None:

@@ -15,20 +15,24 @@ from analyzer.errors import UsageError
 from analyzer.ingest import ImapOptions
 
 StoreOption = Annotated[
-    Path, typer.Option("--store", "-s", help="Store folder (Parquet frames + manifest).")
+    Path,
+    typer.Option("--store", "-s", metavar="DIR", help="Store folder (Parquet frames + manifest)."),
 ]
 
 EngineOption = Annotated[
     str,
     typer.Option(
         "--engine",
+        metavar="local|dask",
         help="Where messages are extracted: local (worker processes, offline) or dask "
         "(a Dask cluster: --scheduler, or a local one of --jobs processes).",
     ),
 ]
 SchedulerOption = Annotated[
     str | None,
-    typer.Option("--scheduler", help="A Dask scheduler's address (tcp://host:8786)."),
+    typer.Option(
+        "--scheduler", metavar="URL", help="A Dask scheduler's address (tcp://host:8786)."
+    ),
 ]
 SourcesArgument = Annotated[
     list[str],
@@ -40,7 +44,9 @@ SourcesArgument = Annotated[
 ]
 CafileOption = Annotated[
     Path | None,
-    typer.Option("--cafile", help="IMAP: trust the server certificate signed by this PEM."),
+    typer.Option(
+        "--cafile", metavar="PEM", help="IMAP: trust the server certificate signed by this PEM."
+    ),
 ]
 AllFoldersOption = Annotated[
     bool, typer.Option("--all-folders", help="IMAP: every folder of an address that names none.")
@@ -86,13 +92,18 @@ MeOption = Annotated[
     list[str] | None,
     typer.Option(
         "--me",
+        metavar="ADDRESS",
         help="One of your addresses (repeat for each); detected if omitted.",
         callback=_addresses,
     ),
 ]
 MeDomainOption = Annotated[
     list[str] | None,
-    typer.Option("--me-domain", help="A catch-all domain of yours: every address at it is you."),
+    typer.Option(
+        "--me-domain",
+        metavar="DOMAIN",
+        help="A catch-all domain of yours: every address at it is you.",
+    ),
 ]
 
 

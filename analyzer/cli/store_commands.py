@@ -35,7 +35,8 @@ def ingest_command(
     sources: SourcesArgument,
     store: StoreOption,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+        int | None,
+        typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: all cores)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     engine: EngineOption = "local",
@@ -71,7 +72,9 @@ def ingest_command(
 def stats_command(
     store: StoreOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    top: Annotated[int, typer.Option(help="How many senders and domains to list.")] = 10,
+    top: Annotated[
+        int, typer.Option(metavar="N", help="How many senders and domains to list.")
+    ] = 10,
 ) -> None:
     """Summarise a store: messages, date range, top senders and domains, encryption, quarantine.
 
@@ -89,13 +92,15 @@ def stats_command(
 @reports_errors
 def export_command(
     store: StoreOption,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files.")] = Path(
-        "mxa-export"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the CSV files.")
+    ] = Path("mxa-export"),
     frame: Annotated[
         list[str] | None,
         typer.Option(
-            "--frame", help="messages, participants, hops, keys, quarantine (default all)."
+            "--frame",
+            metavar="FRAME",
+            help="messages, participants, hops, keys, quarantine (default all).",
         ),
     ] = None,
     force: ForceOption = False,
