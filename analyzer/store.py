@@ -60,7 +60,15 @@ from analyzer.frames import (
     to_pandas,
 )
 
-__all__ = ["FRAMES", "MANIFEST_NAME", "Store", "file_digest", "load_frames", "read_frame"]
+__all__ = [
+    "FRAMES",
+    "MANIFEST_NAME",
+    "Store",
+    "file_digest",
+    "load_frames",
+    "read_frame",
+    "store_folder",
+]
 
 MANIFEST_NAME = "mxa-store.json"
 STORE_SCHEMA = "mxa.store/2"
@@ -74,6 +82,16 @@ FRAMES = {
 }
 _CHILD_FRAMES = ("participants", "hops", "keys")
 _REBUILD = "remove the folder and run mxa ingest again to rebuild it"
+
+
+def store_folder(path: str | os.PathLike[str]) -> Path:
+    """The store a path names: the folder itself, or the ``store/`` inside an audit folder
+    (``mxa audit --out DIR`` writes ``DIR/store``), so that either may be given."""
+    folder = Path(path)
+    inner = folder / "store"
+    if not (folder / MANIFEST_NAME).exists() and (inner / MANIFEST_NAME).is_file():
+        return inner
+    return folder
 
 
 def file_digest(chunks: Iterable[bytes]) -> str:

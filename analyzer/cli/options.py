@@ -14,9 +14,32 @@ from analyzer.cli.failures import fail
 from analyzer.errors import UsageError
 from analyzer.ingest import ImapOptions
 
+
+def _store_folder(value: Path) -> Path:
+    """An audit folder given as --store stands for the store inside it."""
+    from analyzer.store import store_folder
+
+    return store_folder(value)
+
+
 StoreOption = Annotated[
     Path,
-    typer.Option("--store", "-s", metavar="DIR", help="Store folder (Parquet frames + manifest)."),
+    typer.Option(
+        "--store",
+        "-s",
+        metavar="DIR",
+        help="Store folder (Parquet frames + manifest), or an audit folder holding one in store/.",
+        callback=_store_folder,
+    ),
+]
+NewStoreOption = Annotated[
+    Path,
+    typer.Option(
+        "--store",
+        "-s",
+        metavar="DIR",
+        help="Store folder (Parquet frames + manifest): made if missing, added to if not.",
+    ),
 ]
 
 EngineOption = Annotated[

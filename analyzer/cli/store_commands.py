@@ -19,6 +19,7 @@ from analyzer.cli.options import (
     ForceOption,
     ImapDeadlineOption,
     ImapRunDeadlineOption,
+    NewStoreOption,
     SchedulerOption,
     SharedOption,
     SourcesArgument,
@@ -33,7 +34,7 @@ from analyzer.ingest import ImapOptions, ingest
 @reports_errors
 def ingest_command(
     sources: SourcesArgument,
-    store: StoreOption,
+    store: NewStoreOption,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: all cores)."),
