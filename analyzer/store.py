@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,7 +199,8 @@ class Store:
         if manifest is None:
             if not create:
                 raise StoreError(
-                    f"no mxa store at {folder} (run `mxa ingest SOURCE --store {folder}`)"
+                    f"no mxa store at {folder} "
+                    f"(run `mxa ingest SOURCE --store {shlex.quote(str(folder))}`)"
                 )
             if folder.exists() and not _only_frames(folder):
                 raise StoreError(f"{folder} exists and is not an mxa store; choose an empty folder")

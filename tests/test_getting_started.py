@@ -64,3 +64,37 @@ def test_every_store_command_takes_an_audit_folder(audit_folder, tmp_path, comma
     if command[0] in ("stats", "links", "aliases"):  # the same answer as from DIR/store
         inner = runner.invoke(app, [*command, "--store", str(audit_folder / "store")])
         assert given.stdout == inner.stdout
+
+
+def _store_without_an_owner(folder):
+    """Two people writing to each other, no receiving header: nothing names an owner."""
+    from tests.conftest import make_message
+
+    mails = [make_message(sender="Bob <bob@home.example>", to="jane@example.org",
+                          message_id="<b1@home.example>"),
+             make_message(sender="Jane <jane@example.org>", to="bob@home.example",
+                          message_id="<j1@example.org>")]  # fmt: skip
+    archive = folder / "a.mbox"
+    archive.write_bytes(b"".join(b"From a@b Tue Mar 14 10:00:00 2023\n" + m + b"\n" for m in mails))
+    store = folder / "my store"  # a space: the hint quotes it for the shell
+    assert runner.invoke(app, ["ingest", str(archive), "--store", str(store), "-q"]).exit_code == 0
+    return store
+
+
+@pytest.mark.parametrize("command", ["links", "aliases"])
+def test_the_no_owner_hint_names_the_store_given(tmp_path, command):
+    import shlex
+
+    store = _store_without_an_owner(tmp_path)
+    result = runner.invoke(app, [command, "--store", str(store)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    hint = next(line.strip() for line in result.output.splitlines() if "--me you@" in line)
+    assert hint.startswith(f"mxa {command} --store {shlex.quote(str(store))} --me "), hint
+    assert "STORE" not in result.output
+    assert shlex.split(hint)[3] == str(store)  # pasted into a shell: the store itself
+
+
+def test_the_missing_store_hint_quotes_the_path(tmp_path):
+    result = runner.invoke(app, ["stats", "--store", str(tmp_path / "no store")])
+    assert result.exit_code == 2
+    assert f"--store '{tmp_path / 'no store'}'" in result.output

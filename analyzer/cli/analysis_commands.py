@@ -94,7 +94,7 @@ def audit_command(
     warn_unread(result.ingest)
     if not quiet:
         print_ingest(result.ingest)
-        print_links(result.analysis, everyone=False)
+        print_links(result.analysis, everyone=False, store=result.out / "store")
     line(f"findings: {result.findings_path}")
     line(f"graphs: {result.out / 'graphs'}")
     line(f"report: {result.report_path}  (and {result.out / 'report.md'})")
@@ -120,7 +120,7 @@ def links_command(
     if as_json:
         print_json(analysis_reads.links_payload(read, everyone=everyone))
     else:
-        print_links(read.analysis, everyone=everyone)
+        print_links(read.analysis, everyone=everyone, store=store)
 
 
 @reports_errors
@@ -138,7 +138,7 @@ def aliases_command(
     if as_json:
         print_json(analysis_reads.alias_leaks_payload(read))
     else:
-        print_aliases(read.analysis.exposures)
+        print_aliases(read.analysis.exposures, store=store)
         print_counterfactual(analysis_reads.counterfactual(read))
 
 
@@ -226,9 +226,9 @@ def demo_command(
     audit = run_demo(out, sample).audit
     if not quiet:
         print_ingest(audit.ingest)
-        print_links(audit.analysis, everyone=False)
+        print_links(audit.analysis, everyone=False, store=audit.out / "store")
         line("")
-        print_aliases(audit.analysis.exposures)
+        print_aliases(audit.analysis.exposures, store=audit.out / "store")
     line(f"findings: {audit.findings_path}")
     line(f"graphs: {audit.out / 'graphs'}")
     line(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")

@@ -6,7 +6,9 @@ The terminal lists the first :data:`MAX_PAIRS_SHOWN` of each kind; ``--json`` an
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,7 +21,7 @@ from analyzer.analysis import (
     PairVerdict,
     confidence_word,
 )
-from analyzer.cli.printing import console, line
+from analyzer.cli.printing import line
 
 if TYPE_CHECKING:
     from analyzer.aliases import Exposure
@@ -76,7 +78,14 @@ def _widening(analysis: Analysis, question: str) -> list:
     return shown
 
 
-def _print_owner(analysis: Analysis) -> None:
+def name_yourself(command: str, store: Path) -> str:
+    """The command to run again with your addresses: on the store the user gave, quoted for
+    the shell, so that it works when pasted (with the example addresses replaced)."""
+    addresses = "--me you@example.org --me you@work.example"
+    return f"mxa {command} --store {shlex.quote(str(store))} {addresses}"
+
+
+def _print_owner(analysis: Analysis, store: Path) -> None:
     """Whose mailbox it is and how mxa knows, or how to say so when nothing tells."""
     owner = analysis.owner
     if owner.identities:
@@ -85,7 +94,7 @@ def _print_owner(analysis: Analysis) -> None:
     else:
         line("No owner: nothing in the headers says whose mailbox this is.", style="bold")
         line("  (", Text(owner.how), ") Name your addresses with --me, for example:")
-        line("  mxa links --store STORE --me you@example.org --me you@work.example")
+        line("  ", name_yourself("links", store))
 
 
 def _print_owner_pairs(analysis: Analysis) -> None:
@@ -161,9 +170,10 @@ def _print_others(analysis: Analysis, *, everyone: bool) -> None:
              "person (--all lists them)")  # fmt: skip
 
 
-def print_links(analysis: Analysis, *, everyone: bool) -> None:
-    """The owner, the pairs of their addresses, suggestions, and other people's pairs."""
-    _print_owner(analysis)
+def print_links(analysis: Analysis, *, everyone: bool, store: Path) -> None:
+    """The owner, the pairs of their addresses, suggestions, and other people's pairs
+    (``store``: the one the hints name)."""
+    _print_owner(analysis, store)
     if analysis.owner.identities:
         _print_owner_pairs(analysis)
     if analysis.suggestions:
@@ -171,10 +181,11 @@ def print_links(analysis: Analysis, *, everyone: bool) -> None:
     _print_others(analysis, everyone=everyone)
 
 
-def print_aliases(exposures: Sequence[Exposure]) -> None:
+def print_aliases(exposures: Sequence[Exposure], *, store: Path) -> None:
     """Each address: its kind, whom it was given to, and the leaks, one line each."""
     if not exposures:
-        console.print("No owner identities: run with --me ADDR for each of your addresses.")
+        line("No owner identities: name each of your addresses with --me, for example:")
+        line("  ", name_yourself("aliases", store))
         return
     for exposure in exposures:
         given = (
