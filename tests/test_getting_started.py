@@ -98,3 +98,13 @@ def test_the_missing_store_hint_quotes_the_path(tmp_path):
     result = runner.invoke(app, ["stats", "--store", str(tmp_path / "no store")])
     assert result.exit_code == 2
     assert f"--store '{tmp_path / 'no store'}'" in result.output
+
+
+def test_the_demo_hint_runs_when_pasted(tmp_path):
+    import shlex
+
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "my demo"), "-q"])
+    assert result.exit_code == 0, result.output
+    hint = re.search(r"\((mxa stats --store .+)\)$", result.output, re.MULTILINE).group(1)
+    pasted = runner.invoke(app, shlex.split(hint)[1:])
+    assert pasted.exit_code == 0, pasted.output

@@ -7,6 +7,7 @@ Each parses its options, calls the library and hands the result to the printing;
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -231,7 +232,8 @@ def demo_command(
         print_aliases(audit.analysis.exposures, store=audit.out / "store")
     line(f"findings: {audit.findings_path}")
     line(f"graphs: {audit.out / 'graphs'}")
-    line(f"store: {audit.out / 'store'}  (mxa stats --store {audit.out / 'store'})")
+    store = audit.out / "store"
+    line(f"store: {store}  (mxa stats --store {shlex.quote(str(store))})")
     console.print("walkthrough: notebooks/walkthrough.ipynb")
     line("report: ", Text(str(audit.report_path.resolve()), style="bold"),
          f"  (and {audit.out / 'report.md'})")  # fmt: skip
