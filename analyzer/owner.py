@@ -18,6 +18,7 @@ and list addresses (List-Post, List-Id, bounce addresses) are never the owner's.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ from analyzer.addressing import (
     domain_of,
     plain_form,
 )
+from analyzer.errors import UsageError
 from analyzer.frames import Frames, key_mask
 from analyzer.mailing_lists import is_list_role_address, list_addresses
 from analyzer.readable import readable_frames
@@ -65,6 +67,8 @@ class Owner:
     evidence: dict[str, int] = field(default_factory=dict)
     # the mailboxes that receive mail here, when more than one person has (no owner then)
     mailboxes: int = 0
+    # given addresses no header names, each with the closest addresses the headers do name
+    unseen: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_set", frozenset(self.identities))
@@ -109,6 +113,17 @@ def _expand(
     return found
 
 
+def _closest(address: str, addresses: Iterable[str]) -> tuple[str, ...]:
+    """The addresses the headers name that look most like one given (a typo's fix)."""
+    return tuple(difflib.get_close_matches(address, list(addresses), n=3, cutoff=0.8))
+
+
+def _not_seen(address: str, closest: tuple[str, ...]) -> str:
+    if not closest:
+        return address
+    return f"{address} (did you mean {' or '.join(closest)}?)"
+
+
 def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[str] = ()) -> Owner:
     """The owner's identities: given, or detected from the headers (see module doc)."""
     frames = readable_frames(frames)
@@ -123,9 +138,21 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
         identities = _expand(given, every_address, domains)
         forwarded = _expand(_aliases_forwarding_to(receiving, identities, domains), (), (), lists)
         found = sum(1 for a in given if a in seen)
+        # a mailbox shows through its tags too (jane+shop@ for jane@)
+        shown = {base_mailbox(a) for a in identities if a in seen}
+        unseen = tuple(
+            (a, _closest(a, every_address)) for a in given if base_mailbox(a) not in shown
+        )
+        if given and len(unseen) == len(given) and not (identities & seen):
+            raise UsageError(
+                "none of the addresses given with --me appears in any header of this mail: "
+                + "; ".join(_not_seen(a, near) for a, near in unseen)
+            )
         how = (
             f"given ({found} of {len(given)} addresses appear in the headers)" if given else "given"
         )
+        if unseen:
+            how += "; not seen: " + "; ".join(_not_seen(a, near) for a, near in unseen)
         if domains:
             how += f"; catch-all domains {', '.join(domains)}"
         if forwarded - identities:
@@ -133,7 +160,7 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
         # what the user names is theirs, even an old dotless "raju@bhairavi"
         named = {a for a in given if re.fullmatch(r"[^@\s]+@[^@\s]+", a)}
         identities = _expand(identities | forwarded, every_address, domains) | named
-        return Owner(tuple(sorted(identities)), domains, how)
+        return Owner(tuple(sorted(identities)), domains, how, unseen=unseen)
 
     candidates = _candidates(frames, people, receiving, lists)
     seeds, evidence = candidates.seeds, candidates.evidence

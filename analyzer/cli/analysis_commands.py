@@ -33,6 +33,7 @@ from analyzer.cli.options import (
     imap_options,
 )
 from analyzer.cli.print_analysis import print_aliases, print_counterfactual, print_links
+from analyzer.cli.print_owner import warn_unseen
 from analyzer.cli.print_store import print_ingest, warn_unread
 from analyzer.cli.printing import Phases, console, line, print_json, print_written
 from analyzer.errors import UsageError
@@ -49,9 +50,12 @@ def _analyze_store(
     from analyzer.audit import analyze_store
 
     if quiet:
-        return analyze_store(store, me or (), me_domain or ())
-    with Phases(reading=False) as shown:
-        return analyze_store(store, me or (), me_domain or (), progress=shown.phase)
+        read = analyze_store(store, me or (), me_domain or ())
+    else:
+        with Phases(reading=False) as shown:
+            read = analyze_store(store, me or (), me_domain or (), progress=shown.phase)
+    warn_unseen(read.analysis.owner)
+    return read
 
 
 @reports_errors
@@ -93,6 +97,7 @@ def audit_command(
         with Phases() as shown:
             result = run_audit(sources, out, **options, progress=shown.read, phases=shown.phase)
     warn_unread(result.ingest)
+    warn_unseen(result.analysis.owner)
     if not quiet:
         print_ingest(result.ingest)
         print_links(result.analysis, everyone=False, store=result.out / "store")
