@@ -2,12 +2,16 @@
 #   make demo   runs mxa demo on the bundled sample mailbox (sample_data/)
 #   make test   runs the whole test suite (lint, format check, pytest, a minute of fuzzing
 #               the parser and a minute of fuzzing the analysis)
-# Each creates the virtual environment it needs in .venv.
+# Each creates the virtual environment it needs in .venv. make demo needs only Python (and a
+# C compiler if there is one: without it, mxa runs its pure-Python fallback); make test also
+# installs the test tools: pytest, ruff and the fuzzers into .venv, and, with apt-get if
+# missing, GnuPG, Chromium, gcc and Dovecot, which the tests run.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mxa-installed
+TEST_TOOLS := $(VENV)/.mxa-test-tools
 BUILT := $(VENV)/.mxa-built
 DEMO_OUT ?= mxa-demo
 FUZZ_CI_SECONDS ?= 60
@@ -16,14 +20,22 @@ TEST_WORKERS ?= auto
 
 .PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve bench-imap screenshots clean
 
+# mxa and what it imports: all that make demo needs.
 $(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(STAMP)
+
+# What the tests, the fuzzers and the benchmarks need besides: the dev extra, and the programs
+# they start (GnuPG for the sample's keys, headless Chromium for the report, gcc for the C
+# module, Dovecot for IMAP on loopback).
+$(TEST_TOOLS): $(STAMP)
 	@command -v gpg >/dev/null && command -v chromium >/dev/null && command -v gcc >/dev/null \
 	  && command -v dovecot >/dev/null \
 	  || (apt-get update -qq && apt-get install -y -qq gnupg chromium gcc dovecot-imapd)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(TEST_TOOLS)
 
 # The C half of the hot path, rebuilt in place when its source changes.
 $(BUILT): $(STAMP) analyzer/_fast.c
@@ -32,18 +44,19 @@ $(BUILT): $(STAMP) analyzer/_fast.c
 
 demo: $(BUILT)
 	$(BIN)/mxa demo --out $(DEMO_OUT)
+	@echo "mxa is installed in $(VENV): run '. $(VENV)/bin/activate' to have it on your PATH"
 
 # One PNG per report section, as a reader sees it in Chromium: the demo's report and the
 # redacted archive report of a real mailing list (from the real corpora: tests/real_mail.py).
 MXA_CORPORA ?= ../shared/corpora
 MIPS := $(MXA_CORPORA)/list-linux-mips-1996-1999/linux-mips-1996-1999.mbox
-screenshots: demo
+screenshots: $(TEST_TOOLS) demo
 	$(BIN)/python tools/report_screenshots.py $(DEMO_OUT)/report.html --out $(DEMO_OUT)/screenshots
 	$(BIN)/mxa audit $(MIPS) --out mxa-mips --redact --quiet
 	$(BIN)/python tools/report_screenshots.py mxa-mips/redacted/report.html \
 	  --out mxa-mips/screenshots
 
-lint: $(BUILT)
+lint: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -57,7 +70,7 @@ test: lint
 # (coverage-guided; the log is fuzz/.last-run.log, a crashing input lands in fuzz/crashes/
 # and the end of the log says which), and the analysis with every document over damaged
 # stores (fuzz/.last-analysis-run.log, a failing store kept in fuzz/crashes/analysis-seed-N/).
-fuzz: $(BUILT)
+fuzz: $(TEST_TOOLS) $(BUILT)
 	@echo "fuzzing the per-message pipeline and the analysis for $(FUZZ_SECONDS) s"
 	@$(BIN)/python fuzz/fuzz_pipeline.py --seconds $(FUZZ_SECONDS) > fuzz/.last-run.log 2>&1 & \
 	  pipeline=$$!; \
@@ -69,29 +82,29 @@ fuzz: $(BUILT)
 	$(BIN)/python fuzz/account.py
 	@tail -1 fuzz/.last-analysis-run.log
 
-format: $(BUILT)
+format: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 # Slow measurements, outside the test suite: see benchmarks/README.md.
-bench: $(BUILT)
+bench: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/python benchmarks/ingest_speed.py
 	$(BIN)/python benchmarks/components.py
 
 # The throughput targets: mxa ingest against a pure split and two readers, 200,000 messages.
-bench-throughput: $(BUILT)
+bench-throughput: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/python benchmarks/throughput.py
 
-bench-quick: $(BUILT)
+bench-quick: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/python benchmarks/ingest_speed.py --messages 2000
 
 # Ingest and analysis at 10,000, 100,000 and 1,000,000 messages (about 40 minutes, 20 GB of
 # generated mbox in benchmarks/.cache): the table and plot in benchmarks/README.md.
 # IMAP on loopback: a Dovecot started for the run, 20,000 generated messages in one folder.
-bench-imap: $(BUILT)
+bench-imap: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/python benchmarks/imap_throughput.py
 
-bench-cost-curve: $(BUILT)
+bench-cost-curve: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/python benchmarks/cost_curve.py --plot benchmarks/cost-curve.png
 
 clean:

@@ -108,3 +108,30 @@ def test_the_demo_hint_runs_when_pasted(tmp_path):
     hint = re.search(r"\((mxa stats --store .+)\)$", result.output, re.MULTILINE).group(1)
     pasted = runner.invoke(app, shlex.split(hint)[1:])
     assert pasted.exit_code == 0, pasted.output
+
+
+def _make_plan(target, tmp_path):
+    """What ``make TARGET`` would run on a fresh machine (a new venv), as make itself says."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    return subprocess.run(
+        ["make", "-n", "-B", "-C", str(REPO), target, f"VENV={tmp_path / 'venv'}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def test_make_demo_needs_only_python(tmp_path):
+    demo = _make_plan("demo", tmp_path)
+    assert "mxa demo" in demo
+    for test_tool in ("apt-get", "chromium", "dovecot", "gnupg", "[dev]"):
+        assert test_tool not in demo, test_tool
+
+
+def test_make_test_still_installs_what_the_tests_run(tmp_path):
+    test = _make_plan("test", tmp_path)
+    assert "apt-get install" in test
+    for test_tool in ("gnupg", "chromium", "gcc", "dovecot-imapd", "-e '.[dev]'", "pytest"):
+        assert test_tool in test, test_tool
