@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from analyzer.addressing import registrable_domain
+from analyzer.addressing import alias_service, registrable_domain
 from analyzer.aliases import find_leaks, identity_kinds, is_disposable, kind_of
 from analyzer.analysis import analyze
 from analyzer.cli import app
@@ -235,3 +235,21 @@ def test_the_readme_shows_the_persona_counterfactual_as_measured(tmp_path):
     ]
     for text in expected:
         assert text in readme
+
+
+def test_a_leak_is_shown_sent_by_its_sender_never_by_the_alias(tmp_path):
+    # Firefox Relay writes the mask into From, SimpleLogin a reverse alias: the report's
+    # leak tables name who sent each message instead
+    from analyzer.audit import analyze_store
+    from analyzer.report import build_report
+
+    ingest([sample_mailbox()], tmp_path / "store", jobs=1)
+    report = build_report(analyze_store(tmp_path / "store").analysis)
+    shown = [(row.address, m.sender) for row in report.aliases for leak in row.leaks
+             for m in leak.messages]  # fmt: skip
+    assert len(shown) >= 6
+    assert {sender for _, sender in shown} == {
+        "offers@dealshub-mail.example",
+        "promo@cryptovault-news.example",
+    }
+    assert not any(sender == alias or alias_service(sender) for alias, sender in shown)

@@ -54,6 +54,8 @@ class Leak:
     senders: tuple[str, ...]
     via: tuple[str, ...]  # platforms or alias services it came through
     message_ids: tuple[str, ...]  # the first few, as evidence
+    # who sent each of them, past the alias service that rewrote From to the alias itself
+    message_senders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ def _leaks(received: list[tuple[pd.Timestamp, str, Sender]], known: set[str]) ->
     leaks = []
     for organisation, seen in unrelated.items():
         dated = [w for w, _, _ in seen if is_usable(w)]
+        shown = [(w, m, s) for w, m, s in seen[:SHOWN_MESSAGES] if isinstance(m, str)]
         leaks.append(
             Leak(
                 organisation,
@@ -236,7 +239,8 @@ def _leaks(received: list[tuple[pd.Timestamp, str, Sender]], known: set[str]) ->
                 len(seen),
                 tuple(sorted({s.address for _, _, s in seen if s.address})),
                 tuple(sorted({s.via for _, _, s in seen if s.via})),
-                tuple(m for _, m, _ in seen[:SHOWN_MESSAGES] if isinstance(m, str)),
+                tuple(m for _, m, _ in shown),
+                tuple(s.address or s.organisation for _, _, s in shown),
             )
         )
     return sorted(leaks, key=lambda leak: (leak.first, leak.organisation))

@@ -7,6 +7,7 @@ renderers and the figures only lay it out; a notebook can read the same :class:`
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -483,13 +484,22 @@ def build_report(analysis: Analysis) -> Report:
 
 
 # -- aliases --------------------------------------------------------------------------------
+def _sent_by(leak, analysis: Analysis) -> tuple[MessageRef, ...]:
+    """A leak's messages with their real senders: an alias service writes the alias itself
+    (or its reverse alias) into From, and a leak is never sent by the alias it leaked."""
+    sender = dict(zip(leak.message_ids, leak.message_senders, strict=True))
+    return tuple(
+        dataclasses.replace(ref, sender=sender.get(ref.message_id) or ref.sender)
+        for ref in analysis.refs(leak.message_ids)
+    )
+
+
 def _alias_rows(analysis: Analysis) -> list[AliasRow]:
     rows = []
     for exposure in analysis.exposures:
         leaks = [
             LeakShown(analysis.leak_ids[(exposure.address, leak.organisation)], leak.organisation,
-                      leak.first, leak.messages, leak.senders, leak.via,
-                      tuple(analysis.refs(leak.message_ids)))
+                      leak.first, leak.messages, leak.senders, leak.via, _sent_by(leak, analysis))
             for leak in exposure.leaks
         ]  # fmt: skip
         leaking = {leak.organisation for leak in exposure.leaks}
