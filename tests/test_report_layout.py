@@ -73,7 +73,6 @@ def test_figures_fit_the_window_and_open_full_size(browser, sample_report):
     assert 0 < widest <= 390
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23: addresses get <wbr>, next commit")
 def test_an_address_breaks_only_after_at_or_dot():
     from analyzer.report.render import address_html
 
@@ -85,7 +84,6 @@ def test_an_address_breaks_only_after_at_or_dot():
     assert re.sub(r"<wbr>", "", hostile).count("<") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23: addresses get <wbr>, next commit")
 def test_addresses_in_the_report_break_only_after_at_or_dot(browser, sample_report):
     html = sample_report.read_text("utf-8")
     assert "maya.<wbr>lindqvist@<wbr>gmail.<wbr>com" in html

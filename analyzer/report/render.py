@@ -24,7 +24,7 @@ from analyzer.analysis import CLAIM, CONFIDENCE, VISIBILITY_ORDER
 from analyzer.report.content import OBSERVER_WORDS, Report
 from analyzer.safe_output import visible_parts
 
-__all__ = ["html_text", "markdown_text", "render_html", "render_markdown"]
+__all__ = ["address_html", "html_text", "markdown_text", "render_html", "render_markdown"]
 
 MAX_SHOWN = 600  # characters of one value from mail; a 10,000-character name is cut
 # what Markdown (and the HTML it passes through) reads as syntax inside a line. Values never
@@ -69,6 +69,27 @@ def html_text(value: object) -> Markup:
         "".join(_hidden_span(part) if hidden else str(escape(part)) for part, hidden in
                 _clipped(value))
     )  # fmt: skip
+
+
+# where an address may wrap: after its @ and after each dot, never inside a word
+_ADDRESS_BREAK = re.compile(r"([@.])")
+
+
+def address_html(value: object) -> Markup:
+    """An address as :func:`html_text`, with a ``<wbr>`` after each ``@`` and ``.``: a
+    narrow screen wraps it there (with ``overflow-wrap: normal``), not mid-word."""
+    return Markup(
+        "".join(
+            _hidden_span(part) if hidden else _ADDRESS_BREAK.sub(r"\1<wbr>", str(escape(part)))
+            for part, hidden in _clipped(value)
+        )
+    )
+
+
+def _address_span(value: object) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup('<span class="address">') + address_html(value) + Markup("</span>")
 
 
 def _code_span(word: str) -> str:
@@ -130,6 +151,11 @@ def _environment(kind: str) -> Environment:
     environment.filters["join"] = lambda items, separator="": Markup(
         shown(separator).join(shown(item) for item in items)
     )
+    if html:  # an address wraps only after @ and . (Markdown leaves wrapping to its reader)
+        environment.filters["address"] = _address_span
+        environment.filters["addresses"] = lambda items, separator=", ": Markup(
+            html_text(separator).join(_address_span(item) for item in items)
+        )
     environment.filters["percent"] = lambda share: f"{share:.0%}"
     environment.filters["score"] = lambda score: f"{score:.2f}"
     return environment
