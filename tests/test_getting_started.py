@@ -135,3 +135,38 @@ def test_make_test_still_installs_what_the_tests_run(tmp_path):
     assert "apt-get install" in test
     for test_tool in ("gnupg", "chromium", "gcc", "dovecot-imapd", "-e '.[dev]'", "pytest"):
         assert test_tool in test, test_tool
+
+
+def test_the_exports_the_readme_names_are_read_as_given(tmp_path):
+    """README "Getting your mail out": a Thunderbird profile's ImapMail (mbox files with no
+    extension beside .msf indexes) and an Apple Mail export (NAME.mbox/mbox + Info.plist)."""
+    from tests.conftest import make_message
+
+    def mbox(message_id):
+        return b"From a@b Tue Mar 14 10:00:00 2023\n" + make_message(message_id=message_id) + b"\n"
+
+    thunderbird = tmp_path / "profile" / "ImapMail" / "imap.example.org"
+    thunderbird.mkdir(parents=True)
+    (thunderbird / "INBOX").write_bytes(mbox("<t@x>"))
+    (thunderbird / "INBOX.msf").write_bytes(b'// <!-- <mdb:mork:z v="1.4"/> -->\n< <(a=c)> >\n')
+    apple = tmp_path / "export" / "INBOX.mbox"
+    apple.mkdir(parents=True)
+    (apple / "mbox").write_bytes(mbox("<a@x>"))
+    (apple / "Info.plist").write_bytes(
+        b'<?xml version="1.0"?>\n<plist version="1.0"><dict/></plist>\n'
+    )
+    store = tmp_path / "s"
+    sources = [str(tmp_path / "profile" / "ImapMail"), str(tmp_path / "export")]
+    result = runner.invoke(app, ["ingest", *sources, "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "messages_read = parsed + quarantined: 2 = 2 + 0" in result.output
+
+
+def test_readme_says_how_to_run_mxa_and_how_to_get_mail_out():
+    readme = (REPO / "README.md").read_text("utf-8")
+    setup = readme[readme.index("## Set up and run") : readme.index("### Real mail for the tests")]
+    assert ". .venv/bin/activate" in setup and "pipx install ." in setup
+    export = readme[readme.index("## Getting your mail out") : readme.index("## Use")]
+    for needed in ("Gmail", "Takeout", "Thunderbird", "ImapMail", "Apple Mail",
+                   "Export Mailbox", "Outlook", "readpst", "imaps://"):  # fmt: skip
+        assert needed in export, needed
