@@ -178,10 +178,13 @@ def render_html(report: Report, figures: dict[str, bytes]) -> str:
         name: Markup(f"data:image/png;base64,{base64.b64encode(data).decode('ascii')}")
         for name, data in figures.items()
     }
+    # each figure opens full size from its PNG beside the report, where write_report puts
+    # it: Chromium refuses to open a link to a data: URI
+    files = {name: Markup(f"figures/{name}.png") for name in figures}
     return (
         _environment("html")
         .get_template("report.html.j2")
-        .render(**_context(report), figures=images)
+        .render(**_context(report), figures=images, figure_files=files)
     )
 
 
