@@ -113,7 +113,6 @@ def test_addresses_in_the_report_break_only_after_at_or_dot(browser, sample_repo
     assert mid_word == "normal"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23: how to read moves up, next commit")
 def test_how_to_read_comes_right_after_the_verdict(sample_report):
     html = sample_report.read_text("utf-8")
     markdown = sample_report.with_name("report.md").read_text("utf-8")
