@@ -124,7 +124,6 @@ def test_how_to_read_comes_right_after_the_verdict(sample_report):
     assert markdown.index("## How to read this report") == first_section
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23: evidence in <details>, next commit")
 def test_the_evidence_of_each_finding_folds_away(sample_report):
     html = sample_report.read_text("utf-8")
     findings = re.findall(r'<article class="finding" id="(F\d+)">', html)
