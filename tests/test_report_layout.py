@@ -57,6 +57,12 @@ def test_the_page_never_scrolls_sideways(request, browser, which, width):
     assert measured["window"] == width
     assert measured["page"] <= width, measured
     assert measured["past"] == [], measured
+    # a table of many columns scrolls in its box instead of squeezing them to a letter wide
+    squeezed = browser.evaluate(
+        "Array.from(document.querySelectorAll('table')).filter(t => t.offsetParent"
+        " && t.rows[0].cells.length >= 4 && t.getBoundingClientRect().width < 600).length"
+    )
+    assert squeezed == 0
 
 
 def test_figures_fit_the_window_and_open_full_size(browser, sample_report):
