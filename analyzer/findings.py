@@ -79,6 +79,7 @@ def build_findings(analysis: Analysis) -> dict[str, Any]:
             "domains": list(owner.domains),
             "how": owner.how,
             "many_mailboxes": owner.mailboxes,
+            "archived_by": list(owner.archived_by),
             "unseen": [{"address": a, "closest": list(near)} for a, near in owner.unseen],
         },
         "encryption": dict(analysis.encryption),

@@ -57,6 +57,11 @@ MAX_DETECTED = 100
 # at a handful (the sample mailbox: 2, with 7 addresses; real mail sets of many people
 # from 13 up, benchmarks/README.md)
 MAX_MAILBOXES = 10
+# a detected mailbox keeps a list's archive when at least this share of the mail came
+# through lists and it wrote at most this share itself (of at least this many messages)
+LIST_ARCHIVE_SHARE = 0.5
+MAX_ARCHIVER_SHARE = 0.01
+MIN_ARCHIVE_MESSAGES = 20
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class Owner:
     mailboxes: int = 0
     # given addresses no header names, each with the closest addresses the headers do name
     unseen: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the mailbox that keeps a list's archive, detected as such (no owner then)
+    archived_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_set", frozenset(self.identities))
@@ -182,9 +189,31 @@ def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[st
     identities = _expand(seeds, every_address, domains, lists)
     if len(identities) > len(seeds):
         evidence["sub-addresses of those"] = len(identities) - len(seeds)
+    archive = _list_archive(frames.messages, identities)
+    if archive:
+        return Owner((), domains, archive, dict(evidence), archived_by=tuple(sorted(identities)))
     parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
     how = f"detected: {parts}" if parts else "detected: nothing names an owner"
     return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
+
+
+def _list_archive(messages: pd.DataFrame, identities: set[str]) -> str:
+    """Why the detected mailbox keeps a list's archive rather than its owner's mail ("" when
+    it does not): most of the mail came through mailing lists, and the mailbox never
+    writes (a public-inbox mirror, lfdr.de's subscriber)."""
+    total = len(messages)
+    if not identities or total < MIN_ARCHIVE_MESSAGES:
+        return ""
+    listed = int((messages["list_id"].notna() | messages["list_post"].notna()).sum())
+    senders = messages["from_addr"].astype(object)
+    sent = int(senders.isin(identities).sum())
+    if listed < LIST_ARCHIVE_SHARE * total or sent > MAX_ARCHIVER_SHARE * total:
+        return ""
+    return (
+        f"detected: {', '.join(sorted(identities)[:3])} received this mail, {listed:,} of "
+        f"{total:,} messages through mailing lists, and wrote {sent:,} of them: read as a "
+        "mailing list's archive that mailbox keeps (name yours with --me)"
+    )
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ def test_a_generated_archive_of_mail_to_many_mailboxes_is_audited_as_an_archive(
         "domains": [],
         "how": how,
         "many_mailboxes": mailboxes,
+        "archived_by": [],
         "unseen": [],
     }
     assert not [p for p in result.analysis.pairs if p.relation != "others"]

@@ -152,6 +152,9 @@ def check(markdown: str, findings: dict) -> list[str]:
             expect(sentence, numbers, [encrypted, total, share] + ([behind] if behind else []))
         elif "messages was encrypted" in sentence:
             expect(sentence, numbers, [total])
+        elif "mailing list's archive, kept by" in sentence:
+            kept_by = ", ".join(owner["archived_by"])
+            expect(sentence, kept_by in sentence and bool(kept_by), True)
         elif "mailboxes receive mail in this archive" in sentence:
             expect(sentence, _numbers(sentence.replace(",", "")), [owner["many_mailboxes"]])
         elif "pairs of addresses in it" in sentence:
@@ -235,25 +238,34 @@ def test_the_sample_report_says_what_its_findings_hold(sample):
     assert changed != markdown and check(changed, findings)
 
 
+UTIL_LINUX = "list-util-linux-2019-2021/util-linux-2019-2021.mbox"
+
+
 @pytest.mark.parametrize(
-    "archive, reads_as",
+    "archive, me, reads_as",
     [
-        # public-inbox kept the Delivered-To of the subscriber who archived it: an owner
-        ("list-util-linux-2019-2021/util-linux-2019-2021.mbox", "one person's"),
+        # public-inbox kept the Delivered-To of the subscriber who archived it: a list's
+        # archive kept by that mailbox, which wrote none of it
+        (UTIL_LINUX, [], "kept by a mailbox"),
+        # the same archive with that mailbox named as the owner's: owner mode
+        (UTIL_LINUX, ["lists+util-linux@lfdr.de"], "one person's"),
         # nothing names an owner: the archive's people, and the pairs that make them
-        ("list-linux-mips-1996-1999/linux-mips-1996-1999.mbox", "a list's"),
+        ("list-linux-mips-1996-1999/linux-mips-1996-1999.mbox", [], "a list's"),
         # bounces to 133 mailboxes: many people's mail, said in the verdict with its count
-        ("bounces-sisimai", "many people's"),
+        ("bounces-sisimai", [], "many people's"),
     ],
-    ids=["util-linux", "linux-mips", "sisimai"],
+    ids=["util-linux", "util-linux-me", "linux-mips", "sisimai"],
 )
-def test_a_real_archive_report_says_what_its_findings_hold(corpora, tmp_path, archive, reads_as):
-    audit = run_audit([corpora / archive], tmp_path / "audit", jobs=2)
+def test_a_real_archive_report_says_what_its_findings_hold(
+    corpora, tmp_path, archive, me, reads_as
+):
+    audit = run_audit([corpora / archive], tmp_path / "audit", jobs=2, me=me)
     markdown, findings = _read(audit)
     owner = findings["owner"]
     assert bool(owner["identities"]) == (reads_as == "one person's")
     assert (owner["many_mailboxes"] > 10) == (reads_as == "many people's")
-    assert reads_as != "a list's" or findings["summary"]["people"]
+    assert bool(owner["archived_by"]) == (reads_as == "kept by a mailbox")
+    assert reads_as not in ("a list's", "kept by a mailbox") or findings["summary"]["people"]
     assert check(markdown, findings) == []
 
 

@@ -255,14 +255,24 @@ def _verdict(analysis: Analysis) -> list[str]:
     encryption = analysis.encryption
     if not analysis.owner.identities:
         others = len(analysis.pairs_of("others"))
-        opening = (
-            f"{analysis.owner.mailboxes:,} mailboxes receive mail in this archive, more than "
-            "one person has: it reads as an archive of many people's mail (name yours with "
-            "--me to audit your own)."
-            if analysis.owner.mailboxes
-            else "Nothing in the headers says whose mailbox this is: it reads as an archive "
-            "of many people's mail, such as a mailing list."
-        )
+        owner = analysis.owner
+        if owner.mailboxes:
+            opening = (
+                f"{owner.mailboxes:,} mailboxes receive mail in this archive, more than one "
+                "person has: it reads as an archive of many people's mail (name yours with "
+                "--me to audit your own)."
+            )
+        elif owner.archived_by:
+            opening = (
+                f"This is a mailing list's archive, kept by {', '.join(owner.archived_by)}, "
+                "which wrote none of it: it reads as many people's mail, not as that "
+                "mailbox's owner's (name yours with --me to audit your own)."
+            )
+        else:
+            opening = (
+                "Nothing in the headers says whose mailbox this is: it reads as an archive "
+                "of many people's mail, such as a mailing list."
+            )
         return [
             opening,
             f"{others} pairs of addresses in it look like one person each, by what the "
