@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+TIMEOUT = 60  # seconds without a word from Chromium: a page that never loads, a hang
 
 
 def chromium() -> str:
@@ -47,6 +50,7 @@ class Browser:
         os.close(from_chromium_write)
         self._pending = b""
         self._last_id = 0
+        self._events: list[str] = []
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         self._session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
             "sessionId"
@@ -55,6 +59,8 @@ class Browser:
 
     def _message(self) -> dict[str, Any]:
         while b"\0" not in self._pending:
+            if not select.select([self._from_chromium], [], [], TIMEOUT)[0]:
+                raise TimeoutError(f"chromium said nothing for {TIMEOUT} s")
             chunk = os.read(self._from_chromium, 1 << 16)
             if not chunk:
                 raise RuntimeError("chromium closed the DevTools pipe")
@@ -70,7 +76,9 @@ class Browser:
         os.write(self._to_chromium, json.dumps(message).encode("utf-8") + b"\0")
         while True:
             reply = self._message()
-            if reply.get("id") == self._last_id:
+            if "method" in reply:  # an event that came first: kept for wait_for
+                self._events.append(reply["method"])
+            elif reply.get("id") == self._last_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply["result"]
@@ -79,9 +87,23 @@ class Browser:
         """The page laid out in a desktop-like window ``width`` CSS pixels wide."""
         self.send("Emulation.setDeviceMetricsOverride", in_tab=True, width=width,
                   height=height, deviceScaleFactor=1, mobile=False)  # fmt: skip
+        self._events.clear()
         self.send("Page.navigate", in_tab=True, url=page.resolve().as_uri())
-        while self._message().get("method") != "Page.loadEventFired":
-            pass
+        self.wait_for("Page.loadEventFired")
+
+    def click(self, selector: str) -> None:
+        """Click the first element ``selector`` finds and wait for the page it opens."""
+        self._events.clear()
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).click(), true")
+        self.wait_for("Page.loadEventFired")
+
+    def wait_for(self, event: str) -> None:
+        """Until ``event`` (a DevTools event name) has come, including while waiting for a reply."""
+        while event not in self._events:
+            message = self._message()
+            if "method" in message:
+                self._events.append(message["method"])
+        self._events.remove(event)
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the open page (the test's, not the page's)."""
