@@ -219,3 +219,18 @@ def test_the_audit_names_each_phase_after_reading_with_its_counts(tmp_path):
              "drawing the graphs", "writing the report"]  # fmt: skip
     starts = [next(i for i, p in enumerate(told) if p.startswith(o)) for o in order]
     assert starts == sorted(starts)
+
+
+def test_the_audit_summary_fits_two_screens_and_verbose_prints_every_pair(tmp_path):
+    # the verdict, where the report is and what to open next; every pair under --verbose
+    from analyzer.demo import sample_mailbox
+
+    brief = runner.invoke(app, ["audit", str(sample_mailbox()), "--out", str(tmp_path / "a")])
+    assert brief.exit_code == 0, brief.output
+    lines = brief.stdout.splitlines()
+    assert len(lines) <= 60
+    assert any(line.startswith("People you wrote to or heard from can tie") for line in lines)
+    assert "mxa links --store" in brief.stdout and "↔" not in brief.stdout
+    full = runner.invoke(app, ["audit", str(sample_mailbox()), "--out", str(tmp_path / "b"),
+                               "--verbose"])  # fmt: skip
+    assert full.exit_code == 0 and full.stdout.count("↔") >= 13

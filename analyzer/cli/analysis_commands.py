@@ -32,7 +32,12 @@ from analyzer.cli.options import (
     StoreOption,
     imap_options,
 )
-from analyzer.cli.print_analysis import print_aliases, print_counterfactual, print_links
+from analyzer.cli.print_analysis import (
+    print_aliases,
+    print_counterfactual,
+    print_links,
+    print_verdict,
+)
 from analyzer.cli.print_owner import warn_unseen
 from analyzer.cli.print_store import print_ingest, warn_unread
 from analyzer.cli.printing import Phases, console, line, print_json, print_written
@@ -70,6 +75,9 @@ def audit_command(
         int | None, typer.Option("--jobs", "-j", metavar="N", help="Worker processes.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no tables.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print every pair and its evidence.")
+    ] = False,
     redact: RedactOption = False,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
@@ -100,7 +108,10 @@ def audit_command(
     warn_unseen(result.analysis.owner)
     if not quiet:
         print_ingest(result.ingest)
-        print_links(result.analysis, everyone=False, store=result.out / "store")
+        if verbose:
+            print_links(result.analysis, everyone=False, store=result.out / "store")
+        else:
+            print_verdict(result.analysis, store=result.out / "store")
     line(f"findings: {result.findings_path}")
     line(f"graphs: {result.out / 'graphs'}")
     line(f"report: {result.report_path}  (and {result.out / 'report.md'})")

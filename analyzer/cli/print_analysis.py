@@ -243,3 +243,22 @@ def print_counterfactual(what_if: dict) -> None:
     )
     for item in what_if["remaining"]:
         line(f"  still ties {item['pairs']} pairs: {item['evidence']}; fix: {item['fix']}")
+
+
+def print_verdict(analysis: Analysis, *, store: Path) -> None:
+    """The end of an audit on two screens at most: the report's verdict, in its words, and
+    where every pair is (``mxa links``, ``--verbose``, the report)."""
+    from analyzer.report import build_report
+
+    report = build_report(analysis)
+    line("")
+    for sentence in report.verdict:
+        line(Text(sentence, style="bold"))
+    shown = len(report.findings) + len(report.suggestions)
+    if shown:
+        line(
+            f"{shown} pairs in the report; each with its evidence: "
+            f"mxa links --store {shlex.quote(str(store))}"
+            + ("" if analysis.owner.identities else " --all")
+        )
+    line("")
