@@ -117,11 +117,13 @@ def analyze_store(
     me: Iterable[str] = (),
     me_domains: Iterable[str] = (),
     *,
+    archive: bool = False,
     aggregates: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> StoreAnalysis:
     """Frames, the analysis and the findings document for an ingested store.
 
+    ``archive``: read the mail as many people's, with no owner (:func:`detect_owner`);
     ``aggregates``: the communication graph's, computed elsewhere (on a Dask cluster);
     ``progress`` is told each phase of the analysis as it starts.
     """
@@ -129,7 +131,7 @@ def analyze_store(
     frames = load_frames(
         opened, leave_out=ANALYSIS_LEAVES_OUT, arrow_lists=True, categories=ANALYSIS_CATEGORIES
     )
-    owner = detect_owner(frames, me, me_domains)
+    owner = detect_owner(frames, me, me_domains, archive=archive)
     manifest = opened.manifest
     sources = sorted({s for run in manifest.get("runs", []) for s in run.get("sources", [])})
     inputs = input_counts(
@@ -272,6 +274,7 @@ def run_audit(
     *,
     me: Iterable[str] = (),
     me_domains: Iterable[str] = (),
+    archive: bool = False,
     jobs: int | None = None,
     progress: ProgressCallback | None = None,
     phases: Progress | None = None,
@@ -309,7 +312,9 @@ def run_audit(
             aggregates = aggregate_on_dask(
                 communication_aggregates, tables, jobs=jobs, scheduler=scheduler
             )
-        read = analyze_store(store, me, me_domains, aggregates=aggregates, progress=phases)
+        read = analyze_store(
+            store, me, me_domains, archive=archive, aggregates=aggregates, progress=phases
+        )
         staging = outputs.staging
         findings_path = write_findings(read.findings, staging / "findings.json")
         tell("drawing the graphs")

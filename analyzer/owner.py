@@ -76,6 +76,8 @@ class Owner:
     unseen: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # the mailbox that keeps a list's archive, detected as such (no owner then)
     archived_by: tuple[str, ...] = ()
+    # read as an archive because the user asked (--archive)
+    archive_asked: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_set", frozenset(self.identities))
@@ -131,8 +133,25 @@ def _not_seen(address: str, closest: tuple[str, ...]) -> str:
     return f"{address} (did you mean {' or '.join(closest)}?)"
 
 
-def detect_owner(frames: Frames, me: Iterable[str] = (), me_domains: Iterable[str] = ()) -> Owner:
-    """The owner's identities: given, or detected from the headers (see module doc)."""
+ARCHIVE_GIVEN = "given: --archive, read as an archive of many people's mail"
+
+
+def detect_owner(
+    frames: Frames,
+    me: Iterable[str] = (),
+    me_domains: Iterable[str] = (),
+    *,
+    archive: bool = False,
+) -> Owner:
+    """The owner's identities: given, or detected from the headers (see module doc).
+
+    ``archive`` reads the mail as many people's, with no owner, whatever the headers say.
+    """
+    me, me_domains = tuple(me), tuple(me_domains)
+    if archive:
+        if me or me_domains:
+            raise UsageError("--archive reads the mail as nobody's: give it without --me")
+        return Owner((), (), ARCHIVE_GIVEN, archive_asked=True)
     frames = readable_frames(frames)
     people = frames.participants
     domains = tuple(sorted({d.lower().lstrip("@") for d in me_domains}))

@@ -47,3 +47,17 @@ def test_an_address_unlike_any_in_the_mail_gets_no_guess(tmp_path):
                                    "--me", "zq@nowhere.invalid", "--quiet"])  # fmt: skip
     assert run.exit_code == 2
     assert "zq@nowhere.invalid" in run.stderr and "did you mean" not in run.stderr
+
+
+def test_archive_reads_any_mail_as_nobodys_and_says_so(tmp_path):
+    out = tmp_path / "audit"
+    run = CliRunner().invoke(app, ["audit", str(sample_mailbox()), "--out", str(out),
+                                   "--archive", "--quiet"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    owner = json.loads((out / "findings.json").read_text("utf-8"))["owner"]
+    assert owner["identities"] == [] and "--archive" in owner["how"]
+    report = (out / "report.md").read_text("utf-8")
+    assert "as --archive asks" in report and "What this archive's headers give away" in report
+    # the same store read as Maya's again, and --archive with --me is a contradiction
+    links = CliRunner().invoke(app, ["links", "--store", str(out), "--archive", "--me", RIGHT])
+    assert links.exit_code == 2 and "--archive" in links.stderr

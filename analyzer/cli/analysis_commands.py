@@ -18,6 +18,7 @@ from analyzer.cli import analysis_reads
 from analyzer.cli.failures import reports_errors
 from analyzer.cli.options import (
     AllFoldersOption,
+    ArchiveOption,
     CafileOption,
     EngineOption,
     ForceOption,
@@ -49,16 +50,23 @@ if TYPE_CHECKING:
 
 
 def _analyze_store(
-    store: Path, me: list[str] | None, me_domain: list[str] | None, *, quiet: bool = False
+    store: Path,
+    me: list[str] | None,
+    me_domain: list[str] | None,
+    *,
+    archive: bool = False,
+    quiet: bool = False,
 ) -> StoreAnalysis:
     """The store analysed, each phase shown on stderr unless ``quiet`` (JSON output)."""
     from analyzer.audit import analyze_store
 
     if quiet:
-        read = analyze_store(store, me or (), me_domain or ())
+        read = analyze_store(store, me or (), me_domain or (), archive=archive)
     else:
         with Phases(reading=False) as shown:
-            read = analyze_store(store, me or (), me_domain or (), progress=shown.phase)
+            read = analyze_store(
+                store, me or (), me_domain or (), archive=archive, progress=shown.phase
+            )
     warn_unseen(read.analysis.owner)
     return read
 
@@ -68,6 +76,7 @@ def audit_command(
     sources: SourcesArgument,
     me: MeOption = None,
     me_domain: MeDomainOption = None,
+    archive: ArchiveOption = False,
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the results.")
     ] = Path("mxa-audit"),
@@ -94,7 +103,8 @@ def audit_command(
     """
     from analyzer.audit import run_audit
 
-    options = {"me": me or (), "me_domains": me_domain or (), "jobs": jobs, "redact": redact,
+    options = {"me": me or (), "me_domains": me_domain or (), "archive": archive,
+               "jobs": jobs, "redact": redact,
                "engine": engine, "scheduler": scheduler, "force": force,
                "shared_permissions": shared_permissions,
                "imap": imap_options(cafile, all_folders, imap_deadline,
@@ -124,6 +134,7 @@ def links_command(
     store: StoreOption,
     me: MeOption = None,
     me_domain: MeDomainOption = None,
+    archive: ArchiveOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the links as JSON.")] = False,
     everyone: Annotated[
         bool, typer.Option("--all", help="Also links among other people's addresses.")
@@ -133,7 +144,7 @@ def links_command(
 
     Example: mxa links --store mystore --me me@example.org
     """
-    read = _analyze_store(store, me, me_domain, quiet=as_json)
+    read = _analyze_store(store, me, me_domain, archive=archive, quiet=as_json)
     if as_json:
         print_json(analysis_reads.links_payload(read, everyone=everyone))
     else:
@@ -145,13 +156,14 @@ def aliases_command(
     store: StoreOption,
     me: MeOption = None,
     me_domain: MeDomainOption = None,
+    archive: ArchiveOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print alias_leaks as JSON.")] = False,
 ) -> None:
     """What each of your addresses is, whom it was given to, and who else wrote to it.
 
     Example: mxa aliases --store mystore
     """
-    read = _analyze_store(store, me, me_domain, quiet=as_json)
+    read = _analyze_store(store, me, me_domain, archive=archive, quiet=as_json)
     if as_json:
         print_json(analysis_reads.alias_leaks_payload(read))
     else:
@@ -167,6 +179,7 @@ def graph_command(
     ] = Path("graphs"),
     me: MeOption = None,
     me_domain: MeDomainOption = None,
+    archive: ArchiveOption = False,
     file_format: Annotated[
         list[str] | None,
         typer.Option(
@@ -187,7 +200,7 @@ def graph_command(
 
     formats = file_format or list(GRAPH_FORMATS)
     names = graph_files(("communication", "identities"), formats)  # an unknown format: at once
-    graphs = analysis_reads.graphs(_analyze_store(store, me, me_domain))
+    graphs = analysis_reads.graphs(_analyze_store(store, me, me_domain, archive=archive))
     written = write_outputs(
         out, names, lambda folder: write_graphs(graphs, folder, formats),
         force=force, shared=shared_permissions,
@@ -203,6 +216,7 @@ def report_command(
     ] = Path("mxa-report"),
     me: MeOption = None,
     me_domain: MeDomainOption = None,
+    archive: ArchiveOption = False,
     redact: RedactOption = False,
     force: ForceOption = False,
     shared_permissions: SharedOption = False,
@@ -214,7 +228,7 @@ def report_command(
     """
     from analyzer.audit import write_report_folder
 
-    read = _analyze_store(store, me, me_domain)
+    read = _analyze_store(store, me, me_domain, archive=archive)
     if redact and Path(out).resolve() == Path(store).resolve():
         raise UsageError("--out must be another folder than the store")
     written = write_report_folder(

@@ -120,6 +120,14 @@ MeOption = Annotated[
         callback=_addresses,
     ),
 ]
+ArchiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--archive",
+        help="Read the mail as many people's (a list's archive), with no owner, whatever "
+        "the headers say; --me reads it as yours.",
+    ),
+]
 MeDomainOption = Annotated[
     list[str] | None,
     typer.Option(

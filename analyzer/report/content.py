@@ -262,6 +262,11 @@ def _verdict(analysis: Analysis) -> list[str]:
                 "person has: it reads as an archive of many people's mail (name yours with "
                 "--me to audit your own)."
             )
+        elif owner.archive_asked:
+            opening = (
+                "Read as an archive of many people's mail, as --archive asks: no address in "
+                "it is taken for yours."
+            )
         elif owner.archived_by:
             opening = (
                 f"This is a mailing list's archive, kept by {', '.join(owner.archived_by)}, "
