@@ -16,6 +16,7 @@ import pytest
 
 from analyzer.audit import run_audit
 from analyzer.demo import sample_mailbox
+from analyzer.report.words import EVIDENCE_NAMES
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _ESCAPE = re.compile(r"\\(.)")
@@ -86,7 +87,8 @@ def check(markdown: str, findings: dict) -> list[str]:
             expect(f"{finding_id} score", one_person,
                    f"{same['confidence']} ({same['score']:.2f})")  # fmt: skip
             kinds = set(shown_evidence.split(", ")) - {""}
-            expect(f"{finding_id} evidence", kinds, evidence[(pair["a"], pair["b"])])
+            named = {EVIDENCE_NAMES[e] for e in evidence[(pair["a"], pair["b"])]}
+            expect(f"{finding_id} evidence", kinds, named)
     numbered = {i for i in pairs if i.startswith("F")}
     expect("findings shown", {i for i in shown_ids if i.startswith("F")}, numbered)
 

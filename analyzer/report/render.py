@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from analyzer.analysis import CLAIM, CONFIDENCE, VISIBILITY_ORDER
 from analyzer.report.content import OBSERVER_WORDS, Report
+from analyzer.report.words import EVIDENCE_NAMES, OBSERVER_NAMES
 from analyzer.safe_output import visible_parts
 
 __all__ = ["address_html", "html_text", "markdown_text", "render_html", "render_markdown"]
@@ -158,6 +159,9 @@ def _environment(kind: str) -> Environment:
         )
     environment.filters["percent"] = lambda share: f"{share:.0%}"
     environment.filters["score"] = lambda score: f"{score:.2f}"
+    environment.filters["evidence_name"] = lambda evidence: EVIDENCE_NAMES[evidence]
+    environment.filters["who"] = lambda observer_class: OBSERVER_NAMES[observer_class]
+    environment.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
     return environment
 
 

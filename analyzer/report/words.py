@@ -1,0 +1,34 @@
+"""The report's words for what the analysis names by id: kinds of evidence and who can
+tell. A reader meets these; ids, levels and scores by class stay in findings.json."""
+
+from __future__ import annotations
+
+from analyzer.vocabulary import EvidenceId, ObserverClass
+
+__all__ = ["EVIDENCE_NAMES", "OBSERVER_NAMES"]
+
+# each kind of evidence, as a table cell says it
+EVIDENCE_NAMES: dict[str, str] = {
+    EvidenceId.CO_RECIPIENT: "both addressed at once",
+    EvidenceId.THREAD: "a reply from the other",
+    EvidenceId.REPLY_TO: "Reply-To",
+    EvidenceId.SENDER: "Sender or Return-Path",
+    EvidenceId.FORWARDING: "forwarding",
+    EvidenceId.SUBADDRESS: "a tag of one mailbox",
+    EvidenceId.SMIME_CERTIFICATE: "one S/MIME certificate",
+    EvidenceId.PGP_KEY: "one OpenPGP key",
+    EvidenceId.AUTOCRYPT: "one Autocrypt key",
+    EvidenceId.DISPLAY_NAME: "the same name",
+    EvidenceId.LOCAL_PART: "the same user name",
+    EvidenceId.CLIENT_IP: "the same IP address",
+    EvidenceId.MESSAGE_ID_HOST: "the same computer name",
+    EvidenceId.CLIENT_FINGERPRINT: "the same mail program",
+    EvidenceId.SOCIAL_OVERLAP: "the same correspondents",
+    EvidenceId.TIMING: "the same hours",
+}
+# who can tell, in a few words (OBSERVER_WORDS in content.py says each at length)
+OBSERVER_NAMES: dict[str, str] = {
+    ObserverClass.CORRESPONDENTS: "your correspondents",
+    ObserverClass.PROVIDERS: "mail providers",
+    ObserverClass.INFERENCE: "anyone comparing",
+}
