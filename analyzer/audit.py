@@ -19,6 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from analyzer.analysis import Analysis, Progress, analyze, communication_aggregates, input_counts
+from analyzer.analysis.core import no_progress
 from analyzer.engines import aggregate_on_dask
 from analyzer.errors import OutputError
 from analyzer.findings import build_findings, write_findings
@@ -46,7 +47,7 @@ from analyzer.redact import (
     redact_table,
     redact_value,
 )
-from analyzer.report import build_report, write_report
+from analyzer.report import Report, build_report, write_report
 from analyzer.store import FRAMES, Store, load_frames
 
 __all__ = [
@@ -77,6 +78,7 @@ class AuditResult:
     graph_paths: list[Path]
     ingest: IngestResult | None = None
     report_paths: list[Path] = field(default_factory=list)
+    report: Report | None = None  # what the report says, as written
 
     @property
     def report_path(self) -> Path:
@@ -220,10 +222,6 @@ def _write_store_copy(frames: Frames, quarantine: pd.DataFrame, folder: Path) ->
     return target
 
 
-def _silent(_: str) -> None:
-    return None
-
-
 def _communication_tables(store: str | os.PathLike[str], shipped: bool) -> dict[str, Any]:
     """What :func:`~analyzer.analysis.communication_aggregates` reads, for Dask: the store's
     Parquet parts, or (``shipped``, for a cluster that may not see this machine's files)
@@ -304,7 +302,7 @@ def run_audit(
         store = sub_folder(folder, "store", modes(shared_permissions)[1])
         result = ingest(sources, store, jobs=jobs, progress=progress, engine=engine,
                         scheduler=scheduler, imap=imap)  # fmt: skip
-        tell = phases or _silent
+        tell = phases or no_progress
         aggregates = None
         if engine == "dask" and Store.open(store).read_table("participants", ["role"]).num_rows:
             tell("aggregating the communication graph on Dask")
@@ -343,4 +341,5 @@ def run_audit(
         [final(path) for path in graph_paths],
         result,
         [final(path) for path in report_paths],
+        report,
     )

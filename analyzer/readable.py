@@ -30,6 +30,7 @@ __all__ = [
     "iso_minute",
     "readable_frames",
     "text_items",
+    "text_or_empty",
     "usable_dates",
     "usable_offset",
 ]
@@ -84,6 +85,11 @@ def usable_offset(value: object) -> int | None:
     if math.isnan(minutes) or abs(minutes) > MAX_OFFSET_MINUTES:
         return None
     return int(minutes)
+
+
+def text_or_empty(value: object) -> str:
+    """A text cell's value, or "" for a missing one (NaN, None, NA)."""
+    return value if isinstance(value, str) else ""
 
 
 def text_items(cell: object) -> list[str]:

@@ -32,7 +32,7 @@ from analyzer.owner import Owner
 from analyzer.readable import iso_day, readable_frames, usable_dates
 from analyzer.vocabulary import Relation
 
-__all__ = ["Analysis", "Progress", "analyze"]
+__all__ = ["Analysis", "Progress", "analyze", "no_progress"]
 
 Progress = Callable[[str], None]  # told each phase as it starts, in words with counts
 
@@ -141,8 +141,8 @@ def _shown_message_ids(linkability: Linkability, exposures: tuple[Exposure, ...]
     return shown
 
 
-def _nothing(_: str) -> None:
-    return None
+def no_progress(_: str) -> None:
+    """A :data:`Progress` that tells nobody."""
 
 
 def analyze(
@@ -161,7 +161,7 @@ def analyze(
     aggregates when computed elsewhere (on a Dask cluster); ``progress`` is told each
     phase as it starts.
     """
-    tell = progress or _nothing
+    tell = progress or no_progress
     frames = readable_frames(frames)
     lists = list_addresses(frames)
     tell(f"classifying {len(owner.identities):,} of your addresses")

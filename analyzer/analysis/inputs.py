@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analyzer.readable import text_or_empty
 from analyzer.vocabulary import ENCRYPTION_CLASSES
 
 __all__ = ["InputCounts", "Quarantined", "encryption_counts", "input_counts"]
@@ -54,10 +55,6 @@ def _count(value: object) -> int:
         return 0
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def input_counts(
     parsed: int,
     sources: Sequence[str] = (),
@@ -69,7 +66,7 @@ def input_counts(
     totals = totals or {}
     listed: tuple[Quarantined, ...] = ()
     if quarantine is not None and len(quarantine):
-        columns = (quarantine[name].map(_text) for name in _QUARANTINE_COLUMNS)
+        columns = (quarantine[name].map(text_or_empty) for name in _QUARANTINE_COLUMNS)
         listed = tuple(Quarantined(*row) for row in sorted(zip(*columns, strict=True)))
     duplicates = _count(totals.get("duplicates")) + _count(totals.get("quarantine_repeats"))
     return InputCounts(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.frames import Frames
-from analyzer.readable import iso_minute
+from analyzer.readable import iso_minute, text_or_empty
 from analyzer.vocabulary import ENCRYPTED
 
 __all__ = ["MessageRef", "message_refs", "refs_of"]
@@ -30,10 +30,6 @@ class MessageRef:
     encrypted: bool
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def message_refs(frames: Frames, shown_ids: Iterable[str]) -> dict[str, MessageRef]:
     """The messages behind the ids links show (a Message-ID, or the message key of a
     message without one): the first message that carries each id."""
@@ -48,8 +44,8 @@ def message_refs(frames: Frames, shown_ids: Iterable[str]) -> dict[str, MessageR
     for shown_id, row in zip(rows.index, rows.tolist(), strict=True):
         message = messages.iloc[row]
         found[shown_id] = MessageRef(
-            shown_id, iso_minute(message["date_utc"]), _text(message["subject"]),
-            _text(message["from_addr"]), message["encryption"] in ENCRYPTED,
+            shown_id, iso_minute(message["date_utc"]), text_or_empty(message["subject"]),
+            text_or_empty(message["from_addr"]), message["encryption"] in ENCRYPTED,
         )  # fmt: skip
     return found
 

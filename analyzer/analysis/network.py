@@ -12,14 +12,13 @@ from typing import Any
 import networkx as nx
 
 from analyzer.frames import Frames, shared_values
-from analyzer.linkability.context import is_person_address
+from analyzer.linkability.context import BROADCAST_PARTIES, is_person_address
 from analyzer.owner import Owner
 from analyzer.vocabulary import PARTY_ROLES, RECIPIENT_ROLES
 
 __all__ = ["EGO_NEIGHBOURS", "Network", "communication_aggregates", "network"]
 
 EGO_NEIGHBOURS = 40  # correspondents drawn in the owner's network
-_BROADCAST = 100  # a message to more parties than this is no relationship
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def _ego(frames: Frames, owner: Owner, lists: frozenset[str]):
     weights: Counter[tuple[str, str]] = Counter()
     for _, in_message in groupby(zip(keys, addresses, strict=True), key=itemgetter(0)):
         present = {address for _, address in in_message}
-        if len(present) > _BROADCAST:
+        if len(present) > BROADCAST_PARTIES:  # a broadcast is no relationship
             continue
         named = sorted({node[a] for a in present} - {None})
         for i, a in enumerate(named):

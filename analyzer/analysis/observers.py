@@ -16,7 +16,7 @@ from analyzer.linkability import CLAIM, PairVerdict
 from analyzer.linkability.context import is_person_address
 from analyzer.linkability.fingerprints import sender_client_ips
 from analyzer.owner import Owner
-from analyzer.readable import iso_day, usable_dates, usable_offset
+from analyzer.readable import iso_day, text_or_empty, usable_dates, usable_offset
 from analyzer.vocabulary import OWN_WORDS, PARTY_ROLES, ObserverClass, Relation
 
 __all__ = ["ObserverView", "observer_views", "offset_text"]
@@ -42,10 +42,6 @@ class ObserverView:
 def offset_text(minutes: int) -> str:
     sign = "+" if minutes >= 0 else "-"
     return f"{sign}{abs(minutes) // 60:02}{abs(minutes) % 60:02}"
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
 
 
 _VIEW_COLUMNS = ["message_key", "date_utc", "user_agent", "x_mailer", "tz_offset_min"]
@@ -85,9 +81,9 @@ class _Seen:
             self.machines[k][0] for k in own_sent["message_key"] if k in self.machines
         )
         clients = Counter(
-            _text(agent) or _text(mailer)
+            text_or_empty(agent) or text_or_empty(mailer)
             for agent, mailer in zip(own_sent["user_agent"], own_sent["x_mailer"], strict=True)
-            if _text(agent) or _text(mailer)
+            if text_or_empty(agent) or text_or_empty(mailer)
         )
         zones = Counter(
             z for z in map(usable_offset, own_sent["tz_offset_min"].dropna()) if z is not None

@@ -121,7 +121,8 @@ def audit_command(
         if verbose:
             print_links(result.analysis, everyone=False, store=result.out / "store")
         else:
-            print_verdict(result.analysis, store=result.out / "store")
+            has_owner = bool(result.analysis.owner.identities)
+            print_verdict(result.report, has_owner=has_owner, store=result.out / "store")
     line(f"findings: {result.findings_path}")
     line(f"graphs: {result.out / 'graphs'}")
     line(f"report: {result.report_path}  (and {result.out / 'report.md'})")

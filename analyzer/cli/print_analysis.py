@@ -25,6 +25,7 @@ from analyzer.cli.printing import line
 
 if TYPE_CHECKING:
     from analyzer.aliases import Exposure
+    from analyzer.report import Report
 
 # the terminal lists this many pairs per section; --json and findings.json hold them all
 MAX_PAIRS_SHOWN = 25
@@ -245,12 +246,9 @@ def print_counterfactual(what_if: dict) -> None:
         line(f"  still ties {item['pairs']} pairs: {item['evidence']}; fix: {item['fix']}")
 
 
-def print_verdict(analysis: Analysis, *, store: Path) -> None:
+def print_verdict(report: Report, *, has_owner: bool, store: Path) -> None:
     """The end of an audit on two screens at most: the report's verdict, in its words, and
     where every pair is (``mxa links``, ``--verbose``, the report)."""
-    from analyzer.report import build_report
-
-    report = build_report(analysis)
     line("")
     for sentence in report.verdict:
         line(Text(sentence, style="bold"))
@@ -258,7 +256,6 @@ def print_verdict(analysis: Analysis, *, store: Path) -> None:
     if shown:
         line(
             f"{shown} pairs in the report; each with its evidence: "
-            f"mxa links --store {shlex.quote(str(store))}"
-            + ("" if analysis.owner.identities else " --all")
+            f"mxa links --store {shlex.quote(str(store))}" + ("" if has_owner else " --all")
         )
     line("")
