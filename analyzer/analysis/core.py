@@ -19,6 +19,7 @@ from analyzer.analysis.habits import Habits, habits
 from analyzer.analysis.identities import Identity, identity_rows, received_keys, sent_keys
 from analyzer.analysis.inputs import InputCounts, encryption_counts, input_counts
 from analyzer.analysis.messages import MessageRef, message_refs, refs_of
+from analyzer.analysis.names import display_names
 from analyzer.analysis.network import Network, network
 from analyzer.analysis.observers import ObserverView, observer_views
 from analyzer.analysis.summary import Summary, summarise
@@ -57,6 +58,8 @@ class Analysis:
     finding_ids: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
     leak_ids: Mapping[tuple[str, str], str] = field(default_factory=dict, repr=False)
     summary: Summary = field(default_factory=lambda: Summary(0, 0, 0))
+    # the name each address goes by in its mail, for a reader to know a person by
+    names: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     # -- what linkability found ---------------------------------------------------------
     @property
@@ -203,4 +206,5 @@ def analyze(
         finding_ids=finding_ids,
         leak_ids=_leak_ids(exposures),
         summary=summarise(identities, found, links_of, shown, bool(owner.identities)),
+        names=display_names(frames),
     )
