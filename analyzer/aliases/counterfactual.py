@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analyzer.addressing import alias_service
 from analyzer.aliases.leaks import by_role, roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
 from analyzer.frames import Frames, key_mask
@@ -27,7 +28,7 @@ from analyzer.memory import release_freed_memory
 from analyzer.owner import Owner
 from analyzer.vocabulary import PARTY_ROLES, RECIPIENT_ROLES, Question
 
-__all__ = ["FIXES", "Counterfactual", "counterfactual"]
+__all__ = ["FIXES", "Counterfactual", "OrganisationView", "View", "counterfactual"]
 
 ALIAS_DOMAIN = "alias.invalid"
 _KEPT_ROLES = ("delivered-to", "envelope-to")
@@ -69,12 +70,64 @@ class Side:
 
 
 @dataclass(frozen=True)
+class View:
+    """What one organisation sees of the owner, now or with one alias each: the owner's
+    addresses in From, To or Cc of the messages it is on, and how many of them it can tie."""
+
+    addresses: tuple[str, ...]
+    tied: int  # the largest group of those it can tie as one person; 0 when none
+    knows_primary: bool  # the real mailbox is among them
+    matched: bool  # another organisation sees one of them, or one it can tie to one of them
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "addresses": len(self.addresses),
+            "tied": self.tied,
+            "knows_primary": self.knows_primary,
+            "matched": self.matched,
+        }
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    """One organisation the owner exchanges mail with, now and with one alias each: the
+    same organisation and the same messages on both sides."""
+
+    organisation: str
+    messages: int  # messages it is on that show one of the owner's addresses
+    now: View
+    after: View
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "organisation": self.organisation,
+            "messages": self.messages,
+            "addresses_now": list(self.now.addresses),
+            "now": self.now.as_dict(),
+            "after": self.after.as_dict(),
+        }
+
+
+MAX_ORGANISATION_ROWS = 200  # findings.json lists the worst this many; the totals count all
+
+
+def _totals(views: list[View]) -> dict[str, int]:
+    return {
+        "see_several": sum(len(v.addresses) >= 2 for v in views),
+        "tie_several": sum(v.tied >= 2 for v in views),
+        "know_primary": sum(v.knows_primary for v in views),
+        "matched": sum(v.matched for v in views),
+    }
+
+
+@dataclass(frozen=True)
 class Counterfactual:
     before: Side
     after: Side
     primary: str | None
     aliases: int
     remaining: dict[str, int] = field(default_factory=dict)  # evidence id → pairs it ties
+    organisations: tuple[OrganisationView, ...] = ()  # the worst first
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +139,13 @@ class Counterfactual:
                 {"evidence": evidence, "pairs": pairs, "fix": FIXES.get(evidence, "")}
                 for evidence, pairs in sorted(self.remaining.items(), key=lambda kv: -kv[1])
             ],
+            # like with like: the same organisations, now and with one alias each
+            "organisations": {
+                "total": len(self.organisations),
+                "now": _totals([o.now for o in self.organisations]),
+                "after": _totals([o.after for o in self.organisations]),
+            },
+            "by_organisation": [o.as_dict() for o in self.organisations[:MAX_ORGANISATION_ROWS]],
         }
 
 
@@ -113,13 +173,14 @@ def _message_organisations(frames: Frames, owner: Owner) -> dict[str, str]:
     return found
 
 
-def with_aliases(frames: Frames, owner: Owner, primary: str | None) -> tuple[Frames, Owner]:
+def with_aliases(
+    frames: Frames, owner: Owner, primary: str | None, organisations: dict[str, str]
+) -> tuple[Frames, Owner]:
     """The frames with each owner address a correspondent sees replaced by the alias of
-    the message's organisation, and the owner of those aliases (and the real mailbox)."""
-    organisations = _message_organisations(frames, owner)
+    the message's organisation (``organisations``: message key → organisation), and the
+    owner of those aliases (and the real mailbox)."""
     alias = cache(_alias)  # one string per organisation, not one per message
     alias_of = {key: alias(organisation) for key, organisation in organisations.items()}
-    del organisations
     unknown = alias("unknown")
     people, messages = frames.participants, frames.messages
     # owner.owns once per distinct address, not once per row of millions
@@ -201,9 +262,12 @@ def counterfactual(frames: Frames, analysis: Linkability, kinds: dict[str, str])
     """Before and after one alias per organisation, and what would still tie them
     (``analysis``: the linkability of ``frames``; ``kinds``: each identity's kind)."""
     primary = next((a for a, k in kinds.items() if k == "primary"), None)
-    rewritten, aliased_owner = with_aliases(frames, analysis.owner, primary)
+    organisations = _message_organisations(frames, analysis.owner)
+    rewritten, aliased_owner = with_aliases(frames, analysis.owner, primary, organisations)
     release_freed_memory()  # what the rewriting built and dropped, before a second analysis
     after = analyze(rewritten, aliased_owner, analysis.model, others=False)
+    now_seen = _seen_by_organisation(frames, analysis.owner, organisations)
+    after_seen = _seen_by_organisation(rewritten, aliased_owner, organisations)
     remaining: Counter[str] = Counter()
     for pair in after.pairs_of("owner"):
         if pair.same_person.score >= CLAIM:
@@ -215,4 +279,103 @@ def counterfactual(frames: Frames, analysis: Linkability, kinds: dict[str, str])
         primary=primary,
         aliases=sum(1 for a in aliased_owner.identities if a.endswith(f"@{ALIAS_DOMAIN}")),
         remaining=dict(remaining),
+        organisations=_organisation_views(now_seen, after_seen, analysis, after, primary),
     )
+
+
+# -- like with like: each organisation, now and with one alias each -------------------------
+_Seen = dict[str, tuple[frozenset[str], int]]  # organisation → (owner's addresses, messages)
+
+
+def _seen_by_organisation(frames: Frames, owner: Owner, organisations: dict[str, str]) -> _Seen:
+    """Which of ``owner``'s addresses each organisation sees in From, To or Cc, on how many
+    messages. A message's organisations are the one its alias is for (``organisations``:
+    the sender behind an alias service or platform, or whom the owner wrote to) and those
+    of its other parties; an alias service's own addresses are no party of their own."""
+    people = frames.participants
+    people = people.loc[people["role"].isin(PARTY_ROLES), ["message_key", "address"]].dropna()
+    people = people.astype(str).drop_duplicates()
+    distinct = people["address"].unique()
+    owned = {a for a in distinct if owner.owns(a)}
+    party_of = {a: organisation_of(a) for a in distinct if a not in owned and not alias_service(a)}
+    mine = people[people["address"].isin(owned)]
+    others = people[people["address"].isin(party_of.keys())]
+    others = pd.DataFrame({"message_key": others["message_key"],
+                           "organisation": others["address"].map(party_of)})  # fmt: skip
+    keys = mine["message_key"].unique()
+    behind = pd.DataFrame(
+        {"message_key": keys, "organisation": [organisations.get(k) for k in keys]}
+    ).dropna()
+    parties = pd.concat([others, behind]).drop_duplicates()
+    seen = mine.merge(parties, on="message_key")
+    found: _Seen = {}
+    for organisation, rows in seen.groupby("organisation", sort=True):
+        found[str(organisation)] = (frozenset(rows["address"]), rows["message_key"].nunique())
+    return found
+
+
+def _claimed(analysis: Linkability) -> dict[str, set[str]]:
+    """Each owner address → the owner addresses it is tied to as one person."""
+    ties: dict[str, set[str]] = {}
+    for pair in analysis.pairs_of("owner"):
+        if pair.same_person.score >= CLAIM:
+            ties.setdefault(pair.a, set()).add(pair.b)
+            ties.setdefault(pair.b, set()).add(pair.a)
+    return ties
+
+
+def _largest_tied(addresses: frozenset[str], ties: dict[str, set[str]]) -> int:
+    """The largest group of ``addresses`` tied together as one person through ties among
+    them alone (an address the organisation does not see joins nothing); 0 when none."""
+    left, largest = set(addresses), 0
+    while left:
+        group, todo = set(), [left.pop()]
+        while todo:
+            address = todo.pop()
+            group.add(address)
+            todo += [b for b in ties.get(address, ()) if b in left]
+            left -= ties.get(address, set())
+        largest = max(largest, len(group))
+    return largest if largest >= 2 else 0
+
+
+def _views(seen: _Seen, analysis: Linkability, primary: str | None) -> dict[str, View]:
+    ties = _claimed(analysis)
+    seen_by: dict[str, set[str]] = {}
+    for organisation, (addresses, _) in seen.items():
+        for address in addresses:
+            seen_by.setdefault(address, set()).add(organisation)
+
+    def matched(organisation: str, addresses: frozenset[str]) -> bool:
+        reachable = set(addresses).union(*(ties.get(a, set()) for a in addresses))
+        return any(seen_by.get(a, set()) - {organisation} for a in reachable)
+
+    return {
+        organisation: View(
+            addresses=tuple(sorted(addresses)),
+            tied=_largest_tied(addresses, ties),
+            knows_primary=primary in addresses,
+            matched=matched(organisation, addresses),
+        )
+        for organisation, (addresses, _) in seen.items()
+    }
+
+
+def _organisation_views(
+    now_seen: _Seen, after_seen: _Seen, now: Linkability, after: Linkability, primary: str | None
+) -> tuple[OrganisationView, ...]:
+    """The same organisations on both sides, the worst first: the most addresses it can
+    tie now, then the most it sees, then the most messages."""
+    before, later = _views(now_seen, now, primary), _views(after_seen, after, primary)
+    nothing = View((), 0, False, False)
+    rows = [
+        OrganisationView(
+            organisation,
+            max(now_seen.get(organisation, ((), 0))[1], after_seen.get(organisation, ((), 0))[1]),
+            before.get(organisation, nothing),
+            later.get(organisation, nothing),
+        )
+        for organisation in sorted(now_seen.keys() | after_seen.keys())
+    ]
+    rows.sort(key=lambda r: (-r.now.tied, -len(r.now.addresses), -r.messages, r.organisation))
+    return tuple(rows)
