@@ -62,46 +62,40 @@ def alias_timeline(report: Report) -> Figure | None:
 
 
 def alias_counterfactual(report: Report) -> Figure | None:
-    """Before and after one alias per organisation."""
+    """The same organisations now and with one alias each: how many see, tie and know
+    what of you, each bar out of the same total."""
     what_if = report.what_if
-    if not what_if:
+    organisations = what_if.get("organisations") if what_if else None
+    if not organisations or not organisations["total"]:
         return None
-    before, after = what_if["before"], what_if["after"]
-    figure = Figure(figsize=(10, 3.4))
-    shares, counts = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2], "wspace": 0.55})
-
-    def share(side: dict, key: str) -> float:
-        return 100 * side[key] / side["pairs"] if side["pairs"] else 0.0
-
-    share_labels = ("tied as one person", "held together")
-    share_keys = ("same_person_pairs", "known_together_pairs")
-    count_labels = ("largest group tied\nas one person", "organisations that\nknow your mailbox")
-    count_keys = ("largest_same_person", "know_primary")
-    for axes, labels, values in (
-        (shares, share_labels, [(share(before, k), share(after, k)) for k in share_keys]),
-        (counts, count_labels, [(before[k], after[k]) for k in count_keys]),
+    total = organisations["total"]
+    rows = (
+        ("see two or more\nof your addresses", "see_several"),
+        ("can tie two or more\nas one person", "tie_several"),
+        ("know your\nreal mailbox", "know_primary"),
+        ("could match you with\nanother organisation", "matched"),
+    )
+    figure, axes = new_figure(6.4, 3.8)
+    positions = range(len(rows))
+    for offset, side, colour, name in (
+        (-0.2, "now", "#BBBBBB", "now"),
+        (0.2, "after", OKABE_ITO[4], "with one alias each"),
     ):
-        positions = range(len(labels))
-        for offset, side, colour, name in (
-            (-0.2, 0, "#BBBBBB", "now"),
-            (0.2, 1, OKABE_ITO[4], "one alias per organisation"),
-        ):
-            heights = [v[side] for v in values]
-            bars = axes.barh([p + offset for p in positions], heights, height=0.38,
-                             color=colour, label=name)  # fmt: skip
-            unit = "%" if axes is shares else ""
-            axes.bar_label(bars, [f" {h:.0f}{unit}" for h in heights], fontsize=8.5)
-        axes.set_yticks(list(positions), labels, fontsize=9)
-        axes.invert_yaxis()
-        axes.spines[["top", "right"]].set_visible(False)
-    shares.set_xlabel("share of pairs of your addresses")
-    shares.set_xlim(0, 115)
-    counts.set_xlabel("addresses / organisations")
-    counts.margins(x=0.25)
-    shares.legend(loc="upper left", bbox_to_anchor=(0, -0.3), frameon=False, ncol=2, fontsize=8.5)
+        counts = [organisations[side][key] for _, key in rows]
+        bars = axes.barh([p + offset for p in positions], counts, height=0.38, color=colour,
+                         label=name)  # fmt: skip
+        axes.bar_label(bars, [f" {n} of {total}" for n in counts], fontsize=9.5)
+    axes.set_yticks(list(positions), [text for text, _ in rows], fontsize=10)
+    axes.set_xlim(0, total * 1.3)
+    axes.invert_yaxis()
+    axes.set_xlabel(f"organisations, of the {total} you exchange mail with", fontsize=9.5)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(loc="upper left", bbox_to_anchor=(0, -0.22), frameon=False, ncol=2,
+                fontsize=9.5)  # fmt: skip
     return titled(
         figure,
         "What one alias per organisation would change",
-        f"The analysis again, with {what_if['aliases']} aliases in place of your addresses "
-        "where correspondents see them; names, clients, machines, keys and time zones kept.",
+        f"The same {total} organisations on both sides, with {what_if['aliases']} aliases in "
+        "place of your addresses where they see them; names, clients, machines, keys and "
+        "time zones kept.",
     )
