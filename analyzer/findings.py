@@ -85,6 +85,10 @@ def build_findings(analysis: Analysis) -> dict[str, Any]:
         "encryption": dict(analysis.encryption),
         "summary": analysis.summary.as_dict(),
         "observers": [dataclasses.asdict(view) for view in analysis.views],
+        "habits": {
+            "home_offsets_minutes": list(analysis.habits.home),
+            "trips": [trip.as_dict() for trip in analysis.habits.trips],
+        },
         "identities": [_identity(identity) for identity in analysis.identities],
         "model": {
             "prior": {
