@@ -42,7 +42,38 @@ def _rows(markdown: str, header: str) -> list[list[str]]:
 def _verdict(markdown: str) -> list[str]:
     """The quoted sentences before the first section."""
     opening = markdown.split("\n## ", 1)[0]
-    return [line[2:] for line in opening.splitlines() if line.startswith("> ")]
+    return [_plain(line[2:]) for line in opening.splitlines() if line.startswith("> ")]
+
+
+def _ranked(markdown: str) -> list[tuple[str, list[str]]]:
+    """The verdict's exposures, worst first: each item's text and the ids it ends with."""
+    if "\n## What gives you away, worst first\n" not in markdown:
+        return []
+    section = markdown.split("\n## What gives you away, worst first\n", 1)[1].split("\n## ")[0]
+    items = [line.split(". ", 1)[1] for line in section.splitlines() if re.match(r"\d+\. ", line)]
+    return [(_plain(item), re.findall(r"\b[FLS]\d+\b", item.rsplit("(", 1)[1])) for item in items]
+
+
+def _check_risks(markdown: str, findings: dict, expect) -> None:
+    """Each exposure the verdict ranks is findings.json's, in its order, with its numbers,
+    its addresses and its evidence named."""
+    risks = findings.get("risks", [])
+    shown = _ranked(markdown)
+    expect("exposures, worst first", [ids for _, ids in shown], [r["ids"] for r in risks])
+    for (text, _), risk in zip(shown, risks, strict=False):
+        what = f"exposure {risk['rank']}"
+        addresses = {a for pair in risk["pairs"] for a in pair}
+        if len(addresses) <= 6:
+            expect(f"{what} names its addresses", sorted(a for a in addresses if a not in text), [])
+        named = [EVIDENCE_NAMES[e] for e in risk["evidence"]]
+        expect(f"{what} names its evidence", [n for n in named if n not in text], [])
+        if risk["observer_class"] == "correspondents" and risk["observers_total"] > 1:
+            expect(what, f"{risk['observers_total']} of your correspondents" in text, True)
+        if risk["kind"] == "leak":
+            plural = "" if risk["messages"] == 1 else "s"
+            expect(what, f"({risk['messages']} message{plural})" in text, True)
+        fix = text.rsplit("Fix:", 1)[-1].strip() if "Fix:" in text else ""
+        expect(f"{what} has a fix", bool(fix), True)
 
 
 def _numbers(sentence: str) -> list[int]:
@@ -95,8 +126,8 @@ def check(markdown: str, findings: dict) -> list[str]:
     # the people of an archive
     if summary["people"]:
         people = _rows(markdown, "| person |")
-        expect("people", [(r[1], r[2]) for r in people],
-               [(", ".join(p["addresses"]), ", ".join(p["findings"]))
+        expect("people", [(r[1], r[2], r[3]) for r in people],
+               [(p["name"] or "no name", ", ".join(p["addresses"]), ", ".join(p["findings"]))
                 for p in summary["people"]])  # fmt: skip
 
     # each of the owner's addresses
@@ -122,6 +153,8 @@ def check(markdown: str, findings: dict) -> list[str]:
     expect("observer messages", [int(n) for n in shown_views], [v["messages"] for v in held_views])
     shown_links = re.findall(r"can tie as one person: (\d+)", markdown)
     expect("observer pairs", [int(n) for n in shown_links], [v["links"] for v in held_views])
+
+    _check_risks(markdown, findings, expect)
 
     # the verdict, sentence by sentence
     encryption = findings["encryption"]
@@ -165,6 +198,9 @@ def check(markdown: str, findings: dict) -> list[str]:
         elif "Together they make" in sentence:
             people = summary["people"]
             sizes = [len(p["addresses"]) for p in people]
+            called = people[0]["name"] or people[0]["addresses"][0]
+            expect(f"{sentence} names", called in sentence, True)
+            numbers = _numbers(sentence.replace(called, ""))
             expect(sentence, numbers, [len(people), sum(sizes), max(sizes)])
         elif numbers:
             wrong.append(f"a sentence of the verdict nobody checks: {sentence}")
@@ -196,23 +232,67 @@ def check(markdown: str, findings: dict) -> list[str]:
                 expect(f"{address} given to", given_to.split(" (")[0], held["given_to"])
             ids = re.findall(r"\bL\d+\b", leaked)
             expect(f"{address} leaks", ids, [leak["id"] for leak in held["leaks"]])
-    what_if = findings["counterfactual"]
-    if what_if:
-        rows = {r[0]: r[1:] for r in _rows(markdown, "| | now | with aliases |")}
-        before, after = what_if["before"], what_if["after"]
+    _check_counterfactual(markdown, findings["counterfactual"], expect)
+    return wrong
+
+
+_CELL_COUNT = {"none": 0, "one address": 1, "one alias": 1}
+
+
+def _cell_counts(cell: str) -> tuple[int, int]:
+    """How many addresses (or aliases) a cell of the organisation table says, and how many
+    of them it says are tied as one person."""
+    words = cell.split(":")[0]
+    count = next((n for w, n in _CELL_COUNT.items() if words.startswith(w)), None)
+    if count is None:
+        count = int(words.split()[0])
+    if "not tied" in words or "tied" not in words:
+        return count, 0
+    tied = re.search(r"(\d+) of them tied", words)
+    return count, int(tied.group(1)) if tied else count
+
+
+def _check_counterfactual(markdown: str, what_if: dict, expect) -> None:
+    """The what-if section: the same organisations now and with one alias each, each
+    organisation's row, and what comparing notes would still tie."""
+    if not what_if or "### What one alias per organisation would change" not in markdown:
+        return
+    section = markdown.split("### What one alias per organisation would change")[1]
+    section = section.split("\n## ")[0]
+    organisations = what_if["organisations"]
+    total = organisations["total"]
+    expect("organisations counted", f"Both columns count the same {total} organisation" in section,
+           True)  # fmt: skip
+    if total:
+        rows = {r[0]: r[1:] for r in _rows(section, f"| of the {total} organisation")}
         for label, key in (
-            ("pairs of your addresses someone can tie", "same_person_pairs"),
-            ("pairs someone holds together", "known_together_pairs"),
+            ("see two or more", "see_several"),
+            ("can tie two or more", "tie_several"),
+            ("know your real mailbox", "know_primary"),
+            ("could match you", "matched"),
         ):
             row = next(v for k, v in rows.items() if k.startswith(label))
-            expect(label, row, [f"{before[key]} of {before['pairs']}",
-                                f"{after[key]} of {after['pairs']}"])  # fmt: skip
-        row = next(v for k, v in rows.items() if k.startswith("largest group"))
-        expect("largest group", row, [str(before["largest_same_person"]),
-                                      str(after["largest_same_person"])])  # fmt: skip
-        row = next(v for k, v in rows.items() if k.startswith("organisations that know"))
-        expect("know primary", row, [str(before["know_primary"]), str(after["know_primary"])])
-    return wrong
+            expect(label, row, [str(organisations["now"][key]),
+                                str(organisations["after"][key])])  # fmt: skip
+        shown = _rows(section, "| organisation | messages | now | with one alias each |")
+        held = what_if["by_organisation"][: len(shown)]
+        expect("organisations listed", len(shown), min(15, total))
+        for (name, messages, now, after), row in zip(shown, held, strict=True):
+            expect("organisation", name, row["organisation"])
+            expect(f"{name} messages", int(messages), row["messages"])
+            expect(f"{name} now", _cell_counts(now), (row["now"]["addresses"],
+                                                      row["now"]["tied"]))  # fmt: skip
+            expect(f"{name} after", _cell_counts(after), (row["after"]["addresses"],
+                                                          row["after"]["tied"]))  # fmt: skip
+            expect(f"{name} addresses", now.split(": ", 1)[1].split(" and ")[0].split(", "),
+                   row["addresses_now"][:4])  # fmt: skip
+    after = what_if["after"]
+    if what_if["remaining"]:
+        still = re.search(r"could still tie (\d+) of (\d+) pairs", section)
+        expect("still tied", still and [int(n) for n in still.groups()],
+               [after["same_person_pairs"], after["pairs"]])  # fmt: skip
+        ties = [int(n) for n in re.findall(r"still ties (\d+) pairs? of aliases", section)]
+        expect("still tied by each", ties, [r["pairs"] for r in what_if["remaining"]])
 
 
 _WORDS = {
