@@ -84,6 +84,8 @@ def build_findings(analysis: Analysis) -> dict[str, Any]:
         },
         "encryption": dict(analysis.encryption),
         "summary": analysis.summary.as_dict(),
+        # the owner's exposures, worst first: the order the report's verdict tells them in
+        "risks": [{"rank": n, **risk.as_dict()} for n, risk in enumerate(analysis.risks, 1)],
         "observers": [dataclasses.asdict(view) for view in analysis.views],
         "habits": {
             "home_offsets_minutes": list(analysis.habits.home),

@@ -51,7 +51,7 @@ from analyzer.mailing_lists import list_addresses
 from analyzer.owner import Owner
 from analyzer.readable import text_items
 from analyzer.redact_shapes import SHAPES, cuts_word, embeds_ip, to_the_hour
-from analyzer.vocabulary import OWN_WORD_KEYS
+from analyzer.vocabulary import OWN_WORD_KEYS, Said
 
 __all__ = [
     "KEY_NAME",
@@ -396,6 +396,8 @@ def redact_value(value: Any, redactor: Redactor) -> Any:
     do mxa's own words: fields marked :data:`~analyzer.vocabulary.OWN_WORDS` and text under
     the keys :data:`~analyzer.vocabulary.OWN_WORD_KEYS` (a section title, a fix).
     """
+    if isinstance(value, Said):  # mxa's words stay, the values from mail are replaced
+        return Said(value.words, tuple(redactor.text(v) for v in value.values))
     if isinstance(value, str):
         return redactor.text(value)
     if isinstance(value, datetime.datetime):  # pd.Timestamp too

@@ -29,6 +29,7 @@ __all__ = [
     "QuarantineCode",
     "Question",
     "Relation",
+    "Said",
 ]
 
 
@@ -88,6 +89,23 @@ DELIVERY_ROLES = (*RECIPIENT_ROLES, *RECEIVING_ROLES, *ALIAS_ENVELOPE_ROLES)
 # what an evidence kind reads, a fix): words a redacted copy keeps as they are
 OWN_WORDS = {"own_words": True}
 OWN_WORD_KEYS = frozenset({"title", "reads", "fix", "how", "claim"})
+
+
+class Said(str):
+    """A sentence of mxa's own words with values from mail in it (addresses, domains,
+    names): it reads as the whole sentence, and a redacted copy replaces the values and
+    keeps the words. ``words`` holds ``{0}``, ``{1}``… where the values go."""
+
+    words: str
+    values: tuple[str, ...]
+
+    def __new__(cls, words: str, values: tuple[str, ...] | list[str] = ()) -> Said:
+        said = super().__new__(cls, words.format(*values) if values else words)
+        said.words, said.values = words, tuple(values)
+        return said
+
+    def __reduce__(self):  # a copy or a pickle keeps the words and the values apart
+        return Said, (self.words, self.values)
 
 
 class Relation(StrEnum):

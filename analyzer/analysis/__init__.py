@@ -14,6 +14,7 @@ from analyzer.analysis.inputs import InputCounts, encryption_counts, input_count
 from analyzer.analysis.messages import MessageRef
 from analyzer.analysis.network import Network, communication_aggregates
 from analyzer.analysis.observers import ObserverView
+from analyzer.analysis.ranking import Risk
 from analyzer.analysis.summary import MESSAGES_PER_EVIDENCE, Person, Summary
 from analyzer.linkability import (
     CATALOG,
@@ -24,16 +25,20 @@ from analyzer.linkability import (
     Link,
     PairVerdict,
 )
+from analyzer.linkability.advice import ADVICE, GROUNDS, Advice
 from analyzer.linkability.model import CONFIDENCE, confidence_word
 
 __all__ = [
+    "ADVICE",
     "CATALOG",
     "CLAIM",
     "CONFIDENCE",
+    "GROUNDS",
     "KNOWN_TOGETHER",
     "MESSAGES_PER_EVIDENCE",
     "SAME_PERSON",
     "VISIBILITY_ORDER",
+    "Advice",
     "Analysis",
     "Habits",
     "Identity",
@@ -45,6 +50,7 @@ __all__ = [
     "PairVerdict",
     "Person",
     "Progress",
+    "Risk",
     "Summary",
     "analyze",
     "communication_aggregates",

@@ -22,6 +22,7 @@ from analyzer.analysis.messages import MessageRef, message_refs, refs_of
 from analyzer.analysis.names import display_names
 from analyzer.analysis.network import Network, network
 from analyzer.analysis.observers import ObserverView, observer_views
+from analyzer.analysis.ranking import Risk, rank_risks
 from analyzer.analysis.summary import Summary, summarise
 from analyzer.frames import Frames
 from analyzer.linkability import Link, Linkability, PairVerdict
@@ -60,6 +61,7 @@ class Analysis:
     summary: Summary = field(default_factory=lambda: Summary(0, 0, 0))
     # the name each address goes by in its mail, for a reader to know a person by
     names: Mapping[str, str] = field(default_factory=dict, repr=False)
+    risks: tuple[Risk, ...] = ()  # the owner's exposures, worst first
 
     # -- what linkability found ---------------------------------------------------------
     @property
@@ -189,6 +191,9 @@ def analyze(
     found = [(fid, p) for p in linkability.pairs if (fid := finding_ids.get((p.a, p.b)))]
     found = [(fid, p) for fid, p in found if fid.startswith("F")]
     links_of = {(p.a, p.b): linkability.links_of(p.a, p.b) for _, p in found}
+    names = display_names(frames)
+    leak_ids = _leak_ids(exposures)
+    shown_pairs = [(fid, p) for p in linkability.pairs if (fid := finding_ids.get((p.a, p.b)))]
     return Analysis(
         owner=owner,
         identities=identities,
@@ -197,14 +202,17 @@ def analyze(
         counterfactual=what_if,
         views=observer_views(frames, owner, linkability.pairs, sent, received, lists),
         habits=habits(frames, sent),
-        network=network(frames, owner, lists, aggregates),
+        network=network(frames, owner, lists, aggregates, linkability.pairs, names),
         encryption=encryption_counts(frames.messages["encryption"]),
         inputs=inputs or input_counts(len(frames.messages)),
         first_date=iso_day(dates.min()) if len(dates) else "",
         last_date=iso_day(dates.max()) if len(dates) else "",
         messages=shown,
         finding_ids=finding_ids,
-        leak_ids=_leak_ids(exposures),
-        summary=summarise(identities, found, links_of, shown, bool(owner.identities)),
-        names=display_names(frames),
+        leak_ids=leak_ids,
+        summary=summarise(identities, found, links_of, shown, bool(owner.identities), names),
+        names=names,
+        risks=rank_risks(shown_pairs, linkability.links_of, exposures, leak_ids)
+        if owner.identities
+        else (),
     )

@@ -7,6 +7,7 @@ the report can be checked against the JSON.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ class Person:
 
     addresses: tuple[str, ...]
     findings: tuple[str, ...]  # the ids of the findings that join them
+    name: str = ""  # the name their addresses go by most, "" when none has one
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,19 @@ class Summary:
             "evidence_shown_encrypted": self.evidence_shown_encrypted,
             "messages_shown_per_evidence": MESSAGES_PER_EVIDENCE,
             "people": [
-                {"addresses": list(p.addresses), "findings": list(p.findings)} for p in self.people
+                {"name": p.name, "addresses": list(p.addresses), "findings": list(p.findings)}
+                for p in self.people
             ],
         }
 
 
-def people_of(found: Iterable[tuple[str, PairVerdict]]) -> tuple[Person, ...]:
+def people_of(
+    found: Iterable[tuple[str, PairVerdict]], names: Mapping[str, str] | None = None
+) -> tuple[Person, ...]:
     """The groups the findings join, largest first: a reader of a list archive asks "who",
-    not "which pair"."""
+    not "which pair". ``names``: each address's display name; a person is called by the
+    one most of their addresses go by."""
+    names = names or {}
     graph = nx.Graph()
     for finding_id, pair in found:
         graph.add_edge(pair.a, pair.b, id=finding_id)
@@ -61,7 +68,9 @@ def people_of(found: Iterable[tuple[str, PairVerdict]]) -> tuple[Person, ...]:
     for addresses in nx.connected_components(graph):
         ids = [data["id"] for _, _, data in graph.subgraph(addresses).edges(data=True)]
         ordered = sorted(ids, key=lambda i: int(i[1:]))
-        people.append(Person(tuple(sorted(addresses)), tuple(ordered)))
+        called = Counter(names[a] for a in addresses if names.get(a))
+        name = min(called, key=lambda n: (-called[n], -len(n), n)) if called else ""
+        people.append(Person(tuple(sorted(addresses)), tuple(ordered), name))
     return tuple(sorted(people, key=lambda p: (-len(p.addresses), p.addresses)))
 
 
@@ -71,6 +80,7 @@ def summarise(
     links_of: Mapping[tuple[str, str], Sequence[Link]],
     messages: Mapping[str, MessageRef],
     has_owner: bool,
+    names: Mapping[str, str] | None = None,
 ) -> Summary:
     """``found``: the findings (``F`` ids) with their pairs; ``links_of``: each pair's links."""
     seen = {i.address for i in identities if i.messages}
@@ -81,4 +91,5 @@ def summarise(
         for link in pieces
         if any(m.encrypted for m in refs_of(messages, link.messages)[:MESSAGES_PER_EVIDENCE])
     )
-    return Summary(len(seen), len(pieces), encrypted, () if has_owner else people_of(found))
+    people = () if has_owner else people_of(found, names)
+    return Summary(len(seen), len(pieces), encrypted, people)

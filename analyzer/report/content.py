@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.analysis import (
+    ADVICE,
     CATALOG,
-    KNOWN_TOGETHER,
     MESSAGES_PER_EVIDENCE,
     SAME_PERSON,
-    VISIBILITY_ORDER,
     Analysis,
     Habits,
     Link,
@@ -27,7 +26,8 @@ from analyzer.analysis import (
     PairVerdict,
     Person,
 )
-from analyzer.vocabulary import ENCRYPTED, OWN_WORDS
+from analyzer.report.verdict import OBSERVER_WORDS, RiskShown, risks_shown, verdict
+from analyzer.vocabulary import ENCRYPTED, OWN_WORDS, Said
 
 __all__ = [
     "ENCRYPTED",
@@ -42,15 +42,9 @@ __all__ = [
     "ObserverView",
     "Recommendation",
     "Report",
+    "RiskShown",
     "build_report",
 ]
-
-# who each observer class is, in words a person reads
-OBSERVER_WORDS = {
-    "correspondents": "people you wrote to or heard from",
-    "providers": "your mail providers and the servers in between",
-    "inference": "anyone who holds enough of your mail to compare it",
-}
 
 
 @dataclass(frozen=True)
@@ -147,7 +141,7 @@ class Report:
     quarantined: int
     first_date: str
     last_date: str
-    verdict: tuple[str, ...] = field(metadata=OWN_WORDS)
+    verdict: tuple[Said, ...]  # a redacted copy keeps the words, replaces names in them
     identities: tuple[IdentityRow, ...]
     findings: tuple[Finding, ...]
     suggestions: tuple[Finding, ...]
@@ -158,12 +152,14 @@ class Report:
     encryption_hid: tuple[str, ...] = field(metadata=OWN_WORDS)
     recommendations: tuple[Recommendation, ...]
     ego_edges: tuple[tuple[str, str, int], ...]  # (you or correspondent, correspondent, messages)
-    communities: tuple[tuple[str, ...], ...]
+    communities: tuple[tuple[str, ...], ...]  # each community's members, as the nodes' labels
     clusters: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     redaction: str = ""  # what was replaced, when the report is made to be shared
     people: tuple[Person, ...] = ()  # an archive's people with more than one address
     aliases: tuple[AliasRow, ...] = ()
     what_if: dict[str, Any] = field(default_factory=dict)  # findings.json's counterfactual
+    ego_nodes: tuple[Any, ...] = ()  # analysis.network's NetworkNode: who each node is
+    risks: tuple[RiskShown, ...] = ()  # the owner's exposures in words, worst first
 
 
 # -- findings -------------------------------------------------------------------------------
@@ -218,119 +214,6 @@ def _findings(analysis: Analysis) -> tuple[list[Finding], list[Finding]]:
     )
 
 
-# -- the verdict ----------------------------------------------------------------------------
-def _groups(analysis: Analysis, question: str, observer_class: str) -> list[tuple[str, ...]]:
-    return sorted(
-        (
-            c.identities
-            for c in analysis.clusters
-            if c.question == question and c.observer_class == observer_class
-        ),
-        key=len,
-        reverse=True,
-    )
-
-
-def _tied(groups: list[tuple[str, ...]]) -> str:
-    joined = sum(len(g) for g in groups)
-    if len(groups) == 1:
-        return f"{joined}"
-    sizes = " and ".join(str(len(g)) for g in groups)
-    return f"{joined} (in {len(groups)} groups of {sizes})"
-
-
-def _people_sentence(people: Sequence[Person]) -> list[str]:
-    if not people:
-        return []
-    addresses = sum(len(p.addresses) for p in people)
-    largest = len(people[0].addresses)
-    return [
-        f"Together they make {len(people)} {'person' if len(people) == 1 else 'people'} "
-        f"with {addresses} addresses between them; the one with most has {largest}."
-    ]
-
-
-def _verdict(analysis: Analysis) -> list[str]:
-    seen = analysis.summary.addresses_seen
-    encryption = analysis.encryption
-    if not analysis.owner.identities:
-        others = len(analysis.pairs_of("others"))
-        owner = analysis.owner
-        if owner.mailboxes:
-            opening = (
-                f"{owner.mailboxes:,} mailboxes receive mail in this archive, more than one "
-                "person has: it reads as an archive of many people's mail (name yours with "
-                "--me to audit your own)."
-            )
-        elif owner.archive_asked:
-            opening = (
-                "Read as an archive of many people's mail, as --archive asks: no address in "
-                "it is taken for yours."
-            )
-        elif owner.archived_by:
-            opening = (
-                f"This is a mailing list's archive, kept by {', '.join(owner.archived_by)}, "
-                "which wrote none of it: it reads as many people's mail, not as that "
-                "mailbox's owner's (name yours with --me to audit your own)."
-            )
-        else:
-            opening = (
-                "Nothing in the headers says whose mailbox this is: it reads as an archive "
-                "of many people's mail, such as a mailing list."
-            )
-        return [
-            opening,
-            f"{others} pairs of addresses in it look like one person each, by what the "
-            "headers alone show."
-            if others
-            else "No two addresses in it look like one person.",
-            *_people_sentence(analysis.summary.people),
-        ]
-    sentences = []
-    previous = 0
-    for observer_class in VISIBILITY_ORDER:
-        groups = _groups(analysis, SAME_PERSON, observer_class)
-        joined = sum(len(g) for g in groups)
-        if joined and joined > previous:
-            everyone = joined == seen and len(groups) == 1
-            amount = "all" if everyone else _tied(groups)
-            sentences.append(
-                f"{OBSERVER_WORDS[observer_class].capitalize()} can tie {amount} of your "
-                f"{seen} addresses together as one person."
-            )
-        previous = max(previous, joined)
-    if not sentences:
-        sentences.append(
-            f"Nothing in the headers ties your {seen} addresses together as one person."
-        )
-    holders = _groups(analysis, KNOWN_TOGETHER, "correspondents")
-    if holders:
-        sentences.append(
-            f"Some of your correspondents hold {max(len(g) for g in holders)} of your addresses "
-            "at once, from messages that carry both."
-        )
-    total = sum(encryption.values())
-    encrypted = sum(encryption.get(c, 0) for c in ENCRYPTED)
-    if total:
-        behind = analysis.summary.evidence_shown_encrypted
-        if encrypted:
-            share = f"{encrypted} of your {total} messages ({encrypted / total:.0%}) were encrypted"
-            shown = (
-                f" ({behind} pieces of evidence are shown by encrypted messages)" if behind else ""
-            )
-            sentences.append(
-                f"Encryption hid none of this: {share}, and every link here comes from headers "
-                f"that encryption leaves readable{shown}."
-            )
-        else:
-            sentences.append(
-                f"None of your {total} messages was encrypted, and encrypting them would have "
-                "hidden none of this: every link here comes from headers, which encryption "
-                "leaves readable."
-            )
-    return sentences
-
-
 # -- encryption and recommendations ---------------------------------------------------------
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
@@ -366,88 +249,14 @@ def _encryption_hid(analysis: Analysis) -> list[str]:
     return lines
 
 
-_ONE_KEY = (
-    "One key per identity",
-    "One OpenPGP key under two addresses (as a recipient, a signer or in an Autocrypt "
-    "header) is one person to anyone who sees it.",
-)
-# evidence → the change that removes it (title, why)
-_ADVICE: dict[str, tuple[str, str]] = {
-    "subaddress": (
-        "An alias per service, not a +tag",
-        "A +tag or another spelling delivers to the same mailbox, and anyone can "
-        "strip it. A separate alias per service shows nothing of the mailbox.",
-    ),
-    "co-recipient": (
-        "Never address one message to two of your identities",
-        "Everyone who receives it holds both addresses at once.",
-    ),
-    "thread": (
-        "Answer from the address that was written to",
-        "Replying from another identity shows whoever wrote that both are yours.",
-    ),
-    "reply-to": (
-        "No Reply-To or Sender naming another of your addresses",
-        "The header names both addresses in one message.",
-    ),
-    "sender": (
-        "No Reply-To or Sender naming another of your addresses",
-        "The header names both addresses in one message.",
-    ),
-    "forwarding": (
-        "A separate mailbox for identities that must stay apart",
-        "Forwarding writes the mailbox an alias delivers to into the headers your "
-        "providers and relays read (Delivered-To).",
-    ),
-    "client-ip": (
-        "A client or provider that hides your IP address",
-        "Your machine's address in the first Received hop or X-Originating-IP is "
-        "the same under several identities. Webmail, a VPN or a provider that "
-        "strips it removes it.",
-    ),
-    "message-id-host": (
-        "A Message-ID without a host name",
-        "Your client writes your machine's name after the @ of every "
-        "Message-ID. Most clients can be set to use the mail domain instead.",
-    ),
-    "timing": (
-        "UTC dates",
-        "Your Date header gives your time zone and, over many messages, your hours. "
-        "A client set to UTC gives neither.",
-    ),
-    "client-fingerprint": (
-        "A common mail client, or one that sends no User-Agent",
-        "A rare client build in your time zone marks your messages under every identity.",
-    ),
-    "display-name": (
-        "No name on an alias",
-        "The same name on two addresses ties them. An alias with no name, or "
-        "another one, does not.",
-    ),
-    "local-part": (
-        "A different user name per identity",
-        "The same name before the @ at two domains ties them.",
-    ),
-    "pgp-key": _ONE_KEY,
-    "autocrypt": _ONE_KEY,
-    "smime-certificate": (
-        "One certificate per identity",
-        "A certificate names its addresses; one certificate under two addresses is one person.",
-    ),
-    "social-overlap": (
-        "Keep each identity's correspondents apart",
-        "The same rare correspondents on two addresses suggest one person.",
-    ),
-}
-
-
 def _recommendations(findings: Sequence[Finding]) -> list[Recommendation]:
     removes: dict[tuple[str, str], list[str]] = defaultdict(list)
     for finding in findings:
         for piece in finding.evidence:
-            advice = _ADVICE.get(piece.evidence)
-            if advice and finding.id not in removes[advice]:
-                removes[advice].append(finding.id)
+            advice = ADVICE.get(piece.evidence)
+            change = (advice.title, advice.why) if advice else None
+            if change and finding.id not in removes[change]:
+                removes[change].append(finding.id)
     ranked = sorted(removes.items(), key=lambda kv: (-len(kv[1]), kv[0][0]))
     return [Recommendation(title, why, tuple(ids)) for (title, why), ids in ranked]
 
@@ -479,7 +288,8 @@ def build_report(analysis: Analysis) -> Report:
         quarantined=analysis.inputs.quarantined,
         first_date=analysis.first_date,
         last_date=analysis.last_date,
-        verdict=tuple(_verdict(analysis)),
+        verdict=tuple(verdict(analysis)),
+        risks=tuple(risks_shown(analysis)),
         identities=tuple(identity_rows),
         findings=tuple(found),
         suggestions=tuple(suggested),
@@ -490,7 +300,8 @@ def build_report(analysis: Analysis) -> Report:
         # advice is for the owner: an archive's readers cannot act on other people's mail
         recommendations=tuple(_recommendations(found)) if has_owner else (),
         ego_edges=analysis.network.edges,
-        communities=analysis.network.communities,
+        communities=analysis.network.community_labels(),
+        ego_nodes=analysis.network.nodes,
         clusters=tuple(c.as_dict() for c in analysis.clusters),
         people=analysis.summary.people,
         aliases=tuple(_alias_rows(analysis)),

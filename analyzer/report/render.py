@@ -87,6 +87,28 @@ def address_html(value: object) -> Markup:
     )
 
 
+# an address or a domain inside one of mxa's sentences, without the punctuation around it
+_NAMED_IN_PROSE = re.compile(r"((?:[\w.+'=-]+@)?(?:[\w-]+\.)+[^\W\d_][\w-]*)")
+
+
+def prose_html(text: object) -> Markup:
+    """A sentence of mxa's with addresses in it: each address or domain wraps only after
+    its ``@`` and dots, like an address in a table."""
+    parts = _NAMED_IN_PROSE.split(str(text))
+    return Markup("").join(
+        _address_span(part) if n % 2 else html_text(part) for n, part in enumerate(parts)
+    )
+
+
+def prose_markdown(text: object) -> Markup:
+    """A sentence of mxa's in Markdown: each address or domain in a code span of its own,
+    the punctuation around it left outside."""
+    parts = _NAMED_IN_PROSE.split(str(text))
+    return Markup("".join(
+        _code_span(part) if n % 2 else markdown_text(part) for n, part in enumerate(parts)
+    ))  # fmt: skip
+
+
 def _address_span(value: object) -> Markup:
     if value is None:
         return Markup("")
@@ -154,9 +176,12 @@ def _environment(kind: str) -> Environment:
     )
     if html:  # an address wraps only after @ and . (Markdown leaves wrapping to its reader)
         environment.filters["address"] = _address_span
+        environment.filters["prose"] = prose_html
         environment.filters["addresses"] = lambda items, separator=", ": Markup(
             html_text(separator).join(_address_span(item) for item in items)
         )
+    else:
+        environment.filters["prose"] = prose_markdown
     environment.filters["percent"] = lambda share: f"{share:.0%}"
     environment.filters["score"] = lambda score: f"{score:.2f}"
     environment.filters["evidence_name"] = lambda evidence: EVIDENCE_NAMES[evidence]
