@@ -57,4 +57,3 @@ def display_names(frames: Frames) -> dict[str, str]:
     )
     best = counts.drop_duplicates("address")
     return dict(zip(best["address"], best["shown"], strict=True))
-
