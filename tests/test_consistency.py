@@ -42,7 +42,38 @@ def _rows(markdown: str, header: str) -> list[list[str]]:
 def _verdict(markdown: str) -> list[str]:
     """The quoted sentences before the first section."""
     opening = markdown.split("\n## ", 1)[0]
-    return [line[2:] for line in opening.splitlines() if line.startswith("> ")]
+    return [_plain(line[2:]) for line in opening.splitlines() if line.startswith("> ")]
+
+
+def _ranked(markdown: str) -> list[tuple[str, list[str]]]:
+    """The verdict's exposures, worst first: each item's text and the ids it ends with."""
+    if "\n## What gives you away, worst first\n" not in markdown:
+        return []
+    section = markdown.split("\n## What gives you away, worst first\n", 1)[1].split("\n## ")[0]
+    items = [line.split(". ", 1)[1] for line in section.splitlines() if re.match(r"\d+\. ", line)]
+    return [(_plain(item), re.findall(r"\b[FLS]\d+\b", item.rsplit("(", 1)[1])) for item in items]
+
+
+def _check_risks(markdown: str, findings: dict, expect) -> None:
+    """Each exposure the verdict ranks is findings.json's, in its order, with its numbers,
+    its addresses and its evidence named."""
+    risks = findings.get("risks", [])
+    shown = _ranked(markdown)
+    expect("exposures, worst first", [ids for _, ids in shown], [r["ids"] for r in risks])
+    for (text, _), risk in zip(shown, risks, strict=False):
+        what = f"exposure {risk['rank']}"
+        addresses = {a for pair in risk["pairs"] for a in pair}
+        if len(addresses) <= 6:
+            expect(f"{what} names its addresses", sorted(a for a in addresses if a not in text), [])
+        named = [EVIDENCE_NAMES[e] for e in risk["evidence"]]
+        expect(f"{what} names its evidence", [n for n in named if n not in text], [])
+        if risk["observer_class"] == "correspondents" and risk["observers_total"] > 1:
+            expect(what, f"{risk['observers_total']} of your correspondents" in text, True)
+        if risk["kind"] == "leak":
+            plural = "" if risk["messages"] == 1 else "s"
+            expect(what, f"({risk['messages']} message{plural})" in text, True)
+        fix = text.rsplit("Fix:", 1)[-1].strip() if "Fix:" in text else ""
+        expect(f"{what} has a fix", bool(fix), True)
 
 
 def _numbers(sentence: str) -> list[int]:
@@ -95,8 +126,8 @@ def check(markdown: str, findings: dict) -> list[str]:
     # the people of an archive
     if summary["people"]:
         people = _rows(markdown, "| person |")
-        expect("people", [(r[1], r[2]) for r in people],
-               [(", ".join(p["addresses"]), ", ".join(p["findings"]))
+        expect("people", [(r[1], r[2], r[3]) for r in people],
+               [(p["name"] or "no name", ", ".join(p["addresses"]), ", ".join(p["findings"]))
                 for p in summary["people"]])  # fmt: skip
 
     # each of the owner's addresses
@@ -122,6 +153,8 @@ def check(markdown: str, findings: dict) -> list[str]:
     expect("observer messages", [int(n) for n in shown_views], [v["messages"] for v in held_views])
     shown_links = re.findall(r"can tie as one person: (\d+)", markdown)
     expect("observer pairs", [int(n) for n in shown_links], [v["links"] for v in held_views])
+
+    _check_risks(markdown, findings, expect)
 
     # the verdict, sentence by sentence
     encryption = findings["encryption"]
@@ -165,6 +198,9 @@ def check(markdown: str, findings: dict) -> list[str]:
         elif "Together they make" in sentence:
             people = summary["people"]
             sizes = [len(p["addresses"]) for p in people]
+            called = people[0]["name"] or people[0]["addresses"][0]
+            expect(f"{sentence} names", called in sentence, True)
+            numbers = _numbers(sentence.replace(called, ""))
             expect(sentence, numbers, [len(people), sum(sizes), max(sizes)])
         elif numbers:
             wrong.append(f"a sentence of the verdict nobody checks: {sentence}")
