@@ -121,7 +121,7 @@ def test_links_with_an_owner_suggests_and_keeps_other_people_apart(tmp_path):
     assert mine.exit_code == 0, mine.output
     assert "These look like you too" in mine.output
     suggestion = next(line for line in mine.output.splitlines() if "bob@work.example" in line)
-    assert "ties to bob@home.example" in suggestion and "display-name" in suggestion
+    assert "ties to bob@home.example" in suggestion and "the same name" in suggestion
     payload = json.loads(
         runner.invoke(app, ["links", "--store", str(store), "--me", "jane@example.org", "--json"])
         .output

@@ -119,7 +119,7 @@ def audit_command(
     if not quiet:
         print_ingest(result.ingest)
         if verbose:
-            print_links(result.analysis, everyone=False, store=result.out / "store")
+            print_links(result.analysis, everyone=False, store=result.out / "store", verbose=True)
         else:
             has_owner = bool(result.analysis.owner.identities)
             print_verdict(result.report, has_owner=has_owner, store=result.out / "store")
@@ -140,6 +140,10 @@ def links_command(
     everyone: Annotated[
         bool, typer.Option("--all", help="Also links among other people's addresses.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Name evidence by its id, with levels and bits."),
+    ] = False,
 ) -> None:
     """Which of your identities can be tied to each other, by whom, with which header line.
 
@@ -149,7 +153,7 @@ def links_command(
     if as_json:
         print_json(analysis_reads.links_payload(read, everyone=everyone))
     else:
-        print_links(read.analysis, everyone=everyone, store=store)
+        print_links(read.analysis, everyone=everyone, store=store, verbose=verbose)
 
 
 @reports_errors

@@ -1,7 +1,8 @@
 """An analysis as the terminal shows it: ``mxa links``, ``mxa aliases`` and the end of an audit.
 
 The terminal lists the first :data:`MAX_PAIRS_SHOWN` of each kind; ``--json`` and
-``findings.json`` hold them all.
+``findings.json`` hold them all. By default it names evidence and who can tell in the
+report's words; ``verbose`` prints the ids, levels and bits instead, as findings.json has them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from analyzer.analysis import (
     confidence_word,
 )
 from analyzer.cli.printing import line
+from analyzer.report.words import EVIDENCE_NAMES, OBSERVER_NAMES
 
 if TYPE_CHECKING:
     from analyzer.aliases import Exposure
@@ -35,24 +37,42 @@ def _score(score: float) -> str:
     return f"{confidence_word(score)} ({score:.2f})"
 
 
-def _print_same_person(analysis: Analysis, pair: PairVerdict) -> None:
+def _who(observer_class: str, *, verbose: bool) -> str:
+    """Who can tell: the class id under ``verbose``, else the report's words."""
+    return observer_class if verbose else OBSERVER_NAMES.get(observer_class, observer_class)
+
+
+def _evidence(evidence: tuple[str, ...] | list[str], *, verbose: bool) -> str:
+    """Kinds of evidence: their ids under ``verbose``, else the report's words."""
+    return ", ".join(e if verbose else EVIDENCE_NAMES.get(e, e) for e in evidence)
+
+
+def _messages(count: int) -> str:
+    return f"{count} {'message' if count == 1 else 'messages'}"
+
+
+def _print_same_person(analysis: Analysis, pair: PairVerdict, *, verbose: bool) -> None:
     same = pair.same_person
-    seen = f"; {same.observer_class} can tell" if same.observer_class else ""
+    who = _who(same.observer_class, verbose=verbose) if same.observer_class else ""
+    seen = f"; {who} can tell" if who else ""
     line(Text(f"  {pair.a}  ↔  {pair.b}", style="bold"), f"  {_score(same.score)}{seen}")
     weighed = ", ".join(
         f"{comparison} {level} {same.weights.get(comparison, 0):+.1f}"
         for comparison, level in sorted(same.levels.items())
     )
-    if weighed:
+    if weighed and verbose:
         line(f"    weighed (bits): {weighed}")
     for link in analysis.links_of(pair.a, pair.b):
         if link.question != SAME_PERSON:
             continue
-        line(
-            f"      {link.evidence} ({link.level}; {link.observer_class}, "
-            f"{link.messages_total} msg): ",
-            Text(link.detail),
-        )
+        if verbose:
+            shown = f"{link.evidence} ({link.level}; {link.observer_class}, "
+            shown += f"{link.messages_total} msg): "
+        else:
+            shown = f"{_evidence([link.evidence], verbose=False)} "
+            shown += f"({_who(link.observer_class, verbose=False)}, "
+            shown += f"{_messages(link.messages_total)}): "
+        line(f"      {shown}", Text(link.detail))
 
 
 def _parties(observers: tuple[str, ...], total: int, shown: int = 4) -> str:
@@ -98,7 +118,7 @@ def _print_owner(analysis: Analysis, store: Path) -> None:
         line("  ", name_yourself("links", store))
 
 
-def _print_owner_pairs(analysis: Analysis) -> None:
+def _print_owner_pairs(analysis: Analysis, *, verbose: bool) -> None:
     """Both questions about each pair of the owner's addresses, then the groups."""
     mine = analysis.pairs_of("owner")
     line("")
@@ -106,7 +126,7 @@ def _print_owner_pairs(analysis: Analysis) -> None:
          style="bold underline")  # fmt: skip
     with_evidence = [p for p in mine if p.same_person.evidence]
     for pair in with_evidence[:MAX_PAIRS_SHOWN]:
-        _print_same_person(analysis, pair)
+        _print_same_person(analysis, pair, verbose=verbose)
     if len(with_evidence) > MAX_PAIRS_SHOWN:
         line(f"  … and {len(with_evidence) - MAX_PAIRS_SHOWN} more pairs (--json lists them)")
     if not with_evidence:
@@ -121,7 +141,8 @@ def _print_owner_pairs(analysis: Analysis) -> None:
         observers = _parties(known.observers, known.observers_total)
         line(
             Text(f"  {pair.a}  ↔  {pair.b}", style="bold"),
-            f"  {', '.join(known.evidence)}, seen by {known.observer_class}",
+            f"  {_evidence(known.evidence, verbose=verbose)}, "
+            f"seen by {_who(known.observer_class, verbose=verbose)}",
             Text(f": {observers}" if observers else ""),
         )
     if len(together) > MAX_PAIRS_SHOWN:
@@ -129,7 +150,8 @@ def _print_owner_pairs(analysis: Analysis) -> None:
     shown_together = bool(together)
     for cluster in _widening(analysis, KNOWN_TOGETHER):
         shown_together = True
-        line(f"  {cluster.observer_class} hold {len(cluster.identities)} of them: ",
+        who = _who(cluster.observer_class, verbose=verbose)
+        line(f"  {who} hold {len(cluster.identities)} of them: ",
              Text(_some(cluster.identities)))  # fmt: skip
     if not shown_together:
         line("  nobody holds two of them")
@@ -138,18 +160,20 @@ def _print_owner_pairs(analysis: Analysis) -> None:
         line("")
         line("Who can tie them together as one person", style="bold underline")
     for cluster in joined:
-        line(f"  {cluster.observer_class} ({_score(cluster.score or 0.0)}): ",
+        who = _who(cluster.observer_class, verbose=verbose)
+        line(f"  {who} ({_score(cluster.score or 0.0)}): ",
              Text(_some(cluster.identities)))  # fmt: skip
 
 
-def _print_suggestions(analysis: Analysis) -> None:
+def _print_suggestions(analysis: Analysis, *, verbose: bool) -> None:
     """Addresses that look like the owner's too, with what ties them."""
     line("")
     line("These look like you too", style="bold underline")
     for suggestion in analysis.suggestions[:MAX_PAIRS_SHOWN]:
         line(
             Text(f"  {suggestion.address}", style="bold"),
-            f"  {_score(suggestion.score)}: {', '.join(suggestion.evidence)}; ties to ",
+            f"  {_score(suggestion.score)}: {_evidence(suggestion.evidence, verbose=verbose)}; "
+            "ties to ",
             Text(_some(suggestion.ties_to)),
         )
     if len(analysis.suggestions) > MAX_PAIRS_SHOWN:
@@ -157,29 +181,29 @@ def _print_suggestions(analysis: Analysis) -> None:
         line(f"  … and {more} more addresses (--json lists them)")
 
 
-def _print_others(analysis: Analysis, *, everyone: bool) -> None:
+def _print_others(analysis: Analysis, *, everyone: bool, verbose: bool) -> None:
     """Other people's pairs: listed with --all or when no owner is known, else counted."""
     others = analysis.pairs_of("others")
     if others and (everyone or not analysis.owner.identities):
         line("")
         line("Other people's addresses that look like one person", style="bold underline")
         for pair in others:
-            _print_same_person(analysis, pair)
+            _print_same_person(analysis, pair, verbose=verbose)
     elif others:
         line("")
         line(f"… and {len(others)} pairs of other people's addresses that look like one "
              "person (--all lists them)")  # fmt: skip
 
 
-def print_links(analysis: Analysis, *, everyone: bool, store: Path) -> None:
+def print_links(analysis: Analysis, *, everyone: bool, store: Path, verbose: bool = False) -> None:
     """The owner, the pairs of their addresses, suggestions, and other people's pairs
-    (``store``: the one the hints name)."""
+    (``store``: the one the hints name); ``verbose``: with evidence ids, levels and bits."""
     _print_owner(analysis, store)
     if analysis.owner.identities:
-        _print_owner_pairs(analysis)
+        _print_owner_pairs(analysis, verbose=verbose)
     if analysis.suggestions:
-        _print_suggestions(analysis)
-    _print_others(analysis, everyone=everyone)
+        _print_suggestions(analysis, verbose=verbose)
+    _print_others(analysis, everyone=everyone, verbose=verbose)
 
 
 def print_aliases(exposures: Sequence[Exposure], *, store: Path) -> None:
