@@ -44,10 +44,17 @@ def communication_graph(analysis: Analysis) -> nx.DiGraph:
     """Sender → recipient, weighted by messages, with first/last seen and roles.
 
     Nodes carry ``messages_sent``, ``messages_received``, ``roles`` (every header role the
-    address takes), ``owner`` (one of the owner's identities) and ``kind``; edges carry
-    ``weight``, ``first_seen``, ``last_seen`` and ``roles``. Roles are joined by ``;`` in
-    name order: ``cc;to``. Drawn from the analysis's aggregates
+    address takes), ``owner`` (one of the owner's identities), ``kind`` and ``addresses``
+    (the raw addresses the node stands for, ``;``-joined); edges carry ``weight``,
+    ``first_seen``, ``last_seen`` and ``roles``. Roles are joined by ``;`` in name order:
+    ``cc;to``. Drawn from the analysis's aggregates
     (:func:`~analyzer.analysis.communication_aggregates`).
+
+    An alias service's stand-in address (a DuckDuckGo or SimpleLogin reverse alias) is the
+    organisation behind it, as the analysis found it (``Network.parties``): the node is
+    ``shop.example`` with ``kind`` ``organisation`` and the stand-in addresses in
+    ``addresses``, or ``simplelogin.co (relay)`` with ``kind`` ``relay`` when the address
+    names nobody. Its weights are the sums over those addresses.
     """
     aggregates = analysis.network.aggregates
     weights = aggregates["weight"].sort_index()
@@ -65,13 +72,20 @@ def communication_graph(analysis: Analysis) -> nx.DiGraph:
     sent, received = aggregates["sent"], aggregates["received"]
     roles = _joined(aggregates["roles"], ["address"])
     owner = analysis.owner
+    stands_for: dict[str, list[str]] = {}
+    for address, party in analysis.network.parties.items():
+        stands_for.setdefault(party, []).append(address)
     for node in graph.nodes:
         graph.nodes[node]["roles"] = roles.get(node, "")
         graph.nodes[node]["messages_sent"] = int(sent.get(node, 0))
         graph.nodes[node]["messages_received"] = int(received.get(node, 0))
         mine = owner.owns(node)
         graph.nodes[node]["owner"] = mine
-        graph.nodes[node]["kind"] = analysis.kind_of(node) if mine else ""
+        if node in stands_for:
+            graph.nodes[node]["kind"] = "relay" if node.endswith("(relay)") else "organisation"
+        else:
+            graph.nodes[node]["kind"] = analysis.kind_of(node) if mine else ""
+        graph.nodes[node]["addresses"] = ";".join(sorted(stands_for.get(node, [node])))
     return graph
 
 

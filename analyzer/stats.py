@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer.aliases.senders import party_behind
 from analyzer.analysis.inputs import encryption_counts
 from analyzer.readable import usable_dates
 from analyzer.store import Store, read_frame
@@ -58,15 +59,33 @@ def _counts(totals: dict[str, Any]) -> dict[str, int]:
     }
 
 
+def _who_sent(messages: pd.DataFrame) -> pd.Series:
+    """Each message's sender as a reader knows it: its From address, or, where an alias
+    service wrote its own stand-in there, the organisation behind it
+    (:func:`~analyzer.aliases.senders.party_behind`)."""
+    names = messages["from_name"] if "from_name" in messages else pd.Series(None, messages.index)
+    return pd.Series(
+        [
+            party_behind(address, name if isinstance(name, str) else None) or address
+            if isinstance(address, str)
+            else address
+            for address, name in zip(messages["from_addr"], names, strict=True)
+        ],
+        index=messages.index,
+        dtype=object,
+    )
+
+
 def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
-    """Counts, date range, top senders and domains, encryption mix, quarantine."""
+    """Counts, date range, top senders and domains, encryption mix, quarantine. A sender
+    behind an alias service's stand-in address counts as its organisation."""
     opened = Store.open(store, create=False)
     messages = read_frame(store, "messages")
     quarantine = read_frame(store, "quarantine")
     dates = usable_dates(messages["date_utc"]).dropna()  # as the report: years 1 to 9999
-    senders = messages["from_addr"]
-    # what follows the last @ (rpartition makes no columns of a store without senders)
-    domains = senders.dropna().str.rsplit("@", n=1).str[-1].replace("", pd.NA)
+    senders = _who_sent(messages)
+    # what follows the last @, or an organisation as it is (no columns without senders)
+    domains = senders.dropna().astype(str).str.rsplit("@", n=1).str[-1].replace("", pd.NA)
     encryption = encryption_counts(messages["encryption"])  # as findings.json counts them
     return StoreStats(
         messages=len(messages),

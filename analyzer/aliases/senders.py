@@ -22,7 +22,15 @@ from analyzer.addressing import (
     registrable_domain,
 )
 
-__all__ = ["BULK_PLATFORMS", "Sender", "is_platform", "organisation_of", "original_sender"]
+__all__ = [
+    "BULK_PLATFORMS",
+    "REVERSE_ALIAS_DOMAINS",
+    "Sender",
+    "is_platform",
+    "organisation_of",
+    "original_sender",
+    "party_behind",
+]
 
 # registrable domains of platforms that send in their customers' names (docs/providers.md)
 BULK_PLATFORMS: dict[str, str] = {
@@ -71,6 +79,9 @@ _SIMPLELOGIN_NAME = re.compile(r"(?:^|\s-\s)([\w.+\-]+) at ([\w\-]+(?:\.[\w\-]+)
 _RELAY_NAME = re.compile(r"<?([\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)>? \[via Relay\]$")
 _ADDY_LOCAL = re.compile(r"^[^+@]+\+([\w.\-]+)=([\w\-]+(?:\.[\w\-]+)+)@")
 _DUCK_LOCAL = re.compile(r"^([\w.+\-]+)_at_([\w\-]+(?:\.[\w\-]+)+)_[^_@]+@duck\.com$")
+# where an alias service gives each contact a stand-in address of its own (a reverse
+# alias), which names the contact only in its display name, if at all
+REVERSE_ALIAS_DOMAINS = frozenset({"simplelogin.co", "relay.firefox.com"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,22 @@ def _from_rewritten(from_addr: str, from_name: str) -> str | None:
     if match:
         return f"{match.group(1)}@{match.group(2)}".lower()
     return None
+
+
+def party_behind(address: str, display_name: str | None = None) -> str | None:
+    """The party an alias service's stand-in address speaks for, so that a graph or a
+    count shows who wrote, not the service's address: the organisation of the sender
+    the service wrote into the address or its display name
+    (``news_at_shop.example_1f@duck.com`` → ``shop.example``); for a reverse alias that
+    names nobody, the service's relay marked as such (``simplelogin.co (relay)``); None
+    for any other address, a person's own alias included."""
+    if not alias_service(address):
+        return None
+    rewritten = _from_rewritten(address.lower(), display_name or "")
+    if rewritten and not alias_service(rewritten):
+        return organisation_of(rewritten)
+    domain = domain_of(address)
+    return f"{domain} (relay)" if domain in REVERSE_ALIAS_DOMAINS else None
 
 
 def original_sender(

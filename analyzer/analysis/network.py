@@ -1,24 +1,64 @@
 """Who the mail goes between: the aggregates behind the communication graph, and the
-owner's own network (their nearest correspondents and the communities among them)."""
+owner's own network (their nearest correspondents and the communities among them).
+
+Both show who wrote, not the machinery in between: an alias service's stand-in address
+(``news_at_shop.example_1f@duck.com``, a SimpleLogin reverse alias) is the organisation
+behind it (:func:`~analyzer.aliases.senders.party_behind`). The owner's network also
+draws one node per person (the addresses linkability claims as one person merged, named
+by their display name) and the mailing lists as lists, not as people.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 import networkx as nx
+import pandas as pd
 
+from analyzer.addressing import alias_service, domain_of
+from analyzer.aliases.senders import party_behind
 from analyzer.frames import Frames, shared_values
+from analyzer.linkability import CLAIM, PairVerdict
 from analyzer.linkability.context import BROADCAST_PARTIES, is_person_address
 from analyzer.owner import Owner
-from analyzer.vocabulary import PARTY_ROLES, RECIPIENT_ROLES
+from analyzer.vocabulary import OWN_WORDS, PARTY_ROLES, RECIPIENT_ROLES
 
-__all__ = ["EGO_NEIGHBOURS", "Network", "communication_aggregates", "network"]
+__all__ = [
+    "EGO_NEIGHBOURS",
+    "NODE_KINDS",
+    "Network",
+    "NetworkNode",
+    "communication_aggregates",
+    "network",
+    "relay_parties",
+]
 
 EGO_NEIGHBOURS = 40  # correspondents drawn in the owner's network
+EGO_LISTS = 6  # mailing lists drawn with them, the busiest first
+NODE_KINDS = {
+    "you": "all of your addresses, as one node",
+    "person": "a person: the addresses linkability claims as one person, merged",
+    "organisation": "the organisation behind an alias service's stand-in address",
+    "relay": "an alias service's stand-in address that names nobody",
+    "list": "a mailing list",
+}
+
+
+@dataclass(frozen=True)
+class NetworkNode:
+    """One node of the owner's network."""
+
+    id: str  # "you", a person's main address, an organisation or a list's address
+    label: str  # the display name the mail gives the person, else ``id``
+    kind: str = field(metadata=OWN_WORDS)  # a key of NODE_KINDS
+    addresses: tuple[str, ...] = ()  # the raw addresses the node stands for
+    community: int = 0  # its number in Network.communities (from 1), 0 for none
+    messages: int = 0  # messages it shares with the others drawn
 
 
 @dataclass(frozen=True)
@@ -26,9 +66,20 @@ class Network:
     """The owner's network ("you" stands for all their identities) and the whole archive's
     sender → recipient aggregates (:func:`communication_aggregates`)."""
 
-    edges: tuple[tuple[str, str, int], ...]  # (you or correspondent, correspondent, messages)
-    communities: tuple[tuple[str, ...], ...]
+    edges: tuple[tuple[str, str, int], ...]  # (node id, node id, messages)
+    communities: tuple[tuple[str, ...], ...]  # node ids; a community has two or more
     aggregates: dict[str, Any] = field(default_factory=dict, repr=False)
+    nodes: tuple[NetworkNode, ...] = ()
+    # each stand-in address of an alias service → the party it stands for
+    parties: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def community_labels(self) -> tuple[tuple[str, ...], ...]:
+        """Each community's members as the figure names them, the busiest first."""
+        drawn = {node.id: node for node in self.nodes}
+        return tuple(
+            tuple(drawn[m].label for m in sorted(members, key=lambda m: -drawn[m].messages))
+            for members in self.communities
+        )
 
 
 def communication_aggregates(participants: Any, dates: Any) -> dict[str, Any]:
@@ -57,30 +108,159 @@ def communication_aggregates(participants: Any, dates: Any) -> dict[str, Any]:
     }
 
 
+def relay_parties(participants: pd.DataFrame, owner: Owner) -> dict[str, str]:
+    """Each stand-in address of an alias service (not the owner's own) → the party it
+    stands for, read from the address and the display names it comes with; an address
+    with an organisation once has it everywhere (a reverse alias the owner replied to)."""
+    people = participants[["address", "display_name"]].dropna(subset=["address"])
+    at_service = [
+        a for a in people["address"].unique() if alias_service(str(a)) and not owner.owns(a)
+    ]
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    rows = people[people["address"].isin(at_service)].drop_duplicates()
+    for address, name in zip(rows["address"], rows["display_name"], strict=True):
+        party = party_behind(str(address), None if pd.isna(name) else str(name))
+        if party:
+            found[str(address)][party] += 1
+    # an organisation the address names beats the relay it would be without one
+    return {
+        address: max(parties, key=lambda p: (not p.endswith("(relay)"), parties[p], p))
+        for address, parties in found.items()
+    }
+
+
+def _merged(aggregates: dict[str, Any], parties: Mapping[str, str]) -> dict[str, Any]:
+    """The aggregates with each stand-in address replaced by its party (weights summed)."""
+    if not parties or not aggregates:
+        return aggregates
+
+    def party(values: Iterable[Any]) -> list[str]:
+        return [parties.get(v, v) for v in values]
+
+    weight = aggregates["weight"]
+    index = pd.MultiIndex.from_arrays(
+        [party(weight.index.get_level_values(n)) for n in (0, 1)], names=weight.index.names
+    )
+    by_pair = list(index.names)
+
+    def regrouped(series: pd.Series, how: str) -> pd.Series:
+        return getattr(pd.Series(series.to_numpy(), index=index).groupby(level=by_pair), how)()
+
+    def renamed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        frame = frame.astype({c: object for c in columns})
+        for column in columns:
+            frame[column] = party(frame[column])
+        return frame.drop_duplicates()
+
+    def summed(series: pd.Series) -> pd.Series:
+        keys = party(series.index)
+        return pd.Series(series.to_numpy(), index=keys).groupby(level=0).sum()
+
+    return {
+        "weight": regrouped(weight, "sum"),
+        "first_seen": regrouped(aggregates["first_seen"].reindex(weight.index), "min"),
+        "last_seen": regrouped(aggregates["last_seen"].reindex(weight.index), "max"),
+        "edge_roles": renamed(aggregates["edge_roles"], by_pair),
+        "sent": summed(aggregates["sent"]),
+        "received": summed(aggregates["received"]),
+        "roles": renamed(aggregates["roles"], ["address"]),
+    }
+
+
 def network(
-    frames: Frames, owner: Owner, lists: frozenset[str], aggregates: dict[str, Any] | None = None
+    frames: Frames,
+    owner: Owner,
+    lists: frozenset[str],
+    aggregates: dict[str, Any] | None = None,
+    pairs: Iterable[PairVerdict] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Network:
     """The owner's network and the archive's aggregates (``aggregates``, computed elsewhere
-    such as on a Dask cluster, stand in for those of ``frames``)."""
+    such as on a Dask cluster, stand in for those of ``frames``). ``pairs`` claimed as one
+    person (at :data:`~analyzer.linkability.CLAIM` or above) merge into one node, named by
+    ``names`` (:func:`~analyzer.analysis.names.display_names`)."""
     if aggregates is None:
         people = frames.participants[["message_key", "address", "role"]]
         aggregates = communication_aggregates(people, frames.messages[["message_key", "date_utc"]])
-    edges, communities = _ego(frames, owner, lists)
-    return Network(tuple(edges), tuple(communities), aggregates)
+    parties = relay_parties(frames.participants, owner)
+    edges, communities, nodes = _ego(
+        frames, owner, lists, parties, _people(pairs, owner), names or {}
+    )
+    return Network(edges, communities, _merged(aggregates, parties), nodes, parties)
 
 
-def _ego(frames: Frames, owner: Owner, lists: frozenset[str]):
-    """The owner (all identities as one node, "you") and the people mail went between."""
-    people = frames.participants
-    parties = people[people["role"].isin(PARTY_ROLES)][["message_key", "address"]].dropna()
-    parties = parties.sort_values("message_key", kind="stable")  # each message's rows together
-    keys, addresses = shared_values(parties["message_key"]), shared_values(parties["address"])
-    node = {}  # address → its node ("you" for the owner's), None for no person
-    for address in parties["address"].unique():
+def _people(pairs: Iterable[PairVerdict], owner: Owner) -> list[set[str]]:
+    """Other people's addresses that linkability claims as one person, each group once."""
+    graph = nx.Graph()
+    for pair in pairs:
+        claimed = pair.same_person.score >= CLAIM
+        if claimed and not owner.owns(pair.a) and not owner.owns(pair.b):
+            graph.add_edge(pair.a, pair.b)
+    return [set(group) for group in nx.connected_components(graph)]
+
+
+def _more_lists(
+    lists: frozenset[str], addresses: Iterable[str], senders: set[str], names: Mapping[str, str]
+) -> set[str]:
+    """Lists the archive's List-Id and List-Post do not name, because the copy archived
+    came through another list. Each never sent a message, and is at a known list's host
+    where nobody writes from (``vger.kernel.org`` serves util-linux and linux-kernel
+    alike), at a list host by its name (``lists.``, ``vger.``, Google Groups), or goes by
+    its own local part ("Linux MM" <linux-mm@kvack.org>)."""
+    written_from = {domain_of(a) for a in senders if a not in lists and is_person_address(a)}
+    hosts = {domain_of(a) for a in lists} - written_from - {""}
+    found = set()
+    for address in addresses:
+        if address in senders or address in lists:
+            continue
+        local, _, domain = address.partition("@")
+        if (
+            domain in hosts
+            or domain == "googlegroups.com"
+            or domain.startswith(("lists.", "vger."))
+            or names.get(address, "").lower().replace(" ", "-") == local.lower()
+        ):
+            found.add(address)
+    return found
+
+
+def _ego(
+    frames: Frames,
+    owner: Owner,
+    lists: frozenset[str],
+    parties: Mapping[str, str],
+    people: list[set[str]],
+    names: Mapping[str, str],
+):
+    """The owner (all identities as one node, "you"), the people, organisations and
+    lists mail went between, and the communities among the people."""
+    participants = frames.participants
+    parties_rows = participants[participants["role"].isin(PARTY_ROLES)]
+    parties_rows = parties_rows[["message_key", "address"]].dropna()
+    parties_rows = parties_rows.sort_values("message_key", kind="stable")  # messages together
+    keys, addresses = (
+        shared_values(parties_rows["message_key"]),
+        shared_values(parties_rows["address"]),
+    )
+    senders = set(participants.loc[participants["role"] == "from", "address"].dropna())
+    seen = parties_rows["address"].unique()
+    lists = lists | _more_lists(lists, seen, senders, names)
+    times = Counter(parties_rows["address"].value_counts().to_dict())  # for the main address
+    main = {frozenset(g): min(g, key=lambda a: (-times[a], a)) for g in people}
+    person_of = {a: main[group] for group in map(frozenset, people) for a in group}
+    node, kind = {}, {}  # address → its node id (None for no one); node id → its kind
+    for address in seen:
         if owner.owns(address):
-            node[address] = "you"
-        elif address not in lists and is_person_address(address):
-            node[address] = address
+            node[address], kind["you"] = "you", "you"
+        elif address in parties:
+            party = parties[address]
+            node[address] = party
+            kind[party] = "relay" if party.endswith("(relay)") else "organisation"
+        elif address in lists:
+            node[address], kind[address] = address, "list"
+        elif is_person_address(address):
+            node[address] = person_of.get(address, address)
+            kind[node[address]] = "person"
         else:
             node[address] = None
     weights: Counter[tuple[str, str]] = Counter()
@@ -92,23 +272,76 @@ def _ego(frames: Frames, owner: Owner, lists: frozenset[str]):
         for i, a in enumerate(named):
             for b in named[i + 1 :]:
                 weights[(a, b)] += 1
-    if owner.identities:
-        near = Counter(
-            {(b if a == "you" else a): n for (a, b), n in weights.items() if "you" in (a, b)}
-        )
-    else:
-        near = Counter()
-        for (a, b), n in weights.items():
-            near[a] += n
-            near[b] += n
-    kept = {a for a, _ in sorted(near.items(), key=lambda kv: (-kv[1], kv[0]))[:EGO_NEIGHBOURS]}
-    kept |= {"you"} if owner.identities else set()
+    kept = _kept(weights, kind, bool(owner.identities))
     edges = [(a, b, n) for (a, b), n in sorted(weights.items()) if a in kept and b in kept]
     graph = nx.Graph()
     graph.add_weighted_edges_from(edges)
-    others = graph.subgraph([n for n in graph if n != "you"])
-    communities = (
-        nx.community.louvain_communities(others, weight="weight", seed=1) if len(others) else []
+    communities = _communities(graph, kind)
+    members = defaultdict(list)
+    for address, drawn in node.items():
+        if drawn in graph:
+            members[drawn].append(address)
+    nodes = []
+    for drawn in graph:
+        addresses = sorted(members[drawn], key=lambda a: (-times[a], a))
+        number = next((n for n, c in enumerate(communities, 1) if drawn in c), 0)
+        shown = _label(drawn, kind[drawn], addresses, names)
+        messages = int(graph.degree(drawn, weight="weight"))
+        nodes.append(NetworkNode(drawn, shown, kind[drawn], tuple(addresses), number, messages))
+    nodes.sort(key=lambda n: (list(NODE_KINDS).index(n.kind), -n.messages, n.id))
+    return tuple(edges), tuple(communities), _unique_labels(nodes)
+
+
+def _kept(weights: Counter[tuple[str, str]], kind: Mapping[str, str], has_owner: bool) -> set:
+    """The busiest people and organisations (the owner's nearest, or the archive's
+    busiest), the lists among them, and "you"."""
+    near: Counter[str] = Counter()
+    on_lists: Counter[str] = Counter()
+    for (a, b), n in weights.items():
+        for one, other in ((a, b), (b, a)):
+            if kind[one] == "list":
+                continue
+            if kind[other] == "list":
+                on_lists[one] += n
+            elif not has_owner or other == "you":
+                near[one] += n
+    near.pop("you", None)
+    if not near:  # nobody wrote to anybody but through lists: the lists' busiest posters
+        near = on_lists
+    kept = {a for a, _ in sorted(near.items(), key=lambda kv: (-kv[1], kv[0]))[:EGO_NEIGHBOURS]}
+    kept |= {"you"} if has_owner else set()
+    listed: Counter[str] = Counter()
+    for (a, b), n in weights.items():
+        for one, other in ((a, b), (b, a)):
+            if kind[one] == "list" and other in kept:
+                listed[one] += n
+    return kept | {a for a, _ in sorted(listed.items(), key=lambda kv: (-kv[1], kv[0]))[:EGO_LISTS]}
+
+
+def _communities(graph: nx.Graph, kind: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """Louvain communities of the people (not you, not lists), largest first; one person
+    alone is no community."""
+    others = graph.subgraph([n for n in graph if kind[n] not in ("you", "list")])
+    if not len(others):
+        return []
+    found = nx.community.louvain_communities(others, weight="weight", seed=1)
+    return sorted((tuple(sorted(c)) for c in found if len(c) > 1), key=lambda c: (-len(c), c))
+
+
+def _label(drawn: str, kind: str, addresses: list[str], names: Mapping[str, str]) -> str:
+    """A person by the name their mail gives them (their busiest address's first), else
+    their main address; anything else by its id."""
+    if kind != "person":
+        return drawn
+    return next((names[a] for a in addresses if names.get(a)), drawn)
+
+
+def _unique_labels(nodes: list[NetworkNode]) -> tuple[NetworkNode, ...]:
+    """Two people who go by one name are told apart by their main address."""
+    shared = Counter(n.label for n in nodes)
+    return tuple(
+        NetworkNode(n.id, f"{n.label} ({n.id})", n.kind, n.addresses, n.community, n.messages)
+        if shared[n.label] > 1 and n.label != n.id
+        else n
+        for n in nodes
     )
-    ordered = sorted((tuple(sorted(c)) for c in communities), key=lambda c: (-len(c), c))
-    return edges, ordered

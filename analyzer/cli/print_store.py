@@ -91,7 +91,10 @@ def print_stats(store: Path, stats: StoreStats) -> None:
     console.print(overview)
     for title, rows in (("Top senders", stats.top_senders), ("Top domains", stats.top_domains)):
         table = Table(title=title, title_justify="left")
-        table.add_column("address" if "senders" in title else "domain")
+        if "senders" in title:  # an alias service's stand-in shows as whom it stands for
+            table.caption = "relayed mail counts as its organisation"
+            table.caption_justify = "left"
+        table.add_column("sender" if "senders" in title else "domain")
         table.add_column("messages", justify="right")
         for name, count in rows:
             table.add_row(Text(printable(name)), f"{count:,}")
