@@ -91,12 +91,26 @@ def address_html(value: object) -> Markup:
 _NAMED_IN_PROSE = re.compile(r"((?:[\w.+'=-]+@)?(?:[\w-]+\.)+[^\W\d_][\w-]*)")
 
 
+_OPTION = re.compile(r"(--[a-z][a-z-]*)")
+
+
 def prose_html(text: object) -> Markup:
     """A sentence of mxa's with addresses in it: each address or domain wraps only after
-    its ``@`` and dots, like an address in a table."""
+    its ``@`` and dots, like an address in a table, and an option (``--me``) not at all."""
     parts = _NAMED_IN_PROSE.split(str(text))
     return Markup("").join(
-        _address_span(part) if n % 2 else html_text(part) for n, part in enumerate(parts)
+        _address_span(part) if n % 2 else _options_kept_whole(part)
+        for n, part in enumerate(parts)
+    )
+
+
+def _options_kept_whole(text: str) -> Markup:
+    parts = _OPTION.split(text)
+    return Markup("").join(
+        Markup('<span class="option">') + html_text(part) + Markup("</span>")
+        if n % 2
+        else html_text(part)
+        for n, part in enumerate(parts)
     )
 
 
