@@ -17,12 +17,13 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from analyzer.analysis import CLAIM, CONFIDENCE, VISIBILITY_ORDER
-from analyzer.report.content import OBSERVER_WORDS, Report
-from analyzer.report.words import EVIDENCE_NAMES, OBSERVER_NAMES
+from analyzer.report.content import Report
+from analyzer.report.verdict import ARCHIVE_OBSERVER_WORDS, OBSERVER_WORDS
+from analyzer.report.words import ARCHIVE_OBSERVER_NAMES, EVIDENCE_NAMES, OBSERVER_NAMES
 from analyzer.safe_output import visible_parts
 
 __all__ = ["address_html", "html_text", "markdown_text", "render_html", "render_markdown"]
@@ -99,8 +100,7 @@ def prose_html(text: object) -> Markup:
     its ``@`` and dots, like an address in a table, and an option (``--me``) not at all."""
     parts = _NAMED_IN_PROSE.split(str(text))
     return Markup("").join(
-        _address_span(part) if n % 2 else _options_kept_whole(part)
-        for n, part in enumerate(parts)
+        _address_span(part) if n % 2 else _options_kept_whole(part) for n, part in enumerate(parts)
     )
 
 
@@ -171,6 +171,14 @@ def _finalize_markdown(value: object) -> object:
     return markdown_text(value)
 
 
+@pass_context
+def _who(context: Any, observer_class: str) -> str:
+    """Who can tell, in a few words: "your correspondents" in your report, "their
+    correspondents" in an archive's, where nobody is you."""
+    has_owner = context["report"].has_owner
+    return (OBSERVER_NAMES if has_owner else ARCHIVE_OBSERVER_NAMES)[observer_class]
+
+
 @cache  # one per kind: its templates are compiled once
 def _environment(kind: str) -> Environment:
     html = kind == "html"
@@ -199,7 +207,7 @@ def _environment(kind: str) -> Environment:
     environment.filters["percent"] = lambda share: f"{share:.0%}"
     environment.filters["score"] = lambda score: f"{score:.2f}"
     environment.filters["evidence_name"] = lambda evidence: EVIDENCE_NAMES[evidence]
-    environment.filters["who"] = lambda observer_class: OBSERVER_NAMES[observer_class]
+    environment.filters["who"] = _who
     environment.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
     return environment
 
@@ -207,7 +215,7 @@ def _environment(kind: str) -> Environment:
 def _context(report: Report) -> dict[str, Any]:
     return {
         "report": report,
-        "observer_words": OBSERVER_WORDS,
+        "observer_words": OBSERVER_WORDS if report.has_owner else ARCHIVE_OBSERVER_WORDS,
         "visibility": VISIBILITY_ORDER,
         "claim": CLAIM,
         "confidence": [(word, low) for low, word in CONFIDENCE],

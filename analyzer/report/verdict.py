@@ -24,13 +24,25 @@ from analyzer.analysis import (
 from analyzer.report.words import EVIDENCE_NAMES
 from analyzer.vocabulary import ENCRYPTED, Said
 
-__all__ = ["OBSERVER_WORDS", "RiskShown", "mode_sentence", "risks_shown", "verdict"]
+__all__ = [
+    "ARCHIVE_OBSERVER_WORDS",
+    "OBSERVER_WORDS",
+    "RiskShown",
+    "mode_sentence",
+    "risks_shown",
+    "verdict",
+]
 
 # who each observer class is, in words a person reads
 OBSERVER_WORDS = {
     "correspondents": "people you wrote to or heard from",
     "providers": "your mail providers and the servers in between",
     "inference": "anyone who holds enough of your mail to compare it",
+}
+ARCHIVE_OBSERVER_WORDS = {
+    "correspondents": "people who wrote to them or heard from them",
+    "providers": "their mail providers and the servers in between",
+    "inference": "anyone who holds enough of this mail to compare it",
 }
 FIXES_NAMED = 2  # fixes a tie names; the rest are under "What would change it"
 NAMED = 6  # addresses or observers a sentence names; the rest are counted

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from analyzer.vocabulary import EvidenceId, ObserverClass
 
-__all__ = ["EVIDENCE_NAMES", "OBSERVER_NAMES"]
+__all__ = ["ARCHIVE_OBSERVER_NAMES", "EVIDENCE_NAMES", "OBSERVER_NAMES"]
 
 # each kind of evidence, as a table cell says it
 EVIDENCE_NAMES: dict[str, str] = {
@@ -29,6 +29,12 @@ EVIDENCE_NAMES: dict[str, str] = {
 # who can tell, in a few words (OBSERVER_WORDS in content.py says each at length)
 OBSERVER_NAMES: dict[str, str] = {
     ObserverClass.CORRESPONDENTS: "your correspondents",
+    ObserverClass.PROVIDERS: "mail providers",
+    ObserverClass.INFERENCE: "anyone comparing",
+}
+# in an archive of many people's mail nobody is "you": who can tell about its people
+ARCHIVE_OBSERVER_NAMES: dict[str, str] = {
+    ObserverClass.CORRESPONDENTS: "their correspondents",
     ObserverClass.PROVIDERS: "mail providers",
     ObserverClass.INFERENCE: "anyone comparing",
 }
