@@ -69,12 +69,14 @@ def alias_counterfactual(report: Report) -> Figure | None:
     if not organisations or not organisations["total"]:
         return None
     total = organisations["total"]
-    rows = (
+    rows = [
         ("see two or more\nof your addresses", "see_several"),
         ("can tie two or more\nas one person", "tie_several"),
         ("know your\nreal mailbox", "know_primary"),
         ("could match you with\nanother organisation", "matched"),
-    )
+    ]
+    if not what_if["primary"]:  # no mailbox of the owner's the headers name as theirs
+        rows = [row for row in rows if row[1] != "know_primary"]
     figure, axes = new_figure(6.4, 3.8)
     positions = range(len(rows))
     for offset, side, colour, name in (
