@@ -97,7 +97,7 @@ def alias_counterfactual(report: Report) -> Figure | None:
     return titled(
         figure,
         "What one alias per organisation would change",
-        f"The same {total} organisations on both sides, with {what_if['aliases']} aliases in "
-        "place of your addresses where they see them; names, clients, machines, keys and "
-        "time zones kept.",
+        f"The same {total} organisations on both sides: now, and with an alias of its own "
+        "in place of your addresses where each sees them; names, clients, machines, keys "
+        "and time zones kept.",
     )
