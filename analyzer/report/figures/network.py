@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import networkx as nx
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from analyzer.report.content import Report
 from analyzer.report.figures.drawing import OKABE_ITO, label, new_figure, titled
@@ -32,12 +33,14 @@ KIND_WORDS = {
     "list": "a mailing list",
 }
 MAX_LABELS = 18  # the busiest nodes are labelled, where a label fits
-# where a label may go, in order: above, below, right, left, then the corners
-_BESIDE = (
+# where a label may go, in order: above, below, right, left, the corners, then as much
+# again further out (beside a tight cluster)
+_NEAR = (
     (0, 1, "center", "bottom"), (0, -1, "center", "top"), (1, 0, "left", "center"),
     (-1, 0, "right", "center"), (0.8, 0.8, "left", "bottom"), (-0.8, 0.8, "right", "bottom"),
     (0.8, -0.8, "left", "top"), (-0.8, -0.8, "right", "top"),
 )  # fmt: skip
+_BESIDE = _NEAR + tuple((2.5 * dx, 2.5 * dy, ha, va) for dx, dy, ha, va in _NEAR)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ def ego_network(report: Report):
     graph.add_weighted_edges_from(network.edges)
     if len(graph) < 2:
         return None
-    figure, axes = new_figure(10, 8.5)
+    figure, axes = new_figure(8.5, 7.5)
+    figure.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.01)
     nodes = {n.id: n for n in network.nodes if n.id in graph}
     layout = _layout(graph, nodes)
     edge_colour = ["#E2E2E2" if "list" in (nodes[a].kind, nodes[b].kind) else "#A8A8A8"
@@ -125,7 +129,7 @@ def ego_network(report: Report):
             linewidths=[1.2 if n.kind == "list" else 0.6 for n in shown],
         )
     axes.set_axis_off()
-    axes.margins(0.12)
+    axes.margins(0.06)
     _labels(figure, axes, nodes, layout, busiest)
     axes.legend(
         handles=[
@@ -151,24 +155,45 @@ def ego_network(report: Report):
 
 
 def _layout(graph: nx.Graph, nodes: dict[str, DrawnNode]) -> dict:
-    """People spread by a spring layout of their own, and the lists on a ring around them:
-    a list every poster writes to would otherwise pull everyone into one knot."""
+    """People spread by a spring layout, each group that shares no mail with the others
+    beside the largest, and the lists on a ring around them: a list every poster writes
+    to would otherwise pull everyone into one knot."""
     people = graph.subgraph([n for n in graph if nodes[n].kind != "list"])
     lists = sorted((n for n in graph if nodes[n].kind == "list"), key=lambda n: nodes[n].id)
-    pull = nx.Graph()  # a community holds together; ties across communities pull less
-    pull.add_nodes_from(people)
-    pull.add_weighted_edges_from(
-        (a, b, 1.0 if nodes[a].colour == nodes[b].colour != NO_COMMUNITY else 0.15)
-        for a, b in people.edges
-    )
-    layout = dict(
-        nx.spring_layout(pull, seed=1, k=2.8 / max(len(pull), 1) ** 0.5, iterations=300)
-    ) if len(pull) else {}  # fmt: skip
-    radius = 1.25 * max((float((x * x + y * y) ** 0.5) for x, y in layout.values()), default=1)
+    layout: dict = {}
+    groups = sorted(nx.connected_components(people), key=lambda g: (-len(g), min(g)))
+    if groups:
+        layout.update(_spread(people.subgraph(groups[0]), nodes, (0.0, 0.0), 1.0))
+        # the others in a column to its right, each in a box as big as its share
+        top = 1.0
+        for group in groups[1:]:
+            side = max(0.25, (len(group) / len(groups[0])) ** 0.5)
+            layout.update(_spread(people.subgraph(group), nodes, (1.5, top - side / 2), side / 2))
+            top -= side + 0.1
+    spread = [p for p in layout.values()]
+    cx = sum(x for x, _ in spread) / max(len(spread), 1)
+    cy = sum(y for _, y in spread) / max(len(spread), 1)
+    layout = {n: (x - cx, y - cy) for n, (x, y) in layout.items()}
+    radius = 1.2 * max((math.hypot(x, y) for x, y in layout.values()), default=1.0)
     for n, name in enumerate(lists):
         angle = 2 * math.pi * (n + 0.5) / len(lists) + math.pi / 2
         layout[name] = (radius * math.cos(angle), radius * math.sin(angle))
     return layout
+
+
+def _spread(group: nx.Graph, nodes: dict[str, DrawnNode], centre, scale: float) -> dict:
+    """One connected group by a spring layout; a community holds together, ties across
+    communities pull less."""
+    if len(group) == 1:
+        return {next(iter(group)): centre}
+    pull = nx.Graph()
+    pull.add_nodes_from(group)
+    pull.add_weighted_edges_from(
+        (a, b, 0.5 if nodes[a].colour == nodes[b].colour != NO_COMMUNITY else 0.1)
+        for a, b in group.edges
+    )
+    k = 3.5 / len(pull) ** 0.5
+    return dict(nx.spring_layout(pull, seed=1, k=k, iterations=300, center=centre, scale=scale))
 
 
 def _size(node: DrawnNode, busiest: int) -> float:
@@ -190,13 +215,18 @@ def _node_box(axes, position, node: DrawnNode, busiest: int):
 
 
 def _labels(figure, axes, nodes: dict[str, DrawnNode], layout, busiest: int) -> None:
-    """Label the busiest nodes (you and the lists first), each beside its node where it
-    overlaps no label already placed; a label that fits nowhere is left out."""
+    """Label you, the lists, each community's busiest node, then the busiest others, each
+    beside its node where it covers no node or label already placed; a label that fits
+    nowhere is left out."""
     renderer = FigureCanvasAgg(figure).get_renderer()
     placed = [_node_box(axes, layout[n.id], n, busiest) for n in nodes.values()
               if n.kind != "you"]  # fmt: skip
-    order = sorted(nodes.values(), key=lambda n: (n.kind != "you", n.kind != "list",
-                                                  -n.messages, n.id))  # fmt: skip
+    busiest_first = sorted(nodes.values(), key=lambda n: (-n.messages, n.id))
+    leaders = {}  # each colour's busiest node: every community gets a name
+    for node in busiest_first:
+        leaders.setdefault(node.colour, node.id)
+    order = sorted(busiest_first, key=lambda n: (n.kind != "you", n.kind != "list",
+                                                 n.id not in leaders.values()))  # fmt: skip
     shown = 0
     for node in order:
         x, y = layout[node.id]
@@ -205,7 +235,7 @@ def _labels(figure, axes, nodes: dict[str, DrawnNode], layout, busiest: int) -> 
                              fontsize=9, fontweight="bold", zorder=5)  # fmt: skip
             placed.append(text.get_window_extent(renderer).expanded(1.6, 2.2))
             continue
-        if shown >= MAX_LABELS:
+        if shown >= MAX_LABELS and node.kind != "list":
             break
         gap = 3 + 0.5 * _size(node, busiest) ** 0.5  # points from the node's centre
         for dx, dy, ha, va in _BESIDE:
@@ -214,12 +244,16 @@ def _labels(figure, axes, nodes: dict[str, DrawnNode], layout, busiest: int) -> 
                 label(node.label), (x, y), xytext=(dx, dy), textcoords="offset points",
                 ha=ha, va=va, fontsize=8, zorder=6,
                 fontstyle="italic" if node.kind == "list" else "normal",
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
-                      "alpha": 0.75},
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85,
+                      "edgecolor": node.colour if node.colour != LIST_COLOUR else "none",
+                      "linewidth": 0.9},  # framed in its node's colour: whose label it is
+                arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.6,
+                            "shrinkA": 0, "shrinkB": 4} if abs(dx) + abs(dy) > 2 * gap else None,
             )  # fmt: skip
-            box = text.get_window_extent(renderer)
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer)  # the words, not the leader line
             if not any(box.overlaps(other) for other in placed):
                 placed.append(box.expanded(1.04, 1.15))
-                shown += 1
+                shown += node.kind != "list"
                 break
             text.remove()
