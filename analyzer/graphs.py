@@ -54,7 +54,8 @@ def communication_graph(analysis: Analysis) -> nx.DiGraph:
     organisation behind it, as the analysis found it (``Network.parties``): the node is
     ``shop.example`` with ``kind`` ``organisation`` and the stand-in addresses in
     ``addresses``, or ``simplelogin.co (relay)`` with ``kind`` ``relay`` when the address
-    names nobody. Its weights are the sums over those addresses.
+    names nobody (a sender at a public provider stays that person's address). Its weights
+    are the sums over those addresses.
     """
     aggregates = analysis.network.aggregates
     weights = aggregates["weight"].sort_index()
@@ -81,11 +82,12 @@ def communication_graph(analysis: Analysis) -> nx.DiGraph:
         graph.nodes[node]["messages_received"] = int(received.get(node, 0))
         mine = owner.owns(node)
         graph.nodes[node]["owner"] = mine
-        if node in stands_for:
+        if node in stands_for and "@" not in node:
             graph.nodes[node]["kind"] = "relay" if node.endswith("(relay)") else "organisation"
-        else:
+        else:  # a sender at a public provider behind a relay is that person's own node
             graph.nodes[node]["kind"] = analysis.kind_of(node) if mine else ""
-        graph.nodes[node]["addresses"] = ";".join(sorted(stands_for.get(node, [node])))
+        addresses = {*stands_for.get(node, ()), *([node] if "@" in node else ())}
+        graph.nodes[node]["addresses"] = ";".join(sorted(addresses or {node}))
     return graph
 
 

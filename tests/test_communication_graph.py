@@ -129,3 +129,24 @@ def test_each_person_is_labelled_once(archive):
     graph = nx.Graph()
     graph.add_weighted_edges_from(archive.network.edges)
     assert set(graph) == {node.id for node in archive.network.nodes}
+
+
+def test_a_person_behind_a_relay_is_their_own_node_with_both_addresses(tmp_path):
+    # Jane (at Gmail) writes once through DuckDuckGo's stand-in, once straight: one node
+    from analyzer import ingest
+    from tests.conftest import make_message
+
+    mails = [
+        make_message(sender="jane_at_gmail.com_ab12@duck.com", to="bob@example.net",
+                     message_id="<1@x>"),
+        make_message(sender="Jane <jane@gmail.com>", to="bob@example.net", message_id="<2@x>"),
+    ]  # fmt: skip
+    mbox = tmp_path / "mail.mbox"
+    mbox.write_bytes(b"".join(b"From x Tue Mar 14 10:00:00 2023\n" + m + b"\n" for m in mails))
+    ingest([mbox], tmp_path / "store", jobs=1)
+    graph = communication_graph(analyze_store(tmp_path / "store", archive=True).analysis)
+    assert "jane_at_gmail.com_ab12@duck.com" not in graph
+    jane = graph.nodes["jane@gmail.com"]
+    assert jane["addresses"] == "jane@gmail.com;jane_at_gmail.com_ab12@duck.com"
+    assert jane["kind"] == "" and jane["messages_sent"] == 2
+    assert graph.edges["jane@gmail.com", "bob@example.net"]["weight"] == 2

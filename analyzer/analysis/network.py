@@ -252,6 +252,9 @@ def _ego(
     for address in seen:
         if owner.owns(address):
             node[address], kind["you"] = "you", "you"
+        elif address in parties and "@" in parties[address]:  # a person at a public provider
+            node[address] = person_of.get(parties[address], parties[address])
+            kind[node[address]] = "person"
         elif address in parties:
             party = parties[address]
             node[address] = party
