@@ -45,6 +45,8 @@ __all__ = [
     "Owner",
     "detect_owner",
     "owner_candidates",
+    "received_keys",
+    "sent_keys",
 ]
 
 # a mailbox, not a phrase: ezmlm writes "Delivered-To: mailing list x@y", old mail bare names
@@ -271,8 +273,8 @@ def _candidates(
         seeds[address] += 1
         evidence[role] += 1
 
-    sent_keys = _sent_messages(frames.messages)
-    senders = people[(people["role"] == "from") & key_mask(people["message_key"], sent_keys)]
+    written = _sent_messages(frames.messages)
+    senders = people[(people["role"] == "from") & key_mask(people["message_key"], written)]
     for address in senders["address"]:
         seeds[address] += 1
         evidence["from of sent messages"] += 1
@@ -375,3 +377,27 @@ def _sent_messages(messages: pd.DataFrame) -> set[str]:
     labels = messages["gmail_labels"].fillna("")
     sent = labels.str.contains(r"(?:^|,)\s*Sent(?:,|$)", regex=True)
     return set(messages.loc[sent, "message_key"])
+
+
+# -- the owner's mail ---------------------------------------------------------------------
+def received_keys(frames: Frames, owner: Owner) -> set[str]:
+    """Messages a receiving header (Delivered-To and the like) says reached the owner."""
+    people = frames.participants
+    receiving = people[people["role"].isin(RECEIVING_ROLES)]
+    owned = receiving["address"].map(owner.owns).astype(bool)
+    return set(receiving.loc[owned, "message_key"])
+
+
+def sent_keys(frames: Frames, owner: Owner) -> set[str]:
+    """Messages the owner wrote: From is theirs, and it is no alias service's rewritten
+    From on mail the service forwarded to them."""
+    received = received_keys(frames, owner)
+    messages = frames.messages
+    sent = set()
+    for key, sender in zip(messages["message_key"], messages["from_addr"], strict=True):
+        if not isinstance(sender, str) or not owner.owns(sender):
+            continue
+        if alias_service(sender) and key in received:
+            continue  # forwarded to the owner, not written by them
+        sent.add(key)
+    return sent

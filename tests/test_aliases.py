@@ -223,17 +223,21 @@ def test_the_readme_shows_the_persona_counterfactual_as_measured(tmp_path):
     ingest([sample_mailbox()], tmp_path / "store", jobs=1)
     frames = load_frames(tmp_path / "store")
     what_if = analyze(frames, detect_owner(frames)).counterfactual
-    before, after = what_if.before, what_if.after
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    organisations = what_if.as_dict()["organisations"]
+    now, after = organisations["now"], organisations["after"]
     expected = [
-        f"| after ({what_if.aliases} aliases) |",
-        f"| {before.same_person_pairs} of {before.pairs} | {after.same_person_pairs} of "
-        f"{after.pairs} |",
-        f"| {before.known_together_pairs} of {before.pairs} | {after.known_together_pairs} of "
-        f"{after.pairs} |",
-        f"| {before.largest_same_person} | {after.largest_same_person} |",
-        f"| {before.know_primary} | {after.know_primary} |",
+        f"| of the {organisations['total']} organisations you exchange mail with |",
+        f"| see two or more of your addresses | {now['see_several']} | {after['see_several']} |",
+        f"| can tie two or more of your addresses as one person | {now['tie_several']} | "
+        f"{after['tie_several']} |",
+        f"| know your real mailbox `{what_if.primary}` | {now['know_primary']} | "
+        f"{after['know_primary']} |",
+        f"| could match you with another organisation by comparing notes | {now['matched']} | "
+        f"{after['matched']} |",
+        f"could still tie {what_if.after.same_person_pairs} of {what_if.after.pairs} pairs",
         f"display name on every alias ({what_if.remaining['display-name']} pairs)",
+        f"forwarding that providers see ({what_if.remaining['forwarding']})",
     ]
     for text in expected:
         assert text in readme

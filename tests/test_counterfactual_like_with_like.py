@@ -34,7 +34,10 @@ def test_now_and_with_one_alias_each_count_the_same_organisations(sample):
     document = sample.findings["counterfactual"]
     rows = what_if.organisations
     # every organisation is counted on both sides, over the same messages
-    assert len(rows) == document["organisations"]["total"] == 13
+    assert len(rows) == document["organisations"]["total"] == 15
+    # mail Firefox Relay forwarded (the mask in From) is received, not sent: its senders
+    # are organisations too, the one the mask leaked to among them
+    assert {"fjallbutiken.example", "dealshub-mail.example"} <= {r.organisation for r in rows}
     assert all(row.now.addresses and row.after.addresses for row in rows)
     now, after = document["organisations"]["now"], document["organisations"]["after"]
     assert set(now) == set(after) == {"see_several", "tie_several", "know_primary", "matched"}
@@ -108,3 +111,21 @@ def test_the_report_shows_the_same_totals_before_and_after(sample):
     html = (sample.out / "report.html").read_text("utf-8")
     assert f"Both columns count the same {total} organisations" in html
     assert "with one alias each" in html and "with aliases</th>" not in html
+
+
+def test_mxa_aliases_prints_the_same_organisations_now_and_with_one_alias_each(sample):
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    result = CliRunner().invoke(app, ["aliases", "--store", str(sample.out)])
+    assert result.exit_code == 0, result.output
+    organisations = sample.findings["counterfactual"]["organisations"]
+    now, after = organisations["now"], organisations["after"]
+    assert f"of the {organisations['total']} organisations you exchange mail with" in result.output
+    assert f"see two or more of your addresses: {now['see_several']} -> {after['see_several']}" in (
+        result.output
+    )
+    assert f"know your real mailbox {PRIMARY}: {now['know_primary']} -> 0" in result.output
+    # no pairs of 8 addresses beside pairs of 15 aliases
+    assert "pairs of your addresses someone can tie as one person" not in result.output

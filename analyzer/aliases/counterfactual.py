@@ -24,33 +24,15 @@ from analyzer.aliases.leaks import by_role, roles_by_message
 from analyzer.aliases.senders import organisation_of, original_sender
 from analyzer.frames import Frames, key_mask
 from analyzer.linkability import CLAIM, Linkability, analyze
+from analyzer.linkability.advice import ADVICE
 from analyzer.memory import release_freed_memory
-from analyzer.owner import Owner
+from analyzer.owner import Owner, sent_keys
 from analyzer.vocabulary import PARTY_ROLES, RECIPIENT_ROLES, Question
 
-__all__ = ["FIXES", "Counterfactual", "OrganisationView", "View", "counterfactual"]
+__all__ = ["Counterfactual", "OrganisationView", "View", "counterfactual"]
 
 ALIAS_DOMAIN = "alias.invalid"
 _KEPT_ROLES = ("delivered-to", "envelope-to")
-# what ties addresses together whatever they are called, and what removes it
-FIXES = {
-    "client-ip": "a client or provider that hides your IP address (webmail, a VPN)",
-    "message-id-host": "a Message-ID without your machine's name",
-    "smime-certificate": "one S/MIME certificate per identity",
-    "pgp-key": "one OpenPGP key per identity",
-    "autocrypt": "one OpenPGP key per identity",
-    "display-name": "no name, or another one, on each alias",
-    "local-part": "no name in the alias itself",
-    "timing": "no way around it but sending at other hours, or later",
-    "client-fingerprint": "a common mail client, or one that sends no User-Agent",
-    "social-overlap": "other correspondents for each identity",
-    "co-recipient": "never addressing one message to two of your identities",
-    "thread": "answering from the address that was written to",
-    "forwarding": "a separate mailbox for identities that must stay apart: providers see "
-    "where an alias delivers",
-    "reply-to": "no Reply-To or Sender naming another of your addresses",
-    "sender": "no Reply-To or Sender naming another of your addresses",
-}
 
 
 @dataclass(frozen=True)
@@ -136,7 +118,7 @@ class Counterfactual:
             "before": self.before.as_dict(),
             "after": self.after.as_dict(),
             "remaining": [
-                {"evidence": evidence, "pairs": pairs, "fix": FIXES.get(evidence, "")}
+                {"evidence": evidence, "pairs": pairs, "fix": ADVICE[evidence].fix}
                 for evidence, pairs in sorted(self.remaining.items(), key=lambda kv: -kv[1])
             ],
             # like with like: the same organisations, now and with one alias each
@@ -157,11 +139,12 @@ def _message_organisations(frames: Frames, owner: Owner) -> dict[str, str]:
     """For each message, the organisation on the other side: the sender's for mail
     received, the first recipient's for mail the owner sent."""
     roles = roles_by_message(frames)
+    sent = sent_keys(frames, owner)  # not an alias service's forward, From the alias
     found = {}
     for row in frames.messages[["message_key", "from_addr", "from_name"]].itertuples(index=False):
         named = by_role(roles.get(row.message_key, ()))
         sender = row.from_addr if isinstance(row.from_addr, str) else None
-        if sender and owner.owns(sender):
+        if row.message_key in sent:
             others = [a for r in RECIPIENT_ROLES for a in named.get(r, ()) if not owner.owns(a)]
             if others:
                 found[row.message_key] = organisation_of(others[0])

@@ -16,7 +16,7 @@ from analyzer.aliases.counterfactual import Counterfactual, counterfactual
 from analyzer.aliases.kinds import identity_kinds, kind_of
 from analyzer.aliases.leaks import Exposure, find_leaks
 from analyzer.analysis.habits import Habits, habits
-from analyzer.analysis.identities import Identity, identity_rows, received_keys, sent_keys
+from analyzer.analysis.identities import Identity, identity_rows
 from analyzer.analysis.inputs import InputCounts, encryption_counts, input_counts
 from analyzer.analysis.messages import MessageRef, message_refs, refs_of
 from analyzer.analysis.names import display_names
@@ -30,7 +30,7 @@ from analyzer.linkability import analyze as link_identities
 from analyzer.linkability.model import Model
 from analyzer.mailing_lists import list_addresses
 from analyzer.memory import release_freed_memory
-from analyzer.owner import Owner
+from analyzer.owner import Owner, received_keys, sent_keys
 from analyzer.readable import iso_day, readable_frames, usable_dates
 from analyzer.vocabulary import Relation
 

@@ -1,8 +1,9 @@
 """The owner's identities: what each is, and how much of the mail shows it.
 
 One classifier names each identity's kind (:func:`analyzer.aliases.kinds.identity_kinds`),
-and the messages the owner wrote are told apart here once: an alias service's
-forward of inbound mail carries the alias in From, yet nobody sent it from there.
+and the messages the owner wrote are told apart once (:func:`analyzer.owner.sent_keys`):
+an alias service's forward of inbound mail carries the alias in From, yet nobody sent
+it from there.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.addressing import alias_service, domain_of, is_public_provider, registrable_domain
+from analyzer.addressing import domain_of, is_public_provider, registrable_domain
 from analyzer.frames import Frames, key_mask
 from analyzer.linkability.context import BROADCAST_PARTIES, is_person_address
 from analyzer.owner import Owner
 from analyzer.readable import iso_instant, usable_dates
-from analyzer.vocabulary import PARTY_ROLES, RECEIVING_ROLES, IdentityKind
+from analyzer.vocabulary import PARTY_ROLES, IdentityKind
 
-__all__ = ["Identity", "identity_rows", "received_keys", "sent_keys", "split_kind"]
+__all__ = ["Identity", "identity_rows", "split_kind"]
 
 
 @dataclass(frozen=True)
@@ -49,29 +50,6 @@ def split_kind(label: str) -> tuple[IdentityKind, str | None]:
     """``"alias:simplelogin"`` → (``alias``, ``"simplelogin"``); others have no service."""
     kind, _, service = label.partition(":")
     return IdentityKind(kind), service or None
-
-
-def received_keys(frames: Frames, owner: Owner) -> set[str]:
-    """Messages a receiving header (Delivered-To and the like) says reached the owner."""
-    people = frames.participants
-    receiving = people[people["role"].isin(RECEIVING_ROLES)]
-    owned = receiving["address"].map(owner.owns).astype(bool)
-    return set(receiving.loc[owned, "message_key"])
-
-
-def sent_keys(frames: Frames, owner: Owner) -> set[str]:
-    """Messages the owner wrote: From is theirs, and it is no alias service's rewritten
-    From on mail the service forwarded to them."""
-    received = received_keys(frames, owner)
-    messages = frames.messages
-    sent = set()
-    for key, sender in zip(messages["message_key"], messages["from_addr"], strict=True):
-        if not isinstance(sender, str) or not owner.owns(sender):
-            continue
-        if alias_service(sender) and key in received:
-            continue  # forwarded to the owner, not written by them
-        sent.add(key)
-    return sent
 
 
 def identity_rows(

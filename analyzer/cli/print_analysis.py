@@ -246,28 +246,34 @@ def print_aliases(exposures: Sequence[Exposure], *, store: Path) -> None:
 
 
 def print_counterfactual(what_if: dict) -> None:
-    """Before and after one alias per organisation, and what aliases leave standing."""
+    """Now and with one alias per organisation, over the same organisations, and what
+    aliases leave standing."""
     if not what_if:
         return
-    before, after = what_if["before"], what_if["after"]
+    organisations = what_if["organisations"]
+    now, after = organisations["now"], organisations["after"]
     line("")
-    line(Text(f"With one alias per organisation ({what_if['aliases']} aliases):", style="bold"))
-    rows = (
-        ("pairs of your addresses someone can tie as one person", "same_person_pairs", "pairs"),
-        ("pairs someone holds together", "known_together_pairs", "pairs"),
-    )
-    for label, key, total in rows:
-        line(f"  {label}: {before[key]} of {before[total]} -> {after[key]} of {after[total]}")
-    line(
-        f"  largest group someone can tie as one person: {before['largest_same_person']} -> "
-        f"{after['largest_same_person']} addresses"
-    )
-    line(
-        f"  organisations that know {what_if['primary'] or 'your main mailbox'}: "
-        f"{before['know_primary']} -> {after['know_primary']}"
-    )
+    line(Text(f"With one alias per organisation, of the {organisations['total']} organisations "
+              "you exchange mail with (now -> with one alias each):", style="bold"))  # fmt: skip
+    rows = [
+        ("see two or more of your addresses", "see_several"),
+        ("can tie two or more of your addresses as one person", "tie_several"),
+        *([(f"know your real mailbox {what_if['primary']}", "know_primary")]
+          if what_if["primary"] else []),
+        ("could match you with another organisation by comparing notes", "matched"),
+    ]  # fmt: skip
+    for label, key in rows:
+        line(f"  {label}: {now[key]} -> {after[key]}")
+    after_pairs = what_if["after"]
+    if what_if["remaining"]:
+        line(
+            f"What aliases would not remove: comparing all the organisations' mail, someone "
+            f"could still tie {after_pairs['same_person_pairs']} of {after_pairs['pairs']} "
+            "pairs among your aliases and your real mailbox as one person:"
+        )
     for item in what_if["remaining"]:
-        line(f"  still ties {item['pairs']} pairs: {item['evidence']}; fix: {item['fix']}")
+        name = EVIDENCE_NAMES.get(item["evidence"], item["evidence"])
+        line(f"  {name}: {item['pairs']} pairs; fix: {item['fix']}")
 
 
 def print_verdict(report: Report, *, has_owner: bool, store: Path) -> None:
