@@ -13,9 +13,9 @@ from analyzer.addressing import is_public_provider
 from analyzer.analysis.summary import people_of
 from analyzer.audit import run_audit
 from analyzer.demo import sample_mailbox
-from analyzer.linkability.advice import GROUNDS_ORDER, grounds_of
+from analyzer.linkability.advice import ADVICE, GROUNDS, GROUNDS_ORDER, grounds_of
 from analyzer.redact import PROVIDER_INFRASTRUCTURE
-from analyzer.vocabulary import Said
+from analyzer.vocabulary import EvidenceId, Said
 
 WORK = "m.lindqvist@kestrel-analytics.example"
 PERSONAL = "maya.lindqvist@gmail.com"
@@ -137,3 +137,22 @@ def test_an_archives_people_are_called_by_the_name_most_of_their_addresses_go_by
     assert person.addresses == ("doe@c.example", "jane@b.example", "jd@a.example")
     assert people_of(found[:1], {})[0].name == ""
     assert pairs  # the sample's findings are numbered: the ids the verdict links to
+
+
+def test_an_archive_report_speaks_of_its_people_not_of_you(tmp_path):
+    """Read as an archive, nobody in the mail is "you": who can tell is "their
+    correspondents", and no sentence of mxa's addresses the reader as its owner."""
+    audit = run_audit([sample_mailbox()], tmp_path / "audit", jobs=1, archive=True)
+    markdown = (audit.out / "report.md").read_text("utf-8")
+    assert "their correspondents" in markdown
+    own_lines = [line for line in markdown.splitlines() if not line.startswith("| 20")]
+    addressed = [line for line in own_lines if re.search(r"\b(you|your)\b", line, re.I)]
+    assert addressed == []
+    assert "## What gives you away" not in markdown
+
+
+def test_every_kind_of_evidence_has_its_fix_and_its_grounds():
+    """The verdict, the advice section and the counterfactual read one table of fixes."""
+    assert set(ADVICE) == set(EvidenceId)
+    assert set(GROUNDS) == set(EvidenceId)
+    assert all(advice.title and advice.why and advice.fix for advice in ADVICE.values())
