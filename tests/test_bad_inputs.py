@@ -110,6 +110,11 @@ def test_every_skipped_path_says_why(tmp_path):
     assert shown.exit_code == 0, shown.output
     assert f"not read: {inbox / '.Sent'}: a broken link" in shown.output
     assert f"skipped {inbox / 'README'}: not mail" in shown.output
+    # the audit's summary counts what is not mail; --verbose names it
+    audited = runner.invoke(app, ["audit", str(inbox), "--out", str(tmp_path / "audit")])
+    assert "2 files skipped as not mail (--verbose names them)" in audited.output
+    assert f"skipped {inbox / 'README'}" not in audited.output
+    assert f"not read: {inbox / '.Sent'}: a broken link" in audited.output
 
 
 # -- 2. deep folders -------------------------------------------------------------------

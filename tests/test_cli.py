@@ -231,6 +231,10 @@ def test_the_audit_summary_fits_two_screens_and_verbose_prints_every_pair(tmp_pa
     assert len(lines) <= 60
     assert any(line.startswith("People you wrote to or heard from can tie") for line in lines)
     assert "mxa links --store" in brief.stdout and "↔" not in brief.stdout
+    # the worst exposures, each with its fix, as the report's verdict ranks them
+    ranked = brief.stdout.split("What gives you away, worst first:")[1]
+    assert "1. 7 of your correspondents" in " ".join(ranked.split())
+    assert ranked.count("Fix:") == 3 and "more in the report" in ranked
     full = runner.invoke(app, ["audit", str(sample_mailbox()), "--out", str(tmp_path / "b"),
                                "--verbose"])  # fmt: skip
     assert full.exit_code == 0 and full.stdout.count("↔") >= 13

@@ -117,7 +117,7 @@ def audit_command(
     warn_unread(result.ingest)
     warn_unseen(result.analysis.owner)
     if not quiet:
-        print_ingest(result.ingest)
+        print_ingest(result.ingest, list_skipped=verbose)
         if verbose:
             print_links(result.analysis, everyone=False, store=result.out / "store", verbose=True)
         else:

@@ -276,12 +276,22 @@ def print_counterfactual(what_if: dict) -> None:
         line(f"  {name}: {item['pairs']} pairs; fix: {item['fix']}")
 
 
+RISKS_PRINTED = 3  # the worst exposures the audit prints; the report lists them all
+
+
 def print_verdict(report: Report, *, has_owner: bool, store: Path) -> None:
     """The end of an audit on two screens at most: the report's verdict, in its words, and
     where every pair is (``mxa links``, ``--verbose``, the report)."""
     line("")
     for sentence in report.verdict:
         line(Text(sentence, style="bold"))
+    if report.risks:
+        line("")
+        line(Text("What gives you away, worst first:", style="bold"))
+    for number, risk in enumerate(report.risks[:RISKS_PRINTED], 1):
+        line(f"{number}. {risk.text} Fix: {risk.fix}. ({', '.join(risk.ids)})")
+    if len(report.risks) > RISKS_PRINTED:
+        line(f"… and {len(report.risks) - RISKS_PRINTED} more in the report.")
     shown = len(report.findings) + len(report.suggestions)
     if shown:
         line(

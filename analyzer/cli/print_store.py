@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from analyzer.stats import StoreStats
 
 
-def print_ingest(result: IngestResult) -> None:
+def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
     """What was read, and what became of it: every message is parsed or quarantined."""
     table = Table(title="Ingested", show_header=False, title_justify="left")
     table.add_row("files read", f"{result.files - result.files_unchanged:,}")
@@ -49,9 +49,13 @@ def print_ingest(result: IngestResult) -> None:
         f"{result.parsed:,} + {result.quarantined:,}",
         highlight=False,
     )
-    for skipped in result.skipped_files:
-        if not skipped.may_hold_mail:
+    not_mail = [skipped for skipped in result.skipped_files if not skipped.may_hold_mail]
+    if list_skipped:
+        for skipped in not_mail:
             line(f"  skipped {skipped.path}: {skipped.reason}")
+    elif not_mail:
+        files = f"{len(not_mail):,} file" + ("s" if len(not_mail) != 1 else "")
+        line(f"  {files} skipped as not mail (--verbose names them)")
     for entry in result.quarantine[:20]:
         line(f"  quarantined {entry.source} @ {entry.offset}: {entry.code}: {entry.reason}")
     if len(result.quarantine) > 20:
