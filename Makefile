@@ -48,13 +48,25 @@ demo: $(BUILT)
 
 # One PNG per report section, as a reader sees it in Chromium: the demo's report and the
 # redacted archive report of a real mailing list (from the real corpora: tests/real_mail.py).
+# Then whole pages at 1280 and 390 px wide, in $(FULL_PAGE): those two reports
+# (sample-report-*, linux-mips-report-*) and what the terminal shows of an audit given a
+# mistyped --me, which stops with exit 2 (mistyped-me-*, its page mistyped-me.html).
 MXA_CORPORA ?= ../shared/corpora
 MIPS := $(MXA_CORPORA)/list-linux-mips-1996-1999/linux-mips-1996-1999.mbox
+FULL_PAGE := $(DEMO_OUT)/screenshots/full-page
+SHOT_WIDTHS := 1280,390
+SHOT := $(BIN)/python tools/report_screenshots.py
 screenshots: $(TEST_TOOLS) demo
-	$(BIN)/python tools/report_screenshots.py $(DEMO_OUT)/report.html --out $(DEMO_OUT)/screenshots
+	$(SHOT) $(DEMO_OUT)/report.html --out $(DEMO_OUT)/screenshots
 	$(BIN)/mxa audit $(MIPS) --out mxa-mips --redact --quiet
-	$(BIN)/python tools/report_screenshots.py mxa-mips/redacted/report.html \
-	  --out mxa-mips/screenshots
+	$(SHOT) mxa-mips/redacted/report.html --out mxa-mips/screenshots
+	$(SHOT) $(DEMO_OUT)/report.html --full-page --widths $(SHOT_WIDTHS) \
+	  --name sample-report --out $(FULL_PAGE)
+	$(SHOT) mxa-mips/redacted/report.html --full-page --widths $(SHOT_WIDTHS) \
+	  --name linux-mips-report --out $(FULL_PAGE)
+	PATH="$(abspath $(BIN)):$$PATH" $(SHOT) --expect-exit 2 --widths $(SHOT_WIDTHS) \
+	  --terminal "mxa audit sample_data --me maya.lindqvist@gmial.com --out $(DEMO_OUT)/mistyped-me" \
+	  --name mistyped-me --out $(FULL_PAGE)
 
 lint: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/ruff check .

@@ -30,11 +30,8 @@ def utc_words(minutes: int) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02}" if rest else "")
 
 
-def _day_words(day: datetime.date, *, year: bool = True, month: bool = True) -> str:
-    shown = str(day.day)
-    if month:
-        shown += f" {_MONTHS[day.month - 1]}"
-    return shown + (f" {day.year}" if year else "")
+def _day_words(day: datetime.date, *, year: bool = True) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]}" + (f" {day.year}" if year else "")
 
 
 def span_words(first: datetime.date, last: datetime.date) -> str:
