@@ -47,6 +47,7 @@ import pandas as pd
 from analyzer.addressing import alias_service, domain_of, is_public_provider, registrable_domain
 from analyzer.errors import OutputError
 from analyzer.frames import Frames
+from analyzer.linkability.names import shown_name
 from analyzer.mailing_lists import list_addresses
 from analyzer.owner import Owner
 from analyzer.readable import text_items
@@ -140,8 +141,10 @@ class Redactor:
         names = (*people["display_name"].dropna(), *messages["from_name"].dropna())
         for name in names:  # From's name too: its participant row may be damaged
             if name not in owner_names:
-                for written in (name, name.strip(), name.strip().strip("'\"")):
-                    literals.setdefault(written, self.name(name))
+                # as written, and as the report shows it (shown_name: no list suffix)
+                for written in (name, name.strip(), name.strip().strip("'\""), shown_name(name)):
+                    if written:
+                        literals.setdefault(written, self.name(name))
         for address in people["address"].dropna():
             local = address.rpartition("@")[0]
             if local and not owner.owns(address):  # evidence quotes it: user name 'ariel'

@@ -8,25 +8,11 @@ list's "via" suffix (``Jane Doe via linux-mips``).
 
 from __future__ import annotations
 
-import re
-
 from analyzer.frames import Frames
-from analyzer.linkability.names import parse_name
+from analyzer.linkability.names import shown_name
 from analyzer.vocabulary import PARTY_ROLES
 
 __all__ = ["display_names"]
-
-_VIA = re.compile(r"\s+(?:via|on behalf of)\s+.*$", re.IGNORECASE)
-_QUOTES = "'\" \t"
-
-
-def _shown(name: str) -> str:
-    """A display name as a reader should see it: quotes, a list's suffix and runs of
-    spaces gone; "" when what is left names no person."""
-    text = " ".join(_VIA.sub("", name.strip(_QUOTES)).split())
-    if not text or "@" in text or parse_name(text) is None:
-        return ""
-    return text
 
 
 def display_names(frames: Frames) -> dict[str, str]:
@@ -45,7 +31,7 @@ def display_names(frames: Frames) -> dict[str, str]:
         .rename("times")
         .reset_index()
     )
-    counts["shown"] = [_shown(str(name)) for name in counts["display_name"]]
+    counts["shown"] = [shown_name(str(name)) for name in counts["display_name"]]
     counts = counts[counts["shown"] != ""]
     if counts.empty:
         return {}

@@ -23,6 +23,7 @@ __all__ = [
     "compare_names",
     "is_given_name",
     "parse_name",
+    "shown_name",
 ]
 
 # Names that say what an address is for, not whose it is.
@@ -142,6 +143,7 @@ _TITLES = frozenset(
     ]
 )
 _VIA = re.compile(r"\s+(?:via|on behalf of)\s+.*$", re.IGNORECASE)
+_QUOTES = "'\" \t"
 _PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NOT_NAME = re.compile(r"[^a-z0-9 .'-]")
 
@@ -188,6 +190,20 @@ def parse_name(display_name: str | None) -> PersonName | None:
     if not words or all(w in GENERIC_NAMES for w in words):
         return None
     return PersonName(tuple(words), display_name.strip())
+
+
+def shown_name(display_name: str) -> str:
+    """A display name as a reader should see it: a list's suffix ("Jane Doe via linux-mips"),
+    quotes and runs of spaces gone; "" when what is left names no person. The redactor
+    learns this form too, so a name the report shows is one it replaces.
+
+    >>> shown_name("'Jane  Doe' via linux-mips")
+    'Jane Doe'
+    """
+    text = " ".join(_VIA.sub("", display_name.strip()).strip(_QUOTES).split())
+    if not text or "@" in text or parse_name(text) is None:
+        return ""
+    return text
 
 
 @cache
