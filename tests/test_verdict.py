@@ -156,3 +156,27 @@ def test_every_kind_of_evidence_has_its_fix_and_its_grounds():
     assert set(ADVICE) == set(EvidenceId)
     assert set(GROUNDS) == set(EvidenceId)
     assert all(advice.title and advice.why and advice.fix for advice in ADVICE.values())
+
+
+def _tie(evidence, grounds, observer_class="correspondents", observers=("a@x.example",), total=1):
+    from analyzer.analysis import Risk
+
+    return Risk("tie", ("F1",), (("me@home.example", "me@work.example"),), observer_class,
+                observers, total, evidence, grounds)  # fmt: skip
+
+
+def test_a_fingerprint_tie_says_a_name_agrees_and_never_calls_a_name_a_machine():
+    from analyzer.report.verdict import _tie_text
+
+    text = _tie_text(_tie(("client-ip", "display-name"), "fingerprint"))
+    assert "the same IP address point to one machine or one habit" in text
+    assert "and the same name agrees" in text
+    assert "the same name point to" not in text
+
+
+def test_correspondents_who_see_a_tie_only_weakly_are_never_zero_of_them():
+    from analyzer.report.verdict import _tie_text
+
+    text = _tie_text(_tie(("subaddress",), "stated", observers=(), total=0))
+    assert text.startswith("Your correspondents can tie")
+    assert "0 of your" not in text and "()" not in text

@@ -25,7 +25,7 @@ from analyzer.linkability import (
     Link,
     PairVerdict,
 )
-from analyzer.linkability.advice import ADVICE, GROUNDS, Advice
+from analyzer.linkability.advice import ADVICE, GROUNDS, GROUNDS_ORDER, Advice
 from analyzer.linkability.model import CONFIDENCE, confidence_word
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "CLAIM",
     "CONFIDENCE",
     "GROUNDS",
+    "GROUNDS_ORDER",
     "KNOWN_TOGETHER",
     "MESSAGES_PER_EVIDENCE",
     "SAME_PERSON",

@@ -26,7 +26,8 @@ from analyzer.analysis import (
     PairVerdict,
     Person,
 )
-from analyzer.report.verdict import OBSERVER_WORDS, RiskShown, risks_shown, verdict
+from analyzer.report.verdict import RiskShown, risks_shown, verdict
+from analyzer.report.words import OBSERVER_WORDS
 from analyzer.vocabulary import ENCRYPTED, OWN_WORDS, Said
 
 __all__ = [

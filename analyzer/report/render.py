@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
+import string
 import unicodedata
 from functools import cache
 from typing import Any
@@ -22,9 +23,15 @@ from markupsafe import Markup, escape
 
 from analyzer.analysis import CLAIM, CONFIDENCE, VISIBILITY_ORDER
 from analyzer.report.content import Report
-from analyzer.report.verdict import ARCHIVE_OBSERVER_WORDS, OBSERVER_WORDS
-from analyzer.report.words import ARCHIVE_OBSERVER_NAMES, EVIDENCE_NAMES, OBSERVER_NAMES
+from analyzer.report.words import (
+    ARCHIVE_OBSERVER_NAMES,
+    ARCHIVE_OBSERVER_WORDS,
+    EVIDENCE_NAMES,
+    OBSERVER_NAMES,
+    OBSERVER_WORDS,
+)
 from analyzer.safe_output import visible_parts
+from analyzer.vocabulary import Said
 
 __all__ = ["address_html", "html_text", "markdown_text", "render_html", "render_markdown"]
 
@@ -88,19 +95,35 @@ def address_html(value: object) -> Markup:
     )
 
 
-# an address or a domain inside one of mxa's sentences, without the punctuation around it
-_NAMED_IN_PROSE = re.compile(r"((?:[\w.+'=-]+@)?(?:[\w-]+\.)+[^\W\d_][\w-]*)")
-
-
 _OPTION = re.compile(r"(--[a-z][a-z-]*)")
 
 
+def _pieces(text: object) -> list[tuple[str, bool]]:
+    """A sentence as (piece, from mail) pieces: a :class:`~analyzer.vocabulary.Said` keeps
+    the values from mail apart from mxa's words; any other text is all mxa's."""
+    if not isinstance(text, Said):
+        return [(str(text), False)]
+    pieces = []
+    for words, field, _, _ in string.Formatter().parse(text.words):
+        if words:
+            pieces.append((words, False))
+        if field is not None:
+            pieces.append((text.values[int(field)], True))
+    return pieces
+
+
+def _is_address(value: str) -> bool:
+    return "@" in value or ("." in value and " " not in value)  # an address or a domain
+
+
 def prose_html(text: object) -> Markup:
-    """A sentence of mxa's with addresses in it: each address or domain wraps only after
-    its ``@`` and dots, like an address in a table, and an option (``--me``) not at all."""
-    parts = _NAMED_IN_PROSE.split(str(text))
+    """A sentence of mxa's: each address or domain from mail wraps only after its ``@``
+    and dots, like an address in a table, and an option (``--me``) not at all."""
     return Markup("").join(
-        _address_span(part) if n % 2 else _options_kept_whole(part) for n, part in enumerate(parts)
+        (_address_span(piece) if _is_address(piece) else html_text(piece))
+        if from_mail
+        else _options_kept_whole(piece)
+        for piece, from_mail in _pieces(text)
     )
 
 
@@ -115,11 +138,11 @@ def _options_kept_whole(text: str) -> Markup:
 
 
 def prose_markdown(text: object) -> Markup:
-    """A sentence of mxa's in Markdown: each address or domain in a code span of its own,
-    the punctuation around it left outside."""
-    parts = _NAMED_IN_PROSE.split(str(text))
+    """A sentence of mxa's in Markdown: each address or domain from mail in a code span of
+    its own, the punctuation around it left outside."""
     return Markup("".join(
-        _code_span(part) if n % 2 else markdown_text(part) for n, part in enumerate(parts)
+        _code_span(piece) if from_mail and _is_address(piece) else markdown_text(piece)
+        for piece, from_mail in _pieces(text)
     ))  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from analyzer.analysis import (
     ADVICE,
     GROUNDS,
+    GROUNDS_ORDER,
     KNOWN_TOGETHER,
     SAME_PERSON,
     VISIBILITY_ORDER,
@@ -21,29 +22,16 @@ from analyzer.analysis import (
     Person,
     Risk,
 )
-from analyzer.report.words import EVIDENCE_NAMES
+from analyzer.report.words import EVIDENCE_NAMES, OBSERVER_WORDS
 from analyzer.vocabulary import ENCRYPTED, Said
 
 __all__ = [
-    "ARCHIVE_OBSERVER_WORDS",
-    "OBSERVER_WORDS",
     "RiskShown",
     "mode_sentence",
     "risks_shown",
     "verdict",
 ]
 
-# who each observer class is, in words a person reads
-OBSERVER_WORDS = {
-    "correspondents": "people you wrote to or heard from",
-    "providers": "your mail providers and the servers in between",
-    "inference": "anyone who holds enough of your mail to compare it",
-}
-ARCHIVE_OBSERVER_WORDS = {
-    "correspondents": "people who wrote to them or heard from them",
-    "providers": "their mail providers and the servers in between",
-    "inference": "anyone who holds enough of this mail to compare it",
-}
 FIXES_NAMED = 2  # fixes a tie names; the rest are under "What would change it"
 NAMED = 6  # addresses or observers a sentence names; the rest are counted
 
@@ -245,6 +233,8 @@ def _addresses(v: _Values, pairs: Sequence[tuple[str, str]]) -> str:
 def _who(v: _Values, risk: Risk) -> str:
     """Who can tell, as the subject of a sentence."""
     names = _named(v, risk.observers, risk.observers_total)
+    if risk.observer_class == "correspondents" and not risk.observers:
+        return "Your correspondents"  # they see it, though at a weaker level than others do
     if risk.observer_class == "correspondents":
         if risk.observers_total == 1:
             return f"Your correspondent {names}"
@@ -266,18 +256,22 @@ def _tie_text(risk: Risk) -> Said:
             f"{who} hold {what} ({_evidence_words(risk.evidence)}): they know both "
             "addresses, though not from this alone that one person has them."
         )
-    stated = [e for e in risk.evidence if GROUNDS.get(e) == "stated"]
-    clues = [e for e in risk.evidence if GROUNDS.get(e) != "stated"]
+    stated, fingerprints, names = (
+        [e for e in risk.evidence if GROUNDS.get(e) == grounds] for grounds in GROUNDS_ORDER
+    )
+    clues = [*fingerprints, *names]
     agree = f"; {_evidence_words(clues)} agree" if clues else ""
     opening = f"{who} can tie {what} as one person"
     if risk.grounds == "stated":
         return v.said(f"{opening}: the headers say so outright ({_evidence_words(stated)}){agree}.")
     if risk.grounds == "fingerprint":
+        named = f", and {_evidence_words(names)} agrees" if names else ""
         return v.said(
-            f"{opening}: {_evidence_words(clues)} point to one machine or one habit, a strong hint."
+            f"{opening}: {_evidence_words(fingerprints)} point to one machine or one habit, "
+            f"a strong hint{named}."
         )
     return v.said(
-        f"{opening} on a name alone ({_evidence_words(clues)}): anyone can write any name, "
+        f"{opening} on a name alone ({_evidence_words(names)}): anyone can write any name, "
         "so this is a hint, not proof, but it costs nothing to notice."
     )
 

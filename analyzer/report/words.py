@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from analyzer.vocabulary import EvidenceId, ObserverClass
 
-__all__ = ["ARCHIVE_OBSERVER_NAMES", "EVIDENCE_NAMES", "OBSERVER_NAMES"]
+__all__ = [
+    "ARCHIVE_OBSERVER_NAMES",
+    "ARCHIVE_OBSERVER_WORDS",
+    "EVIDENCE_NAMES",
+    "OBSERVER_NAMES",
+    "OBSERVER_WORDS",
+]
 
 # each kind of evidence, as a table cell says it
 EVIDENCE_NAMES: dict[str, str] = {
@@ -26,7 +32,7 @@ EVIDENCE_NAMES: dict[str, str] = {
     EvidenceId.SOCIAL_OVERLAP: "the same correspondents",
     EvidenceId.TIMING: "the same hours",
 }
-# who can tell, in a few words (OBSERVER_WORDS in content.py says each at length)
+# who can tell, in a few words (OBSERVER_WORDS says each at length)
 OBSERVER_NAMES: dict[str, str] = {
     ObserverClass.CORRESPONDENTS: "your correspondents",
     ObserverClass.PROVIDERS: "mail providers",
@@ -37,4 +43,16 @@ ARCHIVE_OBSERVER_NAMES: dict[str, str] = {
     ObserverClass.CORRESPONDENTS: "their correspondents",
     ObserverClass.PROVIDERS: "mail providers",
     ObserverClass.INFERENCE: "anyone comparing",
+}
+
+# who each observer class is, at length: the verdict's sentences and "How to read"
+OBSERVER_WORDS = {
+    "correspondents": "people you wrote to or heard from",
+    "providers": "your mail providers and the servers in between",
+    "inference": "anyone who holds enough of your mail to compare it",
+}
+ARCHIVE_OBSERVER_WORDS = {
+    "correspondents": "people who wrote to them or heard from them",
+    "providers": "their mail providers and the servers in between",
+    "inference": "anyone who holds enough of this mail to compare it",
 }
