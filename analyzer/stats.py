@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from analyzer.aliases.senders import party_behind
 from analyzer.analysis.inputs import encryption_counts
+from analyzer.analysis.network import relay_parties
+from analyzer.frames import to_pandas
+from analyzer.owner import Owner
 from analyzer.readable import usable_dates
 from analyzer.store import Store, read_frame
 
@@ -59,21 +63,23 @@ def _counts(totals: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def _who_sent(messages: pd.DataFrame) -> pd.Series:
+def _who_sent(messages: pd.DataFrame, participants: pd.DataFrame) -> pd.Series:
     """Each message's sender as a reader knows it: its From address, or, where an alias
-    service wrote its own stand-in there, the organisation behind it
-    (:func:`~analyzer.aliases.senders.party_behind`)."""
-    names = messages["from_name"] if "from_name" in messages else pd.Series(None, messages.index)
-    return pd.Series(
-        [
-            party_behind(address, name if isinstance(name, str) else None) or address
-            if isinstance(address, str)
-            else address
-            for address, name in zip(messages["from_addr"], names, strict=True)
-        ],
-        index=messages.index,
-        dtype=object,
-    )
+    service wrote its own stand-in there, the party behind it, by the one rule the
+    communication graph follows (:func:`~analyzer.analysis.network.relay_parties`)."""
+    parties = relay_parties(participants, Owner(()))  # a count of the store: no owner
+    return messages["from_addr"].map(lambda a: parties.get(a, a) if isinstance(a, str) else a)
+
+
+def _from_names(store: Store) -> pd.DataFrame:
+    """The From rows' address and display name: all the relay rule reads, a part at a
+    time (the whole participants frame of a million messages is gigabytes)."""
+
+    def from_rows(part: pa.Table) -> pa.Table:
+        return part.filter(pc.equal(part["role"], "from")).select(["address", "display_name"])
+
+    table = store.read_table("participants", ["role", "address", "display_name"], from_rows)
+    return to_pandas(table)
 
 
 def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
@@ -83,7 +89,7 @@ def store_stats(store: str | os.PathLike[str], top: int = 10) -> StoreStats:
     messages = read_frame(store, "messages")
     quarantine = read_frame(store, "quarantine")
     dates = usable_dates(messages["date_utc"]).dropna()  # as the report: years 1 to 9999
-    senders = _who_sent(messages)
+    senders = _who_sent(messages, _from_names(opened))
     # what follows the last @, or an organisation as it is (no columns without senders)
     domains = senders.dropna().astype(str).str.rsplit("@", n=1).str[-1].replace("", pd.NA)
     encryption = encryption_counts(messages["encryption"])  # as findings.json counts them

@@ -150,3 +150,15 @@ def test_a_person_behind_a_relay_is_their_own_node_with_both_addresses(tmp_path)
     assert jane["addresses"] == "jane@gmail.com;jane_at_gmail.com_ab12@duck.com"
     assert jane["kind"] == "" and jane["messages_sent"] == 2
     assert graph.edges["jane@gmail.com", "bob@example.net"]["weight"] == 2
+
+
+def test_a_person_who_goes_by_their_user_name_is_no_list():
+    from analyzer.analysis.network import _more_lists
+
+    found = _more_lists(
+        frozenset({"linux-mips@vger.example"}),
+        ["anna@foo.example", "linux-mm@kvack.example"],
+        senders={"me@home.example"},
+        names={"anna@foo.example": "anna", "linux-mm@kvack.example": "Linux MM"},
+    )
+    assert found == {"linux-mm@kvack.example"}

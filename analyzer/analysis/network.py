@@ -206,7 +206,7 @@ def _more_lists(
     came through another list. Each never sent a message, and is at a known list's host
     where nobody writes from (``vger.kernel.org`` serves util-linux and linux-kernel
     alike), at a list host by its name (``lists.``, ``vger.``, Google Groups), or goes by
-    its own local part ("Linux MM" <linux-mm@kvack.org>)."""
+    its own hyphenated local part ("Linux MM" <linux-mm@kvack.org>)."""
     written_from = {domain_of(a) for a in senders if a not in lists and is_person_address(a)}
     hosts = {domain_of(a) for a in lists} - written_from - {""}
     found = set()
@@ -218,10 +218,16 @@ def _more_lists(
             domain in hosts
             or domain == "googlegroups.com"
             or domain.startswith(("lists.", "vger."))
-            or names.get(address, "").lower().replace(" ", "-") == local.lower()
+            or _named_as_its_list(local, names.get(address, ""))
         ):
             found.add(address)
     return found
+
+
+def _named_as_its_list(local: str, name: str) -> bool:
+    """"Linux MM" <linux-mm@kvack.org>: a name that spells out a hyphenated local part.
+    A person who goes by their user name ("anna" <anna@…>) is no list."""
+    return "-" in local and name.lower().replace(" ", "-") == local.lower()
 
 
 def _ego(
