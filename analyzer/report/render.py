@@ -140,10 +140,8 @@ def _options_kept_whole(text: str) -> Markup:
 def prose_markdown(text: object) -> Markup:
     """A sentence of mxa's in Markdown: each address or domain from mail in a code span of
     its own, the punctuation around it left outside."""
-    return Markup("".join(
-        _code_span(piece) if from_mail and _is_address(piece) else markdown_text(piece)
-        for piece, from_mail in _pieces(text)
-    ))  # fmt: skip
+    # markdown_text puts an address or domain in a code span, and shows what hides
+    return Markup("".join(markdown_text(piece) for piece, _ in _pieces(text)))
 
 
 def _address_span(value: object) -> Markup:
