@@ -188,12 +188,11 @@ def analyze(
     identities = identity_rows(frames, owner, kinds, sent, lists)
     shown = message_refs(frames, _shown_message_ids(linkability, exposures))
     finding_ids = _finding_ids(linkability, owner)
-    found = [(fid, p) for p in linkability.pairs if (fid := finding_ids.get((p.a, p.b)))]
-    found = [(fid, p) for fid, p in found if fid.startswith("F")]
+    shown_pairs = [(fid, p) for p in linkability.pairs if (fid := finding_ids.get((p.a, p.b)))]
+    found = [(fid, p) for fid, p in shown_pairs if fid.startswith("F")]
     links_of = {(p.a, p.b): linkability.links_of(p.a, p.b) for _, p in found}
     names = display_names(frames)
     leak_ids = _leak_ids(exposures)
-    shown_pairs = [(fid, p) for p in linkability.pairs if (fid := finding_ids.get((p.a, p.b)))]
     return Analysis(
         owner=owner,
         identities=identities,

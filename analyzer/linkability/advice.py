@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzer.linkability.catalog import CATALOG
 from analyzer.vocabulary import EvidenceId
 
 __all__ = [
@@ -117,32 +118,23 @@ ADVICE: dict[str, Advice] = {
     ),
 }
 
-# What a tie rests on, from the firmest: the headers state it; machines and habits
-# fingerprint it; a name alone, which anyone can write on any address, hints at it.
+# What a tie rests on, from the firmest: the headers state it (a deterministic rule of the
+# catalog); machines and habits fingerprint it; a name alone, which anyone can write on
+# any address, hints at it.
 GROUNDS_ORDER = ("stated", "fingerprint", "name")
+_NAMES = frozenset({_E.DISPLAY_NAME, _E.LOCAL_PART})
 GROUNDS: dict[str, str] = {
-    _E.CO_RECIPIENT: "stated",
-    _E.THREAD: "stated",
-    _E.REPLY_TO: "stated",
-    _E.SENDER: "stated",
-    _E.FORWARDING: "stated",
-    _E.SUBADDRESS: "stated",
-    _E.SMIME_CERTIFICATE: "stated",
-    _E.PGP_KEY: "stated",
-    _E.AUTOCRYPT: "stated",
-    _E.CLIENT_IP: "fingerprint",
-    _E.MESSAGE_ID_HOST: "fingerprint",
-    _E.CLIENT_FINGERPRINT: "fingerprint",
-    _E.SOCIAL_OVERLAP: "fingerprint",
-    _E.TIMING: "fingerprint",
-    _E.DISPLAY_NAME: "name",
-    _E.LOCAL_PART: "name",
+    rule.evidence: "stated"
+    if rule.strength == "deterministic"
+    else "name"
+    if rule.evidence in _NAMES
+    else "fingerprint"
+    for rule in CATALOG
 }
-
 
 # within the same grounds, what a reader can least explain away first: a key or certificate
 # is a signature, a +tag or forwarding is the mailbox itself, a header naming both is a
-# choice someone made once
+# choice someone made once (GROUNDS says which group each is in, this the order inside)
 FIRMEST_FIRST: tuple[str, ...] = (
     _E.SMIME_CERTIFICATE, _E.PGP_KEY, _E.AUTOCRYPT, _E.SUBADDRESS, _E.FORWARDING, _E.SENDER,
     _E.REPLY_TO, _E.THREAD, _E.CO_RECIPIENT, _E.CLIENT_IP, _E.MESSAGE_ID_HOST,
