@@ -225,7 +225,7 @@ def _more_lists(
 
 
 def _named_as_its_list(local: str, name: str) -> bool:
-    """"Linux MM" <linux-mm@kvack.org>: a name that spells out a hyphenated local part.
+    """A name that spells out a hyphenated local part ("Linux MM" <linux-mm@kvack.org>).
     A person who goes by their user name ("anna" <anna@…>) is no list."""
     return "-" in local and name.lower().replace(" ", "-") == local.lower()
 
