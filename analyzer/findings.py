@@ -81,6 +81,7 @@ def build_findings(analysis: Analysis) -> dict[str, Any]:
             "many_mailboxes": owner.mailboxes,
             "archived_by": list(owner.archived_by),
             "unseen": [{"address": a, "closest": list(near)} for a, near in owner.unseen],
+            "delegates": [delegate.as_dict() for delegate in owner.delegates],
         },
         "encryption": dict(analysis.encryption),
         "summary": analysis.summary.as_dict(),

@@ -76,6 +76,8 @@ MESSAGES_SCHEMA = pa.schema(
         ("gm_thrid", pa.string()),
         ("gmail_labels", pa.string()),
         ("defects", _DEFECTS),
+        # "sent" when filed in a sent folder; null in stores made before it was kept
+        ("folder_role", pa.string()),
     ]
 )
 

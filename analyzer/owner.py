@@ -18,6 +18,7 @@ and list addresses (List-Post, List-Id, bounce addresses) are never the owner's.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections import Counter
@@ -36,12 +37,14 @@ from analyzer.addressing import (
 from analyzer.errors import UsageError
 from analyzer.frames import Frames, key_mask
 from analyzer.mailing_lists import is_list_role_address, list_addresses
+from analyzer.owner_sent import Delegate, delegates_of, sent_messages, sent_senders
 from analyzer.readable import readable_frames
 from analyzer.vocabulary import ALIAS_ENVELOPE_ROLES, RECEIVING_ROLES
 
 __all__ = [
     "MAX_MAILBOXES",
     "Candidates",
+    "Delegate",
     "Owner",
     "detect_owner",
     "owner_candidates",
@@ -80,6 +83,9 @@ class Owner:
     archived_by: tuple[str, ...] = ()
     # read as an archive because the user asked (--archive)
     archive_asked: bool = False
+    # people who send for the owner (from the owner's sent mail, or as its Sender): never
+    # the owner's identities (analyzer.owner_sent)
+    delegates: tuple[Delegate, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_set", frozenset(self.identities))
@@ -188,7 +194,10 @@ def detect_owner(
         # what the user names is theirs, even an old dotless "raju@bhairavi"
         named = {a for a in given if re.fullmatch(r"[^@\s]+@[^@\s]+", a)}
         identities = _expand(identities | forwarded, every_address, domains) | named
-        return Owner(tuple(sorted(identities)), domains, how, unseen=unseen)
+        owner = Owner(tuple(sorted(identities)), domains, how, unseen=unseen)
+        sent = sent_messages(frames.messages)
+        delegates = delegates_of(frames.messages, people, sent, owner.owns, lists)
+        return dataclasses.replace(owner, delegates=delegates) if delegates else owner
 
     candidates = _candidates(frames, people, receiving, lists)
     seeds, evidence = candidates.seeds, candidates.evidence
@@ -215,7 +224,8 @@ def detect_owner(
         return Owner((), domains, archive, dict(evidence), archived_by=tuple(sorted(identities)))
     parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
     how = f"detected: {parts}" if parts else "detected: nothing names an owner"
-    return Owner(tuple(sorted(identities)), domains, how, dict(evidence))
+    delegates = candidates.delegates if identities else ()
+    return Owner(tuple(sorted(identities)), domains, how, dict(evidence), delegates=delegates)
 
 
 def _list_archive(messages: pd.DataFrame, identities: set[str]) -> str:
@@ -244,6 +254,7 @@ class Candidates:
     seeds: Counter[str]  # address → messages that name it the owner's
     evidence: Counter[str]  # what named them → how many times
     mailboxes: int  # how many mailboxes, people's or machines', those addresses make
+    delegates: tuple[Delegate, ...] = ()  # people who send for the owner, not the owner
 
 
 def owner_candidates(frames: Frames) -> Candidates:
@@ -273,11 +284,17 @@ def _candidates(
         seeds[address] += 1
         evidence[role] += 1
 
-    written = _sent_messages(frames.messages)
-    senders = people[(people["role"] == "from") & key_mask(people["message_key"], written)]
-    for address in senders["address"]:
-        seeds[address] += 1
-        evidence["from of sent messages"] += 1
+    # sent mail (a Sent label or folder) names the owner in From: the leading address and
+    # those named like it, not every assistant who sent from the mailbox
+    written = sent_messages(frames.messages)
+    senders = sent_senders(frames.messages, people, written, set(seeds), lists)
+    for address, count in senders.owners.items():
+        seeds[address] += count
+        evidence["from of sent messages"] += count
+    if senders.delegates:
+        evidence["people who send for the owner, left out"] = len(senders.delegates)
+    if senders.one_off:
+        evidence["one-off senders of sent messages, left out"] = senders.one_off
 
     # an alias-service address the mail to one of the owner's mailboxes was sent to
     delivered = set(receiving["message_key"])
@@ -297,7 +314,7 @@ def _candidates(
         [kept_rows.loc[~final, columns], addressed.loc[np.array(aliases, dtype=bool), columns]]
     )
     mailboxes = _mailboxes(seeds, kept_rows.loc[final, columns], came_through)
-    return Candidates(seeds, evidence, mailboxes)
+    return Candidates(seeds, evidence, mailboxes, senders.delegates)
 
 
 def _mailboxes(
@@ -371,12 +388,6 @@ def _aliases_forwarding_to(
         & receiving["role"].isin((*ALIAS_ENVELOPE_ROLES, "x-original-to"))
     ]
     return set(named["address"])
-
-
-def _sent_messages(messages: pd.DataFrame) -> set[str]:
-    labels = messages["gmail_labels"].fillna("")
-    sent = labels.str.contains(r"(?:^|,)\s*Sent(?:,|$)", regex=True)
-    return set(messages.loc[sent, "message_key"])
 
 
 # -- the owner's mail ---------------------------------------------------------------------

@@ -140,6 +140,7 @@ class MessageRecord(NamedTuple):
     hops: tuple[Hop, ...] = ()
     defects: tuple[Defect, ...] = ()
     keys: tuple[KeyUse, ...] = ()  # keys named in the clear: see analyzer.extract.keys
+    folder_role: str | None = None  # "sent": filed in a sent folder (analyzer.extract.folders)
 
     @property
     def n_received(self) -> int:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from analyzer.extract.addresses import ADDRESS_ROLES, parse_address_list
 from analyzer.extract.dates import parse_date
 from analyzer.extract.encryption import inspect_body, parse_content_type
+from analyzer.extract.folders import folder_role
 from analyzer.extract.headers import (
     MAX_HEADER_BYTES,
     HeaderFields,
@@ -253,4 +254,5 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
         hops=parse_received_chain(received),
         defects=tuple(defects),
         keys=tuple(key_uses),
+        folder_role=folder_role(raw.source, raw.offset, _text(fields, "x-folder")),
     )

@@ -137,6 +137,8 @@ class Report:
     has_owner: bool
     owner: tuple[str, ...]
     owner_how: str = field(metadata=OWN_WORDS)
+    # people who send for the owner: "address (how mxa knows)", never the owner's addresses
+    owner_delegates: tuple[str, ...]
     sources: tuple[str, ...]
     messages: int
     quarantined: int
@@ -284,6 +286,7 @@ def build_report(analysis: Analysis) -> Report:
         has_owner=has_owner,
         owner=tuple(row.address for row in identity_rows) or analysis.owner.identities,
         owner_how=analysis.owner.how,
+        owner_delegates=tuple(f"{d.address} ({d.how})" for d in analysis.owner.delegates),
         sources=analysis.inputs.sources,
         messages=analysis.inputs.parsed,
         quarantined=analysis.inputs.quarantined,

@@ -1,0 +1,81 @@
+"""Which folder a message was filed in says who wrote it: the owner's sent folder.
+
+Mail clients and exports name the folder of sent mail in a few ways: Thunderbird's
+"Sent", Apple Mail's "Sent Messages", Outlook's "Sent Items", Gmail's "[Gmail]/Sent
+Mail", Maildir++'s ".Sent", the Enron corpus's ``sent``, ``sent_items``,
+``_sent_mail`` and its ``X-Folder`` header (``\\Dasovich, Jeff\\Sent Items``), and
+localised names. The store keeps only the folder's role (``"sent"``), never its name:
+folder names can name people and matters, and the role is all owner detection needs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+from urllib.parse import unquote
+
+__all__ = ["SENT", "SENT_FOLDER_NAMES", "folder_role", "is_sent_folder"]
+
+SENT = "sent"
+# folder names (lower case, "_" and "-" read as spaces) that hold the mail one sends
+SENT_FOLDER_NAMES = frozenset(
+    {
+        "sent", "sent mail", "sent items", "sent messages", "sent email", "sent e mail",
+        "sentmail", "sentitems", "sent objects",
+        # localised: German, French, Spanish, Portuguese, Italian, Dutch, Nordic, Polish
+        "gesendet", "gesendete objekte", "gesendete elemente", "gesendete nachrichten",
+        "envoyés", "éléments envoyés", "messages envoyés", "enviados", "elementos enviados",
+        "itens enviados", "mensagens enviadas", "inviata", "posta inviata", "elementi inviati",
+        "verzonden", "verzonden items", "verzonden berichten", "skickat", "skickade objekt",
+        "sendt", "sendte elementer", "sendt post", "lähetetyt", "wysłane", "elementy wysłane",
+    }
+)  # fmt: skip
+_SEPARATORS = re.compile(r"[/\\]")
+_SPACES = re.compile(r"[\s_\-]+")
+# a file or folder name's suffix that is no part of the mail folder's name
+_SUFFIXES = (".mbox", ".mbx", ".sbd", ".mbs")
+_MAILDIR_PARTS = frozenset({"cur", "new", "tmp"})
+
+
+def _normal(component: str) -> str:
+    name = component.strip().strip("'\"`[]").strip()
+    for suffix in _SUFFIXES:
+        name = name.removesuffix(suffix)
+    return _SPACES.sub(" ", name).strip().lower()
+
+
+def is_sent_folder(name: str | None) -> bool:
+    """Whether a folder name (a path of folders: ``[Gmail]/Sent Mail``, ``INBOX.Sent``,
+    ``\\Horton, Stanley\\Deleted Items\\'Sent Mail``) has a sent folder in it."""
+    if not name:
+        return False
+    parts = [p for p in _SEPARATORS.split(name) if p.strip()]
+    # Maildir++ and some IMAP servers separate folders by dots: .Sent, INBOX.Sent
+    dotted = [q for p in parts for q in p.split(".") if q.strip()]
+    return any(_normal(p) in SENT_FOLDER_NAMES for p in (*parts, *dotted))
+
+
+def _source_folder(source: str, offset: str) -> str:
+    """The mail folder the source names: an IMAP folder, a Maildir folder, the folder of a
+    one-message file, an mbox file's name (Apple Mail's ``Sent Messages.mbox/mbox``)."""
+    if "://" in source:  # imaps://user@host:993/Sent%20Items
+        return unquote(source.split("://", 1)[1].partition("/")[2])
+    if offset.isdigit():  # an mbox: the file and, for Apple Mail and Thunderbird, its folder
+        path = PurePath(source)
+        if path.parent.name.lower().endswith((".mbox", ".sbd")):
+            return f"{path.parent.name}/{path.name}"
+        return path.name
+    folder = PurePath(offset).parent
+    if folder.name in _MAILDIR_PARTS:  # a Maildir's cur/new/tmp: its folder is above
+        folder = folder.parent
+    elif folder.name == "Messages" and folder.parent.name.lower().endswith(".mbox"):
+        folder = folder.parent  # Apple Mail: Sent Messages.mbox/Messages/1.emlx
+    return folder.name
+
+
+def folder_role(source: str, offset: str, x_folder: str | None) -> str | None:
+    """``"sent"`` when the message was filed in a sent folder (its ``X-Folder`` header or
+    the folder its source names), else None."""
+    if is_sent_folder(x_folder) or is_sent_folder(_source_folder(source, offset)):
+        return SENT
+    return None
