@@ -31,11 +31,12 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from evaluation.split import HELD_OUT, LIST, names  # noqa: E402
+from tests.real_mail import corpora_folder, why_absent  # noqa: E402
 
 CLAIMS = HERE / "heldout_claims.tsv"
 BASELINE = HERE / "heldout_claims_baseline.tsv"
 CACHE = HERE / ".cache"
-MXA = REPO / ".venv" / "bin" / "mxa"
+MXA = [sys.executable, "-m", "analyzer"]  # this tree's analyzer (cwd=REPO), as the mxa command
 CLAIM = 0.5
 PER_ARCHIVE = 30
 VERDICTS = ("same", "different", "list")
@@ -78,11 +79,14 @@ def write_claims(path: Path, claims: Iterable[Claim]) -> None:
 def claimed(archive: str, store: Path) -> list[Claim]:
     """What ``mxa links --all`` claims in one archive, highest score first."""
     if not store.is_dir():
-        subprocess.run([str(MXA), "ingest", str(REPO.parent / "shared" / "corpora" / archive),
-                        "--store", str(store)], check=True)  # fmt: skip
+        corpora = corpora_folder()
+        if corpora is None:
+            raise SystemExit(why_absent())
+        subprocess.run([*MXA, "ingest", str(corpora / archive),
+                        "--store", str(store)], check=True, cwd=REPO)  # fmt: skip
     found = json.loads(
-        subprocess.run([str(MXA), "links", "--store", str(store), "--all", "--json"],
-                       check=True, capture_output=True, text=True).stdout
+        subprocess.run([*MXA, "links", "--store", str(store), "--all", "--json"],
+                       check=True, capture_output=True, text=True, cwd=REPO).stdout
     )  # fmt: skip
     messages: dict[tuple[str, str], list[str]] = {}
     for link in found["links"]:

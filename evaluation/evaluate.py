@@ -57,9 +57,11 @@ from analyzer.linkability.model import (  # noqa: E402
 )
 from analyzer.owner import Owner, detect_owner  # noqa: E402
 from analyzer.store import load_frames  # noqa: E402
+from evaluation import heldout  # noqa: E402
 from tests.real_mail import corpora_folder, why_absent  # noqa: E402
 
 PAIRS = HERE / "pairs.tsv"
+HELD_OUT_PAIRS = HERE / "heldout_pairs.tsv"
 CORPORA = corpora_folder()
 CACHE = HERE / ".cache"
 WEIGHTS = REPO / "analyzer" / "linkability" / "weights.json"
@@ -135,7 +137,9 @@ def _random_pairs(frames, archive: str, labelled: Sequence[LabelledPair]) -> lis
     return sorted(random.Random(f"mxa-evaluation-{archive}").sample(every, RANDOM_PAIRS))
 
 
-def observe(pairs: Sequence[LabelledPair], model: Model) -> tuple[list[Observed], list[Observed]]:
+def observe(
+    pairs: Sequence[LabelledPair], model: Model, random_pairs: bool = True
+) -> tuple[list[Observed], list[Observed]]:
     """The labelled pairs as the analysis sees them, and random pairs of senders."""
     by_archive: dict[str, list[LabelledPair]] = defaultdict(list)
     for pair in pairs:
@@ -145,7 +149,7 @@ def observe(pairs: Sequence[LabelledPair], model: Model) -> tuple[list[Observed]
     for archive, labelled in sorted(by_archive.items()):
         started = time.perf_counter()
         frames = load_frames(archive_store(archive))
-        sample = _random_pairs(frames, archive, labelled)
+        sample = _random_pairs(frames, archive, labelled) if random_pairs else []
         SENDERS[archive] = len(_senders(frames))
         for (a, b), verdict in sorted(compare_pairs(frames, sample, model=model).items()):
             strangers.append(
@@ -437,6 +441,7 @@ def report(
     shipped: Sequence[float],
     validated: Sequence[float],
     seconds: float,
+    held_out_text: Sequence[str] = (),
 ) -> str:
     labelled = Counter(o.pair.same for o in observed)
     archives = sorted({o.pair.archive for o in observed})
@@ -540,6 +545,7 @@ def report(
         "",
         *discovered([o.pair for o in observed]),
         "",
+        *held_out_text,
         "## What this set does not show",
         "",
         "- Mailing-list archives only: no personal mailbox, so `forwarding`, `sender`,",
@@ -582,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="refit weights.json first")
     parser.add_argument("--pairs", type=Path, default=PAIRS)
     parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument("--held-out-pairs", type=Path, default=HELD_OUT_PAIRS)
+    parser.add_argument("--no-held-out", action="store_true", help="fit archives only")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     pairs = read_pairs(args.pairs)
@@ -599,7 +607,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {WEIGHTS}", file=sys.stderr)
     shipped = rescore(observed, model)
     validated = cross_validated(observed, strangers)
-    text = report(observed, strangers, model, shipped, validated, time.perf_counter() - started)
+    held_out_text: list[str] = []
+    if not args.no_held_out:  # measured with the model as fitted: never fitted on these pairs
+        held = read_pairs(args.held_out_pairs)
+        held_observed, _ = observe(held, model, random_pairs=False)
+        held_scores = rescore(held_observed, model)
+        held_out_text = heldout.section(held_observed, held_scores)
+        print("\n".join(held_out_text[: held_out_text.index(heldout.MAILBOXES_HEADING)]))
+    text = report(observed, strangers, model, shipped, validated, time.perf_counter() - started,
+                  held_out_text)  # fmt: skip
     args.report.write_text(text, "utf-8")
     print("\n".join(evidence_table(observed)))
     for name, scores in (("shipped", shipped), ("leave-one-archive-out", validated)):

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Owner detection on whole personal mailboxes (Enron), measured against hand labels.
+
+Each Enron mailbox of ``../shared/corpora/personal-enron`` is decompressed and ingested
+outside the repository (``$TMPDIR/mxa-evaluation-enron``), then read as a user would
+without ``--me``: ``mxa links --store S --json``. What mxa takes for the owner and the
+addresses it suggests are the owner's are compared with ``enron_owners.tsv``: each
+owner's true addresses (``true``) and people easily taken for them (``confusable``:
+assistants, relatives, same-name colleagues), labelled from X-From/X-To names, X-Folder
+and X-Origin and the bodies, never from what mxa reads to decide.
+
+    python evaluation/mailboxes.py     # print the table (evaluate.py writes it to docs)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from evaluation.split import ENRON, FIT, HELD_OUT, names  # noqa: E402
+from tests.real_mail import corpora_folder  # noqa: E402
+
+LABELS = HERE / "enron_owners.tsv"
+MXA = [sys.executable, "-m", "analyzer"]  # this tree's analyzer (cwd=REPO), as the mxa command
+WORK = Path(
+    os.environ.get("MXA_EVALUATION_ENRON", Path(tempfile.gettempdir()) / "mxa-evaluation-enron")
+)
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """What mxa said about one mailbox, against its labels."""
+
+    owner: str
+    split: str
+    true: frozenset[str]
+    confusable: frozenset[str]
+    detected: frozenset[str]
+    suggested: frozenset[str]
+
+    @property
+    def owner_right(self) -> int:
+        return len(self.detected & self.true)
+
+    @property
+    def suggestions_right(self) -> int:
+        return len(self.suggested & self.true)
+
+    @property
+    def others_claimed(self) -> frozenset[str]:
+        """Addresses taken for the owner's (detected or suggested) that are someone else's."""
+        return (self.detected | self.suggested) - self.true
+
+    @property
+    def confusables_claimed(self) -> frozenset[str]:
+        return (self.detected | self.suggested) & self.confusable
+
+
+def read_labels(path: Path = LABELS) -> dict[str, dict[str, set[str]]]:
+    """owner → label (``true``/``confusable``) → addresses."""
+    labels: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            labels[row["owner"]][row["label"]].add(row["address"])
+    return labels
+
+
+def mailbox_store(owner: str) -> Path:
+    """The owner's mbox decompressed and ingested once, outside the repository."""
+    store = WORK / "stores" / owner
+    if (store / "mxa-store.json").is_file():
+        return store
+    corpora = corpora_folder()
+    if corpora is None:
+        raise SystemExit("real mail not found (tests/real_mail.py)")
+    mbox = WORK / f"{owner}.mbox"
+    if not mbox.is_file():
+        WORK.mkdir(parents=True, exist_ok=True)
+        with (
+            lzma.open(corpora / "personal-enron" / f"{owner}.mbox.xz") as src,
+            mbox.open("wb") as dst,
+        ):
+            shutil.copyfileobj(src, dst)
+    subprocess.run([*MXA, "ingest", str(mbox), "--store", str(store), "--quiet"],
+                   check=True, capture_output=True, cwd=REPO)  # fmt: skip
+    return store
+
+
+def _addresses(items: list) -> frozenset[str]:
+    found = set()
+    for item in items:
+        address = item if isinstance(item, str) else item.get("address", "")
+        if address:
+            found.add(address.lower())
+    return frozenset(found)
+
+
+def measure(owner: str, split: str, labels: dict[str, set[str]]) -> Mailbox:
+    store = mailbox_store(owner)
+    found = json.loads(
+        subprocess.run([*MXA, "links", "--store", str(store), "--json"],
+                       check=True, capture_output=True, text=True, cwd=REPO).stdout
+    )  # fmt: skip
+    return Mailbox(
+        owner, split, frozenset(labels["true"]), frozenset(labels["confusable"]),
+        _addresses(found["owner"]["identities"]), _addresses(found.get("suggestions", [])),
+    )  # fmt: skip
+
+
+def measure_all() -> list[Mailbox]:
+    labels = read_labels()
+    return [
+        measure(owner, split, labels[owner])
+        for split in (FIT, HELD_OUT)
+        for owner in names(ENRON, split)
+    ]
+
+
+def _ratio(right: int, of: int) -> str:
+    return f"{right}/{of} = {100 * right / of:.0f}%" if of else "–"
+
+
+def table(mailboxes: list[Mailbox]) -> list[str]:
+    """Per mailbox, fit and held-out apart, then each side's totals."""
+    lines = [
+        "| split | mailbox | true addresses | taken for the owner | owner precision | owner "
+        "recall | suggestions right | other people's addresses claimed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for split in (FIT, HELD_OUT):
+        chosen = [m for m in mailboxes if m.split == split]
+        for m in chosen:
+            others = ", ".join(f"`{a}`" + (" (confusable)" if a in m.confusable else "")
+                               for a in sorted(m.others_claimed)) or "none"  # fmt: skip
+            precision = _ratio(m.owner_right, len(m.detected))
+            recall = _ratio(m.owner_right, len(m.true))
+            lines.append(
+                f"| {split} | {m.owner} | {len(m.true)} | {len(m.detected)} | {precision} "
+                f"| {recall} | {_ratio(m.suggestions_right, len(m.suggested))} | {others} |"
+            )
+        right = sum(m.owner_right for m in chosen)
+        suggested = sum(len(m.suggested) for m in chosen)
+        lines.append(
+            f"| **{split}** | all {len(chosen)} | {sum(len(m.true) for m in chosen)} "
+            f"| {sum(len(m.detected) for m in chosen)} "
+            f"| {_ratio(right, sum(len(m.detected) for m in chosen))} "
+            f"| {_ratio(right, sum(len(m.true) for m in chosen))} "
+            f"| {_ratio(sum(m.suggestions_right for m in chosen), suggested)} "
+            f"| {sum(len(m.others_claimed) for m in chosen)} "
+            f"({sum(len(m.confusables_claimed) for m in chosen)} confusable) |"
+        )
+    return lines
+
+
+def main() -> int:
+    print("\n".join(table(measure_all())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
