@@ -45,6 +45,7 @@ CRASHES = HERE / "crashes"
 sys.path.insert(0, str(REPO))
 
 from analyzer.audit import analyze_store, write_redacted  # noqa: E402
+from analyzer.errors import UsageError  # noqa: E402
 from analyzer.findings import write_findings  # noqa: E402
 from analyzer.graphs import communication_graph, identity_graph, write_graphs  # noqa: E402
 from analyzer.ingest import ingest  # noqa: E402
@@ -52,7 +53,7 @@ from analyzer.report import build_report, write_report  # noqa: E402
 from analyzer.report.figures import FIGURES  # noqa: E402
 from analyzer.report.render import render_html, render_markdown  # noqa: E402
 from analyzer.safe_output import HIDDEN, json_text  # noqa: E402
-from analyzer.store import FRAMES, Store  # noqa: E402
+from analyzer.store import FRAMES, Store, read_frame  # noqa: E402
 
 PERSONA = REPO / "sample_data" / "persona"
 UTC = dt.UTC
@@ -217,7 +218,15 @@ def check_store(store: Path, out: Path, me: list[str], layers: frozenset[str]) -
     """What ``mxa report`` (``report``, ``files``; ``redact``: the shared copy too), ``mxa
     links`` and ``mxa aliases`` (``terminal``) and ``mxa stats`` (``stats``) do with a
     store; raises on anything a user would see go wrong."""
-    read = analyze_store(store, me)
+    try:
+        read = analyze_store(store, me)
+    except UsageError:
+        # the damage took every given address out of the headers: mxa says so in one
+        # line and stops (exit 2), as it does for a mistyped --me
+        named = set(read_frame(store, "participants")["address"].dropna())
+        if me and not named & set(me):
+            return
+        raise
     graphs = {
         "communication": communication_graph(read.analysis),
         "identities": identity_graph(read.analysis),

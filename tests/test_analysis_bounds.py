@@ -341,3 +341,13 @@ def test_the_damaged_stores_that_stopped_stats_and_redaction_go_through_every_la
     size at the end of its type), replayed with every layer; the tests above and in
     tests/test_redact.py build each damage on its own."""
     fuzz_analysis.one_run(persona_tables, seed, tmp_path, frozenset(fuzz_analysis.LAYERS))
+
+
+def test_a_damaged_store_without_the_given_addresses_stops_with_the_one_line_refusal(
+    persona_tables, tmp_path
+):
+    """Seed 753300123 damaged the store until no header named the --me addresses the
+    fuzzer chose: mxa refuses as it does a mistyped --me (exit 2), which the fuzzer now
+    takes for what a user sees, not for a crash."""
+    folder = fuzz_analysis.one_run(persona_tables, 753300123, tmp_path, frozenset({"report"}))
+    assert (folder / "store").is_dir()
