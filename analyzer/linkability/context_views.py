@@ -9,6 +9,7 @@ by there): the answers are kept here, within bounds, over the indexes
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,11 +17,49 @@ from typing import Any
 
 import numpy as np
 
-from analyzer.addressing import plain_form
+from analyzer.addressing import plain_form, registrable_domain
 from analyzer.linkability.address_kinds import is_person_address
 from analyzer.linkability.context_indexes import ContextIndexes, Messages, spans
 
-__all__ = ["ContextViews"]
+__all__ = ["ContextViews", "is_role_address"]
+
+# words that make a local part an office's or a robot's, not a person's, read from the
+# senders of real personal mailboxes (the Enron ones: enron.announcements@,
+# public.relations@, office.chairman@, no.address@, enron.payroll@, perfmgmt@ ...)
+_ROLE_WORDS = frozenset(
+    (
+        "announcement", "announcements", "announce", "bulletin", "newsletter", "newsletters",
+        "digest", "notification", "notifications", "notify", "alert", "alerts", "update",
+        "updates", "reminder", "reminders", "chairman", "relations", "payroll", "administrative",
+        "administration", "services", "helpdesk", "desk", "center", "centre", "department", "dept",
+        "office", "headquarters", "communications", "corporate", "perfmgmt", "ipayit", "eserver",
+        "arsystem", "system", "systems", "server", "daemon", "mailer", "postmaster", "noreply",
+        "donotreply", "autoreply", "automated", "robot", "orders", "billing", "invoices",
+        "receipts", "subscriptions", "customerservice", "feedback", "registrar", "webmaster",
+    )
+)  # fmt: skip
+_ROLE_PHRASES = frozenset({("no", "address"), ("no", "reply"), ("do", "not", "reply")})
+_MACHINE_HOSTS = ("mailman.", "lists.", "listserv.", "bounce.", "bounces.")
+
+
+def is_role_address(address: str) -> bool:
+    """An office's or a robot's mailbox: no person's fingerprint, never linked.
+
+    A local part with a role word among its parts (``enron.announcements``,
+    ``public.relations``, ``no.address``), or that names the organisation of its own
+    domain (``enron.gss@enron.com``), or an address at a list server's host.
+    """
+    local, _, domain = address.lower().partition("@")
+    words = tuple(w for w in re.split(r"[._+-]+", local) if w)
+    if not words:
+        return False
+    if any(w in _ROLE_WORDS for w in words) or words in _ROLE_PHRASES:
+        return True
+    organisation = registrable_domain(domain).partition(".")[0] if domain else ""
+    if len(words) > 1 and len(organisation) >= 3 and organisation in words:
+        return True
+    return domain.startswith(_MACHINE_HOSTS)
+
 
 # sides of more messages than this have their counted sets remembered, the last so many,
 # holding at most so many numbers between them (sides and counts: 64 MB)
@@ -152,7 +191,8 @@ class ContextViews(ContextIndexes):
         return f"{role.title()}: {shown}"
 
     def is_person(self, address: str) -> bool:
-        """Can hold personal evidence: no list, role or machine address, no spam persona."""
+        """Can hold personal evidence: no list, role, office or machine address (see
+        :func:`is_role_address`), no spam persona."""
         known = self._people.get(address)
         if known is None:
             known = self._people[address] = (
@@ -160,5 +200,6 @@ class ContextViews(ContextIndexes):
                 and plain_form(address) not in self.lists  # list+bounce-tag@: VERP
                 and address not in self.spam_senders
                 and is_person_address(address)
+                and not is_role_address(address)
             )
         return known

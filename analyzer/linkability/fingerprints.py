@@ -42,6 +42,8 @@ __all__ = [
     "local_part",
     "message_id_host",
     "sender_client_ips",
+    "sender_count",
+    "shared_value_bits",
     "social_overlap",
     "timing",
 ]
@@ -60,6 +62,12 @@ _MACHINE_SUFFIXES = (
     ".home.arpa",
 )
 _NOT_MACHINES = frozenset({"localhost", "localhost.localdomain", "mail", "smtp", "mx"})
+# User-Agents that list servers and their web forms write for whoever posts through them
+_MACHINERY_AGENT = re.compile(
+    r"hyperkitty|phpmailer|mailman|sympa|listserv|majordomo|ezmlm|google ?groups|"
+    r"groups\.google|discourse",
+    re.IGNORECASE,
+)
 # reverse DNS of a shared way out: NAT pools, proxies, gateways, firewalls
 _EGRESS_NAME = re.compile(
     r"(?:^|[.-])(?:s?nat|pat|proxy|proxies|gw|gateway|fw|firewall|vpn|egress|outbound|"
@@ -68,22 +76,60 @@ _EGRESS_NAME = re.compile(
 
 
 def _pairs_in_groups(
-    groups: dict[Any, dict[str, Sequence[str]]], ctx: Context, evidence: str
+    groups: dict[Any, dict[str, Sequence[str]]],
+    ctx: Context,
+    evidence: str,
+    *,
+    machinery: bool = False,
 ) -> Iterator[tuple[Any, str, str, dict[str, Sequence[str]]]]:
     """Each pair of person addresses that share a value, with the value's group.
 
     A value shared by more than ``_MAX_GROUP`` addresses is a commodity: its pairs are
     not compared, and the context remembers who shares it, so that they do not count as
-    differing either.
+    differing either. A ``machinery`` value (a machine name, a client address, a mail
+    client) is also a commodity when most of the archive's senders share it (a
+    mailbox's exporter, a list's web form), and each pair remembers how many share it
+    (:func:`shared_value_bits`).
     """
+    senders = sender_count(ctx)
+    sharers = ctx.memo("sharers", dict)
     for value, by_address in sorted(groups.items(), key=lambda item: str(item[0])):
         people = sorted(a for a in by_address if ctx.is_person(a))
-        if len(people) > _MAX_GROUP:
+        if len(people) > _MAX_GROUP or (machinery and _most_share(len(people), senders)):
             for address in people:
                 ctx.commodities[evidence].setdefault(address, set()).add(value)
             continue
         for a, b in combinations(people, 2):
+            if machinery:
+                key = (evidence, a, b)
+                sharers[key] = min(sharers.get(key, len(people)), len(people))
             yield value, a, b, by_address
+
+
+def sender_count(ctx: Context) -> int:
+    """How many people sent mail in this archive (the senders a shared value is among)."""
+    return ctx.memo("person_senders", lambda: sum(1 for a in ctx.sent_by if ctx.is_person(a)))
+
+
+def _most_share(sharing: int, senders: int) -> bool:
+    """More than half of the other senders share it: it tells less than one bit."""
+    return sharing > 2 and (sharing - 1) * 2 > max(senders - 1, 1)
+
+
+def shared_value_bits(ctx: Context, evidence: str, a: str, b: str) -> float | None:
+    """At most how many bits a machinery value ``a`` and ``b`` share can tell: log2 of
+    how many other senders there are over how many other senders share it.
+
+    Knowing that another address shares a value that k of the archive's N senders
+    hold makes it one of k - 1 instead of one of N - 1: the odds that it is the same
+    person grow by (N - 1) / (k - 1) at most, however the value was fitted. A web
+    form's client, a company's way out, a mailbox exporter's host name: the more
+    people share it, the less it says. None when the pair shares no such value.
+    """
+    sharing = ctx.memo("sharers", dict).get((evidence, a, b) if a < b else (evidence, b, a))
+    if sharing is None or sharing < 2:
+        return None
+    return math.log2(max(sender_count(ctx) - 1, 1) / (sharing - 1))
 
 
 def display_name(ctx: Context) -> Iterator[Evidence]:
@@ -242,7 +288,7 @@ def client_ip(ctx: Context) -> Iterator[Evidence]:
     Levels: ``client-ip``, or ``shared-egress`` when the address is a company's way out.
     """
     groups, shared = client_addresses(ctx)
-    for ip, a, b, by_address in _pairs_in_groups(groups, ctx, "client-ip"):
+    for ip, a, b, by_address in _pairs_in_groups(groups, ctx, "client-ip", machinery=True):
         way_out = ip in shared
         yield Evidence(
             a, b, "client-ip", "shared-egress" if way_out else "client-ip",
@@ -275,7 +321,7 @@ def message_id_host(ctx: Context) -> Iterator[Evidence]:
             host = machine_host(ctx.message_id[key] or "", address)
             if host:
                 groups[host][address].append(key)
-    for host, a, b, by_address in _pairs_in_groups(groups, ctx, "message-id-host"):
+    for host, a, b, by_address in _pairs_in_groups(groups, ctx, "message-id-host", machinery=True):
         yield Evidence(
             a, b, "message-id-host", "machine-name", f"Message-ID: <…@{host}> from both",
             "cross", ctx.side(by_address[a]), ctx.side(by_address[b]),
@@ -287,13 +333,17 @@ def client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[int]]]:
 
 
 def _client_agents(ctx: Context) -> dict[str, dict[tuple[str, int], list[int]]]:
-    """Per sender, the (User-Agent or X-Mailer, Date offset) pairs of their mail."""
+    """Per sender, the (User-Agent or X-Mailer, Date offset) pairs of their mail.
+
+    A list server's web form writes its own User-Agent and its own offset for whoever
+    posts through it (:data:`_MACHINERY_AGENT`): those are nobody's client.
+    """
     agents = ctx.mail_clients()
     found: dict[str, dict[tuple[str, int], list[int]]] = defaultdict(lambda: defaultdict(list))
     for address, keys in ctx.sent_by.items():
         for key in keys:
             agent, tz = agents.get(key), ctx.tz[key]
-            if agent is not None and tz is not None:
+            if agent is not None and tz is not None and not _MACHINERY_AGENT.search(agent):
                 found[address][(agent, tz)].append(key)
     return found
 
@@ -302,7 +352,8 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
     """The same mail client build in the same time zone.
 
     Levels: ``rare`` when no other sender of the archive uses that build, in any time
-    zone, or ``common`` (``git-send-email 2.26.2`` is many people's).
+    zone, or ``common`` (``git-send-email 2.26.2`` is many people's). A build and offset
+    most of the archive's senders share is nobody's (:func:`_pairs_in_groups`).
     """
     groups: dict[tuple[str, int], dict[str, Messages]] = defaultdict(dict)
     users: dict[str, set[str]] = defaultdict(set)
@@ -310,7 +361,9 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
         for value, keys in by_value.items():
             groups[value][address] = ctx.side(keys)  # one side for all of its pairs
             users[value[0]].add(address)
-    for value, a, b, by_address in _pairs_in_groups(groups, ctx, "client-fingerprint"):
+    for value, a, b, by_address in _pairs_in_groups(
+        groups, ctx, "client-fingerprint", machinery=True
+    ):
         agent, tz = value
         sign = "+" if tz >= 0 else "-"
         detail = f"User-Agent: {agent} with Date offset {sign}{abs(tz) // 60:02d}{abs(tz) % 60:02d}"

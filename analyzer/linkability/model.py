@@ -32,6 +32,8 @@ __all__ = [
     "COMPARISONS",
     "COMPARISON_OF",
     "CONFIDENCE",
+    "HISTORY_DIFFERS",
+    "SHARED_VALUE_OF",
     "Comparison",
     "LevelWeight",
     "Model",
@@ -41,6 +43,17 @@ __all__ = [
 ]
 
 DIFFER = "differ"
+# comparisons whose "differ" is a history (other correspondents, other hours, never
+# naming each other), not two fingerprints that disagree
+HISTORY_DIFFERS = frozenset({"identity-headers", "correspondents", "timing"})
+# the evidence whose shared value sets a level: it may be bounded by how many share it
+SHARED_VALUE_OF = {
+    ("machine", "machine-name"): E.MESSAGE_ID_HOST,
+    ("machine", "client-ip"): E.CLIENT_IP,
+    ("machine", "shared-egress"): E.CLIENT_IP,
+    ("client", "rare"): E.CLIENT_FINGERPRINT,
+    ("client", "common"): E.CLIENT_FINGERPRINT,
+}
 
 
 @dataclass(frozen=True)
@@ -202,6 +215,39 @@ class Model:
     def bits(self, levels: Mapping[str, str]) -> float:
         """The evidence of a pair whose comparisons took ``levels``, in bits."""
         return sum(self.weight(comparison, level) for comparison, level in levels.items())
+
+    def weights_of(
+        self,
+        levels: Mapping[str, str],
+        caps: Mapping[str, float] | None = None,
+        *,
+        declared: bool = False,
+    ) -> dict[str, float]:
+        """Each comparison's weight in bits, bounded as a pair's own evidence allows.
+
+        ``caps`` bounds a comparison that matched on a value many senders share (see
+        :func:`~analyzer.linkability.fingerprints.shared_value_bits`). For two addresses
+        the owner declares (``declared``), a history that differs
+        (:data:`HISTORY_DIFFERS`: other correspondents, other hours, never naming each
+        other) may cancel what joins them but never takes them below the prior: one
+        mailbox's old and new From keep different company.
+        """
+        caps = caps or {}
+        weights = {}
+        for comparison, level in levels.items():
+            weight = self.weight(comparison, level)
+            if weight > 0 and comparison in caps:
+                weight = max(0.0, min(weight, caps[comparison]))
+            weights[comparison] = weight
+        if declared:
+            history = [c for c, lv in levels.items() if lv == DIFFER and c in HISTORY_DIFFERS]
+            against = math.fsum(weights[c] for c in history)
+            rest = math.fsum(w for c, w in weights.items() if c not in history)
+            if against < 0 and rest + against < 0:
+                kept = -rest if rest > 0 else 0.0  # down to the prior, no further
+                for c in history:
+                    weights[c] *= kept / against
+        return weights
 
     def random_prior(self, senders: int) -> float:
         """The share of one-person pairs among all pairs of ``senders`` senders."""

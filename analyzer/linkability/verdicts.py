@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
@@ -22,6 +23,7 @@ from analyzer.linkability.model import (
     COMPARISON_OF,
     COMPARISONS,
     DIFFER,
+    SHARED_VALUE_OF,
     Comparison,
     Model,
     load_model,
@@ -31,9 +33,14 @@ from analyzer.linkability.results import KnownTogether, Link, SamePerson
 from analyzer.owner import Owner
 from analyzer.vocabulary import ObserverClass
 
-__all__ = ["archive_prior", "compare_pairs"]
+__all__ = ["MOST_PER_SENDER", "archive_prior", "compare_pairs", "prior_bound"]
 
 _PRIOR_PAIRS = 10_000  # how many pairs' worth the model's prior weighs in an archive's
+# one-person pairs per sender an archive's prior may reach: each sender with one more
+# address here on average (the fitted archives reach 0.36, a 1990s list where developers
+# wrote from many hosts; an archive whose senders all share a machine's fingerprint
+# would claim several per sender)
+MOST_PER_SENDER = 0.5
 
 
 class _Profiles:
@@ -117,19 +124,28 @@ def _same_person(
 ) -> SamePerson:
     evidence = [link for link in links if link.question == SAME_PERSON]
     with_evidence = {COMPARISON_OF[link.evidence].name for link in evidence}
+    declared = profiles.ctx.owner.owns(a) and profiles.ctx.owner.owns(b)
     bits = {}
     levels: dict[str, str] = {}
+    weights: dict[str, float] = {}
     for name in VISIBILITY_ORDER:
         found = {lk.evidence: lk.by_observer[name] for lk in evidence if name in lk.by_observer}
         levels = _levels(found, with_evidence, profiles, a, b)
-        bits[name] = model.bits(levels)
-    return SamePerson(
-        prior,
-        bits,
-        levels,
-        tuple(sorted({lk.evidence for lk in evidence})),
-        {c: model.weight(c, level) for c, level in levels.items()},
-    )
+        weights = model.weights_of(levels, _caps(profiles.ctx, levels, a, b), declared=declared)
+        bits[name] = math.fsum(weights.values())
+    return SamePerson(prior, bits, levels, tuple(sorted({lk.evidence for lk in evidence})), weights)
+
+
+def _caps(ctx: Context, levels: dict[str, str], a: str, b: str) -> dict[str, float]:
+    """The most each comparison that matched on a shared machinery value can say (how
+    many of the archive's senders share it: :func:`.fingerprints.shared_value_bits`)."""
+    caps = {}
+    for comparison, level in levels.items():
+        evidence = SHARED_VALUE_OF.get((comparison, level))
+        bound = fingerprints.shared_value_bits(ctx, evidence, a, b) if evidence else None
+        if bound is not None:
+            caps[comparison] = bound
+    return caps
 
 
 def _known_together(
@@ -212,7 +228,7 @@ def compare_pairs(
 
 def _senders(ctx: Context) -> int:
     """How many people sent mail here: the pairs of senders the archive's prior is over."""
-    return sum(1 for a in ctx.sent_by if ctx.is_person(a))
+    return fingerprints.sender_count(ctx)
 
 
 def archive_prior(ctx: Context, candidates: Sequence[SamePerson], model: Model) -> float:
@@ -228,17 +244,29 @@ def archive_prior(ctx: Context, candidates: Sequence[SamePerson], model: Model) 
     return _prior_from_bits(ctx, [c.bits[VISIBILITY_ORDER[-1]] for c in candidates], model)
 
 
+def prior_bound(model: Model, senders: int) -> float:
+    """The highest prior an archive of ``senders`` senders may find for itself
+    (:data:`MOST_PER_SENDER` one-person pairs per sender, never above the declared prior)."""
+    return min(model.declared, 2 * MOST_PER_SENDER / max(senders - 1, 1))
+
+
 def _prior_from_bits(ctx: Context, evidence: Sequence[float], model: Model) -> float:
-    """:func:`archive_prior` from each candidate pair's evidence, in bits (inference)."""
+    """:func:`archive_prior` from each candidate pair's evidence, in bits (inference).
+
+    Bounded by :func:`prior_bound`: where the candidates rest on a fingerprint that
+    many share, EM feeds on its own estimate, and a prior twenty times the others'
+    would make every such pair a claim.
+    """
     senders = _senders(ctx)
     total = senders * (senders - 1) / 2
     prior = seed = model.random_prior(senders)
     if total < 1 or not len(evidence):
         return prior
+    highest = prior_bound(model, senders)
     for _ in range(50):
         expected = sum(posterior(prior, bits) for bits in evidence)
         settled = (expected + _PRIOR_PAIRS * seed) / (total + _PRIOR_PAIRS)
-        settled = min(max(settled, 1e-7), model.declared)
+        settled = min(max(settled, 1e-7), highest)
         if abs(settled - prior) <= 1e-9:
             break
         prior = settled
