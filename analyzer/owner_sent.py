@@ -132,10 +132,7 @@ def sent_senders(
     counts = Counter(a for a, _ in senders)
     if not counts:
         return SentSenders(Counter(), (), 0)
-    names: dict[str, set[str]] = {}
-    for address, name in senders:
-        if isinstance(name, str) and name.strip() and not _ON_BEHALF.search(name):
-            names.setdefault(address, set()).add(name)
+    names = _names(senders)
     addressed = _addressed_counts(people, sent, set(counts))
     total = sum(counts.values())
     leading = [a for a, n in counts.items() if n >= max(2, LEADING_SHARE * total)] or list(counts)
@@ -161,11 +158,30 @@ def delegates_of(
     owns: Callable[[str], bool],
     lists: Collection[str],
 ) -> tuple[Delegate, ...]:
-    """The people who send for an owner whose addresses are known (given with --me)."""
+    """The people who send for an owner whose addresses are known (given with --me): an
+    address named like one of theirs (horton@ beside stanley.horton@) is none."""
     frame, senders = _sent_from(messages, sent, lists)
     counts = Counter(a for a, _ in senders)
-    owners = Counter({a: n for a, n in counts.items() if owns(a)})
+    names = _names(senders)
+    mine = [a for a in counts if owns(a)]
+    owners = Counter(
+        {
+            a: n
+            for a, n in counts.items()
+            if a in mine
+            or any(_named_like(a, names.get(a, set()), o, names.get(o, set())) for o in mine)
+        }
+    )
     return _others(frame, people, senders, owners, lists)[0] if owners else ()
+
+
+def _names(senders: list[tuple[str, object]]) -> dict[str, set[str]]:
+    """Each address's From names, but "X on behalf of Y" (someone else's name in it)."""
+    names: dict[str, set[str]] = {}
+    for address, name in senders:
+        if isinstance(name, str) and name.strip() and not _ON_BEHALF.search(name):
+            names.setdefault(address, set()).add(name)
+    return names
 
 
 def _others(

@@ -28,6 +28,7 @@ class RawMessage:
     data: bytes
     size: int | None = None  # the full size when ``data`` was cut short
     delivered: float | None = None  # when the server says it arrived (IMAP INTERNALDATE)
+    folder_role: str | None = None  # "sent": the server marks its folder \Sent (RFC 6154)
 
     def head(self, limit: int) -> RawMessage:
         """The same message with at most ``limit`` bytes of data.
@@ -43,6 +44,7 @@ class RawMessage:
             self.data[:limit],
             self.size or len(self.data),
             self.delivered,
+            self.folder_role,
         )
 
 

@@ -14,11 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from analyzer.audit import analyze_store
+from analyzer.extract import extract_message
 from analyzer.extract.folders import folder_role, is_sent_folder
 from analyzer.ingest import ingest
 from analyzer.owner import detect_owner
+from analyzer.records import RawMessage
 from analyzer.report import build_report
 from analyzer.report.render import render_html, render_markdown
+from analyzer.sources.imap_client import all_folders
 from analyzer.store import Store, load_frames
 from tests.conftest import make_message
 
@@ -49,6 +52,11 @@ def test_an_enron_owner_is_found_without_me_and_the_assistant_is_a_delegate(hort
     [delegate] = owner.delegates
     assert (delegate.address, delegate.messages) == ("cindy.stark@enron.com", 120)
     assert "another name" in delegate.how
+
+
+def test_given_the_owners_address_the_assistant_is_still_a_delegate(horton):
+    owner = detect_owner(load_frames(horton), ["stanley.horton@enron.com"])
+    assert [d.address for d in owner.delegates] == ["cindy.stark@enron.com"]  # horton@: his
 
 
 def test_findings_and_the_report_name_the_delegate_apart_from_the_owner(horton):
@@ -183,3 +191,22 @@ def test_a_store_made_before_folders_were_kept_still_loads_and_analyses(tmp_path
     assert frames.messages["folder_role"].isna().all()
     assert detect_owner(frames).identities == ("jane@example.org",)
     assert analyze_store(store).analysis.owner.identities == ("jane@example.org",)
+
+
+def test_an_imap_folder_the_server_marks_sent_is_sent_whatever_its_name():
+    """RFC 6154's \\Sent special use, from the folder list, travels with each message."""
+
+    class Server:
+        def list_folders(self):
+            return [
+                ((b"\\HasNoChildren",), b"/", "INBOX"),
+                ((b"\\HasNoChildren", b"\\Sent"), b"/", "Ausgang 2"),
+                ((b"\\Noselect",), b"/", "Archiv"),
+            ]
+
+    names, sent = all_folders(Server())
+    assert names == ["INBOX", "Ausgang 2"] and sent == {"Ausgang 2"}
+    source = "imaps://me@host:993/Ausgang%202"
+    marked = RawMessage(source, "1:1", make_message(), folder_role="sent")
+    assert extract_message(marked.head(40)).folder_role == "sent"
+    assert extract_message(RawMessage(source, "1:2", make_message())).folder_role is None

@@ -254,5 +254,6 @@ def _extract(raw: RawMessage) -> MessageRecord | Quarantined:
         hops=parse_received_chain(received),
         defects=tuple(defects),
         keys=tuple(key_uses),
-        folder_role=folder_role(raw.source, raw.offset, _text(fields, "x-folder")),
+        folder_role=raw.folder_role
+        or folder_role(raw.source, raw.offset, _text(fields, "x-folder")),
     )

@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from analyzer.errors import SourceError, UsageError
+from analyzer.extract.folders import SENT
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources.imap_address import ImapAddress, credentials
 from analyzer.sources.imap_client import connect, drop, list_folders, log_out
@@ -46,10 +47,11 @@ def open_folders(address: ImapAddress, options: ImapOptions) -> list[FolderReade
 
     opening = Deadline.after(options.deadline, "the folder", "--imap-deadline")
     client = reconnect(opening.earliest(run.deadline))
+    sent: frozenset[str] = frozenset()  # named alone, a folder says by its name
     if address.folder is not None:
         names = [address.folder]
     elif options.all_folders:
-        names = list_folders(client, address)
+        names, sent = list_folders(client, address)
     else:
         log_out(client)
         raise UsageError(f"{address.server}: name a folder (…/INBOX) or give --all-folders")
@@ -60,6 +62,7 @@ def open_folders(address: ImapAddress, options: ImapOptions) -> list[FolderReade
     run.servers += 1
     folders = [FolderReader(client, address, name, reconnect) for name in names]
     for folder in folders:
+        folder.role = SENT if folder.folder in sent else None
         folder.login = (secret, options.cafile)
         folder.folder_seconds, folder.run = options.deadline, run
     return folders
@@ -88,6 +91,7 @@ def fetch_chunk(chunk: FolderChunk) -> FetchedChunk:
         return client
 
     reader = FolderReader(None, chunk.address, chunk.folder, reconnect)
+    reader.role = chunk.role
     reader.uidvalidity = chunk.uidvalidity
     reader.uids = list(chunk.uids)
     reader.sizes = {uid: size for uid, size in zip(chunk.uids, chunk.sizes, strict=True)

@@ -219,16 +219,20 @@ def drop(client: Any) -> None:
         client.shutdown()
 
 
-def all_folders(client: Any) -> list[str]:
-    """Every folder that can be selected (``\\Noselect`` ones hold no mail)."""
-    return [
+def all_folders(client: Any) -> tuple[list[str], frozenset[str]]:
+    """Every folder that can be selected (``\\Noselect`` ones hold no mail), and those the
+    server marks as holding sent mail (RFC 6154's ``\\Sent`` special use), whatever their
+    names."""
+    listed = client.list_folders()
+    names = [
         name
-        for flags, _, name in client.list_folders()
+        for flags, _, name in listed
         if b"\\Noselect" not in flags and b"\\NonExistent" not in flags
     ]
+    return names, frozenset(name for flags, _, name in listed if b"\\Sent" in flags)
 
 
-def list_folders(client: Any, address: ImapAddress) -> list[str]:
+def list_folders(client: Any, address: ImapAddress) -> tuple[list[str], frozenset[str]]:
     """:func:`all_folders`, or one :class:`SourceError` line (and the connection dropped)."""
     from imapclient.exceptions import IMAPClientError
 

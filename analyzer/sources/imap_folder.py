@@ -113,6 +113,7 @@ class FolderReader:
         self.problems: dict[int, str] = {}  # UID → why its message is quarantined
         self.broken: str | None = None  # why the folder could not be opened, if it could not
         self.folder_seconds: float | None = None  # its deadline, from when reading begins
+        self.role: str | None = None  # "sent": the server marks the folder \Sent
         self.run: ImapRun | None = None
         self.deadline: Deadline | None = None  # the one being kept
         self.deadline_fixed = False  # a chunk's, set by fetch_chunk
@@ -159,7 +160,7 @@ class FolderReader:
             sizes = tuple(self.sizes.get(uid, -1) for uid in uids)
             problems = tuple((uid, self.problems[uid]) for uid in uids if uid in self.problems)
             yield FolderChunk(self.address, self.login, self.folder, self.uidvalidity, uids,
-                              sizes, self.deadline, problems)  # fmt: skip
+                              sizes, self.deadline, problems, role=self.role)  # fmt: skip
 
     def accept(self, fetched: FetchedChunk, count: int) -> None:
         """A chunk's messages are stored (in order): reading has come to its last one."""
@@ -394,7 +395,9 @@ class FolderReader:
         size = self.sizes.get(uid)
         delivered = timestamp(answer.get(b"INTERNALDATE"))
         data = message_bytes(answer, plan)
-        return RawMessage(self.source, f"{self.uidvalidity}:{uid}", data, size, delivered)
+        return RawMessage(
+            self.source, f"{self.uidvalidity}:{uid}", data, size, delivered, self.role
+        )
 
 
 # -- chunks for worker processes (:func:`analyzer.sources.imap.fetch_chunk` fetches them) --
@@ -413,6 +416,7 @@ class FolderChunk:
     deadline: Deadline | None = None  # the folder's (or the run's, if sooner)
     problems: tuple[tuple[int, str], ...] = ()  # messages quarantined unread, and why
     error: str | None = None  # the folder could not be opened: this is all there is to say
+    role: str | None = None  # "sent": the server marks the folder \Sent
 
 
 @dataclass
