@@ -5,15 +5,23 @@ Delivered-To / X-Original-To before it redistributes, and its bounce (VERP) addr
 carry each subscriber's address. None of these may become an owner identity or join
 two people. A list names itself in ``List-Post`` (``<mailto:x@y>``) and ``List-Id``
 (``<x.y>``); older servers only in ``Sender: owner-x@y``.
+
+The other lists a post was Cc'd to name themselves nowhere: they are recognised by how
+the archive shows them (:func:`archive_lists`): they never write, and they sit at a
+list host or go by a list's name ("open list:BPF", "Linux Media Mailing List").
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 
+from analyzer.addressing import registrable_domain
 from analyzer.frames import Frames
+from analyzer.vocabulary import PARTY_ROLES
 
-__all__ = ["is_list_role_address", "list_addresses"]
+__all__ = ["archive_lists", "is_list_role_address", "list_addresses", "more_lists"]
 
 _MAILTO = re.compile(r"mailto:([^\s<>?,;]+@[^\s<>?,;]+)", re.IGNORECASE)
 _LIST_ID = re.compile(r"<([^<>\s]+)>")
@@ -22,6 +30,16 @@ _ROLE = re.compile(
     r"^(?:owner-(?P<after>.+)|(?P<before>.+?)-(?:owner|request|bounces?|errors|approval))@"
     r"(?P<domain>.+)$"
 )
+# what get_maintainer and people call a list: "open list:BPF", "Linux Doc Mailing List"
+_LIST_NAME = re.compile(
+    r"^\W*(?:open|moderated|subscriber-only)\s+list\s*:|\bmail(?:ing|man)?\s+list\b|"
+    r"\bmaling\s+list\b",
+    re.IGNORECASE,
+)
+# "Linux USB List", "KVM list": a list, when the local part is spelt in it (linux-usb@)
+_ENDS_IN_LIST = re.compile(r"\blist\W*$", re.IGNORECASE)
+_LIST_HOST_PREFIXES = ("lists.", "vger.")  # lists.infradead.org, vger.kernel.org
+_LIST_HOSTS = frozenset({"googlegroups.com"})
 
 
 def is_list_role_address(address: str) -> bool:
@@ -59,3 +77,73 @@ def list_addresses(frames: Frames) -> frozenset[str]:
         if listed:
             found.add(listed)
     return frozenset(found)
+
+
+def archive_lists(frames: Frames) -> frozenset[str]:
+    """Every mailing list in an archive: the lists that name themselves
+    (:func:`list_addresses`) and the lists posts were Cc'd to (:func:`more_lists`)."""
+    declared = list_addresses(frames)
+    people = frames.participants
+    parties = people[people["role"].isin(PARTY_ROLES)][["role", "address", "display_name"]]
+    senders = set(parties.loc[parties["role"] == "from", "address"].dropna())
+    named = parties[["address", "display_name"]].dropna().drop_duplicates()
+    names: dict[str, set[str]] = defaultdict(set)
+    for address, name in zip(named["address"], named["display_name"], strict=True):
+        names[address].add(name)
+    seen = parties["address"].dropna().unique()
+    return declared | frozenset(more_lists(declared, seen, senders, names))
+
+
+def more_lists(
+    lists: Collection[str],
+    addresses: Iterable[str],
+    senders: Collection[str],
+    names: Mapping[str, Collection[str]],
+) -> set[str]:
+    """Lists the archive's List-Id and List-Post do not name: the copy archived came
+    through another list, and the post was Cc'd to these too.
+
+    Each never sent a message, and is at a known list's host where nobody writes from
+    (``vger.kernel.org`` serves util-linux and linux-kernel alike; not an organisation's
+    own mail domain, such as linux-mips.org, where a silent person has a mailbox beside
+    the list), at a list host by its
+    name (``lists.``, ``vger.``, Google Groups), or goes by a list's name: get_maintainer's
+    "open list:…", "… Mailing List", its own hyphenated local part spelt out ("Linux MM"
+    <linux-mm@kvack.org>), or "… list" with a word of its hyphenated local part in it
+    ("Linux USB List" <linux-usb@…>). A person who goes by their user name ("anna"
+    <anna@…>) is no list.
+    """
+    from analyzer.linkability.address_kinds import is_person_address  # it imports this module
+
+    written_from = {_domain(a) for a in senders if a not in lists and is_person_address(a)}
+    hosts = {_domain(a) for a in lists} - written_from - {""}
+    hosts = {host for host in hosts if registrable_domain(host) != host}
+    found = set()
+    for address in addresses:
+        if address in senders or address in lists:
+            continue
+        local, _, domain = address.partition("@")
+        if (
+            domain in hosts
+            or domain in _LIST_HOSTS
+            or domain.startswith(_LIST_HOST_PREFIXES)
+            or any(_named_as_a_list(local, name) for name in names.get(address, ()))
+        ):
+            found.add(address)
+    return found
+
+
+def _named_as_a_list(local: str, name: str) -> bool:
+    if _LIST_NAME.search(name):
+        return True
+    spelt = name.lower().strip(" '\"")
+    if "-" in local and spelt.replace(" ", "-") == local.lower():
+        return True
+    if "-" not in local or not _ENDS_IN_LIST.search(spelt):
+        return False  # "Jonas List" <jonas.list@…> is a person
+    words = {w for w in local.lower().split("-") if len(w) > 1}
+    return bool(words & set(re.split(r"[\W_]+", spelt)))
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower()

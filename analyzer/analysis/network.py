@@ -20,11 +20,12 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from analyzer.addressing import alias_service, domain_of
+from analyzer.addressing import alias_service
 from analyzer.aliases.senders import party_behind
 from analyzer.frames import Frames, shared_values
 from analyzer.linkability import CLAIM, PairVerdict
 from analyzer.linkability.context import BROADCAST_PARTIES, is_person_address
+from analyzer.mailing_lists import more_lists
 from analyzer.owner import Owner
 from analyzer.vocabulary import OWN_WORDS, PARTY_ROLES, RECIPIENT_ROLES
 
@@ -202,32 +203,9 @@ def _people(pairs: Iterable[PairVerdict], owner: Owner) -> list[set[str]]:
 def _more_lists(
     lists: frozenset[str], addresses: Iterable[str], senders: set[str], names: Mapping[str, str]
 ) -> set[str]:
-    """Lists the archive's List-Id and List-Post do not name, because the copy archived
-    came through another list. Each never sent a message, and is at a known list's host
-    where nobody writes from (``vger.kernel.org`` serves util-linux and linux-kernel
-    alike), at a list host by its name (``lists.``, ``vger.``, Google Groups), or goes by
-    its own hyphenated local part ("Linux MM" <linux-mm@kvack.org>)."""
-    written_from = {domain_of(a) for a in senders if a not in lists and is_person_address(a)}
-    hosts = {domain_of(a) for a in lists} - written_from - {""}
-    found = set()
-    for address in addresses:
-        if address in senders or address in lists:
-            continue
-        local, _, domain = address.partition("@")
-        if (
-            domain in hosts
-            or domain == "googlegroups.com"
-            or domain.startswith(("lists.", "vger."))
-            or _named_as_its_list(local, names.get(address, ""))
-        ):
-            found.add(address)
-    return found
-
-
-def _named_as_its_list(local: str, name: str) -> bool:
-    """A name that spells out a hyphenated local part ("Linux MM" <linux-mm@kvack.org>).
-    A person who goes by their user name ("anna" <anna@…>) is no list."""
-    return "-" in local and name.lower().replace(" ", "-") == local.lower()
+    """Lists the archive's List-Id and List-Post do not name: linkability's rule
+    (:func:`analyzer.mailing_lists.more_lists`), on the name each address is shown by."""
+    return more_lists(lists, addresses, senders, {a: (n,) for a, n in names.items() if n})
 
 
 def _ego(

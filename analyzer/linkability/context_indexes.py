@@ -36,7 +36,7 @@ from analyzer.addressing import registrable_domain
 from analyzer.frames import Frames, shared_values, value_rows
 from analyzer.linkability.address_kinds import is_ip, is_person_address, is_public_ip
 from analyzer.linkability.names import PersonName, parse_name
-from analyzer.mailing_lists import list_addresses
+from analyzer.mailing_lists import archive_lists
 from analyzer.owner import Owner
 from analyzer.readable import text_items
 from analyzer.vocabulary import PARTY_ROLES
@@ -198,7 +198,7 @@ class ContextIndexes:
 
     @classmethod
     def build(cls, frames: Frames, owner: Owner) -> Self:
-        context = cls(frames, owner, lists=list_addresses(frames))
+        context = cls(frames, owner, lists=archive_lists(frames))
         messages = frames.messages
         count = len(messages)
         context.numbers = list(range(count))

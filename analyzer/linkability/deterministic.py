@@ -14,6 +14,7 @@ from analyzer.addressing import (
     alias_service,
     base_mailbox,
     domain_of,
+    is_public_provider,
     plain_form,
     registrable_domain,
 )
@@ -38,6 +39,8 @@ _SHOWN_ROLES = frozenset({"from", "to", "cc", "reply-to", "sender", "return-path
 _FORWARD_TARGET_ROLES = ("delivered-to", "x-forwarded-to")
 # where mail went first: the address it was sent to, or the alias a service forwarded for
 _FORWARD_SOURCE_ROLES = ("x-original-to", *ALIAS_ENVELOPE_ROLES)
+# a sender with at most this many messages in the archive is a one-off sender
+_ONE_OFF_MESSAGES = 3
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -81,7 +84,9 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
     so are an alias service's reply addresses: a forward's From is the owner's alias
     and its Reply-To routes answers to the original sender. A sender who never takes
     part in a conversation joins nobody: a scam's Reply-To sends the answers from a
-    hijacked account to the scammer.
+    hijacked account to the scammer. Nor does a one-off sender's redirect to a free-mail
+    mailbox that never writes (:func:`_scam_redirect`), even in what looks like a
+    conversation: a scam may carry an In-Reply-To, and someone may answer it.
     """
     for key in ctx.numbers:
         for sender_address, _ in ctx.addresses(key, "from"):
@@ -94,7 +99,10 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
                     if other == sender_address or not ctx.is_person(other):
                         continue
                     forwarded = alias_service(sender_address) or alias_service(other)
-                    if forwarded and not (ctx.owner.owns(sender_address) and ctx.owner.owns(other)):
+                    declared = ctx.owner.owns(sender_address) and ctx.owner.owns(other)
+                    if forwarded and not declared:
+                        continue
+                    if not declared and _scam_redirect(ctx, sender_address, other):
                         continue
                     if base_mailbox(other) == base_mailbox(sender_address):
                         continue  # one mailbox: that is the subaddress rule
@@ -104,6 +112,20 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
                     )
                     pair = _pair(sender_address, other)
                     yield Evidence(*pair, evidence, role, detail, "message", ctx.side((key,)))
+
+
+def _scam_redirect(ctx: Context, sender_address: str, other: str) -> bool:
+    """A one-off sender whose answers go to another free-mail mailbox, one that never
+    writes in the archive: "hotten@telkomsa.net" with Reply-To a gmail "claim agent".
+
+    A person who gives their own free-mail address writes from it, or writes often
+    enough from the other to be no one-off sender.
+    """
+    return (
+        len(ctx.sent_by.get(sender_address, ())) <= _ONE_OFF_MESSAGES
+        and other not in ctx.sent_by
+        and is_public_provider(registrable_domain(domain_of(other)))
+    )
 
 
 def reply_to(ctx: Context) -> Iterator[Evidence]:

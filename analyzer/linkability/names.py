@@ -143,6 +143,9 @@ _TITLES = frozenset(
     ]
 )
 _VIA = re.compile(r"\s+(?:via|on behalf of)\s+.*$", re.IGNORECASE)
+# "Russell King - ARM Linux admin", "Jiri Valek - 2N", "Jane Doe | ACME": a role or an
+# organisation after the name
+_ROLE_SUFFIX = re.compile(r"\s+[-\u2013\u2014|]\s+.*$")
 _QUOTES = "'\" \t"
 _PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NOT_NAME = re.compile(r"[^a-z0-9 .'-]")
@@ -171,13 +174,32 @@ class PersonName:
 def parse_name(display_name: str | None) -> PersonName | None:
     """The words of a personal name, or None when the name names nobody in particular.
 
+    A role or an organisation after the name ("Russell King - ARM Linux admin", "Matthew
+    Wilcox (Oracle)", "Jane Doe via linux-mips") is no part of it: the name compares as
+    the person's, as long as what comes before the suffix is a full name.
+
     >>> parse_name("'Lindqvist, Maya (work)' via Kestrel").text
     'maya lindqvist'
+    >>> parse_name("Russell King - ARM Linux admin").text
+    'russell king'
     >>> parse_name("Support Team") is None
     True
     """
     if not display_name or "@" in display_name:
         return None
+    whole = _words(display_name)
+    if whole is None:
+        return None
+    text = _VIA.sub("", display_name.strip().strip("'\""))
+    before = _ROLE_SUFFIX.sub("", text)
+    named = _words(before) if before != text else None
+    words = named if named is not None and len(named) > 1 else whole
+    return PersonName(words, display_name.strip())
+
+
+def _words(display_name: str) -> tuple[str, ...] | None:
+    """A display name's words, lower-case ASCII, titles and a list's suffix gone; None
+    when no word is left that names someone."""
     text = _VIA.sub("", display_name.strip().strip("'\""))
     text = _PARENTHESISED.sub(" ", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
@@ -189,7 +211,7 @@ def parse_name(display_name: str | None) -> PersonName | None:
     words = [w for w in words if w and not w.isdigit() and w not in _TITLES]
     if not words or all(w in GENERIC_NAMES for w in words):
         return None
-    return PersonName(tuple(words), display_name.strip())
+    return tuple(words)
 
 
 def shown_name(display_name: str) -> str:
