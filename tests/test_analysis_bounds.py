@@ -136,6 +136,7 @@ def test_a_generated_archive_of_mail_to_many_mailboxes_is_audited_as_an_archive(
         "many_mailboxes": mailboxes,
         "archived_by": [],
         "unseen": [],
+        "delegates": [],
     }
     assert not [p for p in result.analysis.pairs if p.relation != "others"]
 
