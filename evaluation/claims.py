@@ -3,10 +3,10 @@
 
 ``mxa links --store S --all --json`` is run on each held-out list archive (ingested once
 into ``evaluation/.cache``); each pair it scores at or above the claim threshold goes to
-``heldout_claims.tsv`` (at most 30 per archive, highest scores first) with its evidence
-and a few message ids. The ``verdict`` column is filled in by hand after reading the
-messages: ``same`` (one person), ``different`` (two people) or ``list`` (a mailing list or
-other machinery on either side), with a one-line ``reason``.
+``heldout_claims.tsv`` (every claim, at most 100 per archive, highest scores first) with
+its evidence and a few message ids. The ``verdict`` column is filled in by hand after
+reading the messages: ``same`` (one person), ``different`` (two people) or ``list`` (a
+mailing list, robot or role address on either side), with a one-line ``reason``.
 
 Rerunning keeps every verdict already given to a pair that is claimed again (from this
 file or the frozen baseline) and lists new claims with an empty verdict::
@@ -38,7 +38,7 @@ BASELINE = HERE / "heldout_claims_baseline.tsv"
 CACHE = HERE / ".cache"
 MXA = [sys.executable, "-m", "analyzer"]  # this tree's analyzer (cwd=REPO), as the mxa command
 CLAIM = 0.5
-PER_ARCHIVE = 30
+PER_ARCHIVE = 100  # every claim: the highest 30 hid 29 list-to-list claims in one archive
 VERDICTS = ("same", "different", "list")
 
 

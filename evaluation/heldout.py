@@ -9,6 +9,8 @@ hand in ``heldout_claims.tsv`` (``claims.py``); the Enron mailboxes are measured
 from __future__ import annotations
 
 import math
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +51,29 @@ def share(k: int, n: int) -> str:
         return "–"
     low, high = wilson95(k, n)
     return f"{k} / {n} = **{100 * k / n:.1f}%** [{100 * low:.1f}–{100 * high:.1f}%]"
+
+
+def measured_at() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    named = os.environ.get("MXA_EVALUATION_COMMIT")
+    if named:
+        return f"commit {named}"
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "analyzer"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return f"commit {commit}" + (" with uncommitted changes to analyzer/" if dirty else "")
 
 
 def _analysis(archive: str):
@@ -115,58 +140,75 @@ def prior_table(analyses: dict[str, object]) -> list[str]:
     return lines
 
 
-def claims_table(checked: Sequence[claims_file.Claim], analyses: dict[str, object]) -> list[str]:
+def current_claims(
+    checked: Sequence[claims_file.Claim], analyses: dict[str, object]
+) -> dict[str, list[claims_file.Claim]]:
+    """Each held-out archive's claims as the rules make them now, with the verdicts given.
+
+    A claim the file has no verdict for stays unchecked (run ``claims.py`` and read it);
+    a verdict for a pair no longer claimed does not count.
+    """
+    verdicts = {(c.archive, c.a, c.b): c for c in checked if c.verdict}
+    found: dict[str, list[claims_file.Claim]] = {}
+    for archive in names(LIST, HELD_OUT):
+        analysis = analyses.get(archive)
+        pairs = list(analysis.pairs_of("others")) if analysis is not None else []
+        found[archive] = []
+        for pair in pairs:
+            a, b = sorted((pair.a, pair.b))
+            known = verdicts.get((archive, a, b))
+            found[archive].append(known or claims_file.Claim(archive, a, b, "", "", ""))
+    return found
+
+
+def claims_table(current: dict[str, list[claims_file.Claim]]) -> list[str]:
     lines = [
-        "| archive | pairs claimed | checked | one person (right) | two people | a mailing list "
-        "| not yet checked | precision [95%] |",
+        "| archive | pairs claimed | checked | one person (right) | two people | a list, robot "
+        "or role address | not yet checked | precision [95%] |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    archives = names(LIST, HELD_OUT)
-    for archive in [*archives, None]:
-        mine = [c for c in checked if archive is None or c.archive == archive]
+    for archive in [*current, None]:
+        mine = current[archive] if archive else [c for cs in current.values() for c in cs]
         right, judged, unchecked = claims_file.precision(mine)
-        if archive is None:
-            total = sum(len(list(a.pairs_of("others"))) for a in analyses.values() if a is not None)
-        else:
-            analysis = analyses.get(archive)
-            total = len(list(analysis.pairs_of("others"))) if analysis is not None else 0
         verdicts = [c.verdict for c in mine]
         lines.append(
-            f"| {archive or '**all held-out**'} | {total} | {judged} | {verdicts.count('same')} "
-            f"| {verdicts.count('different')} | {verdicts.count('list')} | {unchecked} "
-            f"| {share(right, judged)} |"
+            f"| {archive or '**all held-out**'} | {len(mine)} | {judged} "
+            f"| {verdicts.count('same')} | {verdicts.count('different')} "
+            f"| {verdicts.count('list')} | {unchecked} | {share(right, judged)} |"
         )
     return lines
 
 
-def wrong_claims(checked: Sequence[claims_file.Claim]) -> list[str]:
-    wrong = [c for c in checked if c.verdict in ("different", "list")]
+def wrong_claims(current: dict[str, list[claims_file.Claim]]) -> list[str]:
+    wrong = [c for cs in current.values() for c in cs if c.verdict in ("different", "list")]
     if not wrong:
         return ["None."]
     header = [
         "| archive | a | b | score | evidence | verdict | why |",
         "|---|---|---|---|---|---|---|",
     ]
-    return [*header,
-            *(f"| {c.archive} | `{c.a}` | `{c.b}` | {c.score} | {c.evidence} | {c.verdict} "
-              f"| {c.reason} |" for c in wrong)]  # fmt: skip
+    return [*header, *(f"| {c.archive} | `{c.a}` | `{c.b}` | {c.score} | {c.evidence} "
+                       f"| {c.verdict} | {c.reason} |" for c in wrong)]  # fmt: skip
 
 
 def section(observed: Sequence, scores: Sequence[float]) -> list[str]:
     """The held-out sections of docs/evaluation.md, measured now, then the frozen baseline."""
     analyses = {a: _analysis(a) for a in [*names(LIST, FIT), *names(LIST, HELD_OUT)]}
     priors = {a: x.discovered_prior for a, x in analyses.items() if x is not None}
-    checked = claims_file.read_claims(claims_file.CLAIMS)
+    current = current_claims(claims_file.read_claims(claims_file.CLAIMS), analyses)
     held_out = ", ".join(names(LIST, HELD_OUT))
     lines = [
         "## Held-out archives: mail no rule was written on",
         "",
-        "`evaluation/split.tsv` splits the real archives (see `evaluation/README.md`). Rules",
-        "are written and weights fitted on the **fit** archives only; the **held-out** ones",
-        f"({held_out}) are opened only to label and measure. Targets on the held-out side:",
-        f"declared ≥ {TARGET_RECALL:.0%} found and ≤ {TARGET_FALSE:.0%} false claims; with no "
-        f"owner, ≥ {TARGET_PRECISION:.0%} of the claims right and none joining two lists.",
-        "Intervals are 95% Wilson intervals.",
+        "`evaluation/split.tsv` splits the real archives (see `evaluation/README.md`).",
+        "Rules are written and weights fitted on the **fit** archives only; the **held-out**",
+        f"ones ({held_out}) are opened only to label and measure.",
+        "",
+        f"Targets on the held-out side: declared ≥ {TARGET_RECALL:.0%} found and ≤",
+        f"{TARGET_FALSE:.0%} false claims; with no owner, ≥ {TARGET_PRECISION:.0%} of the",
+        "claims right and none joining two lists. Intervals are 95% Wilson intervals.",
+        "",
+        f"Measured at {measured_at()}.",
         "",
         "### Declared pairs (`evaluation/heldout_pairs.tsv`)",
         "",
@@ -188,16 +230,17 @@ def section(observed: Sequence, scores: Sequence[float]) -> list[str]:
         "",
         "### Claims with no owner, read message by message (`evaluation/heldout_claims.tsv`)",
         "",
-        f"Every pair `mxa links --all` claims (score ≥ {CLAIM}) in each held-out archive, up to",
-        f"{claims_file.PER_ARCHIVE} per archive, checked by reading the messages (bodies",
-        "allowed); a claim joining a mailing list is wrong. `evaluation/claims.py` lists",
-        "today's claims, keeping verdicts already given; new ones wait for a verdict.",
+        f"Every pair `mxa links --all` claims (score ≥ {CLAIM}) in each held-out archive (at",
+        f"most {claims_file.PER_ARCHIVE} per archive), checked by reading the messages",
+        "(bodies allowed); a claim joining a mailing list, a robot or a role address is",
+        "wrong. `evaluation/claims.py` lists today's claims and keeps the verdicts already",
+        "given; a new claim waits for a verdict and counts as not yet checked.",
         "",
-        *claims_table(checked, analyses),
+        *claims_table(current),
         "",
         "Claims judged wrong:",
         "",
-        *wrong_claims(checked),
+        *wrong_claims(current),
         "",
         MAILBOXES_HEADING,
         "",
@@ -211,6 +254,7 @@ def section(observed: Sequence, scores: Sequence[float]) -> list[str]:
         *mailboxes.table(mailboxes.measure_all()),
         "",
     ]
-    if BASELINE.is_file():
-        lines += [BASELINE.read_text("utf-8").rstrip(), ""]
+    baseline = BASELINE.read_text("utf-8").rstrip() if BASELINE.is_file() else ""
+    if baseline and f"at {measured_at()}." not in baseline:  # not the same measurement twice
+        lines += [baseline, ""]
     return lines

@@ -15,6 +15,7 @@ and X-Origin and the bodies, never from what mxa reads to decide.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import lzma
 import os
@@ -78,9 +79,24 @@ def read_labels(path: Path = LABELS) -> dict[str, dict[str, set[str]]]:
     return labels
 
 
+INGESTION = ("extract", "ingest", "sources", "records.py", "frames.py", "store.py", "addressing.py")
+
+
+def ingestion_fingerprint() -> str:
+    """A digest of the code that writes a store: a change to it means ingesting again."""
+    digest = hashlib.sha256()
+    for name in INGESTION:
+        path = REPO / "analyzer" / name
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            if source.is_file():
+                digest.update(source.relative_to(REPO).as_posix().encode())
+                digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def mailbox_store(owner: str) -> Path:
-    """The owner's mbox decompressed and ingested once, outside the repository."""
-    store = WORK / "stores" / owner
+    """The owner's mbox decompressed and ingested once per version of the ingestion code."""
+    store = WORK / "stores" / ingestion_fingerprint() / owner
     if (store / "mxa-store.json").is_file():
         return store
     corpora = corpora_folder()
