@@ -102,7 +102,11 @@ def _from_versus(ctx: Context, roles: tuple[str, ...], evidence: str) -> Iterato
                     declared = ctx.owner.owns(sender_address) and ctx.owner.owns(other)
                     if forwarded and not declared:
                         continue
-                    if not declared and _scam_redirect(ctx, sender_address, other):
+                    if (
+                        role == "reply-to"
+                        and not declared
+                        and _scam_redirect(ctx, sender_address, other)
+                    ):
                         continue
                     if base_mailbox(other) == base_mailbox(sender_address):
                         continue  # one mailbox: that is the subaddress rule
