@@ -17,6 +17,7 @@ from analyzer.store import load_frames
 from tests.test_linkability import message
 
 IPMI = "list-openipmi-2019-2020"  # a SourceForge list, its patches Cc'd to vger lists
+CRYPTO = "crypto-real-world-lists"  # signed posts from several lists
 LIST = "dev@lists.example.org"
 LIST_HEADERS = f"List-Id: <dev.lists.example.org>\nList-Post: <mailto:{LIST}>"
 RMK, RUSSELL = "rmk@armlinux.example", "russell@armlinux.example"
@@ -128,6 +129,16 @@ def test_a_regular_senders_reply_to_still_ties(tmp_path):
     _, analysis = archive_analysis(tmp_path, *own)
     pair = ("kerolasa@gmail.com", "kerolasa@iki.example")
     assert [link for link in analysis.links if (link.a, link.b) == pair]
+
+
+def test_a_one_off_senders_return_path_is_no_redirect(corpora, tmp_path):
+    """Only Reply-To redirects answers: Zhang Le's one signed post, From r0bertz@gentoo.org
+    with Return-Path his gmail, still ties the two."""
+    ingest([corpora / CRYPTO], tmp_path / "store", jobs=1)
+    frames = load_frames(tmp_path / "store")
+    analysis = analyze(frames, detect_owner(frames, archive=True))
+    pair = ("r0bertz@gentoo.org", "robert.zhangle@gmail.com")
+    assert [link.evidence for link in analysis.links if (link.a, link.b) == pair] == ["sender"]
 
 
 def test_a_name_with_a_role_after_it_is_the_name(tmp_path):
