@@ -142,10 +142,10 @@ _TITLES = frozenset(
         "director",
     ]
 )
-_VIA = re.compile(r"\s+(?:via|on behalf of)\s+.*$", re.IGNORECASE)
+_VIA = re.compile(r"(?<=\S)\s+(?:via|on behalf of)\s+.*$", re.IGNORECASE)
 # "Russell King - ARM Linux admin", "Jiri Valek - 2N", "Jane Doe | ACME": a role or an
 # organisation after the name
-_ROLE_SUFFIX = re.compile(r"\s+[-\u2013\u2014|]\s+.*$")
+_ROLE_SUFFIX = re.compile(r"(?<=\S)\s+[-\u2013\u2014|]\s+.*$")  # one try per run of spaces
 _QUOTES = "'\" \t"
 _PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NOT_NAME = re.compile(r"[^a-z0-9 .'-]")
