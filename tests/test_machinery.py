@@ -8,7 +8,9 @@ their prior: pinned on real mail (issue 24, items 2, 6 and 7).
 - personal-enron, giron-d: the owner's "All documents" folder, 39 senders, every
   Message-ID ``<N.JavaMail.evans@thyme>`` (the corpus exporter's machine).
 - list-kasan-dev-2023: Michael Ellerman's patch-notification robot, which sends under
-  his name.
+  his name; syzbot's and patchwork-bot's many addresses; "kernel test robot".
+- list-batman-2021-2025 again: two engineers of one company (Nikolay Aleksandrov, Jiri
+  Pirko) whose mail leaves by one gateway address, the client of the first Received hop.
 
 The corpora are decompressed into a temporary folder, never into the repository.
 """
@@ -127,11 +129,13 @@ def test_robot_and_role_addresses_are_never_in_a_pair(corpora, tmp_path, giron_f
     mbox.write_bytes(
         lzma.decompress((_set(corpora, KASAN) / "kasan-dev-2023.mbox.xz").read_bytes())
     )
-    for frames, owner in ((_ingested(tmp_path, mbox), Owner(())),
-                          (giron_folder, Owner(GIRON[:1]))):  # fmt: skip
-        pairs = analyze(frames, owner).pairs
+    kasan = analyze(_ingested(tmp_path, mbox), Owner(())).pairs
+    for pairs in (kasan, analyze(giron_folder, Owner(GIRON[:1])).pairs):
         linked = [(p.a, p.b) for p in pairs if is_role_address(p.a) or is_role_address(p.b)]
         assert not linked
+    # an engineer who sends only as "kernel test robot" is the robot there
+    robot_named = {"lkp@intel.com", "oliver.sang@intel.com"}
+    assert not [p for p in kasan if {p.a, p.b} & robot_named]
 
 
 def test_the_owners_own_addresses_stay_at_the_prior_or_above(giron_folder):
@@ -139,3 +143,13 @@ def test_the_owners_own_addresses_stay_at_the_prior_or_above(giron_folder):
     (pair,) = [p for p in found.pairs if p.relation == "owner"]
     assert pair.same_person.levels.get("correspondents") == "differ"
     assert pair.same_person.score >= round(found.model.declared, 3)
+
+
+def test_a_gateway_two_people_send_through_is_a_shared_way_out(corpora, tmp_path):
+    raw = lzma.decompress((_set(corpora, BATMAN) / "batman-2021-2025.mbox.xz").read_bytes())
+    (tmp_path / "batman.mbox").write_bytes(raw)
+    frames = _ingested(tmp_path, tmp_path / "batman.mbox")
+    found = analyze(frames, Owner(("nikolay@nvidia.com", "jiri@resnulli.us")))
+    (pair,) = [p for p in found.pairs if p.relation == "owner"]
+    assert pair.same_person.levels["machine"] == "shared-egress"
+    assert pair.same_person.score < found.model.declared

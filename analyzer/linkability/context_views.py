@@ -36,10 +36,13 @@ _ROLE_WORDS = frozenset(
         "arsystem", "system", "systems", "server", "daemon", "mailer", "postmaster", "noreply",
         "donotreply", "autoreply", "automated", "robot", "orders", "billing", "invoices",
         "receipts", "subscriptions", "customerservice", "feedback", "registrar", "webmaster",
+        "bot", "robot", "syzbot", "dependabot",
     )
 )  # fmt: skip
 _ROLE_PHRASES = frozenset({("no", "address"), ("no", "reply"), ("do", "not", "reply")})
 _MACHINE_HOSTS = ("mailman.", "lists.", "listserv.", "bounce.", "bounces.")
+# words of a display name a program sends under ("kernel test robot", "syzbot")
+_ROBOT_NAME_WORDS = frozenset({"bot", "robot", "syzbot"})
 
 
 def is_role_address(address: str) -> bool:
@@ -190,6 +193,11 @@ class ContextViews(ContextIndexes):
         shown = f"{name} <{address}>" if name else address
         return f"{role.title()}: {shown}"
 
+    def _robot_named(self, address: str) -> bool:
+        """Every name the address goes by is a program's ("kernel test robot", "syzbot")."""
+        names = self.names.get(address)
+        return bool(names) and all(_ROBOT_NAME_WORDS & set(n.words) for n in names)
+
     def is_person(self, address: str) -> bool:
         """Can hold personal evidence: no list, role, office or machine address (see
         :func:`is_role_address`), no spam persona."""
@@ -201,5 +209,6 @@ class ContextViews(ContextIndexes):
                 and address not in self.spam_senders
                 and is_person_address(address)
                 and not is_role_address(address)
+                and not self._robot_named(address)
             )
         return known

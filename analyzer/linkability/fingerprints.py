@@ -262,7 +262,8 @@ def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[int]]], se
     An address is the sender's own in an authenticated submission hop (or a HELO with
     no dot) or an X-Originating-IP. It is a shared way out when reverse DNS or HELO says
     nat, proxy, gateway or firewall, or when it carries mail of three or more people
-    whose names differ.
+    whose names differ, or of two senders whose full names differ (two engineers
+    behind one company's gateway: one machine is no two people's).
     """
     own = ctx.sender_clients()
     groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -279,7 +280,14 @@ def _client_addresses(ctx: Context) -> tuple[dict[str, dict[str, list[int]]], se
             for name in ctx.names.get(address, {}):
                 names_of_ip[ip].add(name.last)
     shared |= {ip for ip, names in names_of_ip.items() if len(names) >= 3}
+    shared |= {ip for ip, by_address in groups.items() if _two_people(ctx, by_address)}
     return groups, shared
+
+
+def _two_people(ctx: Context, by_address: dict[str, list[int]]) -> bool:
+    """Two of these senders go by full names that do not match: two people."""
+    named = sorted(a for a in by_address if ctx.is_person(a) and a in ctx.names)
+    return any(_full_names_differ(ctx, a, b) for a, b in combinations(named[:_MAX_GROUP], 2))
 
 
 def client_ip(ctx: Context) -> Iterator[Evidence]:
