@@ -105,13 +105,9 @@ def more_lists(
 
     Each never sent a message, and is at a known list's host where nobody writes from
     (``vger.kernel.org`` serves util-linux and linux-kernel alike; not an organisation's
-    own mail domain, such as linux-mips.org, where a silent person has a mailbox beside
-    the list), at a list host by its
-    name (``lists.``, ``vger.``, Google Groups), or goes by a list's name: get_maintainer's
-    "open list:…", "… Mailing List", its own hyphenated local part spelt out ("Linux MM"
-    <linux-mm@kvack.org>), or "… list" with a word of its hyphenated local part in it
-    ("Linux USB List" <linux-usb@…>). A person who goes by their user name ("anna"
-    <anna@…>) is no list.
+    own mail domain such as linux-mips.org, where a person who never writes here has a
+    mailbox beside the list), at a list host by its name (``lists.``, ``vger.``, Google
+    Groups), or goes by a list's name (:func:`_named_as_a_list`).
     """
     from analyzer.linkability.address_kinds import is_person_address  # it imports this module
 
@@ -134,6 +130,10 @@ def more_lists(
 
 
 def _named_as_a_list(local: str, name: str) -> bool:
+    """get_maintainer's "open list:…", "… Mailing List", its own hyphenated local part
+    spelt out ("Linux MM" <linux-mm@kvack.org>), or "… list" with a word of its hyphenated
+    local part in it ("Linux USB List" <linux-usb@…>). A person who goes by their user
+    name ("anna" <anna@…>) or is called List is no list."""
     if _LIST_NAME.search(name):
         return True
     spelt = name.lower().strip(" '\"")
