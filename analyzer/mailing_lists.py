@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from analyzer.addressing import registrable_domain
 from analyzer.frames import Frames
@@ -79,9 +79,10 @@ def list_addresses(frames: Frames) -> frozenset[str]:
     return frozenset(found)
 
 
-def archive_lists(frames: Frames) -> frozenset[str]:
+def archive_lists(frames: Frames, is_person: Callable[[str], bool]) -> frozenset[str]:
     """Every mailing list in an archive: the lists that name themselves
-    (:func:`list_addresses`) and the lists posts were Cc'd to (:func:`more_lists`)."""
+    (:func:`list_addresses`) and the lists posts were Cc'd to (:func:`more_lists`).
+    ``is_person``: linkability's test of a person's address (it imports this module)."""
     declared = list_addresses(frames)
     people = frames.participants
     parties = people[people["role"].isin(PARTY_ROLES)][["role", "address", "display_name"]]
@@ -91,7 +92,7 @@ def archive_lists(frames: Frames) -> frozenset[str]:
     for address, name in zip(named["address"], named["display_name"], strict=True):
         names[address].add(name)
     seen = parties["address"].dropna().unique()
-    return declared | frozenset(more_lists(declared, seen, senders, names))
+    return declared | frozenset(more_lists(declared, seen, senders, names, is_person))
 
 
 def more_lists(
@@ -99,6 +100,7 @@ def more_lists(
     addresses: Iterable[str],
     senders: Collection[str],
     names: Mapping[str, Collection[str]],
+    is_person: Callable[[str], bool],
 ) -> set[str]:
     """Lists the archive's List-Id and List-Post do not name: the copy archived came
     through another list, and the post was Cc'd to these too.
@@ -109,9 +111,7 @@ def more_lists(
     mailbox beside the list), at a list host by its name (``lists.``, ``vger.``, Google
     Groups), or goes by a list's name (:func:`_named_as_a_list`).
     """
-    from analyzer.linkability.address_kinds import is_person_address  # it imports this module
-
-    written_from = {_domain(a) for a in senders if a not in lists and is_person_address(a)}
+    written_from = {_domain(a) for a in senders if a not in lists and is_person(a)}
     hosts = {_domain(a) for a in lists} - written_from - {""}
     hosts = {host for host in hosts if registrable_domain(host) != host}
     found = set()

@@ -8,6 +8,7 @@ import pytest
 
 from analyzer import ingest
 from analyzer.linkability import CLAIM, analyze
+from analyzer.linkability.address_kinds import is_person_address
 from analyzer.linkability.context import Context
 from analyzer.linkability.fingerprints import display_name
 from analyzer.mailing_lists import archive_lists, more_lists
@@ -52,7 +53,7 @@ def test_lists_cc_d_together_are_never_one_person(ipmi):
     "Linux Media Mailing List", "open list:SPI SUBSYSTEM"): they were claimed as one
     person at 0.77; they stay observers."""
     frames, analysis = ipmi
-    lists = archive_lists(frames)
+    lists = archive_lists(frames, is_person_address)
     assert {"linux-doc@vger.kernel.org", "linux-media@vger.kernel.org", "bpf@vger.kernel.org",
             "linux-spi@vger.kernel.org"} <= lists  # fmt: skip
     assert "openipmi-developer@lists.sourceforge.net" in lists  # its own List-Id
@@ -86,6 +87,7 @@ def test_a_list_is_known_by_its_name_or_its_host():
         names,
         senders={"ralf@linux-mips.example"},
         names=names,
+        is_person=is_person_address,
     )
     assert found == {
         "bpf@kernel.example", "media@tv.example", "linux-usb@usb.example",

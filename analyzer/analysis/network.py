@@ -205,7 +205,8 @@ def _more_lists(
 ) -> set[str]:
     """Lists the archive's List-Id and List-Post do not name: linkability's rule
     (:func:`analyzer.mailing_lists.more_lists`), on the name each address is shown by."""
-    return more_lists(lists, addresses, senders, {a: (n,) for a, n in names.items() if n})
+    named = {a: (n,) for a, n in names.items() if n}
+    return more_lists(lists, addresses, senders, named, is_person_address)
 
 
 def _ego(

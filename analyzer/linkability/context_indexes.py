@@ -198,7 +198,7 @@ class ContextIndexes:
 
     @classmethod
     def build(cls, frames: Frames, owner: Owner) -> Self:
-        context = cls(frames, owner, lists=archive_lists(frames))
+        context = cls(frames, owner, lists=archive_lists(frames, is_person_address))
         messages = frames.messages
         count = len(messages)
         context.numbers = list(range(count))
