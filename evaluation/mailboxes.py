@@ -51,6 +51,7 @@ class Mailbox:
     confusable: frozenset[str]
     detected: frozenset[str]
     suggested: frozenset[str]
+    delegates: frozenset[str] = frozenset()  # reported as sending for the owner
 
     @property
     def owner_right(self) -> int:
@@ -133,6 +134,7 @@ def measure(owner: str, split: str, labels: dict[str, set[str]]) -> Mailbox:
     return Mailbox(
         owner, split, frozenset(labels["true"]), frozenset(labels["confusable"]),
         _addresses(found["owner"]["identities"]), _addresses(found.get("suggestions", [])),
+        _addresses(found["owner"].get("delegates", [])),
     )  # fmt: skip
 
 
@@ -149,12 +151,17 @@ def _ratio(right: int, of: int) -> str:
     return f"{right}/{of} = {100 * right / of:.0f}%" if of else "–"
 
 
+def _listed(addresses: frozenset[str]) -> str:
+    return ", ".join(f"`{a}`" for a in sorted(addresses)) or "none"
+
+
 def table(mailboxes: list[Mailbox]) -> list[str]:
     """Per mailbox, fit and held-out apart, then each side's totals."""
     lines = [
         "| split | mailbox | true addresses | taken for the owner | owner precision | owner "
-        "recall | suggestions right | other people's addresses claimed |",
-        "|---|---|---|---|---|---|---|---|",
+        "recall | suggestions right | other people's addresses claimed | the owner's missed "
+        "| sending for the owner |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for split in (FIT, HELD_OUT):
         chosen = [m for m in mailboxes if m.split == split]
@@ -162,10 +169,13 @@ def table(mailboxes: list[Mailbox]) -> list[str]:
             others = ", ".join(f"`{a}`" + (" (confusable)" if a in m.confusable else "")
                                for a in sorted(m.others_claimed)) or "none"  # fmt: skip
             precision = _ratio(m.owner_right, len(m.detected))
+            delegates = ", ".join(f"`{a}`" + (" (the owner's own!)" if a in m.true else "")
+                                  for a in sorted(m.delegates)) or "none"  # fmt: skip
             recall = _ratio(m.owner_right, len(m.true))
             lines.append(
                 f"| {split} | {m.owner} | {len(m.true)} | {len(m.detected)} | {precision} "
-                f"| {recall} | {_ratio(m.suggestions_right, len(m.suggested))} | {others} |"
+                f"| {recall} | {_ratio(m.suggestions_right, len(m.suggested))} | {others} "
+                f"| {_listed(m.true - m.detected - m.suggested)} | {delegates} |"
             )
         right = sum(m.owner_right for m in chosen)
         suggested = sum(len(m.suggested) for m in chosen)
@@ -176,7 +186,9 @@ def table(mailboxes: list[Mailbox]) -> list[str]:
             f"| {_ratio(right, sum(len(m.true) for m in chosen))} "
             f"| {_ratio(sum(m.suggestions_right for m in chosen), suggested)} "
             f"| {sum(len(m.others_claimed) for m in chosen)} "
-            f"({sum(len(m.confusables_claimed) for m in chosen)} confusable) |"
+            f"({sum(len(m.confusables_claimed) for m in chosen)} confusable) "
+            f"| {sum(len(m.true - m.detected - m.suggested) for m in chosen)} "
+            f"| {sum(len(m.delegates) for m in chosen)} |"
         )
     return lines
 
