@@ -590,7 +590,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=Path, default=PAIRS)
     parser.add_argument("--report", type=Path, default=REPORT)
     parser.add_argument("--held-out-pairs", type=Path, default=HELD_OUT_PAIRS)
-    parser.add_argument("--no-held-out", action="store_true", help="fit archives only")
+    parser.add_argument(
+        "--no-held-out",
+        action="store_true",
+        help="fit archives only: a quick check; the report then lacks the held-out sections",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     pairs = read_pairs(args.pairs)
