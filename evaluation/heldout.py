@@ -246,7 +246,7 @@ def section(observed: Sequence, scores: Sequence[float]) -> list[str]:
         "",
         MAILBOXES_HEADING,
         "",
-        "Twelve whole Enron mailboxes (`../shared/corpora/personal-enron`), read as",
+        "Twelve whole Enron mailboxes (the corpora's `personal-enron` set), read as",
         "`mxa links --store S --json` reads them. `evaluation/enron_owners.tsv` labels each",
         "owner's true addresses and confusable ones (assistants who send from the owner's",
         "mailbox, relatives, people sharing a name) from X-From names, X-Folder, X-Origin and",
