@@ -196,7 +196,8 @@ def detect_owner(
         identities = _expand(identities | forwarded, every_address, domains) | named
         owner = Owner(tuple(sorted(identities)), domains, how, unseen=unseen)
         sent = sent_messages(frames.messages)
-        delegates = delegates_of(frames.messages, people, sent, owner.owns, lists)
+        found = delegates_of(frames.messages, people, sent, owner.owns, lists)
+        delegates = _not_theirs(found, owner)
         return dataclasses.replace(owner, delegates=delegates) if delegates else owner
 
     candidates = _candidates(frames, people, receiving, lists)
@@ -224,8 +225,14 @@ def detect_owner(
         return Owner((), domains, archive, dict(evidence), archived_by=tuple(sorted(identities)))
     parts = ", ".join(f"{name} ({count})" for name, count in sorted(evidence.items()))
     how = f"detected: {parts}" if parts else "detected: nothing names an owner"
-    delegates = candidates.delegates if identities else ()
-    return Owner(tuple(sorted(identities)), domains, how, dict(evidence), delegates=delegates)
+    owner = Owner(tuple(sorted(identities)), domains, how, dict(evidence))
+    return dataclasses.replace(owner, delegates=_not_theirs(candidates.delegates, owner))
+
+
+def _not_theirs(delegates: Iterable[Delegate], owner: Owner) -> tuple[Delegate, ...]:
+    """Delegates that are not the owner: Gmail's "send mail as" writes the owner's own
+    mailbox into Sender, which is no one sending for them."""
+    return tuple(d for d in delegates if owner.identities and not owner.owns(d.address))
 
 
 def _list_archive(messages: pd.DataFrame, identities: set[str]) -> str:

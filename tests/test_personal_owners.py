@@ -210,3 +210,24 @@ def test_an_imap_folder_the_server_marks_sent_is_sent_whatever_its_name():
     marked = RawMessage(source, "1:1", make_message(), folder_role="sent")
     assert extract_message(marked.head(40)).folder_role == "sent"
     assert extract_message(RawMessage(source, "1:2", make_message())).folder_role is None
+
+
+def test_the_owners_own_mailbox_in_sender_is_no_delegate(tmp_path):
+    """Gmail's "send mail as": From the custom address, Sender the owner's Gmail, which
+    Delivered-To names too. That is the owner, not someone sending for them."""
+    mail = [
+        make_message(sender="Jane Roe <jane@custom.example>", to=f"f{n}@example.net",
+                     message_id=f"<s{n}@custom.example>",
+                     extra="Sender: jroe77@gmail.com\nDelivered-To: jroe77@gmail.com")
+        for n in range(4)
+    ]  # fmt: skip
+    maildir = tmp_path / "Maildir"
+    for n, data in enumerate(mail):
+        _maildir_message(maildir / ".Sent", f"out{n}", data)
+    for n, data in enumerate(_inbox(3)):
+        _maildir_message(maildir, f"in{n}", data)
+    ingest([maildir], tmp_path / "store", jobs=1)
+    frames = load_frames(tmp_path / "store")
+    for owner in (detect_owner(frames),
+                  detect_owner(frames, ["jane@custom.example", "jroe77@gmail.com"])):  # fmt: skip
+        assert "jroe77@gmail.com" not in [d.address for d in owner.delegates]
