@@ -153,3 +153,25 @@ def test_a_gateway_two_people_send_through_is_a_shared_way_out(corpora, tmp_path
     (pair,) = [p for p in found.pairs if p.relation == "owner"]
     assert pair.same_person.levels["machine"] == "shared-egress"
     assert pair.same_person.score < found.model.declared
+
+
+@pytest.mark.parametrize(
+    "address, role",
+    [
+        ("enron.announcements@enron.com", True),
+        ("public.relations@enron.com", True),
+        ("no.address@enron.com", True),
+        ("enron.gss@enron.com", True),
+        ("syzbot+19b4@syzkaller.appspotmail.com", True),
+        ("noreply@github.com", True),
+        # people whose mailbox holds their own surname's domain or a role-like word
+        ("linus.torvalds@torvalds.org", False),
+        ("jan.kiszka@kiszka.org", False),
+        ("m.office@gmail.com", False),
+        ("peter.system@example.de", False),
+    ],
+)
+def test_a_role_address_is_an_offices_or_a_programs_never_a_persons(address, role):
+    from analyzer.linkability.context_views import is_role_address
+
+    assert is_role_address(address) is role

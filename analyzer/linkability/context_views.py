@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from analyzer.addressing import plain_form, registrable_domain
+from analyzer.addressing import is_public_provider, plain_form, registrable_domain
 from analyzer.linkability.address_kinds import is_person_address
 from analyzer.linkability.context_indexes import ContextIndexes, Messages, spans
+from analyzer.linkability.names import is_given_name
 
 __all__ = ["ContextViews", "is_role_address"]
 
@@ -36,8 +37,13 @@ _ROLE_WORDS = frozenset(
         "arsystem", "system", "systems", "server", "daemon", "mailer", "postmaster", "noreply",
         "donotreply", "autoreply", "automated", "robot", "orders", "billing", "invoices",
         "receipts", "subscriptions", "customerservice", "feedback", "registrar", "webmaster",
-        "bot", "robot", "syzbot", "dependabot",
+        "bot", "syzbot", "dependabot",
     )
+)  # fmt: skip
+# words only a program's mailbox has, whoever's domain it is at
+_MACHINE_WORDS = frozenset(
+    {"noreply", "donotreply", "autoreply", "daemon", "mailer", "postmaster", "bot", "robot",
+     "syzbot", "dependabot"}
 )  # fmt: skip
 _ROLE_PHRASES = frozenset({("no", "address"), ("no", "reply"), ("do", "not", "reply")})
 _MACHINE_HOSTS = ("mailman.", "lists.", "listserv.", "bounce.", "bounces.")
@@ -48,20 +54,25 @@ _ROBOT_NAME_WORDS = frozenset({"bot", "robot", "syzbot"})
 def is_role_address(address: str) -> bool:
     """An office's or a robot's mailbox: no person's fingerprint, never linked.
 
-    A local part with a role word among its parts (``enron.announcements``,
-    ``public.relations``, ``no.address``), or that names the organisation of its own
-    domain (``enron.gss@enron.com``), or an address at a list server's host.
+    A local part with a program's word (``noreply``, ``syzbot``), or an address at a list
+    server's host; at no public provider and with no given name in it, a local part with
+    a role word among its parts (``enron.announcements``, ``public.relations``,
+    ``no.address``) or that starts with the organisation of its own domain
+    (``enron.gss@enron.com``).
     """
     local, _, domain = address.lower().partition("@")
     words = tuple(w for w in re.split(r"[._+-]+", local) if w)
     if not words:
         return False
-    if any(w in _ROLE_WORDS for w in words) or words in _ROLE_PHRASES:
+    if any(w in _MACHINE_WORDS for w in words) or domain.startswith(_MACHINE_HOSTS):
         return True
+    # a person's own mailbox may hold such a word (m.office@gmail.com, peter.system@…)
+    person = is_public_provider(domain) or any(is_given_name(w) for w in words)
+    if not person and (any(w in _ROLE_WORDS for w in words) or words in _ROLE_PHRASES):
+        return True
+    # the organisation first, then no name: enron.gss@enron.com, not linus.torvalds@torvalds.org
     organisation = registrable_domain(domain).partition(".")[0] if domain else ""
-    if len(words) > 1 and len(organisation) >= 3 and organisation in words:
-        return True
-    return domain.startswith(_MACHINE_HOSTS)
+    return len(words) > 1 and len(organisation) >= 3 and words[0] == organisation and not person
 
 
 # sides of more messages than this have their counted sets remembered, the last so many,
