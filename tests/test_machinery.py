@@ -175,3 +175,11 @@ def test_a_role_address_is_an_offices_or_a_programs_never_a_persons(address, rol
     from analyzer.linkability.context_views import is_role_address
 
     assert is_role_address(address) is role
+
+
+def test_a_small_archive_says_nothing_about_how_many_share_a_value():
+    """Two of three senders on one machine is a small export's owner, not a shared host."""
+    from analyzer.linkability.fingerprints import MIN_SENDERS_FOR_SHARING, _most_share
+
+    assert not _most_share(2, 3) and not _most_share(3, 4)
+    assert _most_share(40, 42) and MIN_SENDERS_FOR_SHARING <= 42

@@ -111,9 +111,15 @@ def sender_count(ctx: Context) -> int:
     return ctx.memo("person_senders", lambda: sum(1 for a in ctx.sent_by if ctx.is_person(a)))
 
 
+# below this many senders, how many share a value says nothing about the value: a
+# small Sent-folder export, where the owner's two addresses are two of three senders
+MIN_SENDERS_FOR_SHARING = 20
+
+
 def _most_share(sharing: int, senders: int) -> bool:
     """More than half of the other senders share it: it tells less than one bit."""
-    return sharing > 2 and (sharing - 1) * 2 > max(senders - 1, 1)
+    enough = senders >= MIN_SENDERS_FOR_SHARING
+    return enough and sharing > 2 and (sharing - 1) * 2 > max(senders - 1, 1)
 
 
 def shared_value_bits(ctx: Context, evidence: str, a: str, b: str) -> float | None:
@@ -127,9 +133,10 @@ def shared_value_bits(ctx: Context, evidence: str, a: str, b: str) -> float | No
     people share it, the less it says. None when the pair shares no such value.
     """
     sharing = ctx.memo("sharers", dict).get((evidence, a, b) if a < b else (evidence, b, a))
-    if sharing is None or sharing < 2:
+    senders = sender_count(ctx)
+    if sharing is None or sharing < 2 or senders < MIN_SENDERS_FOR_SHARING:
         return None
-    return math.log2(max(sender_count(ctx) - 1, 1) / (sharing - 1))
+    return math.log2(max(senders - 1, 1) / (sharing - 1))
 
 
 def display_name(ctx: Context) -> Iterator[Evidence]:
