@@ -91,3 +91,16 @@ def test_fast_header_split_agrees_with_the_careful_one(lines, newline):
         _parse_header_block_carefully(block.decode("utf-8", "surrogateescape"))
     )
     assert (fast.fields, fast.defects) == (careful.fields, careful.defects)
+
+
+def test_a_folded_line_after_a_blank_line_is_no_continuation():
+    """Hypothesis found it in CI: "From: ", a blank line, then a tab-led line. Both quick
+    passes took the last line for a continuation; it continues nothing."""
+    from analyzer.extract.headers import _parse_header_block_carefully, parse_header_block
+
+    for newline in (b"\n", b"\r\n"):
+        block = newline.join([b"From: ", b"", b"\t\x00"])
+        fast = parse_header_block(block)
+        careful = _parse_header_block_carefully(block.decode("utf-8", "surrogateescape"))
+        assert (fast.fields, fast.defects) == (careful.fields, careful.defects)
+        assert [d.detail for d in fast.defects] == ["\t\x00"]

@@ -140,12 +140,20 @@ def _from_surrogates(value: str) -> str:
     return decode_bytes(value.encode("utf-8", "surrogateescape"))
 
 
+_BLANK_THEN_FOLD = re.compile(rb"\n\r?\n[ \t]")
+
+
 def parse_header_block(block: bytes) -> HeaderFields:
     """Split a header block into ``(name, value)`` pairs.
 
     A line that is neither a field nor a continuation (for example a stray
     ``>From`` line) becomes a defect and is skipped; parsing goes on.
     """
+    if (b"\n\n" in block or b"\n\r\n" in block) and _BLANK_THEN_FOLD.search(block):
+        # a blank line, then a folded one: no field's continuation, which both quick
+        # passes would take it for (no splitter makes such a block; a hand-made one may)
+        text = block.decode("utf-8", "surrogateescape")
+        return _within_limits(_parse_header_block_carefully(text))
     if _fast is not None:
         split = _fast.split_fields(block, MAX_FIELD_CHARS)
         if split is not None:  # every line a field, no value over budget
