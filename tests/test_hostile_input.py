@@ -94,9 +94,13 @@ def test_fast_header_split_agrees_with_the_careful_one(lines, newline):
 
 
 def test_a_folded_line_after_a_blank_line_is_no_continuation():
-    """Hypothesis found it in CI: "From: ", a blank line, then a tab-led line. Both quick
-    passes took the last line for a continuation; it continues nothing."""
-    from analyzer.extract.headers import _parse_header_block_carefully, parse_header_block
+    """Hypothesis found it in CI: "From: ", a blank line, then a tab-led line. The regex
+    pass took the last line for a continuation; it continues nothing."""
+    from analyzer.extract.headers import (
+        _parse_header_block_carefully,
+        parse_header_block,
+        parse_header_block_in_python,
+    )
 
     for newline in (b"\n", b"\r\n"):
         block = newline.join([b"From: ", b"", b"\t\x00"])
@@ -104,3 +108,20 @@ def test_a_folded_line_after_a_blank_line_is_no_continuation():
         careful = _parse_header_block_carefully(block.decode("utf-8", "surrogateescape"))
         assert (fast.fields, fast.defects) == (careful.fields, careful.defects)
         assert [d.detail for d in fast.defects] == ["\t\x00"]
+        in_python = parse_header_block_in_python(block)
+        assert (in_python.fields, in_python.defects) == (careful.fields, careful.defects)
+
+
+def test_the_regex_pass_sends_a_blank_then_folded_block_to_the_careful_one():
+    from analyzer.extract.headers import (
+        _parse_header_block_carefully,
+        _within_limits,
+        parse_header_block,
+        parse_header_block_in_python,
+    )
+
+    block = b"From:\nFrom:\n \n\n 0\n"  # Hypothesis's find in test_fast, in CI
+    careful = _within_limits(_parse_header_block_carefully(block.decode()))
+    for parsed in (parse_header_block(block), parse_header_block_in_python(block)):
+        assert (parsed.fields, parsed.defects) == (careful.fields, careful.defects)
+    assert [d.detail for d in careful.defects] == [" 0"]

@@ -143,17 +143,20 @@ def _from_surrogates(value: str) -> str:
 _BLANK_THEN_FOLD = re.compile(rb"\n\r?\n[ \t]")
 
 
+def _blank_then_folded(block: bytes) -> bool:
+    """A blank line, then a folded one: a continuation of no field, which the regex
+    pass's line count would take for one (C leaves any blank line to Python). No
+    splitter makes such a block; a hand-made one may, and the careful pass says what is
+    wrong."""
+    return (b"\n\n" in block or b"\n\r\n" in block) and bool(_BLANK_THEN_FOLD.search(block))
+
+
 def parse_header_block(block: bytes) -> HeaderFields:
     """Split a header block into ``(name, value)`` pairs.
 
     A line that is neither a field nor a continuation (for example a stray
     ``>From`` line) becomes a defect and is skipped; parsing goes on.
     """
-    if (b"\n\n" in block or b"\n\r\n" in block) and _BLANK_THEN_FOLD.search(block):
-        # a blank line, then a folded one: no field's continuation, which both quick
-        # passes would take it for (no splitter makes such a block; a hand-made one may)
-        text = block.decode("utf-8", "surrogateescape")
-        return _within_limits(_parse_header_block_carefully(text))
     if _fast is not None:
         split = _fast.split_fields(block, MAX_FIELD_CHARS)
         if split is not None:  # every line a field, no value over budget
@@ -165,6 +168,8 @@ def parse_header_block(block: bytes) -> HeaderFields:
 def parse_header_block_in_python(block: bytes) -> HeaderFields:
     """:func:`parse_header_block` in one regex pass: the reference for the C split."""
     text = block.decode("utf-8", "surrogateescape")
+    if _blank_then_folded(block):
+        return _within_limits(_parse_header_block_carefully(text))
     pairs = _FIELD.findall(text)
     # Every line that starts a field must have been matched; if the counts differ,
     # some line is garbage and the careful pass says which.
