@@ -183,12 +183,7 @@ def observe(
 
 def _wilson(k: float, n: float) -> tuple[float, float]:
     """The 80% Wilson interval of a proportion k/n (counts may be fractional)."""
-    if n <= 0:
-        return 0.0, 1.0
-    p, z2 = k / n, Z * Z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return heldout.wilson(k, n, Z)
 
 
 def _bits(same: float, same_of: float, different: float, different_of: float) -> float:

@@ -35,13 +35,14 @@ MAILBOXES_HEADING = "## Personal mailboxes (Enron), without `--me`"
 TARGET_RECALL, TARGET_FALSE, TARGET_PRECISION = 0.85, 0.02, 0.90
 
 
-def wilson95(k: int, n: int) -> tuple[float, float]:
-    """The 95% Wilson interval of k/n."""
+def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson interval of a proportion k/n (counts may be fractional), at the
+    two-sided level ``z`` stands for (1.96: 95%)."""
     if n <= 0:
         return 0.0, 1.0
-    p, z2 = k / n, Z95 * Z95
+    p, z2 = k / n, z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
@@ -49,7 +50,7 @@ def share(k: int, n: int) -> str:
     """``k / n = p% [low–high]``, the interval at 95%."""
     if not n:
         return "–"
-    low, high = wilson95(k, n)
+    low, high = wilson(k, n)
     return f"{k} / {n} = **{100 * k / n:.1f}%** [{100 * low:.1f}–{100 * high:.1f}%]"
 
 
@@ -58,19 +59,14 @@ def measured_at() -> str:
     named = os.environ.get("MXA_EVALUATION_COMMIT")
     if named:
         return f"commit {named}"
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", "-C", str(REPO), *args], check=True, capture_output=True)
+        return run.stdout.decode().strip()
+
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "analyzer"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "analyzer")
     except (OSError, subprocess.CalledProcessError):
         return "an unknown commit"
     return f"commit {commit}" + (" with uncommitted changes to analyzer/" if dirty else "")
