@@ -21,6 +21,7 @@ __all__ = [
     "PARTY_ROLES",
     "RECEIVING_ROLES",
     "RECIPIENT_ROLES",
+    "SENT",
     "DefectKind",
     "Encryption",
     "EvidenceId",
@@ -83,6 +84,10 @@ ALIAS_SERVICE_OF_ROLE = {
 ALIAS_ENVELOPE_ROLES = tuple(ALIAS_SERVICE_OF_ROLE)
 # every header that names the address a message was delivered to
 DELIVERY_ROLES = (*RECIPIENT_ROLES, *RECEIVING_ROLES, *ALIAS_ENVELOPE_ROLES)
+
+# -- folders: the role of the folder a message was filed in (``messages.folder_role``) ----
+# never the folder's name, which can name people and matters (analyzer.extract.folders)
+SENT = "sent"  # a sent folder, or one the IMAP server marks \Sent: mail the mailbox sent
 
 
 # a dataclass field's metadata, or a document's key, for mxa's own prose (a section title,

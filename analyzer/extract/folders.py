@@ -14,9 +14,11 @@ import re
 from pathlib import PurePath
 from urllib.parse import unquote
 
+from analyzer.vocabulary import SENT
+
+# SENT is re-exported: it lives in analyzer.vocabulary with the other roles
 __all__ = ["SENT", "SENT_FOLDER_NAMES", "folder_role", "is_sent_folder"]
 
-SENT = "sent"
 # folder names (lower case, "_" and "-" read as spaces) that hold the mail one sends
 SENT_FOLDER_NAMES = frozenset(
     {

@@ -16,13 +16,13 @@ import os
 from typing import Any
 
 from analyzer.errors import SourceError, UsageError
-from analyzer.extract.folders import SENT
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources.imap_address import ImapAddress, credentials
 from analyzer.sources.imap_client import connect, drop, list_folders, log_out
 from analyzer.sources.imap_folder import FetchedChunk, FolderChunk, FolderReader
 from analyzer.sources.imap_limits import Deadline
 from analyzer.sources.imap_options import ImapOptions, ImapRun
+from analyzer.vocabulary import SENT
 
 __all__ = ["ImapOptions", "ImapRun", "close_folders", "fetch_chunk", "open_folders"]
 
