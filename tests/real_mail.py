@@ -17,13 +17,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["TEST_SETS", "corpora_folder", "corpora_required", "why_absent"]
+__all__ = ["FIT_ENRON_OWNERS", "TEST_SETS", "corpora_folder", "corpora_required", "why_absent"]
 
 REPO = Path(__file__).resolve().parent.parent
 BESIDE_THE_REPOSITORY = REPO.parent / "shared" / "corpora"
 
 # The sets the tests read, by name: only these (a corpus folder may hold more, such as
-# archives kept aside for a held-out evaluation, which no test opens).
+# archives kept aside for a held-out evaluation, which no test opens). The sweeps (counts,
+# header parsing, leaks) read each set whole; personal-enron also holds owners kept aside
+# for the evaluation, so a test that judges one owner opens only FIT_ENRON_OWNERS.
 TEST_SETS = (
     "bounces-sisimai",
     "crypto-autocrypt-protected-headers",
@@ -31,6 +33,8 @@ TEST_SETS = (
     "crypto-real-world-lists",
     "crypto-thunderbird",
     "dkim-deltachat",
+    "list-batman-2021-2025",
+    "list-kasan-dev-2023",
     "list-linux-mips-1996-1999",
     "list-open-iscsi-2021-2022",
     "list-openipmi-2019-2020",
@@ -44,7 +48,11 @@ TEST_SETS = (
     "odd-mimekit",
     "odd-notmuch",
     "odd-stalwart-mail-parser",
+    "personal-enron",
 )
+# The Enron mailboxes rules may be written from (issue 24's split); the other six are
+# held out for the evaluation.
+FIT_ENRON_OWNERS = ("cash-m", "dorland-c", "giron-d", "hayslett-r", "horton-s", "mclaughlin-e")
 
 
 def _candidate() -> Path:

@@ -32,22 +32,13 @@ from analyzer.linkability.context_views import is_role_address
 from analyzer.linkability.fingerprints import sender_count
 from analyzer.owner import Owner
 from analyzer.store import load_frames
-from tests.real_mail import corpora_required
+from tests.real_mail import FIT_ENRON_OWNERS
 
 BATMAN = "list-batman-2021-2025"
 ENRON = "personal-enron"
 KASAN = "list-kasan-dev-2023"
 FORM = b"User-Agent: HyperKitty on https://lists.open-mesh.org/"
 GIRON = ("darron.giron@enron.com", "darron.c.giron@enron.com")
-
-
-def _set(corpora: Path, name: str) -> Path:
-    folder = corpora / name
-    if not folder.is_dir():
-        if corpora_required():
-            pytest.fail(f"{folder} is missing")
-        pytest.skip(f"{folder} is missing")
-    return folder
 
 
 def _ingested(tmp: Path, mbox: Path):
@@ -58,7 +49,7 @@ def _ingested(tmp: Path, mbox: Path):
 
 def _web_form_archive(corpora: Path, tmp: Path, agent: bytes) -> Path:
     """batman's archive, its web-form posts dated ``+0000`` and written by ``agent``."""
-    raw = lzma.decompress((_set(corpora, BATMAN) / "batman-2021-2025.mbox.xz").read_bytes())
+    raw = lzma.decompress((corpora / BATMAN / "batman-2021-2025.mbox.xz").read_bytes())
     parts = []
     for message in re.split(rb"(?m)^(?=From mboxrd@z )", raw):
         head, blank, body = message.partition(b"\n\n")
@@ -74,9 +65,10 @@ def _web_form_archive(corpora: Path, tmp: Path, agent: bytes) -> Path:
 @pytest.fixture(scope="module")
 def giron_folder(corpora, tmp_path_factory):
     """giron-d's "All documents" folder, as a mailbox of its own."""
+    assert "giron-d" in FIT_ENRON_OWNERS
     tmp = tmp_path_factory.mktemp("giron")
     whole = tmp / "giron-d.mbox"
-    whole.write_bytes(lzma.decompress((_set(corpora, ENRON) / "giron-d.mbox.xz").read_bytes()))
+    whole.write_bytes(lzma.decompress((corpora / ENRON / "giron-d.mbox.xz").read_bytes()))
     folder = tmp / "all-documents.mbox"
     with folder.open("wb") as out:
         source = mailbox.mbox(whole)
@@ -126,9 +118,7 @@ def test_robot_and_role_addresses_are_never_in_a_pair(corpora, tmp_path, giron_f
     for person in (*GIRON, "michelle.cash@enron.com", "mpe@ellerman.id.au", "tycho@tycho.pizza"):
         assert not is_role_address(person)
     mbox = tmp_path / "kasan.mbox"
-    mbox.write_bytes(
-        lzma.decompress((_set(corpora, KASAN) / "kasan-dev-2023.mbox.xz").read_bytes())
-    )
+    mbox.write_bytes(lzma.decompress((corpora / KASAN / "kasan-dev-2023.mbox.xz").read_bytes()))
     kasan = analyze(_ingested(tmp_path, mbox), Owner(())).pairs
     for pairs in (kasan, analyze(giron_folder, Owner(GIRON[:1])).pairs):
         linked = [(p.a, p.b) for p in pairs if is_role_address(p.a) or is_role_address(p.b)]
@@ -146,7 +136,7 @@ def test_the_owners_own_addresses_stay_at_the_prior_or_above(giron_folder):
 
 
 def test_a_gateway_two_people_send_through_is_a_shared_way_out(corpora, tmp_path):
-    raw = lzma.decompress((_set(corpora, BATMAN) / "batman-2021-2025.mbox.xz").read_bytes())
+    raw = lzma.decompress((corpora / BATMAN / "batman-2021-2025.mbox.xz").read_bytes())
     (tmp_path / "batman.mbox").write_bytes(raw)
     frames = _ingested(tmp_path, tmp_path / "batman.mbox")
     found = analyze(frames, Owner(("nikolay@nvidia.com", "jiri@resnulli.us")))
