@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from analyzer.linkability import CLAIM  # noqa: E402  # the score mxa claims a pair at
 from evaluation.split import HELD_OUT, LIST, names  # noqa: E402
 from tests.real_mail import corpora_folder, why_absent  # noqa: E402
 
@@ -37,7 +38,6 @@ CLAIMS = HERE / "heldout_claims.tsv"
 BASELINE = HERE / "heldout_claims_baseline.tsv"
 CACHE = HERE / ".cache"
 MXA = [sys.executable, "-m", "analyzer"]  # this tree's analyzer (cwd=REPO), as the mxa command
-CLAIM = 0.5
 PER_ARCHIVE = 100  # every claim: the highest 30 hid 28 list-to-list claims in one archive
 VERDICTS = ("same", "different", "list")
 

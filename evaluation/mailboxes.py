@@ -96,7 +96,11 @@ def ingestion_fingerprint() -> str:
 
 
 def mailbox_store(owner: str) -> Path:
-    """The owner's mbox decompressed and ingested once per version of the ingestion code."""
+    """The owner's mbox decompressed and ingested once per version of the ingestion code.
+
+    Both are made under a temporary name beside where they go and renamed there when
+    whole: what an interrupted run leaves is never taken for the whole mailbox (a half
+    store is continued by the next ``mxa ingest``, a half mbox written again)."""
     store = WORK / "stores" / ingestion_fingerprint() / owner
     if (store / "mxa-store.json").is_file():
         return store
@@ -106,13 +110,20 @@ def mailbox_store(owner: str) -> Path:
     mbox = WORK / f"{owner}.mbox"
     if not mbox.is_file():
         WORK.mkdir(parents=True, exist_ok=True)
-        with (
-            lzma.open(corpora / "personal-enron" / f"{owner}.mbox.xz") as src,
-            mbox.open("wb") as dst,
-        ):
-            shutil.copyfileobj(src, dst)
-    subprocess.run([*MXA, "ingest", str(mbox), "--store", str(store), "--quiet"],
+        partial = mbox.with_name(f".{mbox.name}.{os.getpid()}.partial")
+        try:
+            with (
+                lzma.open(corpora / "personal-enron" / f"{owner}.mbox.xz") as src,
+                partial.open("wb") as dst,
+            ):
+                shutil.copyfileobj(src, dst)
+            partial.replace(mbox)
+        finally:
+            partial.unlink(missing_ok=True)
+    ingesting = store.with_name(f".{owner}.partial")
+    subprocess.run([*MXA, "ingest", str(mbox), "--store", str(ingesting), "--quiet"],
                    check=True, capture_output=True, cwd=REPO)  # fmt: skip
+    ingesting.replace(store)
     return store
 
 
