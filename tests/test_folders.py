@@ -4,9 +4,18 @@ folder names, and a message filed in two folders (issue 24, after review)."""
 from __future__ import annotations
 
 import ast
+from urllib.parse import quote
+
+import pytest
 
 import analyzer.extract.folders
 from analyzer import vocabulary
+from analyzer.extract.folders import is_sent_folder, readable_folder_name
+from analyzer.ingest import ImapOptions, ingest
+from analyzer.sources.imap_client import all_folders
+from analyzer.store import load_frames
+from tests.conftest import make_message
+from tests.imap_server import PASSWORD
 from tests.test_imports import PACKAGE
 
 
@@ -25,3 +34,76 @@ def test_every_module_takes_the_sent_role_from_the_vocabulary():
     found.pop("owner_sent.py", None)
     assert "sources/imap.py" in found
     assert set(found.values()) == {"analyzer.vocabulary"}, found
+
+
+# -- folder names in modified UTF-7, and the \Sent special use in any case -----------------
+@pytest.mark.parametrize(
+    "written, read",
+    [("&AMk-l&AOk-ments envoy&AOk-s", "Éléments envoyés"), ("Wys&AUI-ane", "Wysłane"),
+     ("&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-", "Отправленные"),  # "," stands for "/"
+     ("R&-D", "R&D"), ("Gesendete Objekte", "Gesendete Objekte"), ("Enviados", "Enviados"),
+     ("R&D", "R&D"), ("Tom & Jerry-2", "Tom & Jerry-2"), ("&AGEAYgBj-", "&AGEAYgBj-"),
+     ("&B-", "&B-"), ("&AMk", "&AMk")],
+)  # fmt: skip
+def test_folder_names_in_modified_utf7_read_as_written_by_people(written, read):
+    assert readable_folder_name(written) == read
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["&AMk-l&AOk-ments envoy&AOk-s", "INBOX.&AMk-l&AOk-ments envoy&AOk-s",
+     "/home/u/Maildir/.&AMk-l&AOk-ments envoy&AOk-s", "Gesendete Objekte", "Enviados"],
+)  # fmt: skip
+def test_localised_sent_folders_are_sent_as_the_server_writes_them(name):
+    assert is_sent_folder(name)
+
+
+def test_the_sent_special_use_is_read_in_any_case():
+    """RFC 3501 and 6154: flags are case-insensitive; some servers write ``\\sent``."""
+
+    class Server:
+        def list_folders(self):
+            return [
+                ((b"\\HasNoChildren",), b"/", "INBOX"),
+                ((b"\\hasnochildren", b"\\sent"), b"/", "Ausgang"),
+                ((b"\\SENT",), b"/", "Out"),
+                ((b"\\NOSELECT",), b"/", "Archiv"),
+                ((b"\\nonexistent", b"\\Sent"), b"/", "Gone"),
+            ]
+
+    names, sent = all_folders(Server())
+    assert names == ["INBOX", "Ausgang", "Out"] and sent == {"Ausgang", "Out", "Gone"}
+
+
+@pytest.fixture
+def password(monkeypatch):
+    monkeypatch.setenv("MXA_IMAP_PASSWORD", PASSWORD)
+
+
+def _sent_by_jane(count: int, tag: str) -> list[bytes]:
+    return [make_message(sender="Jane Roe <jane@example.org>", message_id=f"<{n}@{tag}.example>")
+            for n in range(count)]  # fmt: skip
+
+
+def test_a_folder_named_as_the_server_lists_it_is_read_under_its_name(dovecot, password, tmp_path):
+    """``…/&AMk-l&AOk-ments%20envoy&AOk-s``, copied from a folder list, names the folder
+    people read as "Éléments envoyés": its mail is read, and filed as sent."""
+    dovecot.append("Éléments envoyés", _sent_by_jane(3, "named"))
+    address = dovecot.address(quote("&AMk-l&AOk-ments envoy&AOk-s"))
+    result = ingest([address], tmp_path / "s", imap=ImapOptions(cafile=dovecot.cafile))
+    messages = load_frames(tmp_path / "s").messages
+    assert result.stored == 3 and messages["folder_role"].eq("sent").all()
+    assert messages["source"].eq(dovecot.address(quote("Éléments envoyés"))).all()
+
+
+def test_a_dovecot_maildirs_localised_sent_folder_is_sent(dovecot, password, tmp_path):
+    """Dovecot writes the folder's name on disk in modified UTF-7 too: the Maildir copied
+    from the server, read as files, still files its mail as sent."""
+    dovecot.append("Gesendete Objekte", _sent_by_jane(2, "de"))
+    dovecot.append("Éléments envoyés", _sent_by_jane(3, "fr"))
+    maildir = dovecot.home / "Maildir"
+    assert (maildir / ".&AMk-l&AOk-ments envoy&AOk-s").is_dir()
+    ingest([maildir], tmp_path / "s", jobs=1)
+    messages = load_frames(tmp_path / "s").messages
+    sent = messages[messages["message_id"].str.endswith(("@de.example", "@fr.example"))]
+    assert len(sent) == 5 and sent["folder_role"].eq("sent").all()

@@ -4,7 +4,9 @@ Mail clients and exports name the folder of sent mail in a few ways: Thunderbird
 "Sent", Apple Mail's "Sent Messages", Outlook's "Sent Items", Gmail's "[Gmail]/Sent
 Mail", Maildir++'s ".Sent", the Enron corpus's ``sent``, ``sent_items``,
 ``_sent_mail`` and its ``X-Folder`` header (``\\Dasovich, Jeff\\Sent Items``), and
-localised names. The store keeps only the folder's role (``"sent"``), never its name:
+localised names, which IMAP servers, and Dovecot's and Courier's Maildir folders on disk,
+write in modified UTF-7 (``&AMk-l&AOk-ments envoy&AOk-s``: :func:`readable_folder_name`).
+The store keeps only the folder's role (``"sent"``), never its name:
 folder names can name people and matters, and the role is all owner detection needs.
 """
 
@@ -17,7 +19,13 @@ from urllib.parse import unquote
 from analyzer.vocabulary import SENT
 
 # SENT is re-exported: it lives in analyzer.vocabulary with the other roles
-__all__ = ["SENT", "SENT_FOLDER_NAMES", "folder_role", "is_sent_folder"]
+__all__ = [
+    "SENT",
+    "SENT_FOLDER_NAMES",
+    "folder_role",
+    "is_sent_folder",
+    "readable_folder_name",
+]
 
 # folder names (lower case, "_" and "-" read as spaces) that hold the mail one sends
 SENT_FOLDER_NAMES = frozenset(
@@ -37,6 +45,33 @@ _SPACES = re.compile(r"[\s_\-]+")
 # a file or folder name's suffix that is no part of the mail folder's name
 _SUFFIXES = (".mbox", ".mbx", ".sbd", ".mbs")
 _MAILDIR_PARTS = frozenset({"cur", "new", "tmp"})
+# modified UTF-7's shifted run: "&", modified base64 ("," for "/") of UTF-16, "-"
+_SHIFTED = re.compile(r"&([A-Za-z0-9+,]*)-")
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]")
+
+
+def readable_folder_name(name: str) -> str:
+    """A folder name as people read it. IMAP (RFC 3501 §5.1.3) writes a name's non-ASCII
+    letters in modified UTF-7: UTF-7 with "&" for "+" and "," for "/" in its base64
+    (``&AMk-l&AOk-ments envoy&AOk-s`` is "Éléments envoyés", ``&-`` is "&"), decoded
+    here with Python's own UTF-7 codec. A name that is no such encoding ("R&D", or a run
+    standing for plain ASCII, which modified UTF-7 never encodes) is kept as it is."""
+    if "&" not in name:
+        return name
+
+    def shifted(match: re.Match[str]) -> str:
+        if not match.group(1):
+            return "&"
+        utf7 = "+" + match.group(1).replace(",", "/") + "-"
+        letters = utf7.encode("ascii").decode("utf-7")
+        if not letters or _PRINTABLE_ASCII.search(letters):
+            raise ValueError("not modified UTF-7")
+        return letters
+
+    try:
+        return _SHIFTED.sub(shifted, name)
+    except ValueError:  # UnicodeDecodeError too
+        return name
 
 
 def _normal(component: str) -> str:
@@ -48,13 +83,14 @@ def _normal(component: str) -> str:
 
 def is_sent_folder(name: str | None) -> bool:
     """Whether a folder name (a path of folders: ``[Gmail]/Sent Mail``, ``INBOX.Sent``,
-    ``\\Horton, Stanley\\Deleted Items\\'Sent Mail``) has a sent folder in it."""
+    ``\\Horton, Stanley\\Deleted Items\\'Sent Mail``, Dovecot's Maildir folder
+    ``.&AMk-l&AOk-ments envoy&AOk-s``) has a sent folder in it."""
     if not name:
         return False
     parts = [p for p in _SEPARATORS.split(name) if p.strip()]
     # Maildir++ and some IMAP servers separate folders by dots: .Sent, INBOX.Sent
     dotted = [q for p in parts for q in p.split(".") if q.strip()]
-    return any(_normal(p) in SENT_FOLDER_NAMES for p in (*parts, *dotted))
+    return any(_normal(readable_folder_name(p)) in SENT_FOLDER_NAMES for p in (*parts, *dotted))
 
 
 def _source_folder(source: str, offset: str) -> str:

@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from analyzer.errors import SourceError, UsageError
+from analyzer.extract.folders import readable_folder_name
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources.imap_address import ImapAddress, credentials
 from analyzer.sources.imap_client import connect, drop, list_folders, log_out
@@ -48,8 +49,8 @@ def open_folders(address: ImapAddress, options: ImapOptions) -> list[FolderReade
     opening = Deadline.after(options.deadline, "the folder", "--imap-deadline")
     client = reconnect(opening.earliest(run.deadline))
     sent: frozenset[str] = frozenset()  # named alone, a folder says by its name
-    if address.folder is not None:
-        names = [address.folder]
+    if address.folder is not None:  # as the server lists it ("&AMk-l&AOk-ments") or read
+        names = [readable_folder_name(address.folder)]  # imapclient encodes it again
     elif options.all_folders:
         names, sent = list_folders(client, address)
     else:

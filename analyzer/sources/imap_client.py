@@ -222,14 +222,14 @@ def drop(client: Any) -> None:
 def all_folders(client: Any) -> tuple[list[str], frozenset[str]]:
     """Every folder that can be selected (``\\Noselect`` ones hold no mail), and those the
     server marks as holding sent mail (RFC 6154's ``\\Sent`` special use), whatever their
-    names."""
-    listed = client.list_folders()
-    names = [
-        name
-        for flags, _, name in listed
-        if b"\\Noselect" not in flags and b"\\NonExistent" not in flags
-    ]
-    return names, frozenset(name for flags, _, name in listed if b"\\Sent" in flags)
+    names. Flags are compared case-insensitively, as RFC 3501 and 6154 say (``\\sent``)."""
+    listed = [(_lower(flags), name) for flags, _, name in client.list_folders()]
+    names = [name for flags, name in listed if not flags & {b"\\noselect", b"\\nonexistent"}]
+    return names, frozenset(name for flags, name in listed if b"\\sent" in flags)
+
+
+def _lower(flags: Any) -> frozenset[bytes]:
+    return frozenset(f.lower() for f in flags if isinstance(f, bytes))
 
 
 def list_folders(client: Any, address: ImapAddress) -> tuple[list[str], frozenset[str]]:
