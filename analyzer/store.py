@@ -370,8 +370,34 @@ class Store:
                 self._replace_part("quarantine", part, table.filter(pc.invert(mask)))
         return len(removed_keys)
 
+    def set_folder_role(self, keys: pa.Array, role: str) -> int:
+        """Give the messages of ``keys`` the folder role ``role``, in the committed parts
+        and in those staged for the next commit; the parts that change are rewritten at
+        that commit. Returns how many messages changed."""
+        self._require_writer()
+        staged = [self.path / "messages.parquet" / p for p in self._staged.get("messages", ())]
+        changed = 0
+        for part in [*self.parts("messages"), *staged]:
+            found = pq.read_table(part, columns=["message_key"]).column("message_key")
+            if not pc.any(pc.is_in(found, value_set=keys)).as_py():
+                continue
+            table = pq.read_table(part, schema=MESSAGES_SCHEMA)
+            column = table.schema.get_field_index("folder_role")
+            roles = table.column(column)
+            mask = pc.and_(pc.is_in(table.column("message_key"), value_set=keys),
+                           pc.invert(pc.fill_null(pc.equal(roles, role), False)))  # fmt: skip
+            if pc.any(mask).as_py():
+                changed += pc.sum(mask).as_py()
+                new_roles = pc.if_else(mask, pa.scalar(role, pa.string()), roles)
+                self._replace_part("messages", part, table.set_column(column, "folder_role",
+                                                                      new_roles))  # fmt: skip
+        return changed
+
     def _replace_part(self, name: str, part: Path, table: pa.Table) -> None:
-        self.manifest["parts"][name] = [p for p in self.manifest["parts"][name] if p != part.name]
+        committed = self.manifest["parts"].get(name, [])
+        self.manifest["parts"][name] = [p for p in committed if p != part.name]
+        if part.name in self._staged.get(name, ()):  # staged this commit: never committed
+            self._staged[name].remove(part.name)
         self._dropped.setdefault(name, []).append(part.name)
         if table.num_rows:
             self._write_part(name, table)

@@ -107,3 +107,59 @@ def test_a_dovecot_maildirs_localised_sent_folder_is_sent(dovecot, password, tmp
     messages = load_frames(tmp_path / "s").messages
     sent = messages[messages["message_id"].str.endswith(("@de.example", "@fr.example"))]
     assert len(sent) == 5 and sent["folder_role"].eq("sent").all()
+
+
+# -- one message filed in two folders -----------------------------------------------------
+def _mbox(path, messages: list[bytes]):
+    path.write_bytes(b"".join(b"From x@y Mon Jan  1 00:00:00 2024\n" + m + b"\n" for m in messages))
+    return path
+
+
+def _roles(store) -> dict[str, str | None]:
+    messages = load_frames(store).messages
+    roles = messages["folder_role"].astype(object).where(messages["folder_role"].notna(), None)
+    return dict(zip(messages["message_id"], roles, strict=True))
+
+
+@pytest.fixture
+def inbox_and_sent(tmp_path):
+    """The same message (the same bytes) in INBOX and in Sent, as an IMAP export or a
+    Gmail "All Mail" beside "Sent Mail" holds it, each folder with mail of its own."""
+    both = make_message(sender="Jane Roe <jane@example.org>", message_id="<both@example.org>")
+    inbox = _mbox(tmp_path / "INBOX", [make_message(message_id="<in@example.net>"), both])
+    sent = _mbox(tmp_path / "Sent", [both, *_sent_by_jane(2, "out")])
+    return inbox, sent
+
+
+@pytest.mark.parametrize("commit_every", ["1", "5000"])  # committed before the copy, or not
+def test_a_message_also_in_the_sent_folder_is_sent_whichever_is_read_first(
+    inbox_and_sent, tmp_path, monkeypatch, commit_every
+):
+    monkeypatch.setenv("MXA_COMMIT_MESSAGES", commit_every)
+    inbox, sent = inbox_and_sent
+    inbox_first = ingest([inbox, sent], tmp_path / "inbox-first", jobs=1)
+    sent_first = ingest([sent, inbox], tmp_path / "sent-first", jobs=1)
+    assert inbox_first.duplicates == sent_first.duplicates == 1
+    expected = {"in@example.net": None, "both@example.org": "sent",
+                "0@out.example": "sent", "1@out.example": "sent"}  # fmt: skip
+    assert _roles(tmp_path / "inbox-first") == _roles(tmp_path / "sent-first") == expected
+
+
+def test_a_sent_copy_read_in_a_later_run_makes_the_stored_message_sent(inbox_and_sent, tmp_path):
+    inbox, sent = inbox_and_sent
+    ingest([inbox], tmp_path / "s", jobs=1)
+    assert _roles(tmp_path / "s")["both@example.org"] is None
+    ingest([inbox, sent], tmp_path / "s", jobs=1)
+    assert _roles(tmp_path / "s")["both@example.org"] == "sent"
+    assert len(load_frames(tmp_path / "s").messages) == 4
+
+
+def test_a_message_saved_in_inbox_and_sent_folders_is_sent(tmp_path):
+    """One-message files in folders read in one batch (Inbox before Sent): the row kept
+    takes the Sent copy's role."""
+    both = make_message(sender="Jane Roe <jane@example.org>", message_id="<both@example.org>")
+    for folder in ("Inbox", "Sent"):
+        (tmp_path / "mail" / folder).mkdir(parents=True)
+        (tmp_path / "mail" / folder / "1.eml").write_bytes(both)
+    result = ingest([tmp_path / "mail"], tmp_path / "s", jobs=1)
+    assert result.duplicates == 1 and _roles(tmp_path / "s") == {"both@example.org": "sent"}

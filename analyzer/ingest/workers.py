@@ -27,7 +27,7 @@ from analyzer.extract import extract_message
 from analyzer.extract.headers import header_block_end
 from analyzer.frames import hops_table, keys_table, messages_table, participants_table
 from analyzer.ingest.units import BODY_PEEK, Work
-from analyzer.ingest.writer import ExtractedBatch
+from analyzer.ingest.writer import ExtractedBatch, kept_folder_role
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources import READ_ERRORS
 from analyzer.sources.imap import fetch_chunk
@@ -114,7 +114,7 @@ def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
     """Extract a batch and build its tables; the unit of work of a worker process."""
     records: list[MessageRecord] = []
     quarantined: list[Quarantined] = []
-    keys_in_batch: set[str] = set()
+    kept: dict[str, int] = {}  # message key → its record's place
     duplicates = 0
     with _collector_paused():
         with _alarm_raises_over_budget() as timed:
@@ -124,10 +124,14 @@ def extract_batch(batch: list[RawMessage | Quarantined]) -> ExtractedBatch:
                 )
                 if isinstance(extracted, Quarantined):
                     quarantined.append(extracted)
-                elif extracted.message_key in keys_in_batch:
+                elif (place := kept.get(extracted.message_key)) is not None:
                     duplicates += 1
+                    first = records[place]  # kept, with the role of both copies
+                    role = kept_folder_role(first.folder_role, extracted.folder_role)
+                    if role != first.folder_role:
+                        records[place] = first._replace(folder_role=role)
                 else:
-                    keys_in_batch.add(extracted.message_key)
+                    kept[extracted.message_key] = len(records)
                     records.append(extracted)
         return ExtractedBatch(
             messages_table(records),

@@ -4,8 +4,10 @@ Batches come in from the engines in order. Their rows are kept until a commit wr
 them as new Parquet parts, together with how far each source was read, so that a run
 killed at any point is continued, not redone, by the next (see :mod:`analyzer.store`).
 A message already stored, or twice in the run, is counted as a duplicate and not
-written again. The writer keeps its own counts (:class:`WriteCounts`) and returns them;
-it knows nothing of the run around it, which says what each commit's summary is.
+written again; the row kept takes the folder role of both copies
+(:func:`kept_folder_role`). The writer keeps its own counts (:class:`WriteCounts`) and
+returns them; it knows nothing of the run around it, which says what each commit's
+summary is.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pyarrow.compute as pc
 from analyzer.frames import quarantine_table
 from analyzer.records import Quarantined
 from analyzer.store import FRAMES, Store
+from analyzer.vocabulary import SENT
 
 __all__ = [
     "COMMIT_MESSAGES",
@@ -31,6 +34,7 @@ __all__ = [
     "Reached",
     "StoreWriter",
     "WriteCounts",
+    "kept_folder_role",
 ]
 
 Reached = tuple[Path | str, dict[str, Any] | None]
@@ -41,6 +45,14 @@ what the store keeps of it once the rows before are written; None forgets it."""
 # often, so a run that is killed keeps its work.
 COMMIT_MESSAGES = 5_000
 COMMIT_SECONDS = 20.0
+
+
+def kept_folder_role(kept: str | None, copy: str | None) -> str | None:
+    """The folder role of a message stored once for two identical copies: ``"sent"`` when
+    either copy was filed in a sent folder, else the kept copy's. Which copy is read first
+    (INBOX or Sent, Gmail's "All Mail" before its "Sent Mail") must not decide whether
+    the mailbox sent the message."""
+    return SENT if SENT in (kept, copy) else kept
 
 
 @dataclass
@@ -93,6 +105,7 @@ class StoreWriter:
         self.reread = reread  # (source, offset) read again
         self.stale_keys: set[str] = set()
         self.stale_quarantine: set[tuple[str, str, str]] = set()
+        self.filed_sent: set[str] = set()  # kept messages a later copy of was filed as sent
         if reread:
             stored = store.read_table("messages", ["message_key", "source", "offset"])
             self.stored_at = {
@@ -142,6 +155,12 @@ class StoreWriter:
             fresh.append(is_new)
             if is_new:
                 self.seen.add(key)
+        if not all(fresh):  # a copy filed as sent makes the row kept sent: kept_folder_role
+            roles = batch.messages.column("folder_role").to_pylist()
+            self.filed_sent.update(
+                key for key, is_new, role in zip(keys, fresh, roles, strict=True)
+                if not is_new and role == SENT
+            )  # fmt: skip
         counts.parsed += len(keys) + batch.duplicates
         counts.duplicates += len(keys) - sum(fresh) + batch.duplicates
         tables = {
@@ -193,6 +212,11 @@ class StoreWriter:
             )  # fmt: skip
             self.quarantined_before -= gone
             self.stale_keys, self.stale_quarantine = set(), set()
+        if self.filed_sent:
+            filed = pa.array(sorted(self.filed_sent), pa.string())
+            self.store.set_folder_role(filed, SENT)
+            self.tables["messages"] = [_filed_as(t, filed, SENT) for t in self.tables["messages"]]
+            self.filed_sent = set()
         tables = {name: pa.concat_tables(parts) for name, parts in self.tables.items() if parts}
         if tables:
             self.store.write(tables)
@@ -208,3 +232,13 @@ class StoreWriter:
         """Commit what is pending; what was written, in all."""
         self.commit()
         return self.counts
+
+
+def _filed_as(messages: pa.Table, keys: pa.Array, role: str) -> pa.Table:
+    """Rows waiting to be written, those of ``keys`` with the folder role ``role``."""
+    column = messages.schema.get_field_index("folder_role")
+    mask = pc.is_in(messages.column("message_key"), value_set=keys)
+    if not pc.any(mask).as_py():
+        return messages
+    roles = pc.if_else(mask, pa.scalar(role, pa.string()), messages.column(column))
+    return messages.set_column(column, "folder_role", roles)
