@@ -22,6 +22,7 @@ __all__ = [
     "is_subaddress",
     "plain_form",
     "registrable_domain",
+    "sibling_domains",
 ]
 
 _IP_LITERAL = re.compile(r"[\d.]+|\[?[0-9a-f:.]*:[0-9a-f:.]*\]?|\[.*\]")
@@ -120,6 +121,51 @@ def registrable_domain(host: str) -> str:
 @cache
 def _suffixes() -> PublicSuffixList:
     return PublicSuffixList()
+
+
+@cache
+def _icann_suffixes() -> PublicSuffixList:
+    return PublicSuffixList(only_icann=True)
+
+
+@cache
+def _provider_names() -> frozenset[str]:
+    """The registered names of public providers (``gmail``, ``hotmail``, ``yahoo``): under
+    any suffix (``hotmail.de``, ``gmail.de``) they are a mailbox service or someone else."""
+    names = {registrable_domain(d).partition(".")[0] for d in PUBLIC_PROVIDERS}
+    return frozenset(names | {p.rstrip(".").partition(".")[0] for p in _YAHOO_PREFIXES})
+
+
+def _is_registered(name: str) -> bool:
+    """A domain someone registered under a public suffix (not an IP or a suffix itself)."""
+    return not _IP_LITERAL.fullmatch(name) and _suffixes().privatesuffix(name) == name
+
+
+@lru_cache(maxsize=1 << 16)
+def sibling_domains(one: str, other: str) -> bool:
+    """Two different mail domains of one organisation, which hands one user name to one
+    person: subdomains of one registrable domain (``linux.intel.com`` / ``intel.com``), or
+    one registered name under two public suffixes (``amazon.com`` / ``amazon.de`` /
+    ``amazon.co.uk``). A public provider's domains are not one organisation's (anyone
+    can sign up at ``gmail.com``, ``gmail.de`` is someone else), nor are names under a
+    private suffix (``foo.github.io`` / ``foo.gitlab.io``: two platforms' users)."""
+    one, other = one.lower().strip("."), other.lower().strip(".")
+    if one == other:
+        return False
+    mine, theirs = registrable_domain(one), registrable_domain(other)
+    if not (_is_registered(mine) and _is_registered(theirs)):
+        return False  # an IP address, a bare machine name, a public suffix itself
+    name, other_name = mine.partition(".")[0], theirs.partition(".")[0]
+    if {name, other_name} & _provider_names() or any(
+        is_public_provider(d) for d in (one, other, mine, theirs)
+    ):
+        return False
+    if mine == theirs:
+        return True
+    if name != other_name:
+        return False
+    # each registered directly under an ICANN suffix, not under a platform's
+    return all(_icann_suffixes().privatesuffix(d) == d for d in (mine, theirs))
 
 
 def alias_service(address: str) -> str | None:

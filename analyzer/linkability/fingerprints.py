@@ -22,7 +22,7 @@ from functools import cache
 from itertools import combinations
 from typing import Any
 
-from analyzer.addressing import domain_of
+from analyzer.addressing import domain_of, sibling_domains
 from analyzer.linkability.context import (
     GENERIC_LOCAL_PARTS,
     Context,
@@ -231,7 +231,10 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
     """The same user name at two domains: ``adisaacs@mr-happy.com`` and ``adisaacs@mtu.edu``.
 
     People keep their user name when they change provider or job; role names (info,
-    admin, support) and list machinery are nobody's. Levels: ``same``; ``given-name``
+    admin, support) and list machinery are nobody's. Levels: ``same-organisation`` at two
+    domains of one organisation (``vrd@amazon.com`` / ``vrd@amazon.de``,
+    ``x@linux.intel.com`` / ``x@intel.com``: :func:`~analyzer.addressing.sibling_domains`),
+    which hands one user name to one person, even a first name; ``same``; ``given-name``
     when the user name is a first name ("john@", "chad@") that many people use; and
     ``names-differ`` when both go by full names that do not match (two Joels).
     """
@@ -245,16 +248,21 @@ def local_part(ctx: Context) -> Iterator[Evidence]:
     given = {name.first for by_name in ctx.names.values() for name in by_name
              if len(name.words) > 1}  # fmt: skip
     for local, a, b, by_address in _pairs_in_groups(groups, ctx, "local-part"):
-        if domain_of(a) == domain_of(b):
+        domain_a, domain_b = domain_of(a), domain_of(b)
+        if domain_a == domain_b:
             continue
+        where = f"in {a} and {b}"
         if a in ctx.names and b in ctx.names and _full_names_differ(ctx, a, b):
             level = "names-differ"
+        elif sibling_domains(domain_a, domain_b):
+            level = "same-organisation"
+            where = f"at one organisation's domains, {domain_a} and {domain_b}"
         elif local in given or is_given_name(local):
             level = "given-name"
         else:
             level = "same"
         yield Evidence(
-            a, b, "local-part", level, f"the same user name {local!r} in {a} and {b}", "cross",
+            a, b, "local-part", level, f"the same user name {local!r} {where}", "cross",
             ctx.side(by_address[a]), ctx.side(by_address[b]),
         )  # fmt: skip
 

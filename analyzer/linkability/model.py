@@ -92,6 +92,8 @@ def _name_level(found: Mapping[str, str]) -> str | None:
         return "name-variant"
     if name:
         return "short-name"
+    if local == "same-organisation":  # one organisation's user name, no name beside it
+        return "organisation-user-name"
     if local == "same":
         return "user-name"
     return "common-user-name" if local else None
@@ -136,6 +138,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             "full-name",
             "name-variant",
             "short-name",
+            "organisation-user-name",
             "user-name",
             "common-user-name",
             "user-name-names-differ",
