@@ -145,3 +145,30 @@ def test_the_report_says_the_trip_under_the_figure(sample):
     section = page[page.index('<section id="habits">') :]
     section = html.unescape(re.sub(r"<[^>]+>", " ", section[: section.index("</section>")]))
     assert f"{trip.zone}, {trip.span}" in section
+
+
+def test_the_home_zone_is_fitted_once_for_home_and_trips(tmp_path, monkeypatch):
+    """Habits fits the zone once (five zones tried over every day), with the same home
+    and trips as home_zone and trips give."""
+    import importlib
+
+    from analyzer.ingest import ingest
+    from analyzer.store import load_frames
+    from tests.conftest import make_message
+
+    module = importlib.import_module("analyzer.analysis.habits")
+    dates = [f"{day} Mar 2024 10:00:00 +0100" for day in range(1, 20)]
+    dates += [f"{day} Mar 2024 10:00:00 +0900" for day in range(20, 24)]
+    mail = [make_message(message_id=f"<{n}@x>", date=date) for n, date in enumerate(dates)]
+    (tmp_path / "sent.mbox").write_bytes(
+        b"".join(b"From x@y Mon Jan  1 00:00:00 2024\n" + m + b"\n" for m in mail)
+    )
+    ingest([tmp_path / "sent.mbox"], tmp_path / "s", jobs=1)
+    frames = load_frames(tmp_path / "s")
+    fits = []
+    fit = module._fit
+    monkeypatch.setattr(module, "_fit", lambda units: fits.append(1) or fit(units))
+    found = module.habits(frames, set(frames.messages["message_key"]))
+    assert len(fits) == 1
+    assert found.home == home_zone(found.offsets) == (60,)
+    assert found.trips == trips(found.offsets) and [t.offset for t in found.trips] == [540]

@@ -114,13 +114,14 @@ def habits(frames: Frames, sent: set[str]) -> Habits:
         offsets.append((iso_day(date), minutes))
         dated += 1
     offsets.sort()
+    home, away = _home_and_trips(offsets)
     return Habits(
         tuple(tuple(row) for row in grid),
         tuple(offsets),
         len(messages),
         dated,
-        home=home_zone(offsets),
-        trips=trips(offsets),
+        home=home,
+        trips=away,
     )
 
 
@@ -196,8 +197,7 @@ def _fit(units: list[_Unit]) -> tuple[_Zone, list[bool]]:
 def home_zone(offsets: Iterable[tuple[str, int]]) -> tuple[int, ...]:
     """The owner's home zone: its offset, then its summer time's when that shows; empty
     without a dated message. :func:`trips` says the rule."""
-    (standard, summer, _), _ = _fit(_units(offsets))
-    return tuple(minutes for minutes in (standard, summer) if minutes is not None)
+    return _home_and_trips(offsets)[0]
 
 
 def trips(offsets: Iterable[tuple[str, int]]) -> tuple[Trip, ...]:
@@ -219,8 +219,17 @@ def trips(offsets: Iterable[tuple[str, int]]) -> tuple[Trip, ...]:
     - A run in which every day also has messages from home is two clocks, not a journey
       (a phone on UTC beside a laptop on local time), and is left out.
     """
+    return _home_and_trips(offsets)[1]
+
+
+def _home_and_trips(
+    offsets: Iterable[tuple[str, int]],
+) -> tuple[tuple[int, ...], tuple[Trip, ...]]:
+    """:func:`home_zone` and :func:`trips` from one fit of the zone (each tries five zones
+    over every day)."""
     units = _units(offsets)
-    _, away = _fit(units)
+    (standard, summer, _), away = _fit(units)
+    home = tuple(minutes for minutes in (standard, summer) if minutes is not None)
     at_home: set[datetime.date] = set()
     elsewhere: dict[datetime.date, Counter[int]] = {}
     for (day, minutes, n), is_away in zip(units, away, strict=True):
@@ -229,7 +238,7 @@ def trips(offsets: Iterable[tuple[str, int]]) -> tuple[Trip, ...]:
             there[minutes] += n
         else:
             at_home.add(day)
-    return tuple(
+    return home, tuple(
         _trip(minutes, run)
         for minutes, run in _runs(elsewhere)
         if not all(day in at_home for day, _ in run)
