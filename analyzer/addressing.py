@@ -18,6 +18,7 @@ __all__ = [
     "alias_service",
     "base_mailbox",
     "domain_of",
+    "has_known_suffix",
     "is_public_provider",
     "is_subaddress",
     "plain_form",
@@ -116,6 +117,14 @@ def registrable_domain(host: str) -> str:
     if not name or _IP_LITERAL.fullmatch(name):
         return name
     return _suffixes().privatesuffix(name) or name
+
+
+def has_known_suffix(domain: str) -> bool:
+    """Whether a mail domain ends in a suffix the public suffix list knows: ``enron.com``
+    does, a mistyped ``enron.c`` or two addresses run together (``pdq.net.kristi.giron``)
+    do not."""
+    name = domain.lower().strip(".")
+    return bool(name) and _suffixes().publicsuffix(name, accept_unknown=False) is not None
 
 
 @cache

@@ -37,6 +37,7 @@ from analyzer.addressing import (
 from analyzer.errors import UsageError
 from analyzer.frames import Frames, key_mask
 from analyzer.mailing_lists import is_list_role_address, list_addresses
+from analyzer.owner_names import named_like_owner
 from analyzer.owner_sent import Delegate, delegates_of, sent_messages, sent_senders
 from analyzer.readable import readable_frames
 from analyzer.vocabulary import ALIAS_ENVELOPE_ROLES, RECEIVING_ROLES
@@ -303,6 +304,13 @@ def _candidates(
     if senders.one_off:
         evidence["one-off senders of sent messages, left out"] = senders.one_off
 
+    # the owner's other addresses by the name in them: a home address that writes to them
+    # (these join the owner's mailboxes, so they count as no mailbox of their own)
+    named = named_like_owner(frames.messages, people, set(seeds), written, lists)
+    for address, count in named.items():
+        seeds[address] += count
+        evidence["named like the owner, mail passes between them"] += count
+
     # an alias-service address the mail to one of the owner's mailboxes was sent to
     delivered = set(receiving["message_key"])
     to_or_cc = people["role"].isin(("to", "cc"))
@@ -320,7 +328,9 @@ def _candidates(
     came_through = pd.concat(
         [kept_rows.loc[~final, columns], addressed.loc[np.array(aliases, dtype=bool), columns]]
     )
-    mailboxes = _mailboxes(seeds, kept_rows.loc[final, columns], came_through)
+    mailboxes = _mailboxes(
+        (a for a in seeds if a not in named), kept_rows.loc[final, columns], came_through
+    )
     return Candidates(seeds, evidence, mailboxes, senders.delegates)
 
 

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analyzer.extract.folders import SENT
 from analyzer.frames import key_mask
 from analyzer.mailing_lists import is_list_role_address
-from analyzer.vocabulary import RECEIVING_ROLES
+from analyzer.vocabulary import RECEIVING_ROLES, SENT
 
 __all__ = [
     "MIN_DELEGATE_MESSAGES",

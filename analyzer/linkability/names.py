@@ -14,7 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache
+
+from analyzer.given_names import is_given_name, nicknames_of
 
 __all__ = [
     "GENERIC_NAMES",
@@ -228,22 +229,6 @@ def shown_name(display_name: str) -> str:
     return text
 
 
-@cache
-def _nicknames() -> dict[str, frozenset[str]]:
-    from nicknames import name_triplets
-
-    related: dict[str, set[str]] = {}
-    for triplet in name_triplets():
-        related.setdefault(triplet.name1, set()).add(triplet.name2)
-        related.setdefault(triplet.name2, set()).add(triplet.name1)
-    return {name: frozenset(others) for name, others in related.items()}
-
-
-def is_given_name(word: str) -> bool:
-    """A common given name or nickname ("john", "chad", "mike"): many people's user name."""
-    return word in _nicknames()
-
-
 def _alike(a: str, b: str) -> bool:
     """Transliterations and typos of one word: Sergey / Sergei, Averyanov / Alveryanov."""
     if a[0] != b[0] or min(len(a), len(b)) < 4:
@@ -256,7 +241,7 @@ def _same_given_name(a: str, b: str) -> bool:
         return True
     if len(a) == 1 or len(b) == 1:  # an initial
         return a[0] == b[0]
-    return b in _nicknames().get(a, ())
+    return b in nicknames_of(a)
 
 
 def _same_family_name(a: str, b: str) -> bool:
