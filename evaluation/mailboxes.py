@@ -52,6 +52,7 @@ class Mailbox:
     detected: frozenset[str]
     suggested: frozenset[str]
     delegates: frozenset[str] = frozenset()  # reported as sending for the owner
+    nobodys: frozenset[str] = frozenset()  # typos and broken addresses (label "other")
 
     @property
     def owner_right(self) -> int:
@@ -63,7 +64,8 @@ class Mailbox:
 
     @property
     def others_claimed(self) -> frozenset[str]:
-        """Addresses taken for the owner's (detected or suggested) that are someone else's."""
+        """Addresses taken for the owner's (detected or suggested) that are not: someone
+        else's, or no one's (a typo of the owner's address, a broken one)."""
         return (self.detected | self.suggested) - self.true
 
     @property
@@ -145,7 +147,7 @@ def measure(owner: str, split: str, labels: dict[str, set[str]]) -> Mailbox:
     return Mailbox(
         owner, split, frozenset(labels["true"]), frozenset(labels["confusable"]),
         _addresses(found["owner"]["identities"]), _addresses(found.get("suggestions", [])),
-        _addresses(found["owner"].get("delegates", [])),
+        _addresses(found["owner"].get("delegates", [])), frozenset(labels["other"]),
     )  # fmt: skip
 
 
@@ -166,19 +168,24 @@ def _listed(addresses: frozenset[str]) -> str:
     return ", ".join(f"`{a}`" for a in sorted(addresses)) or "none"
 
 
+def _whose(address: str, mailbox: Mailbox) -> str:
+    if address in mailbox.confusable:
+        return " (confusable)"
+    return " (a typo or broken address)" if address in mailbox.nobodys else ""
+
+
 def table(mailboxes: list[Mailbox]) -> list[str]:
     """Per mailbox, fit and held-out apart, then each side's totals."""
     lines = [
         "| split | mailbox | true addresses | taken for the owner | owner precision | owner "
-        "recall | suggestions right | other people's addresses claimed | the owner's missed "
+        "recall | suggestions right | claimed but not the owner's | the owner's missed "
         "| sending for the owner |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for split in (FIT, HELD_OUT):
         chosen = [m for m in mailboxes if m.split == split]
         for m in chosen:
-            others = ", ".join(f"`{a}`" + (" (confusable)" if a in m.confusable else "")
-                               for a in sorted(m.others_claimed)) or "none"  # fmt: skip
+            others = ", ".join(f"`{a}`" + _whose(a, m) for a in sorted(m.others_claimed)) or "none"
             precision = _ratio(m.owner_right, len(m.detected))
             delegates = ", ".join(f"`{a}`" + (" (the owner's own!)" if a in m.true else "")
                                   for a in sorted(m.delegates)) or "none"  # fmt: skip
