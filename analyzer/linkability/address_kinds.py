@@ -11,7 +11,13 @@ import ipaddress
 
 from analyzer.mailing_lists import is_list_role_address
 
-__all__ = ["GENERIC_LOCAL_PARTS", "is_ip", "is_person_address", "is_public_ip"]
+__all__ = [
+    "GENERIC_LOCAL_PARTS",
+    "OWN_DOMAIN_LOCAL_PARTS",
+    "is_ip",
+    "is_person_address",
+    "is_public_ip",
+]
 
 _INTERNAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -73,6 +79,14 @@ GENERIC_LOCAL_PARTS = frozenset(
         "devel",
         "patches",
     ]
+)
+
+# generic user names one person may take at a domain of their own: Russell King's
+# linux@armlinux.org.uk, Guenter Roeck's linux@roeck-us.net, WANG Xuerui's kernel@xen0n.name.
+# The archive decides (:meth:`~analyzer.linkability.context_views.ContextViews.is_person`);
+# offices (support@, sales@) and machinery (postmaster@, noreply@) are never one person's.
+OWN_DOMAIN_LOCAL_PARTS = frozenset(
+    ["linux", "lkml", "kernel", "devel", "patches", "ml", "mail", "info", "contact", "hello"]
 )
 
 

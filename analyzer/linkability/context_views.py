@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from analyzer.addressing import is_public_provider, plain_form, registrable_domain
-from analyzer.linkability.address_kinds import is_person_address
+from analyzer.linkability.address_kinds import OWN_DOMAIN_LOCAL_PARTS, is_person_address
 from analyzer.linkability.context_indexes import ContextIndexes, Messages, spans
-from analyzer.linkability.names import is_given_name
+from analyzer.linkability.names import PersonName, is_given_name, parse_name
 
 __all__ = ["ContextViews", "is_role_address"]
 
@@ -218,8 +218,50 @@ class ContextViews(ContextIndexes):
                 address not in self.lists
                 and plain_form(address) not in self.lists  # list+bounce-tag@: VERP
                 and address not in self.spam_senders
-                and is_person_address(address)
+                and (is_person_address(address) or self._own_domain_persons.get(address, False))
                 and not is_role_address(address)
                 and not self._robot_named(address)
             )
         return known
+
+    @property
+    def _own_domain_persons(self) -> dict[str, bool]:
+        """Generic user names (:data:`OWN_DOMAIN_LOCAL_PARTS`) that are one person's own.
+
+        ``linux@armlinux.org.uk`` is Russell King's: he writes from it under his full
+        name, in conversations, at a domain where every sender who gives a name gives his,
+        and that is no provider's and no list's. A company's ``info@``, where colleagues
+        write under other names, and a scam's hijacked ``info@``, which answers nobody,
+        stay nobody's.
+        """
+        return self.memo("own-domain persons", self._find_own_domain_persons)
+
+    def _find_own_domain_persons(self) -> dict[str, bool]:
+        candidates = [
+            address for address in self.sent_by
+            if address.partition("@")[0] in OWN_DOMAIN_LOCAL_PARTS
+            and address in self.in_conversation
+        ]  # fmt: skip
+        domains = {address.partition("@")[2] for address in candidates}
+        given: dict[str, set[PersonName]] = defaultdict(set)  # domain → full names its senders give
+        own: dict[str, set[PersonName]] = {}  # each sender's own full names, at those domains
+        for address, keys in self.sent_by.items():
+            domain = address.partition("@")[2]
+            if domain in domains:
+                names = {parse_name(self.named_in(key, "from").get(address)) for key in keys}
+                own[address] = {n for n in names if n is not None and len(n.words) >= 2}
+                given[domain] |= own[address]
+        list_domains = {a.partition("@")[2] for a in self.lists}
+
+        def one_persons(address: str, names: set[PersonName]) -> bool:
+            domain = address.partition("@")[2]
+            return (
+                len(names) == 1
+                and given[domain] == names
+                and not _ROBOT_NAME_WORDS & set(next(iter(names)).words)
+                and domain not in list_domains
+                and not domain.startswith(_MACHINE_HOSTS)
+                and not is_public_provider(registrable_domain(domain))
+            )
+
+        return {address: one_persons(address, own[address]) for address in candidates}
