@@ -17,7 +17,7 @@ from analyzer.ingest import ingest
 from analyzer.owner import Owner, detect_owner
 from analyzer.store import load_frames
 from tests.conftest import make_message
-from tests.real_mail import TEST_SETS
+from tests.real_mail import SWEPT_SETS
 
 MAILBOX = "me@gmail.com"
 
@@ -188,7 +188,7 @@ def test_mxa_aliases_prints_each_address_and_its_leaks(tmp_path):
 def test_no_list_bulk_sender_or_bounce_in_real_archives_is_a_leak(corpora, tmp_path):
     """Real mail nobody planted a leak in: lists, bounces, crypto and odd messages."""
     judged = 0
-    for folder in (corpora / name for name in TEST_SETS):
+    for folder in (corpora / name for name in SWEPT_SETS):
         store = tmp_path / folder.name
         ingest([folder], store, jobs=1)
         frames = load_frames(store)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from analyzer import ingest, read_frame
-from tests.real_mail import TEST_SETS
+from tests.real_mail import SWEPT_SETS
 
-SETS = list(TEST_SETS)
+SETS = list(SWEPT_SETS)
 # Folders holding one mbox each (plain, or .xz).
 SIX_MBOX_ARCHIVES = [
     "list-linux-mips-1996-1999",

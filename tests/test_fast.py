@@ -18,7 +18,7 @@ from analyzer import _fast, bytesearch
 from analyzer.extract import dates, headers
 from analyzer.extract.headers import header_block_end
 from analyzer.sources.mbox import MboxReader
-from tests.real_mail import TEST_SETS
+from tests.real_mail import SWEPT_SETS
 
 PROPERTY = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -41,7 +41,7 @@ def _agrees(block: bytes, limit: int = headers.MAX_FIELD_CHARS) -> bool:
 
 def _header_blocks(corpora: Path):
     """Every header block of the corpora: the mbox archives' messages, one-message files."""
-    paths = (path for name in TEST_SETS for path in (corpora / name).rglob("*"))
+    paths = (path for name in SWEPT_SETS for path in (corpora / name).rglob("*"))
     for path in sorted(paths):
         if not path.is_file() or path.name in ("LICENSE", "SOURCE.txt", "MANIFEST.tsv"):
             continue
