@@ -33,6 +33,7 @@ IPMI = "list-openipmi-2019-2020"  # a SourceForge list, its patches Cc'd to vger
 CRYPTO = "crypto-real-world-lists"  # signed posts from several lists
 UTIL = "list-util-linux-2019-2021"  # a vger list, and some 150 scams sent to it
 KASAN = "list-kasan-dev-2023"  # a Google Group
+MIPS = "list-linux-mips-1996-1999"  # a 1990s list
 LIST = "dev@lists.example.org"
 LIST_HEADERS = f"List-Id: <dev.lists.example.org>\nList-Post: <mailto:{LIST}>"
 RMK, RUSSELL = "rmk@armlinux.example", "linux@armlinux.example"
@@ -245,6 +246,9 @@ def test_real_scam_redirects_join_nobody_even_inside_a_thread(corpora, tmp_path)
         (KASAN, "cl@linux.com", "Christoph Lameter (Ampere)", "Christoph Lameter"),
         (UTIL, "peterz@infradead.org", "Peter Zijlstra (Intel)", "Peter Zijlstra"),
         (UTIL, "mtk.manpages@gmail.com", "Michael Kerrisk (man-pages)", "Michael Kerrisk"),
+        # a role after a comma, which is no "Last, First"
+        (MIPS, "stuart@gnqs.org", "Stuart Herbert, GNQS Maintainer", "Stuart Herbert"),
+        (UTIL, "lkml@metux.net", "Enrico Weigelt, metux IT consult", "Enrico Weigelt"),
     ],
 )
 def test_a_real_name_with_a_suffix_compares_as_the_name(corpora, tmp_path, archive, address,

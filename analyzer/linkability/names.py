@@ -176,13 +176,16 @@ def parse_name(display_name: str | None) -> PersonName | None:
     """The words of a personal name, or None when the name names nobody in particular.
 
     A role or an organisation after the name ("Russell King - ARM Linux admin", "Matthew
-    Wilcox (Oracle)", "Jane Doe via linux-mips") is no part of it: the name compares as
+    Wilcox (Oracle)", "Stuart Herbert, GNQS Maintainer", "Jane Doe via linux-mips") is no
+    part of it: the name compares as
     the person's, as long as what comes before the suffix is a full name.
 
     >>> parse_name("'Lindqvist, Maya (work)' via Kestrel").text
     'maya lindqvist'
     >>> parse_name("Russell King - ARM Linux admin").text
     'russell king'
+    >>> parse_name("Stuart Herbert, GNQS Maintainer").text
+    'stuart herbert'
     >>> parse_name("Support Team") is None
     True
     """
@@ -192,10 +195,23 @@ def parse_name(display_name: str | None) -> PersonName | None:
     if whole is None:
         return None
     text = _VIA.sub("", display_name.strip().strip("'\""))
-    before = _ROLE_SUFFIX.sub("", text)
+    before = _ROLE_SUFFIX.sub("", _comma_role(text))
     named = _words(before) if before != text else None
     words = named if named is not None and len(named) > 1 else whole
     return PersonName(words, display_name.strip())
+
+
+def _comma_role(text: str) -> str:
+    """A full name with a role after a comma ("Stuart Herbert, GNQS Maintainer", "Enrico
+    Weigelt, metux IT consult") without it; "Doe, Jane" and "Van Der Berg, Jan" (family
+    name first: one word before the comma, or a given name after it) as they are."""
+    if text.count(",") != 1:
+        return text
+    name, _, role = text.partition(",")
+    named, after = _words(name), re.findall(r"[a-z]+", role.lower())
+    if named is None or len(named) < 2 or not after or is_given_name(after[0]):
+        return text
+    return name
 
 
 def _words(display_name: str) -> tuple[str, ...] | None:
