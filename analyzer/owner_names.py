@@ -147,8 +147,8 @@ def named_like_owner(
         if a not in owner
         and a not in lists
         and not is_list_role_address(a)
-        and has_known_suffix(domain_of(a))  # not a mistyped or broken address
         and named_like(a, names)
+        and has_known_suffix(domain_of(a))  # not a mistyped or broken address
     }
     if not candidates:
         return Counter()
