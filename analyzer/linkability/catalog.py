@@ -73,7 +73,7 @@ CATALOG: tuple[Rule, ...] = (
          "the same personal name, or a variant of it, on two addresses"),
     Rule(_E.LOCAL_PART, _P, SAME_PERSON,
          ("same-organisation", "same", "given-name", "names-differ"), fingerprints.local_part,
-         "the same user name before the @ at two domains, or at one organisation's two"),
+         "the same user name before the @ at two domains, or at two domains of one organisation"),
     Rule(_E.CLIENT_IP, _P, SAME_PERSON, ("client-ip", "shared-egress"), fingerprints.client_ip,
          "the same public client address in the first hop"),
     Rule(_E.MESSAGE_ID_HOST, _P, SAME_PERSON, ("machine-name",), fingerprints.message_id_host,
