@@ -78,7 +78,7 @@ CATALOG: tuple[Rule, ...] = (
          "the same public client address in the first hop"),
     Rule(_E.MESSAGE_ID_HOST, _P, SAME_PERSON, ("machine-name",), fingerprints.message_id_host,
          "the same machine name after the @ of the Message-ID"),
-    Rule(_E.CLIENT_FINGERPRINT, _P, SAME_PERSON, ("rare", "common"),
+    Rule(_E.CLIENT_FINGERPRINT, _P, SAME_PERSON, ("rare", "common", "colleagues"),
          fingerprints.client_fingerprint, "the same mail client build in the same time zone"),
     Rule(_E.SOCIAL_OVERLAP, _P, SAME_PERSON, ("high", "medium", "low"),
          fingerprints.social_overlap, "the same rare correspondents", pairwise=True),

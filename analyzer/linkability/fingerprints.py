@@ -22,7 +22,7 @@ from functools import cache
 from itertools import combinations
 from typing import Any
 
-from analyzer.addressing import domain_of, sibling_domains
+from analyzer.addressing import domain_of, is_public_provider, sibling_domains
 from analyzer.linkability.context import (
     GENERIC_LOCAL_PARTS,
     Context,
@@ -376,7 +376,10 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
 
     Levels: ``rare`` when no other sender of the archive uses that build, in any time
     zone, or ``common`` (``git-send-email 2.26.2`` is many people's). A build and offset
-    most of the archive's senders share is nobody's (:func:`_pairs_in_groups`).
+    most of the archive's senders share is nobody's (:func:`_pairs_in_groups`). Level
+    ``colleagues`` when both addresses are at one organisation's domains: colleagues
+    share a build from one IT setup (two engineers at cdjrlc.com, both on git-send-email
+    2.36.1 at +0800), so a shared build says less there, and the fit weighs it apart.
     """
     groups: dict[tuple[str, int], dict[str, Messages]] = defaultdict(dict)
     users: dict[str, set[str]] = defaultdict(set)
@@ -390,9 +393,20 @@ def client_fingerprint(ctx: Context) -> Iterator[Evidence]:
         agent, tz = value
         sign = "+" if tz >= 0 else "-"
         detail = f"User-Agent: {agent} with Date offset {sign}{abs(tz) // 60:02d}{abs(tz) % 60:02d}"
-        level = "rare" if len(users[agent]) <= 2 else "common"
+        if _one_organisation(a, b):
+            level = "colleagues"
+        else:
+            level = "rare" if len(users[agent]) <= 2 else "common"
         yield Evidence(a, b, "client-fingerprint", level, detail, "cross",
                        by_address[a], by_address[b])  # fmt: skip
+
+
+def _one_organisation(a: str, b: str) -> bool:
+    """Both addresses at one organisation's domains, no mailbox provider's."""
+    one, other = domain_of(a), domain_of(b)
+    if is_public_provider(one) or is_public_provider(other):
+        return False
+    return one == other or sibling_domains(one, other)
 
 
 @cache

@@ -53,6 +53,7 @@ SHARED_VALUE_OF = {
     ("machine", "shared-egress"): E.CLIENT_IP,
     ("client", "rare"): E.CLIENT_FINGERPRINT,
     ("client", "common"): E.CLIENT_FINGERPRINT,
+    ("client", "colleagues"): E.CLIENT_FINGERPRINT,
 }
 
 
@@ -152,7 +153,10 @@ COMPARISONS: tuple[Comparison, ...] = (
         _machine_level,
     ),
     Comparison(
-        "client", (E.CLIENT_FINGERPRINT,), ("rare", "common"), _graded(E.CLIENT_FINGERPRINT)
+        "client",
+        (E.CLIENT_FINGERPRINT,),
+        ("rare", "common", "colleagues"),
+        _graded(E.CLIENT_FINGERPRINT),
     ),
     Comparison(
         "correspondents", (E.SOCIAL_OVERLAP,), ("high", "medium", "low"), _graded(E.SOCIAL_OVERLAP)
