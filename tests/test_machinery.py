@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import ingest
-from analyzer.linkability import analyze
+from analyzer.linkability import CLAIM, analyze
 from analyzer.linkability.context import Context
 from analyzer.linkability.context_views import is_role_address
 from analyzer.linkability.fingerprints import sender_count
@@ -37,6 +37,7 @@ from tests.real_mail import FIT_ENRON_OWNERS
 BATMAN = "list-batman-2021-2025"
 ENRON = "personal-enron"
 KASAN = "list-kasan-dev-2023"
+USB = "list-usb-storage-2021-2023"
 FORM = b"User-Agent: HyperKitty on https://lists.open-mesh.org/"
 GIRON = ("darron.giron@enron.com", "darron.c.giron@enron.com")
 
@@ -173,3 +174,14 @@ def test_a_small_archive_says_nothing_about_how_many_share_a_value():
 
     assert not _most_share(2, 3) and not _most_share(3, 4)
     assert _most_share(40, 42) and MIN_SENDERS_FOR_SHARING <= 42
+
+
+def test_colleagues_sharing_a_client_build_are_weighed_as_colleagues(corpora, tmp_path):
+    """Two engineers at cdjrlc.com send usb-storage patches with git-send-email 2.36.1 at
+    +0800 (signed "Xiang wangx" and "Jilin Yuan"): one IT setup's build, which a rare build
+    in the archive says less of between colleagues than between strangers."""
+    frames = _ingested(tmp_path, corpora / USB / "usb-storage-2021-2023.mbox")
+    found = analyze(frames, Owner(("wangxiang@cdjrlc.com", "yuanjilin@cdjrlc.com")))
+    (pair,) = [p for p in found.pairs if p.relation == "owner"]
+    assert pair.same_person.levels["client"] == "colleagues"
+    assert pair.same_person.score < CLAIM
