@@ -177,8 +177,8 @@ def parse_name(display_name: str | None) -> PersonName | None:
 
     A role or an organisation after the name ("Russell King - ARM Linux admin", "Matthew
     Wilcox (Oracle)", "Stuart Herbert, GNQS Maintainer", "Jane Doe via linux-mips") is no
-    part of it: the name compares as
-    the person's, as long as what comes before the suffix is a full name.
+    part of it: the name compares as the person's, as long as what comes before the
+    suffix is a full name.
 
     >>> parse_name("'Lindqvist, Maya (work)' via Kestrel").text
     'maya lindqvist'
