@@ -15,6 +15,7 @@ from typing import Any
 from analyzer.aliases.counterfactual import Counterfactual, counterfactual
 from analyzer.aliases.kinds import identity_kinds, kind_of
 from analyzer.aliases.leaks import Exposure, find_leaks
+from analyzer.analysis.conversations import Conversation, conversations
 from analyzer.analysis.habits import Habits, habits
 from analyzer.analysis.identities import Identity, identity_rows
 from analyzer.analysis.inputs import InputCounts, encryption_counts, input_counts
@@ -62,6 +63,8 @@ class Analysis:
     # the name each address goes by in its mail, for a reader to know a person by
     names: Mapping[str, str] = field(default_factory=dict, repr=False)
     risks: tuple[Risk, ...] = ()  # the owner's exposures, worst first
+    # the messages behind each edge of the network, in its edges' order (explore.html)
+    conversations: tuple[Conversation, ...] = field(default=(), repr=False)
 
     # -- what linkability found ---------------------------------------------------------
     @property
@@ -193,6 +196,7 @@ def analyze(
     links_of = {(p.a, p.b): linkability.links_of(p.a, p.b) for _, p in found}
     names = display_names(frames)
     leak_ids = _leak_ids(exposures)
+    drawn = network(frames, owner, lists, aggregates, linkability.pairs, names)
     return Analysis(
         owner=owner,
         identities=identities,
@@ -201,7 +205,7 @@ def analyze(
         counterfactual=what_if,
         views=observer_views(frames, owner, linkability.pairs, sent, received, lists),
         habits=habits(frames, sent),
-        network=network(frames, owner, lists, aggregates, linkability.pairs, names),
+        network=drawn,
         encryption=encryption_counts(frames.messages["encryption"]),
         inputs=inputs or input_counts(len(frames.messages)),
         first_date=iso_day(dates.min()) if len(dates) else "",
@@ -214,4 +218,5 @@ def analyze(
         risks=rank_risks(shown_pairs, linkability.links_of, exposures, leak_ids)
         if owner.identities
         else (),
+        conversations=conversations(frames, drawn),
     )
