@@ -60,7 +60,8 @@ def conversations(frames: Frames, network: Network) -> tuple[Conversation, ...]:
     for (a, b), rows in both.groupby(["node_a", "node_b"], sort=False):
         months = rows["month"].value_counts().sort_index()
         newest = rows.sort_values("when", ascending=False, na_position="last")
-        newest = newest.drop_duplicates("message_id")  # one message kept in two folders
+        shown = newest["message_id"].astype(object).fillna(newest["message_key"].astype(object))
+        newest = newest[~shown.duplicated()]  # one message kept in two folders, listed once
         found[(a, b)] = Conversation(
             a, b, tuple((str(m), int(n)) for m, n in months.items()),
             tuple(_ref(row) for row in newest.head(SHOWN_PER_EDGE).itertuples()),
