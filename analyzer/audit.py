@@ -48,6 +48,7 @@ from analyzer.redact import (
     redact_value,
 )
 from analyzer.report import Report, build_report, write_report
+from analyzer.report.explore import EXPLORE_FILE, explore_data, write_explore
 from analyzer.store import FRAMES, Store, load_frames
 
 __all__ = [
@@ -178,6 +179,7 @@ def write_redacted(
     report = redact_value(build_report(read.analysis), redactor)
     report = dataclasses.replace(report, redaction=REDACTION_NOTE)
     written += write_report(report, folder)
+    written.append(write_explore(redact_value(explore_data(read.analysis), redactor), folder))
     quarantine = to_pandas(Store.open(store).read_table("quarantine"))
     written.append(_write_store_copy(frames, redact_table(quarantine, redactor), folder))
     return written
@@ -238,7 +240,7 @@ def _communication_tables(store: str | os.PathLike[str], shipped: bool) -> dict[
     }
 
 
-REPORT_OUTPUTS = ("report.html", "report.md", "figures")
+REPORT_OUTPUTS = ("report.html", "report.md", "figures", EXPLORE_FILE)
 AUDIT_OUTPUTS = ("findings.json", "graphs", *REPORT_OUTPUTS)
 REDACTED_OUTPUTS = (*AUDIT_OUTPUTS, "store")
 
@@ -261,7 +263,9 @@ def write_report_folder(
         )  # fmt: skip
     report = build_report(read.analysis)
     return write_outputs(
-        out, REPORT_OUTPUTS, lambda staging: write_report(report, staging),
+        out, REPORT_OUTPUTS,
+        lambda staging: [*write_report(report, staging),
+                         write_explore(explore_data(read.analysis), staging)],
         force=force, shared=shared_permissions,
     )  # fmt: skip
 
@@ -327,6 +331,7 @@ def run_audit(
         tell("writing the report")
         report = build_report(read.analysis)
         report_paths = write_report(report, staging)
+        report_paths.append(write_explore(explore_data(read.analysis), staging))
         if redact:
             tell("writing the redacted copy")
             report_paths += write_redacted(read, store, staging / "redacted")
