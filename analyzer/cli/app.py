@@ -16,6 +16,7 @@ from analyzer.cli.analysis_commands import (
     links_command,
     report_command,
 )
+from analyzer.cli.diff_command import diff_command
 from analyzer.cli.help_format import PlainHelpCommand, PlainHelpGroup
 from analyzer.cli.printing import console
 from analyzer.cli.store_commands import export_command, ingest_command, stats_command
@@ -40,6 +41,7 @@ COMMANDS = (
     ("aliases", aliases_command),
     ("graph", graph_command),
     ("report", report_command),
+    ("diff", diff_command),
     ("export", export_command),
     ("demo", demo_command),
 )
