@@ -73,7 +73,7 @@ def test_the_html_is_one_file_that_asks_nothing_of_the_network(persona_audit):
     assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
     for reference in page.references:  # a figure links to its PNG beside the report
         assert reference.startswith(("#", "data:image/png;base64,")) or re.fullmatch(
-            r"figures/[\w-]+\.png", reference
+            r"figures/[\w-]+\.png|explore\.html", reference
         ), reference[:60]
     assert "default-src 'none'" in html  # a Content-Security-Policy as a second wall
     assert not re.search(r"url\(|@import|https?://", html.split("<body>")[0])
