@@ -1,7 +1,9 @@
 """Graphs with networkx: who writes to whom, and which identities are joined by what.
 
 Both graphs keep only scalar attributes (strings, numbers, booleans) so that they
-export to GraphML and GEXF unchanged and open in Gephi.
+export to GraphML and GEXF unchanged and open in Gephi. Every node says who it is
+(:func:`node_facts`: its label, person, kind, organisation, community, list or machinery),
+as the analysis found it; docs/graphs.md lists every attribute.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "communication_graph",
     "graph_files",
     "identity_graph",
+    "node_facts",
     "write_graphs",
 ]
 
@@ -40,14 +43,36 @@ def _joined(distinct: pd.DataFrame, by: list[str]) -> pd.Series:
     return ordered.groupby(by, sort=True, observed=True)["role"].agg(";".join)
 
 
+def node_facts(analysis: Analysis, node: str) -> dict[str, object]:
+    """What a Gephi user colours, sizes and filters a node by, as the analysis has it:
+    ``label`` (its display name, else the node itself), ``name`` (the display name, or
+    ""), ``person`` (the network node it belongs to: "you", a person's main address, the
+    organisation behind a stand-in), ``kind``, ``organisation``, ``community`` (0 for
+    none), ``report_community`` (its number under the report's figure, 0 if not drawn),
+    ``is_list`` and ``is_machinery``."""
+    facts = analysis.network.facts_of(node)
+    name = analysis.names.get(node, "")
+    return {
+        "label": name or node,
+        "name": name,
+        "person": facts.person,
+        "kind": facts.kind,
+        "organisation": facts.organisation,
+        "community": facts.community,
+        "report_community": facts.report_community,
+        "is_list": facts.is_list,
+        "is_machinery": facts.is_machinery,
+    }
+
+
 def communication_graph(analysis: Analysis) -> nx.DiGraph:
     """Sender → recipient, weighted by messages, with first/last seen and roles.
 
     Nodes carry ``messages_sent``, ``messages_received``, ``roles`` (every header role the
-    address takes), ``owner`` (one of the owner's identities), ``kind`` and ``addresses``
-    (the raw addresses the node stands for, ``;``-joined); edges carry ``weight``,
-    ``first_seen``, ``last_seen`` and ``roles``. Roles are joined by ``;`` in name order:
-    ``cc;to``. Drawn from the analysis's aggregates
+    address takes), ``owner`` (one of the owner's identities), ``addresses`` (the raw
+    addresses the node stands for, ``;``-joined) and :func:`node_facts`; edges carry
+    ``weight`` (messages), ``first_seen``, ``last_seen`` and ``roles``. Roles are joined by
+    ``;`` in name order: ``cc;to``. Drawn from the analysis's aggregates
     (:func:`~analyzer.analysis.communication_aggregates`).
 
     An alias service's stand-in address (a DuckDuckGo or SimpleLogin reverse alias) is the
@@ -80,12 +105,8 @@ def communication_graph(analysis: Analysis) -> nx.DiGraph:
         graph.nodes[node]["roles"] = roles.get(node, "")
         graph.nodes[node]["messages_sent"] = int(sent.get(node, 0))
         graph.nodes[node]["messages_received"] = int(received.get(node, 0))
-        mine = owner.owns(node)
-        graph.nodes[node]["owner"] = mine
-        if node in stands_for and "@" not in node:
-            graph.nodes[node]["kind"] = "relay" if node.endswith("(relay)") else "organisation"
-        else:  # a sender at a public provider behind a relay is that person's own node
-            graph.nodes[node]["kind"] = analysis.kind_of(node) if mine else ""
+        graph.nodes[node]["owner"] = owner.owns(node)
+        graph.nodes[node].update(node_facts(analysis, node))
         addresses = {*stands_for.get(node, ()), *([node] if "@" in node else ())}
         graph.nodes[node]["addresses"] = ";".join(sorted(addresses or {node}))
     return graph
@@ -94,24 +115,26 @@ def communication_graph(analysis: Analysis) -> nx.DiGraph:
 def identity_graph(analysis: Analysis) -> nx.Graph:
     """Addresses as nodes, one edge per pair the analysis kept, with both questions.
 
-    Edges carry ``same_person`` (the score), ``confidence``, ``same_person_seen_by``
+    Edges carry ``weight`` (the messages that show the pair's evidence), ``score`` and
+    ``same_person`` (both the same-person score), ``confidence``, ``same_person_seen_by``
     (the most visible observer class that can claim it, or ""), ``known_together_by``
     (the observer class that holds both, or ""), ``evidence`` (ids, ``;``-joined),
     ``relation`` (owner, suggestion, others) and ``finding`` (its id in the report and
-    findings.json, or ""). Nodes carry ``owner`` and ``kind``.
+    findings.json, or ""). Nodes carry ``owner`` and :func:`node_facts`.
     """
     owner = analysis.owner
     graph = nx.Graph()
     for pair in analysis.pairs:
         for address in (pair.a, pair.b):
             if address not in graph:
-                mine = owner.owns(address)
-                graph.add_node(address, owner=mine, kind=analysis.kind_of(address) if mine else "")
+                graph.add_node(address, owner=owner.owns(address), **node_facts(analysis, address))
         evidence = sorted({link.evidence for link in analysis.links_of(pair.a, pair.b)})
         same = pair.same_person
         graph.add_edge(
             pair.a,
             pair.b,
+            weight=analysis.messages_behind(pair.a, pair.b),
+            score=same.score,
             same_person=same.score,
             confidence=same.confidence,
             same_person_seen_by=same.observer_class or "",

@@ -148,7 +148,7 @@ def test_a_person_behind_a_relay_is_their_own_node_with_both_addresses(tmp_path)
     assert "jane_at_gmail.com_ab12@duck.com" not in graph
     jane = graph.nodes["jane@gmail.com"]
     assert jane["addresses"] == "jane@gmail.com;jane_at_gmail.com_ab12@duck.com"
-    assert jane["kind"] == "" and jane["messages_sent"] == 2
+    assert jane["kind"] == "mailbox" and jane["messages_sent"] == 2  # the one classifier's
     assert graph.edges["jane@gmail.com", "bob@example.net"]["weight"] == 2
 
 

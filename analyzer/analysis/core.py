@@ -19,7 +19,7 @@ from analyzer.analysis.conversations import Conversation, conversations
 from analyzer.analysis.habits import Habits, habits
 from analyzer.analysis.identities import Identity, identity_rows
 from analyzer.analysis.inputs import InputCounts, encryption_counts, input_counts
-from analyzer.analysis.messages import MessageRef, message_refs, refs_of
+from analyzer.analysis.messages import MessageRef, message_refs, messages_behind, refs_of
 from analyzer.analysis.names import display_names
 from analyzer.analysis.network import Network, network
 from analyzer.analysis.observers import ObserverView, observer_views
@@ -96,6 +96,10 @@ class Analysis:
 
     def links_of(self, a: str, b: str) -> list[Link]:
         return self.linkability.links_of(a, b)
+
+    def messages_behind(self, a: str, b: str) -> int:
+        """How many messages show the evidence that ties ``a`` and ``b``."""
+        return messages_behind(self.links_of(a, b))
 
     # -- identities ---------------------------------------------------------------------
     @cached_property
@@ -196,7 +200,7 @@ def analyze(
     links_of = {(p.a, p.b): linkability.links_of(p.a, p.b) for _, p in found}
     names = display_names(frames)
     leak_ids = _leak_ids(exposures)
-    drawn = network(frames, owner, lists, aggregates, linkability.pairs, names)
+    drawn = network(frames, owner, lists, aggregates, linkability.pairs, names, kinds)
     return Analysis(
         owner=owner,
         identities=identities,

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from analyzer.frames import Frames
+from analyzer.linkability import Link
 from analyzer.readable import iso_minute, text_or_empty
 from analyzer.vocabulary import ENCRYPTED
 
-__all__ = ["MessageRef", "message_refs", "refs_of"]
+__all__ = ["MessageRef", "message_refs", "messages_behind", "refs_of"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,11 @@ def refs_of(known: dict[str, MessageRef], shown_ids: Iterable[str]) -> list[Mess
     """The known messages among ``shown_ids``, oldest first."""
     found = [known[i] for i in dict.fromkeys(shown_ids) if i in known]
     return sorted(found, key=lambda ref: (ref.date or "9999", ref.message_id))
+
+
+def messages_behind(links: Iterable[Link]) -> int:
+    """How many messages show the evidence of a pair's links: their Message-IDs, each once
+    (at least the most one link counts, where a link shows only its oldest 1,000)."""
+    links = list(links)
+    shown = {m for link in links for m in link.messages}
+    return max([len(shown), *(link.messages_total for link in links)])

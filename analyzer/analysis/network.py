@@ -6,6 +6,10 @@ Both show who wrote, not the machinery in between: an alias service's stand-in a
 behind it (:func:`~analyzer.aliases.senders.party_behind`). The owner's network also
 draws one node per person (the addresses linkability claims as one person merged, named
 by their display name) and the mailing lists as lists, not as people.
+
+Every address and party of the archive also gets its place in that network
+(:class:`AddressFacts`: its person, kind, organisation, community, list or machinery), for
+the graph files a Gephi user opens (:mod:`analyzer.graphs`).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from analyzer.addressing import alias_service
-from analyzer.aliases.senders import party_behind
+from analyzer.addressing import alias_service, domain_of, registrable_domain
+from analyzer.aliases.kinds import kind_of
+from analyzer.aliases.senders import organisation_of, party_behind
 from analyzer.frames import Frames, shared_values
 from analyzer.linkability import CLAIM, PairVerdict
 from analyzer.linkability.context import BROADCAST_PARTIES, is_person_address
@@ -32,6 +37,7 @@ from analyzer.vocabulary import OWN_WORDS, PARTY_ROLES, RECIPIENT_ROLES
 __all__ = [
     "EGO_NEIGHBOURS",
     "NODE_KINDS",
+    "AddressFacts",
     "Network",
     "NetworkNode",
     "communication_aggregates",
@@ -63,6 +69,20 @@ class NetworkNode:
 
 
 @dataclass(frozen=True)
+class AddressFacts:
+    """Where one address (or an alias service's party) sits in the whole archive's network:
+    what a graph file's node says of it."""
+
+    person: str  # its node in the network: "you", a person's main address, the party; or ""
+    kind: str  # the classifier's word (kinds.KINDS), "organisation" or "relay" for a party
+    organisation: str  # its registrable domain; "" at a public provider, alias or throwaway
+    community: int  # its number in Network.archive_communities (from 1), 0 for none
+    is_list: bool = False  # a mailing list
+    is_machinery: bool = False  # a role or robot address (postmaster, noreply, bounces)
+    report_community: int = 0  # its person's number in Network.communities, 0 if not drawn
+
+
+@dataclass(frozen=True)
 class Network:
     """The owner's network ("you" stands for all their identities) and the whole archive's
     sender → recipient aggregates (:func:`communication_aggregates`)."""
@@ -73,6 +93,14 @@ class Network:
     nodes: tuple[NetworkNode, ...] = ()
     # each stand-in address of an alias service → the party it stands for
     parties: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # the communities of the whole archive's people (Louvain, largest first), not only
+    # of those the report draws; each address and party's place in it
+    archive_communities: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+    facts: Mapping[str, AddressFacts] = field(default_factory=dict, repr=False)
+
+    def facts_of(self, address: str) -> AddressFacts:
+        """What the network knows of ``address``; nothing for one it never saw."""
+        return self.facts.get(address) or AddressFacts("", "", "", 0)
 
     def community_labels(self) -> tuple[tuple[str, ...], ...]:
         """Each community's members as the figure names them, the busiest first."""
@@ -175,19 +203,28 @@ def network(
     aggregates: dict[str, Any] | None = None,
     pairs: Iterable[PairVerdict] = (),
     names: Mapping[str, str] | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> Network:
     """The owner's network and the archive's aggregates (``aggregates``, computed elsewhere
     such as on a Dask cluster, stand in for those of ``frames``). ``pairs`` claimed as one
     person (at :data:`~analyzer.linkability.CLAIM` or above) merge into one node, named by
-    ``names`` (:func:`~analyzer.analysis.names.display_names`)."""
+    ``names`` (:func:`~analyzer.analysis.names.display_names`); ``kinds`` are the owner's
+    identities' (:func:`~analyzer.aliases.kinds.identity_kinds`)."""
     if aggregates is None:
         people = frames.participants[["message_key", "address", "role"]]
         aggregates = communication_aggregates(people, frames.messages[["message_key", "date_utc"]])
     parties = relay_parties(frames.participants, owner)
-    edges, communities, nodes = _ego(
+    edges, communities, nodes, placed = _ego(
         frames, owner, lists, parties, _people(pairs, owner), names or {}
     )
-    return Network(edges, communities, _merged(aggregates, parties), nodes, parties)
+    whole = nx.Graph()
+    whole.add_weighted_edges_from((a, b, n) for (a, b), n in sorted(placed.weights.items()))
+    archive_communities = tuple(_communities(whole, placed.kind))
+    facts = _facts(frames, owner, kinds or {}, placed, archive_communities, nodes)
+    return Network(
+        edges, communities, _merged(aggregates, parties), nodes, parties,
+        archive_communities, facts,
+    )  # fmt: skip
 
 
 def _people(pairs: Iterable[PairVerdict], owner: Owner) -> list[set[str]]:
@@ -235,22 +272,9 @@ def _ego(
     person_of = {a: main[group] for group in map(frozenset, people) for a in group}
     node, kind = {}, {}  # address → its node id (None for no one); node id → its kind
     for address in seen:
-        if owner.owns(address):
-            node[address], kind["you"] = "you", "you"
-        elif address in parties and "@" in parties[address]:  # a person at a public provider
-            node[address] = person_of.get(parties[address], parties[address])
-            kind[node[address]] = "person"
-        elif address in parties:
-            party = parties[address]
-            node[address] = party
-            kind[party] = "relay" if party.endswith("(relay)") else "organisation"
-        elif address in lists:
-            node[address], kind[address] = address, "list"
-        elif is_person_address(address):
-            node[address] = person_of.get(address, address)
-            kind[node[address]] = "person"
-        else:
-            node[address] = None
+        node[address], drawn_as = _place(address, owner, parties, lists, person_of)
+        if drawn_as:
+            kind[node[address]] = drawn_as
     weights: Counter[tuple[str, str]] = Counter()
     for _, in_message in groupby(zip(keys, addresses, strict=True), key=itemgetter(0)):
         present = {address for _, address in in_message}
@@ -277,7 +301,94 @@ def _ego(
         messages = int(graph.degree(drawn, weight="weight"))
         nodes.append(NetworkNode(drawn, shown, kind[drawn], tuple(addresses), number, messages))
     nodes.sort(key=lambda n: (list(NODE_KINDS).index(n.kind), -n.messages, n.id))
-    return tuple(edges), tuple(communities), _unique_labels(nodes)
+    placed = _Placed(node, kind, weights, lists, person_of, parties)
+    return tuple(edges), tuple(communities), _unique_labels(nodes), placed
+
+
+def _place(
+    address: str,
+    owner: Owner,
+    parties: Mapping[str, str],
+    lists: frozenset[str],
+    person_of: Mapping[str, str],
+) -> tuple[str | None, str]:
+    """An address's node in the owner's network and that node's kind (a key of
+    :data:`NODE_KINDS`); (None, "") for machinery, which is nobody's."""
+    if owner.owns(address):
+        return "you", "you"
+    if address in parties and "@" in parties[address]:  # a person at a public provider
+        return person_of.get(parties[address], parties[address]), "person"
+    if address in parties:
+        party = parties[address]
+        return party, "relay" if party.endswith("(relay)") else "organisation"
+    if address in lists:
+        return address, "list"
+    if is_person_address(address):
+        return person_of.get(address, address), "person"
+    return None, ""
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """What placing the archive's addresses found, for :func:`_facts`."""
+
+    node: dict[str, str | None]  # each From/To/Cc address → its node (None for machinery)
+    kind: dict[str, str]  # each node → its kind (NODE_KINDS)
+    weights: Counter[tuple[str, str]]  # messages two nodes share, broadcasts left out
+    lists: frozenset[str]  # the archive's lists, those it names and those it shows
+    person_of: dict[str, str]  # an address linkability claims → its person's main address
+    parties: Mapping[str, str]  # each stand-in address of an alias service → its party
+
+
+def _facts(
+    frames: Frames,
+    owner: Owner,
+    kinds: Mapping[str, str],
+    placed: _Placed,
+    communities: Iterable[tuple[str, ...]],
+    drawn_nodes: Iterable[NetworkNode],
+) -> dict[str, AddressFacts]:
+    """Each address of the archive (any header) and each party an alias service stands in
+    for: its person, its kind by the one classifier (:func:`~analyzer.aliases.kinds.kind_of`,
+    told how many other addresses share its organisation's domain, as for the owner's own),
+    its organisation, its community in the whole archive, and whether it is a list or
+    machinery."""
+    community_of = {member: n for n, members in enumerate(communities, 1) for member in members}
+    in_figure = {node.id: node.community for node in drawn_nodes}
+    addresses = [str(a) for a in frames.participants["address"].dropna().unique()]
+    at_domain = Counter(
+        registrable_domain(domain_of(a)) for a in addresses if "@" in a and not owner.owns(a)
+    )
+    facts = {}
+    for address in addresses:
+        if address in placed.node:
+            drawn = placed.node[address]
+            drawn_as = placed.kind[drawn] if drawn else ""
+        else:  # in no From, To or Cc (Reply-To, Sender, a delivery header): placed alike
+            drawn, drawn_as = _place(address, owner, placed.parties, placed.lists, placed.person_of)
+        if "@" not in address:
+            kind = ""
+        elif owner.owns(address):
+            kind = kinds.get(address) or kind_of(address, owner)
+        else:
+            others = at_domain[registrable_domain(domain_of(address))] - 1
+            kind = kind_of(address, owner, colleagues=others)
+        kind = str(kind)  # a plain string, as a graph file writes it
+        organisation = organisation_of(address) if "@" in address else ""
+        if "@" in organisation or kind.startswith("alias") or kind == "disposable":
+            organisation = ""  # a public provider's mailbox, an alias: no organisation
+        facts[address] = AddressFacts(
+            drawn or "", kind, organisation, community_of.get(drawn or "", 0),
+            is_list=drawn_as == "list", is_machinery=drawn is None,
+            report_community=in_figure.get(drawn or "", 0),
+        )  # fmt: skip
+    for party in {p for p in placed.parties.values() if "@" not in p}:
+        relay = party.endswith("(relay)")
+        facts[party] = AddressFacts(
+            party, "relay" if relay else "organisation", "" if relay else party,
+            community_of.get(party, 0), report_community=in_figure.get(party, 0),
+        )  # fmt: skip
+    return facts
 
 
 def _kept(weights: Counter[tuple[str, str]], kind: Mapping[str, str], has_owner: bool) -> set:
