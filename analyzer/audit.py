@@ -20,6 +20,7 @@ import pandas as pd
 
 from analyzer.analysis import Analysis, Progress, analyze, communication_aggregates, input_counts
 from analyzer.analysis.core import no_progress
+from analyzer.diff import FindingsDiff, FindingsFile, diff_files, read_findings
 from analyzer.engines import aggregate_on_dask
 from analyzer.errors import OutputError
 from analyzer.findings import build_findings, write_findings
@@ -80,6 +81,7 @@ class AuditResult:
     ingest: IngestResult | None = None
     report_paths: list[Path] = field(default_factory=list)
     report: Report | None = None  # what the report says, as written
+    changes: FindingsDiff | None = None  # what changed since the audit --since named
 
     @property
     def report_path(self) -> Path:
@@ -286,6 +288,7 @@ def run_audit(
     imap: ImapOptions | None = None,
     force: bool = False,
     shared_permissions: bool = False,
+    since: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
     """Ingest ``sources`` into ``out/store``, analyse, write findings, graphs and the report
     (and with ``redact``, a shareable copy of it all in ``out/redacted``).
@@ -297,7 +300,11 @@ def run_audit(
     before anything is read, locked for the run, its outputs replaced together at the end
     and only where mxa wrote them (``force``: also the user's own); files 0600 and folders
     0700 unless ``shared_permissions``.
+
+    ``since``: an earlier audit (its folder or findings.json, read before anything else, so
+    it may be ``out`` itself): the report says what changed since (:mod:`analyzer.diff`).
     """
+    earlier = read_findings(since) if since is not None else None
     names = (*AUDIT_OUTPUTS, "redacted") if redact else AUDIT_OUTPUTS
     with OutputFolder.open(
         out, names, kind=PRIVATE, force=force, shared=shared_permissions
@@ -330,6 +337,11 @@ def run_audit(
         release_freed_memory()
         tell("writing the report")
         report = build_report(read.analysis)
+        changes = None
+        if earlier is not None:
+            later = FindingsFile(str(folder / "findings.json"), None, read.findings)
+            changes = diff_files(earlier, later)
+            report = dataclasses.replace(report, changes=changes)
         report_paths = write_report(report, staging)
         report_paths.append(write_explore(explore_data(read.analysis), staging))
         if redact:
@@ -347,4 +359,5 @@ def run_audit(
         result,
         [final(path) for path in report_paths],
         report,
+        changes,
     )

@@ -181,6 +181,16 @@ class FindingsDiff:
     observers: Changes[ObserverTies]
 
     @property
+    def links_of_pairs_kept(self) -> Changes[LinkSeen]:
+        """The evidence that came or went between pairs tied in both audits (a new or gone
+        pair brings or takes all of its own: :attr:`pairs` names them)."""
+        moved = {(p.a, p.b) for p in (*self.pairs.new, *self.pairs.gone)}
+        return Changes(
+            tuple(k for k in self.links.new if (k.a, k.b) not in moved),
+            tuple(k for k in self.links.gone if (k.a, k.b) not in moved),
+        )
+
+    @property
     def unchanged(self) -> bool:
         return not any(self.counts()[kind]["total"] for kind in self.counts())
 

@@ -15,6 +15,7 @@ import typer
 from rich.text import Text
 
 from analyzer.cli import analysis_reads
+from analyzer.cli.diff_command import SinceOption, changes_summary
 from analyzer.cli.failures import reports_errors
 from analyzer.cli.options import (
     AllFoldersOption,
@@ -96,6 +97,7 @@ def audit_command(
     imap_run_deadline: ImapRunDeadlineOption = ImapOptions.run_deadline,
     force: ForceOption = False,
     shared_permissions: SharedOption = False,
+    since: SinceOption = None,
 ) -> None:
     """Everything in one go: ingest, link identities, write findings.json, graphs and the report.
 
@@ -106,7 +108,7 @@ def audit_command(
     options = {"me": me or (), "me_domains": me_domain or (), "archive": archive,
                "jobs": jobs, "redact": redact,
                "engine": engine, "scheduler": scheduler, "force": force,
-               "shared_permissions": shared_permissions,
+               "shared_permissions": shared_permissions, "since": since,
                "imap": imap_options(cafile, all_folders, imap_deadline,
                                     imap_run_deadline)}  # fmt: skip
     if quiet:
@@ -126,6 +128,9 @@ def audit_command(
     line(f"findings: {result.findings_path}")
     line(f"graphs: {result.out / 'graphs'}")
     line(f"report: {result.report_path}  (and {result.out / 'report.md'})")
+    if result.changes is not None:
+        line(f"since {result.changes.earlier.date or 'the earlier audit'}: ",
+             changes_summary(result.changes))  # fmt: skip
     if redact:
         line(f"to share, redacted: {result.out / 'redacted'}  (never share {result.out / 'store'})")
 

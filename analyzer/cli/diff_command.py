@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 SHOWN = 25  # lines per kind; --json holds them all
 PAIRS_SHOWN = 3  # pairs named on one observer's line
 
+SinceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--since",
+        metavar="OLD",
+        help="An earlier audit folder (or its findings.json): the report says what changed "
+        "since, and the last line counts it.",
+    ),
+]
+
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
@@ -65,7 +75,8 @@ def _pair(a: str, b: str) -> Text:
     return Text(f"{a} ↔ {b}")
 
 
-def _summary(diff: FindingsDiff) -> str:
+def changes_summary(diff: FindingsDiff) -> str:
+    """The counts in one line: "New: 2 leaks, …. Gone: nothing."."""
     counts = diff.counts()
     nouns = {
         "identities": ("address of yours", "addresses of yours"),
@@ -94,7 +105,7 @@ def print_diff(diff: FindingsDiff) -> None:
         line("Nothing changed: the same addresses, pairs, evidence, leaks, suggestions and "
              "observers.")  # fmt: skip
         return
-    line(_summary(diff), style="bold")
+    line(changes_summary(diff), style="bold")
     _section(
         f"Addresses of {words.yours}",
         [Text(f"{i.address}  ({i.kind})") for i in diff.identities.new],
@@ -121,14 +132,14 @@ def print_diff(diff: FindingsDiff) -> None:
                                 f"({c.score_after:.2f})") for c in diff.confidence],
         [],
     )  # fmt: skip
-    new_pairs = {(p.a, p.b) for p in (*diff.pairs.new, *diff.pairs.gone)}
+    kept = diff.links_of_pairs_kept
     _section(
         "Evidence between pairs already tied",
         [_pair(k.a, k.b) + Text(f": {_evidence([k.evidence])} ({words.who(k.observer_class)}, "
                                 f"{_plural(k.messages, 'message')})")
-         for k in diff.links.new if (k.a, k.b) not in new_pairs],
+         for k in kept.new],
         [_pair(k.a, k.b) + Text(f": {_evidence([k.evidence])} no longer shows")
-         for k in diff.links.gone if (k.a, k.b) not in new_pairs],
+         for k in kept.gone],
     )  # fmt: skip
     _section(
         "Leaks: addresses given to one party, written to by another",

@@ -11,7 +11,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.analysis import (
     ADVICE,
@@ -29,6 +29,9 @@ from analyzer.analysis import (
 from analyzer.report.verdict import RiskShown, risks_shown, verdict
 from analyzer.report.words import OBSERVER_WORDS
 from analyzer.vocabulary import ENCRYPTED, OWN_WORDS, Said
+
+if TYPE_CHECKING:  # made by the audit (analyzer.diff) and handed to the report as it is
+    from analyzer.diff import FindingsDiff
 
 __all__ = [
     "ENCRYPTED",
@@ -163,6 +166,7 @@ class Report:
     what_if: dict[str, Any] = field(default_factory=dict)  # findings.json's counterfactual
     ego_nodes: tuple[Any, ...] = ()  # analysis.network's NetworkNode: who each node is
     risks: tuple[RiskShown, ...] = ()  # the owner's exposures in words, worst first
+    changes: FindingsDiff | None = None  # what changed since an earlier audit (--since)
 
 
 # -- findings -------------------------------------------------------------------------------
