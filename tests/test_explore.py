@@ -186,6 +186,46 @@ def test_the_sample_draws_opens_and_stays_offline(browser, sample_explore):
     assert [url for url in browser.requests() if url != browser.page_url] == []
 
 
+EDGE_MIDDLE = """(() => {
+  const net = window.exploreNetwork, box = document.getElementById('graph').getBoundingClientRect();
+  for (const id of net.body.data.edges.getIds()) {
+    const [a, b] = net.getConnectedNodes(id), at = net.getPositions([a, b]);
+    const p = net.canvasToDOM({x: (at[a].x + at[b].x) / 2, y: (at[a].y + at[b].y) / 2});
+    if (net.getNodeAt(p) === undefined && net.getEdgeAt(p) === id)
+      return JSON.stringify({id: id, x: box.left + p.x, y: box.top + p.y});
+  }
+  return 'null';
+})()"""
+
+
+def test_an_edge_opens_its_messages_and_the_slider_keeps_a_period(browser, sample_explore):
+    browser.open(sample_explore, 1280)
+    browser.wait_until("document.body.dataset.ready === 'true'")
+    where = json.loads(browser.evaluate(EDGE_MIDDLE))
+    browser.click_at(where["x"], where["y"])
+    browser.wait_until("!!document.querySelector('#panel h2')")
+    panel = browser.evaluate("document.getElementById('panel').textContent")
+    assert "message(s) between them" in panel
+    assert browser.evaluate("document.querySelectorAll('#panel .message-id').length") > 0
+    every = int(browser.evaluate("document.body.dataset.edges"))
+    browser.evaluate("""(() => { const s = document.getElementById('from');
+      s.value = s.max; s.dispatchEvent(new Event('input'));
+      s.dispatchEvent(new Event('change')); return true; })()""")
+    browser.wait_until("document.body.dataset.ready === 'true'")
+    assert int(browser.evaluate("document.body.dataset.edges")) < every
+    assert browser.problems() == []
+
+
+def test_redact_applies_to_it(tmp_path):
+    run_audit([sample_mailbox()], tmp_path, jobs=1, redact=True)
+    private = (tmp_path / "explore.html").read_text("utf-8")
+    shared = (tmp_path / "redacted" / "explore.html").read_text("utf-8")
+    others = ("priya.raman@kestrel-analytics.example", "Priya Raman", "Booking confirmation")
+    for value in (*others, "063bed3f-f30a-8f06"):  # names, a subject, a Message-ID
+        assert value in private
+        assert value not in shared
+
+
 def test_a_hostile_display_name_stays_text(browser, hostile_explore):
     html = hostile_explore.read_text("utf-8")
     assert HOSTILE not in html  # only escaped in the JSON block, never as markup

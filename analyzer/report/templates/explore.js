@@ -21,6 +21,7 @@
     });
   });
   var MONTHS = Object.keys(monthSet).sort();
+  var HELP = $("panel").firstElementChild.cloneNode(true);
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -90,7 +91,6 @@
   function panel() {
     var box = $("panel");
     box.replaceChildren();
-    box.hidden = false;
     return box;
   }
 
@@ -116,7 +116,8 @@
       (e.confidence ? " (" + e.confidence + ")" : "") + " · " + e.relation, "meta"));
     e.links.forEach(function (l) {
       var section = el("div", null, "link");
-      section.appendChild(el("h4", l.evidence_name + " (" + l.evidence + ")"));
+      section.appendChild(el("h4", l.evidence_name === l.evidence ? l.evidence :
+        l.evidence_name + " (" + l.evidence + ")"));
       section.appendChild(el("p", l.detail, "detail"));
       section.appendChild(el("p", "seen by " + (l.observer_class || "nobody named") + ", " +
         l.messages_total + " message(s)", "meta"));
@@ -187,6 +188,7 @@
     }, options);
     state.network.once("stabilizationIterationsDone", function () {
       state.network.setOptions({physics: false});
+      state.network.fit({animation: false});
       document.body.dataset.ready = "true";
     });
     state.network.on("click", function (params) {
@@ -195,7 +197,9 @@
     });
     $("count").textContent = view.nodes.length + " nodes, " + view.edges.length + " edges";
     document.body.dataset.nodes = String(view.nodes.length);
+    document.body.dataset.edges = String(view.edges.length);
     window.exploreNetwork = state.network; // for tests and the curious
+    if (!view.nodes.length) document.body.dataset.ready = "true"; // nothing to settle
   }
 
   function showPeriod() {
@@ -235,7 +239,10 @@
       }
       showPeriod();
     });
-    slider.addEventListener("change", draw);
+    slider.addEventListener("change", function () {
+      document.body.dataset.ready = "";
+      draw();
+    });
   });
   state.to = Math.max(MONTHS.length - 1, 0);
   document.querySelectorAll("button[data-graph]").forEach(function (button) {
@@ -244,7 +251,8 @@
       document.querySelectorAll("button[data-graph]").forEach(function (b) {
         b.setAttribute("aria-pressed", String(b === button));
       });
-      $("panel").hidden = true;
+      $("panel").replaceChildren(HELP.cloneNode(true));
+      document.body.dataset.ready = "";
       draw();
     });
   });
