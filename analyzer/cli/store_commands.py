@@ -14,11 +14,14 @@ import typer
 from analyzer.cli.failures import reports_errors
 from analyzer.cli.options import (
     AllFoldersOption,
+    ArchiveOption,
     CafileOption,
     EngineOption,
     ForceOption,
     ImapDeadlineOption,
     ImapRunDeadlineOption,
+    MeDomainOption,
+    MeOption,
     NewStoreOption,
     SchedulerOption,
     SharedOption,
@@ -27,7 +30,8 @@ from analyzer.cli.options import (
     imap_options,
 )
 from analyzer.cli.print_store import print_ingest, print_stats, warn_unread
-from analyzer.cli.printing import print_json, print_written, progress_bar
+from analyzer.cli.printing import Phases, line, print_json, print_written, progress_bar
+from analyzer.errors import UsageError
 from analyzer.ingest import ImapOptions, ingest
 
 
@@ -94,8 +98,43 @@ def stats_command(
 def export_command(
     store: StoreOption,
     out: Annotated[
-        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the CSV files.")
-    ] = Path("mxa-export"),
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="PATH",
+            help="Folder for the CSV files (mxa-export), or the SQLite file (mail.db).",
+        ),
+    ] = None,
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="csv|sqlite",
+            help="CSV files for a spreadsheet, or one SQLite database with the "
+            "findings for Datasette (docs/sqlite.md).",
+        ),
+    ] = "csv",
+    findings: Annotated[
+        Path | None,
+        typer.Option(
+            "--findings",
+            metavar="DIR",
+            help="sqlite: the audit folder (or findings.json) to export; default: "
+            "the audit's beside the store, else the store analysed now.",
+        ),
+    ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            metavar="FILE",
+            help="sqlite: Datasette's metadata (default: metadata.json beside --out).",
+        ),
+    ] = None,
+    me: MeOption = None,
+    me_domain: MeDomainOption = None,
+    archive: ArchiveOption = False,
     frame: Annotated[
         list[str] | None,
         typer.Option(
@@ -108,13 +147,33 @@ def export_command(
     shared_permissions: SharedOption = False,
 ) -> None:
     """Write the store's frames as CSV for a spreadsheet; cells that would run as formulas are
-    prefixed with ' so that they show as text.
+    prefixed with ' so that they show as text. With --format sqlite: the frames and the
+    findings in one SQLite database, and a metadata.json for Datasette.
 
     Example: mxa export --store mystore --out export --frame participants
+    Example: mxa export --format sqlite --store mxa-audit --out mail.db
     """
+    if file_format == "sqlite":
+        if frame:
+            raise UsageError("--frame is for CSV; the SQLite database holds every frame")
+        from analyzer.export_sqlite import export_sqlite, findings_for
+
+        with Phases(reading=False) as shown:
+            read = findings_for(store, findings, me=me or (), me_domains=me_domain or (),
+                                archive=archive, progress=shown.phase)  # fmt: skip
+            written = export_sqlite(
+                store, out or Path("mail.db"), read, metadata=metadata, force=force,
+                shared_permissions=shared_permissions, progress=shown.phase,
+            )  # fmt: skip
+        line(f"findings: {read.origin}")
+        print_written(written)
+        return
+    if file_format != "csv":
+        raise UsageError(f"no export format {file_format!r}; formats are csv and sqlite")
     from analyzer.export import EXPORT_FRAMES, export_csv
 
     written = export_csv(
-        store, out, frame or EXPORT_FRAMES, force=force, shared_permissions=shared_permissions
-    )
+        store, out or Path("mxa-export"), frame or EXPORT_FRAMES, force=force,
+        shared_permissions=shared_permissions,
+    )  # fmt: skip
     print_written(written)
