@@ -58,8 +58,9 @@ def refs_of(known: dict[str, MessageRef], shown_ids: Iterable[str]) -> list[Mess
 
 
 def messages_behind(links: Iterable[Link]) -> int:
-    """How many messages show the evidence of a pair's links: their Message-IDs, each once
-    (at least the most one link counts, where a link shows only its oldest 1,000)."""
+    """How many messages show the evidence of a pair's links: their Message-IDs, each once,
+    or the most one link counts where that is more (a link lists only its oldest 1,000
+    Message-IDs, 20 for a pair of other people's)."""
     links = list(links)
     shown = {m for link in links for m in link.messages}
     return max([len(shown), *(link.messages_total for link in links)])
