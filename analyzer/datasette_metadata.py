@@ -118,16 +118,19 @@ order by same_person_pairs desc, known_together_pairs desc, observer, l.observer
     "every_message_behind_this_link": {
         "title": "Every message behind this link",
         "description": "The messages that show a link between two addresses (a and b, in "
-        "either order), by evidence (leave evidence empty for all), oldest first.",
+        "either order), oldest first, each with the evidence it shows; give an evidence id "
+        "(reply-to, smime-certificate, …) to keep that one only.",
         "sql": """select
-  l.evidence, l.level, l.observer_class, lm.message_id, m.message_key, m.date_utc,
-  m.from_addr, m.from_name, m.subject
+  m.date_utc, lm.message_id, m.message_key, m.from_addr, m.from_name, m.subject,
+  group_concat(distinct l.evidence) as evidence,
+  group_concat(distinct l.observer_class) as seen_by
 from links l
 join link_messages lm on lm.link = l.link
 left join messages m on m.message_key = lm.message_key
 where ((l.a = :a and l.b = :b) or (l.a = :b and l.b = :a))
   and (coalesce(:evidence, '') = '' or l.evidence = :evidence)
-order by m.date_utc, lm.message_id, l.evidence""",
+group by lm.message_id, m.message_key
+order by m.date_utc, lm.message_id, m.message_key""",
         "params": ["a", "b", "evidence"],
     },
     "leaks_by_service": {
