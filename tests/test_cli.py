@@ -161,6 +161,7 @@ LIBRARY_ERRORS = {
     "aliases": (lambda t: ["aliases", *_no_store(t), "--json"], "no mxa store"),
     "graph": (lambda t: ["graph", *_no_store(t), "--out", str(t / "o")], "no mxa store"),
     "report": (lambda t: ["report", *_no_store(t), "--out", str(t / "o")], "no mxa store"),
+    "diff": (lambda t: ["diff", str(t / "old"), str(t / "new")], "does not exist"),
     "export": (lambda t: ["export", *_no_store(t), "--out", str(t / "o")], "no mxa store"),
     "demo": (lambda t: ["demo", "--sample", str(t / "nope.mbox"), "--out", str(t / "o")],
              "no such file"),
