@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from analyzer.audit import run_audit
+from analyzer.analysis.conversations import SHOWN_PER_EDGE
+from analyzer.audit import analyze_store, run_audit
 from analyzer.demo import sample_mailbox
 from analyzer.report.explore import json_for_script
 from tests.browser import Browser
@@ -260,3 +261,16 @@ def test_the_report_links_to_it_and_holds_no_script(sample_explore):
     report = (sample_explore.parent / "report.html").read_text("utf-8")
     assert 'href="explore.html"' in report
     assert "<script" not in report
+
+
+def test_each_edge_holds_the_messages_the_network_counts(sample_explore):
+    analysis = analyze_store(sample_explore.parent / "store").analysis
+    talks = analysis.conversations
+    assert [(t.a, t.b) for t in talks] == [(a, b) for a, b, _ in analysis.network.edges]
+    assert [sum(n for _, n in t.months) for t in talks] == [n for *_, n in analysis.network.edges]
+    for talk in talks:
+        shown = [m.message_id for m in talk.messages]
+        assert len(shown) == len(set(shown)) <= SHOWN_PER_EDGE
+        assert [m.date for m in talk.messages] == sorted(
+            (m.date for m in talk.messages), reverse=True
+        )

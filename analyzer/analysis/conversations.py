@@ -54,23 +54,28 @@ def conversations(frames: Frames, network: Network) -> tuple[Conversation, ...]:
     columns = ["message_key", "message_id", "date_utc", "subject", "from_addr", "encryption"]
     both = both.merge(frames.messages[columns], on="message_key", how="left")
     dates = usable_dates(both["date_utc"])
-    both["month"] = dates.dt.strftime("%Y-%m").fillna("")
+    both["month"] = dates.dt.strftime("%Y-%m").fillna("").astype(object)
     both["when"] = dates
-    found = {}
-    for (a, b), rows in both.groupby(["node_a", "node_b"], sort=False):
-        months = rows["month"].value_counts().sort_index()
-        newest = rows.sort_values("when", ascending=False, na_position="last")
-        shown = newest["message_id"].astype(object).fillna(newest["message_key"].astype(object))
-        newest = newest[~shown.duplicated()]  # one message kept in two folders, listed once
-        found[(a, b)] = Conversation(
-            a, b, tuple((str(m), int(n)) for m, n in months.items()),
-            tuple(_ref(row) for row in newest.head(SHOWN_PER_EDGE).itertuples()),
-        )  # fmt: skip
-    return tuple(found.get((a, b), Conversation(a, b, (), ())) for a, b, _ in network.edges)
+    edge = ["node_a", "node_b"]
+    counted = both.groupby([*edge, "month"], sort=True).size()
+    months: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for (a, b, month), n in zip(counted.index, counted.tolist(), strict=True):
+        months.setdefault((a, b), []).append((month, n))
+    ids = both["message_id"].astype(object)  # a message without one goes by its key
+    both["shown"] = ids.where(ids.notna() & (ids != ""), both["message_key"].astype(object))
+    newest = both.sort_values([*edge, "when"], ascending=[True, True, False], na_position="last")
+    newest = newest[~newest.duplicated([*edge, "shown"])]  # one message in two folders: once
+    newest = newest.groupby(edge, sort=False).head(SHOWN_PER_EDGE)
+    listed: dict[tuple[str, str], list[MessageRef]] = {}
+    for row in newest.itertuples(index=False):
+        listed.setdefault((row.node_a, row.node_b), []).append(_ref(row))
+    return tuple(
+        Conversation(a, b, tuple(months.get((a, b), ())), tuple(listed.get((a, b), ())))
+        for a, b, _ in network.edges
+    )
 
 
 def _ref(row) -> MessageRef:
     """A message as a reader checks it (its key stands in for a missing Message-ID)."""
-    shown = text_or_empty(row.message_id) or str(row.message_key)
-    return MessageRef(shown, iso_minute(row.date_utc), text_or_empty(row.subject),
+    return MessageRef(str(row.shown), iso_minute(row.date_utc), text_or_empty(row.subject),
                       text_or_empty(row.from_addr), row.encryption in ENCRYPTED)  # fmt: skip
