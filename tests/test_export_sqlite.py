@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from analyzer.cli import app
 from analyzer.datasette_metadata import CANNED_QUERIES
 from analyzer.export_sqlite import export_sqlite
+from tests.conftest import make_message
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -239,3 +240,28 @@ def test_an_archive_with_no_owner_shows_everyones_links(corpora, tmp_path):
     rows = canned(tmp_path / "mail.db", "who_can_tie_my_addresses")
     assert links[0][0] > 0 and rows
     assert sum(row["same_person_pairs"] for row in rows) > 0
+
+
+def test_a_hostile_name_or_subject_stays_text_in_datasette(tmp_path):
+    hostile = "<img src=x onerror=alert(1)>"
+    archive = tmp_path / "a.mbox"
+    archive.write_bytes(
+        b"From a@b Tue Mar 14 10:00:00 2023\n"
+        + make_message(sender=f'"{hostile}" <evil@example.org>', subject=hostile)
+        + b"\n"
+    )
+    mxa("ingest", archive, "--store", tmp_path / "store", "--quiet", "--jobs", 1)
+    mxa("export", "--format", "sqlite", "--store", tmp_path / "store", "--out",
+        tmp_path / "mail.db")  # fmt: skip
+    assert query(tmp_path / "mail.db", "select name from addresses where address = ?",
+                 "evil@example.org") == [(hostile,)]  # fmt: skip
+    from datasette.app import Datasette
+
+    async def pages() -> list[str]:
+        datasette = Datasette([str(tmp_path / "mail.db")])
+        await datasette.invoke_startup()
+        shown = [await datasette.client.get(path) for path in ("/mail/addresses", "/mail/messages")]
+        return [page.text for page in shown]
+
+    for page in asyncio.run(pages()):
+        assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
