@@ -6,8 +6,9 @@ and exit code 2 (:func:`~analyzer.cli.failures.reports_errors`); bad mail is nev
 error, it is counted and listed.
 
 - ``app.py``: the typer app, its commands in help order, and :func:`main`;
-- ``store_commands.py``: ingest, stats, export; ``analysis_commands.py``: audit, links,
-  aliases, graph, report, demo; ``options.py``: the options they share;
+- ``store_commands.py``: ingest, stats, export (CSV or SQLite); ``analysis_commands.py``:
+  audit, links, aliases, graph, report, demo; ``diff_command.py``: diff of two audits;
+  ``options.py``: the options they share;
 - ``analysis_reads.py``: what the commands read out of an analysed store;
 - ``printing.py`` (the terminal), ``print_store.py`` (ingest and stats tables),
   ``print_analysis.py`` (links, aliases, the counterfactual);
