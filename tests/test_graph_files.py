@@ -10,6 +10,7 @@ Read on the sample mailbox (the owner's view) and on a real list archive read as
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -26,6 +27,7 @@ NODE_ATTRIBUTES = {"label", "name", "person", "kind", "organisation", "community
                    "report_community", "is_list", "is_machinery", "owner"}  # fmt: skip
 READERS = {"graphml": nx.read_graphml, "gexf": nx.read_gexf}
 MAYA_AT_WORK = "m.lindqvist@kestrel-analytics.example"  # the sample's owner, at work
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "graphs.md"
 LINUX_MIPS = "list-linux-mips-1996-1999/linux-mips-1996-1999.mbox"
 
 
@@ -153,3 +155,25 @@ def test_an_identity_edge_carries_its_pairs_score_evidence_and_messages(audit):
             assert edge["weight"] == behind and (behind > 0) == bool(shown), (fmt, a, b)
         evidenced = [e for *_, e in graph.edges(data=True) if e["evidence"]]
         assert len(evidenced) >= min(5, graph.number_of_edges()), fmt
+
+
+def test_every_attribute_in_the_files_is_documented(audit):
+    """docs/graphs.md is the contract: an attribute the files carry is listed there."""
+    documented = set(re.findall(r"`([a-z_]+)`", DOCS.read_text("utf-8")))
+    for name in ("communication", "identities"):
+        for fmt, graph in _graphs(audit, name).items():
+            nodes = {k for _, data in graph.nodes(data=True) for k in data}
+            edges = {k for *_, data in graph.edges(data=True) for k in data}
+            # GEXF keeps a node's label and an edge's weight in its own fields, with an id
+            assert nodes | edges <= documented | {"id"}, (name, fmt)
+
+
+def test_the_redacted_files_name_nobody_but_the_owner(tmp_path):
+    """The names and organisations the nodes now carry are redacted like the rest."""
+    out = run_audit([sample_mailbox()], tmp_path / "audit", jobs=1, redact=True).out
+    for name in ("communication", "identities"):
+        for fmt, graph in _graphs(out / "redacted", name).items():
+            text = (out / "redacted" / "graphs" / f"{name}.{fmt}").read_text("utf-8")
+            for someone in ("Priya", "Anders", "Erik", "nystrom.example", "audubon"):
+                assert someone not in text, (name, fmt, someone)
+            assert any(d["name"] for _, d in graph.nodes(data=True))  # a stand-in name
