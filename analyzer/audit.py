@@ -2,7 +2,7 @@
 
 ``DIR/store`` (the Parquet store, reused and grown on later runs), ``DIR/findings.json``,
 ``DIR/graphs/*.graphml`` / ``*.gexf`` / ``*.parquet``, and the report: ``DIR/report.html``,
-``DIR/report.md`` and ``DIR/figures/*.png``.
+``DIR/report.md``, ``DIR/figures/*.png`` and ``DIR/explore.html``.
 """
 
 from __future__ import annotations
