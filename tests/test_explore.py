@@ -274,3 +274,14 @@ def test_each_edge_holds_the_messages_the_network_counts(sample_explore):
         assert [m.date for m in talk.messages] == sorted(
             (m.date for m in talk.messages), reverse=True
         )
+
+
+def test_a_search_finds_a_person_by_a_merged_address(browser, sample_explore):
+    browser.open(sample_explore, 1280)
+    browser.wait_until("document.body.dataset.ready === 'true'")
+    browser.evaluate("""(() => { document.getElementById('search').value = 'PRIYA.RAMAN@';
+      document.getElementById('search-form').requestSubmit(); return true; })()""")
+    browser.wait_until("!!document.querySelector('#panel h2')")
+    assert browser.evaluate("document.querySelector('#panel h2').textContent") == "Priya Raman"
+    assert browser.evaluate("window.exploreNetwork.getSelectedNodes()[0]").startswith("priya")
+    assert browser.problems() == []
