@@ -62,13 +62,15 @@ class AuditSeen:
     path: str
     messages: int
     has_owner: bool
-    newest_mail: str | None  # the last day the owner's addresses or observers show mail
+    # the newest mail's day: input.last_date, or in findings written before it the last
+    # day the owner's addresses or observers show mail
+    newest_mail: str | None
     written_on: str | None  # the day findings.json was written (its file's time), UTC
 
     @property
     def date(self) -> str | None:
-        """The day the audit stands for: its newest mail, else when it was written (an
-        archive's findings hold no dates)."""
+        """The day the audit stands for: its newest mail, else when it was written (older
+        findings of an archive hold no dates)."""
         return self.newest_mail or self.written_on
 
 
@@ -278,7 +280,8 @@ def _audit_seen(document: Mapping[str, Any], path: str, written_on: str | None) 
         path=path,
         messages=int(document.get("input", {}).get("messages_stored", 0)),
         has_owner=bool(document.get("owner", {}).get("identities")),
-        newest_mail=max((day for day in days if day), default=None),
+        newest_mail=document.get("input", {}).get("last_date")
+        or max((day for day in days if day), default=None),
         written_on=written_on,
     )
 

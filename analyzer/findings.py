@@ -69,6 +69,8 @@ def build_findings(analysis: Analysis) -> dict[str, Any]:
             "messages_quarantined": inputs.quarantined,
             "duplicates": inputs.duplicates,
             "messages_stored": inputs.stored,
+            "first_date": analysis.first_date or None,
+            "last_date": analysis.last_date or None,
             "quarantine": [
                 {"source": q.source, "offset": q.offset, "code": q.code, "reason": q.reason}
                 for q in inputs.quarantine

@@ -222,3 +222,14 @@ def test_audit_since_a_missing_audit_stops_before_reading_mail(tmp_path):
     )
     assert "does not exist" in _one_line_error(result)
     assert not out.exists()
+
+
+def test_an_archive_audit_is_named_by_its_newest_mail(tmp_path):
+    """An archive's findings name no owner's addresses to date it by: the input's own
+    first and last day do (findings.json ``input.last_date``)."""
+    earlier = _maildir(tmp_path / "mail-before", CUT)
+    old = run_audit([earlier], tmp_path / "audit-old", jobs=1, archive=True)
+    findings = json.loads((old.out / "findings.json").read_text("utf-8"))
+    newest = max(_date(f) for f in earlier.rglob("*") if f.is_file())
+    assert findings["input"]["last_date"] == newest < CUT
+    assert diff_audits(old.out, old.out).earlier.newest_mail == newest
