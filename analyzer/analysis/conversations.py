@@ -51,8 +51,9 @@ def conversations(frames: Frames, network: Network) -> tuple[Conversation, ...]:
     both = both[both["node_a"] < both["node_b"]]
     edges = pd.DataFrame([(a, b) for a, b, _ in network.edges], columns=["node_a", "node_b"])
     both = both.merge(edges, on=["node_a", "node_b"])
-    columns = ["message_key", "message_id", "date_utc", "subject", "from_addr", "encryption"]
-    both = both.merge(frames.messages[columns], on="message_key", how="left")
+    messages = frames.messages
+    both = both.merge(messages[["message_key", "message_id", "date_utc"]], on="message_key",
+                      how="left")  # fmt: skip
     dates = usable_dates(both["date_utc"])
     both["month"] = dates.dt.strftime("%Y-%m").fillna("").astype(object)
     both["when"] = dates
@@ -66,6 +67,8 @@ def conversations(frames: Frames, network: Network) -> tuple[Conversation, ...]:
     newest = both.sort_values([*edge, "when"], ascending=[True, True, False], na_position="last")
     newest = newest[~newest.duplicated([*edge, "shown"])]  # one message in two folders: once
     newest = newest.groupby(edge, sort=False).head(SHOWN_PER_EDGE)
+    rest = ["message_key", "subject", "from_addr", "encryption"]  # for the few listed only
+    newest = newest.merge(messages[rest], on="message_key", how="left", sort=False)
     listed: dict[tuple[str, str], list[MessageRef]] = {}
     for row in newest.itertuples(index=False):
         listed.setdefault((row.node_a, row.node_b), []).append(_ref(row))
