@@ -115,7 +115,8 @@ def communication_graph(analysis: Analysis) -> nx.DiGraph:
 def identity_graph(analysis: Analysis) -> nx.Graph:
     """Addresses as nodes, one edge per pair the analysis kept, with both questions.
 
-    Edges carry ``weight`` (the messages that show the pair's evidence), ``score`` and
+    Edges carry ``messages`` (the messages that show the pair's evidence), ``weight`` (the
+    same, at least 1: Gephi drops an edge of weight 0 as it imports it), ``score`` and
     ``same_person`` (both the same-person score), ``confidence``, ``same_person_seen_by``
     (the most visible observer class that can claim it, or ""), ``known_together_by``
     (the observer class that holds both, or ""), ``evidence`` (ids, ``;``-joined),
@@ -129,11 +130,13 @@ def identity_graph(analysis: Analysis) -> nx.Graph:
             if address not in graph:
                 graph.add_node(address, owner=owner.owns(address), **node_facts(analysis, address))
         evidence = sorted({link.evidence for link in analysis.links_of(pair.a, pair.b)})
+        behind = analysis.messages_behind(pair.a, pair.b)
         same = pair.same_person
         graph.add_edge(
             pair.a,
             pair.b,
-            weight=analysis.messages_behind(pair.a, pair.b),
+            weight=max(behind, 1),  # Gephi drops an edge of weight 0 as it imports it
+            messages=behind,
             score=same.score,
             same_person=same.score,
             confidence=same.confidence,
