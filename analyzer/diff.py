@@ -35,6 +35,7 @@ __all__ = [
     "LeakSeen",
     "LinkSeen",
     "ObserverTies",
+    "ObserversCut",
     "PairSeen",
     "SuggestionSeen",
     "diff_audits",
@@ -158,6 +159,19 @@ class ObserverTies:
 
 
 @dataclass(frozen=True)
+class ObserversCut:
+    """A link whose observers findings.json names only in part (the most involved first,
+    at most 25): who can tie its pair is not compared, since the cut list's order and
+    cut change from run to run while nothing else does."""
+
+    a: str
+    b: str
+    evidence: str
+    listed: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Changes(Generic[T]):
     """What the later audit shows and the earlier did not (``new``), and the reverse."""
 
@@ -181,6 +195,8 @@ class FindingsDiff:
     leaks: Changes[LeakSeen]
     suggestions: Changes[SuggestionSeen]
     observers: Changes[ObserverTies]
+    # links either audit names only some observers of: their pairs' observers not compared
+    observers_cut: tuple[ObserversCut, ...] = ()
 
     @property
     def links_of_pairs_kept(self) -> Changes[LinkSeen]:
@@ -344,17 +360,43 @@ def _can_claim(link_class: str, pair_class: str | None) -> bool:
     return _VISIBILITY.index(link_class) >= _VISIBILITY.index(pair_class)
 
 
-def _observer_ties(document: Mapping[str, Any]) -> dict[str, tuple[str, set[tuple[str, str]]]]:
-    """Each named party (a link's observers) and the pairs it can tie as one person: it
-    sees same-person evidence of a pair, and its class sees enough to claim the pair."""
+def _claiming_links(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The same-person links whose class sees enough to claim their pair."""
     claimed = {(p["a"], p["b"]): p["same_person"].get("observer_class") for p in document["pairs"]}
+    return [
+        link
+        for link in document["links"]
+        if link["question"] == Question.SAME_PERSON
+        and _can_claim(link["observer_class"], claimed.get((link["a"], link["b"])))
+    ]
+
+
+def _is_cut(link: Mapping[str, Any]) -> bool:
+    return int(link.get("observers_total", 0)) > len(link["observers"])
+
+
+def _observers_cut(document: Mapping[str, Any]) -> dict[tuple[str, str, str], ObserversCut]:
+    """The claiming links whose observers list is cut (``observers_total`` counts more)."""
+    return {
+        (lk["a"], lk["b"], lk["evidence"]): ObserversCut(
+            lk["a"], lk["b"], lk["evidence"], len(lk["observers"]), int(lk["observers_total"])
+        )
+        for lk in _claiming_links(document)
+        if _is_cut(lk)
+    }
+
+
+def _observer_ties(
+    document: Mapping[str, Any], partial: frozenset[tuple[str, str]] = frozenset()
+) -> dict[str, tuple[str, set[tuple[str, str]]]]:
+    """Each named party (a link's observers) and the pairs it can tie as one person: it
+    sees same-person evidence of a pair, and its class sees enough to claim the pair.
+    Pairs in ``partial`` (a link of theirs names only some observers) are left out."""
     ties: dict[str, set[tuple[str, str]]] = defaultdict(set)
     classes: dict[str, str] = {}
-    for link in document["links"]:
+    for link in _claiming_links(document):
         pair = (link["a"], link["b"])
-        if link["question"] != Question.SAME_PERSON:
-            continue
-        if not _can_claim(link["observer_class"], claimed.get(pair)):
+        if pair in partial:
             continue
         for observer in link["observers"]:
             ties[observer].add(pair)
@@ -438,6 +480,9 @@ def diff_findings(
         return _read(earlier, earlier_path, reader), _read(later, later_path, reader)
 
     pairs, confidence = _pairs_compared(*both(_shown_pairs))
+    cut_before, cut_after = both(_observers_cut)
+    cut = {**cut_before, **cut_after}  # the later audit's counts where both cut a link
+    partial = frozenset((a, b) for a, b, _ in cut)
     return FindingsDiff(
         earlier=_read(earlier, earlier_path,
                       lambda d: _audit_seen(d, earlier_path, earlier_written_on)),
@@ -448,7 +493,8 @@ def diff_findings(
         links=_compare(*both(_links)),
         leaks=_compare(*both(_leaks)),
         suggestions=_compare(*both(_suggestions)),
-        observers=_ties_compared(*both(_observer_ties)),
+        observers=_ties_compared(*both(lambda d: _observer_ties(d, partial))),
+        observers_cut=tuple(cut[key] for key in sorted(cut)),
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from analyzer.audit import run_audit
 from analyzer.cli import app
-from analyzer.diff import READABLE_SCHEMAS, diff_audits
+from analyzer.diff import READABLE_SCHEMAS, diff_audits, diff_findings
 from analyzer.findings import SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
@@ -233,3 +233,60 @@ def test_an_archive_audit_is_named_by_its_newest_mail(tmp_path):
     newest = max(_date(f) for f in earlier.rglob("*") if f.is_file())
     assert findings["input"]["last_date"] == newest < CUT
     assert diff_audits(old.out, old.out).earlier.newest_mail == newest
+
+
+def _findings_with_observers(observers: list[str], total: int, whole: list[str]) -> dict:
+    """A findings document of one pair tied by two links: one naming ``observers`` of
+    ``total`` (findings.json lists at most 25), one naming all of ``whole``."""
+    a, b = "me@home.example", "me@work.example"
+    link = {"a": a, "b": b, "question": "same-person", "level": "certain",
+            "observer_class": "correspondents", "messages_total": 40}  # fmt: skip
+    return {
+        "schema": SCHEMA,
+        "input": {"messages_stored": 40},
+        "owner": {"identities": [a, b]},
+        "identities": [{"address": a, "kind": "personal"}, {"address": b, "kind": "work"}],
+        "observers": [],
+        "pairs": [{"id": "F1", "a": a, "b": b, "relation": "owner",
+                   "same_person": {"confidence": "certain", "score": 0.99,
+                                   "observer_class": "correspondents", "evidence": ["reply-to"]}}],
+        "links": [
+            {**link, "evidence": "reply-to", "observers": observers, "observers_total": total},
+            {**link, "evidence": "signature", "observers": whole, "observers_total": len(whole)},
+        ],
+        "alias_leaks": [],
+        "suggestions": [],
+    }  # fmt: skip
+
+
+def test_observers_of_a_cut_list_are_not_compared_and_the_diff_says_so(tmp_path):
+    """A link names its 25 most involved observers; when their order changes (a tie broken
+    otherwise, one more message), others fall off the list though nothing changed."""
+    everyone = [f"person{n:02}@example.net" for n in range(30)]
+    earlier = _findings_with_observers(everyone[:25], 30, ["friend@example.net"])
+    later = _findings_with_observers(everyone[5:], 30, ["friend@example.net"])
+    diff = diff_findings(earlier, later)
+    assert not diff.observers and diff.unchanged
+    cut = diff.observers_cut
+    assert [(k.a, k.b, k.evidence, k.listed, k.total) for k in cut] == [
+        ("me@home.example", "me@work.example", "reply-to", 25, 30)
+    ]
+    # a whole list is still compared
+    whole = _findings_with_observers(everyone[:3], 3, ["friend@example.net"])
+    assert not diff_findings(whole, whole).observers_cut
+    changed = diff_findings(whole, _findings_with_observers(everyone[:3], 3, ["new@example.net"]))
+    assert [t.observer for t in changed.observers.new] == ["new@example.net"]
+    # said in the terminal and in --json
+    (tmp_path / "old.json").write_text(json.dumps(earlier))
+    (tmp_path / "new.json").write_text(json.dumps(later))
+    paths = [str(tmp_path / "old.json"), str(tmp_path / "new.json")]
+    shown = runner.invoke(app, ["diff", *paths])
+    assert shown.exit_code == 0, shown.output
+    assert "Nothing changed" in shown.stdout
+    assert "Observers compared in part: 1 link of 1 pair" in shown.stdout
+    as_json = json.loads(runner.invoke(app, ["diff", *paths, "--json"]).stdout)
+    assert as_json["observers"] == {"new": [], "gone": []}
+    assert as_json["observers_cut"] == [
+        {"a": "me@home.example", "b": "me@work.example", "evidence": "reply-to",
+         "listed": 25, "total": 30}
+    ]  # fmt: skip

@@ -95,15 +95,33 @@ def changes_summary(diff: FindingsDiff) -> str:
     return f"New: {said('new')}. Gone: {said('gone')}."
 
 
+def cut_observers_note(diff: FindingsDiff) -> str:
+    """One line when who can tie some pairs was not compared: findings.json names only the
+    most involved observers of a link (``observers_total`` counts them all)."""
+    cut = diff.observers_cut
+    if not cut:
+        return ""
+    pairs = sorted({(k.a, k.b) for k in cut})
+    shown = "; ".join(f"{a} ↔ {b}" for a, b in pairs[:PAIRS_SHOWN])
+    more = len(pairs) - PAIRS_SHOWN
+    return (f"Observers compared in part: {_plural(len(cut), 'link')} of "
+            f"{_plural(len(pairs), 'pair')} name only their most involved observers "
+            f"(findings.json lists at most 25), so who can tie those pairs is not compared: "
+            f"{shown}{f' and {more} more' if more > 0 else ''}.")  # fmt: skip
+
+
 def print_diff(diff: FindingsDiff) -> None:
     """The changes, kind by kind: ``+`` new, ``-`` gone, in the report's words."""
     words = _Words(diff.later.has_owner)
     line("Changes from ", Text(diff.earlier.path), f" ({_side(diff.earlier)})")
     line("          to ", Text(diff.later.path), f" ({_side(diff.later)})")
+    note = cut_observers_note(diff)
     if diff.unchanged:
         line("")
         line("Nothing changed: the same addresses, pairs, evidence, leaks, suggestions and "
              "observers.")  # fmt: skip
+        if note:
+            line(Text(note))
         return
     line(changes_summary(diff), style="bold")
     _section(
@@ -168,6 +186,9 @@ def print_diff(diff: FindingsDiff) -> None:
         [ties(t, "can now tie") for t in diff.observers.new],
         [ties(t, "can no longer tie") for t in diff.observers.gone],
     )
+    if note:
+        line("")
+        line(Text(note))
 
 
 @reports_errors
