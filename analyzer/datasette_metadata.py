@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer.linkability.catalog import CLAIM
+
 __all__ = ["CANNED_QUERIES", "MARKER", "SOURCE", "TABLES", "datasette_metadata"]
 
 MARKER = "mxa_export"  # the table that says a database is this export's (and what made it)
@@ -90,26 +92,32 @@ TABLES: dict[str, tuple[str, list[str], dict[str, str]]] = {
 }  # fmt: skip
 
 _OWNERS_LINKS = "(l.owner = 1 or not exists (select 1 from links where owner = 1))"
+# what the link's class can reach on its pair (findings.json pairs[].same_person.by_observer):
+# a party can tell two addresses are one person when its class's score reaches CLAIM, the
+# rule the report's "who can tell" and the observers' counts use
+_REACH = "json_extract(p.by_observer, '$.' || l.observer_class)"
 
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
     "who_can_tie_my_addresses": {
         "title": "Who can tie my addresses",
-        "description": "Each party that sees evidence tying two of the owner's addresses "
-        "(with no owner, an archive's: everyone's), how many pairs it can tie as one person "
-        "or knows together, with which evidence. Give an address to keep its pairs only.",
+        "description": "Each party that can tie two of the owner's addresses (with no owner, "
+        "an archive's: everyone's): the pairs it can take for one person (its class's score "
+        f"reaches {CLAIM}, as the report says who can tell) or knows together, the highest "
+        "score its class reaches, with which evidence. Give an address to keep its pairs only.",
         "sql": f"""select
   coalesce(o.observer, '(none named)') as observer,
   l.observer_class,
   count(distinct case when l.question = 'same-person' then l.pair end) as same_person_pairs,
   count(distinct case when l.question = 'known-together' then l.pair end)
     as known_together_pairs,
-  max(case when l.question = 'same-person' then p.score end) as highest_score,
+  max(case when l.question = 'same-person' then {_REACH} end) as score_it_reaches,
   group_concat(distinct l.evidence) as evidence,
   group_concat(distinct l.a || ' ~ ' || l.b) as pairs
 from links l
 left join link_observers o on o.link = l.link
 left join pairs p on p.pair = l.pair
 where {_OWNERS_LINKS}
+  and (l.question = 'known-together' or {_REACH} >= {CLAIM})
   and (coalesce(:address, '') = '' or l.a = :address or l.b = :address)
 group by 1, 2
 order by same_person_pairs desc, known_together_pairs desc, observer, l.observer_class""",

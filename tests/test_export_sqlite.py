@@ -131,7 +131,7 @@ def test_datasette_answers_who_can_tie_my_addresses(exported):
     colleague = by_observer[("anders.holm@kestrel-analytics.example", "correspondents")]
     assert f"{WORK} ~ {GMAIL}" in colleague["pairs"]
     assert "smime-certificate" in colleague["evidence"]
-    assert colleague["highest_score"] >= 0.95
+    assert colleague["score_it_reaches"] >= 0.95
     shop = by_observer[("orders@nordicgear.example", "correspondents")]
     assert shop["evidence"] == "subaddress" and shop["pairs"] == f"{TAGGED} ~ {GMAIL}"
     assert by_observer[("google.com", "providers")]["same_person_pairs"] >= 6
@@ -196,6 +196,45 @@ def test_the_redacted_copy_exports_without_other_peoples_details(audit, tmp_path
     assert "dealshub-mail.example" not in dump
     assert GMAIL in dump  # the owner's own addresses stay
     assert canned(database, "leaks_by_service")  # the leaks are still there, pseudonymised
+
+
+def test_who_can_tie_lists_only_parties_whose_class_reaches_the_claim(audit, tmp_path):
+    """As the report says who can tell: a party sees a pair's same-person evidence and its
+    class's score (by_observer) reaches the claim; its row shows that score, not the pair's."""
+    document = findings(audit)
+    pair = next(
+        p
+        for p in document["pairs"]
+        if p["same_person"]["observer_class"] == "providers"
+        and p["same_person"]["by_observer"]["providers"] < p["same_person"]["score"]
+    )
+    reach = pair["same_person"]["by_observer"]
+    assert reach["correspondents"] < 0.5
+    seen = next(
+        lk
+        for lk in document["links"]
+        if (lk["a"], lk["b"]) == (pair["a"], pair["b"]) and lk["observer_class"] == "providers"
+    )
+    nosy = {
+        **seen,
+        "evidence": "sender",
+        "observer_class": "correspondents",
+        "level_by_observer": {"correspondents": "sender"},
+        "observers": ["nosy@example.org"],
+        "observers_total": 1,
+    }
+    document["links"].append(nosy)
+    export_sqlite(audit, tmp_path / "mail.db", document)
+    rows = canned(tmp_path / "mail.db", "who_can_tie_my_addresses", address=pair["a"])
+    assert "nosy@example.org" not in {row["observer"] for row in rows}
+    provider = next(
+        r
+        for r in rows
+        if r["observer"] == seen["observers"][0]
+        and r["observer_class"] == "providers"
+        and r["same_person_pairs"] == 1
+    )
+    assert provider["score_it_reaches"] == reach["providers"]
 
 
 def test_errors_are_one_line_and_nothing_foreign_is_replaced(audit, tmp_path):
