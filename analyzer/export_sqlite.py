@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from analyzer.datasette_metadata import MARKER, SOURCE, datasette_metadata
 from analyzer.errors import OutputError, UsageError
+from analyzer.findings import read_findings as findings_file
 from analyzer.output_folder import atomic_file, modes, refuse_link
 from analyzer.safe_output import json_text
 from analyzer.sqlite_tables import (
@@ -44,7 +45,7 @@ from analyzer.sqlite_tables import (
 )
 from analyzer.store import FRAMES, Store, store_folder
 
-__all__ = ["SQLITE_SCHEMA", "Findings", "export_sqlite", "findings_for", "read_findings"]
+__all__ = ["SQLITE_SCHEMA", "Findings", "export_sqlite", "findings_for"]
 
 SQLITE_SCHEMA = "mxa.sqlite/1"
 _BATCH_ROWS = 20_000
@@ -62,19 +63,10 @@ class Findings:
 
 
 def read_findings(path: str | os.PathLike[str]) -> Findings:
-    """``findings.json``, or the audit folder holding it; a one-line error otherwise."""
-    given = Path(path)
-    file = given / _FINDINGS_NAME if given.is_dir() else given
-    if not file.is_file():
-        raise UsageError(f"no findings at {file} (run `mxa audit SOURCES --out FOLDER` first)")
-    try:
-        document = json.loads(file.read_text("utf-8"))
-    except (OSError, ValueError) as error:
-        raise UsageError(f"cannot read findings {file}: {error}") from None
-    schema = document.get("schema", "") if isinstance(document, dict) else ""
-    if not str(schema).startswith("mxa.findings/"):
-        raise UsageError(f"{file} is no mxa findings document (schema {schema!r})")
-    return Findings(document, str(file))
+    """``findings.json``, or the audit folder holding it, as
+    :func:`analyzer.findings.read_findings` reads it (a one-line error otherwise)."""
+    read = findings_file(path)
+    return Findings(dict(read.document), read.path)
 
 
 def findings_for(

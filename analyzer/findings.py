@@ -1,24 +1,42 @@
 """``findings.json`` (schema ``mxa.findings/2``): the contract others build on.
 
 Keys may be added, never renamed (docs/findings.md). Everything is sorted and free of run
-times, so the same input gives byte-identical output.
+times, so the same input gives byte-identical output. :func:`read_findings` is the one
+reader of the file (``mxa diff``, ``mxa audit --since``, the SQLite export): it accepts
+the schemas this version can read and says in one line what else it was given.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import io
+import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from analyzer.analysis import CATALOG, CLAIM, CONFIDENCE, Analysis
+from analyzer.errors import MxaError
 from analyzer.output_folder import atomic_file, ensure_folder
 from analyzer.safe_output import json_chunks
 
-__all__ = ["SCHEMA", "build_findings", "write_findings"]
+__all__ = [
+    "FINDINGS_NAME",
+    "READABLE_SCHEMAS",
+    "SCHEMA",
+    "FindingsError",
+    "FindingsFile",
+    "build_findings",
+    "read_findings",
+    "write_findings",
+]
 
 SCHEMA = "mxa.findings/2"
+READABLE_SCHEMAS = (SCHEMA,)  # what read_findings accepts: a new schema is read on purpose
+FINDINGS_NAME = "findings.json"  # in an audit folder
 
 
 def _identity(identity) -> dict[str, Any]:
@@ -135,3 +153,52 @@ def write_findings(findings: dict[str, Any], path: str | os.PathLike[str]) -> Pa
         file.flush()
         file.detach()  # atomic_file syncs and closes the file itself
     return target
+
+
+class FindingsError(MxaError):
+    """A findings.json that is missing, unreadable, or no findings document mxa can read."""
+
+
+@dataclass(frozen=True)
+class FindingsFile:
+    """A findings document as read: where from, the day it was written, what it says."""
+
+    path: str
+    written_on: str | None  # the file's modification day, UTC
+    document: Mapping[str, Any]
+
+
+def read_findings(path: str | os.PathLike[str]) -> FindingsFile:
+    """The findings document at ``path`` (an audit folder or its findings.json), of a
+    schema in :data:`READABLE_SCHEMAS`; anything else is a :class:`FindingsError` in one
+    line."""
+    given = Path(path)
+    target = given / FINDINGS_NAME if given.is_dir() else given
+    if not target.is_file():
+        where = f"{path} holds no {FINDINGS_NAME}" if given.is_dir() else f"{path} does not exist"
+        raise FindingsError(
+            f"no findings at {target}: {where}; give an audit folder that "
+            f"`mxa audit SOURCES --out FOLDER` wrote, or its {FINDINGS_NAME}"
+        )
+    try:
+        with target.open("rb") as file:
+            document = json.load(file)
+    except OSError as error:
+        raise FindingsError(f"cannot read findings {target}: {error.strerror or error}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise FindingsError(f"{target} is no JSON ({error}): not an mxa findings.json") from None
+    schema = document.get("schema") if isinstance(document, dict) else None
+    if schema not in READABLE_SCHEMAS:
+        raise FindingsError(
+            f"{target} is no findings document mxa can read (schema {schema!r}; "
+            f"this mxa reads {', '.join(READABLE_SCHEMAS)})"
+        )
+    return FindingsFile(str(target), _written_on(target), document)
+
+
+def _written_on(path: Path) -> str | None:
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    return datetime.datetime.fromtimestamp(stamp, datetime.UTC).date().isoformat()
