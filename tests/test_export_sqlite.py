@@ -261,6 +261,17 @@ def test_errors_are_one_line_and_nothing_foreign_is_replaced(audit, tmp_path):
     assert "formats are csv and sqlite" in fails("export", "--format", "xml", "--store", audit)
 
 
+def test_csv_refuses_the_options_only_sqlite_reads(audit, tmp_path):
+    for option in (["--findings", audit], ["--metadata", tmp_path / "m.json"],
+                   ["--me", GMAIL], ["--archive"]):  # fmt: skip
+        result = runner.invoke(app, [str(a) for a in ("export", "--store", audit, "--out",
+                                                      tmp_path / "csv", *option)])  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert f"{option[0]} apply to --format sqlite" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "csv").exists()
+
+
 def test_text_mail_could_not_decode_is_kept_visibly(audit, tmp_path):
     document = findings(audit)
     document["links"][0]["detail"] = "User-Agent: caf\udce9"  # a byte JSON carried as an escape

@@ -170,6 +170,17 @@ def export_command(
         return
     if file_format != "csv":
         raise UsageError(f"no export format {file_format!r}; formats are csv and sqlite")
+    sqlite_only = {
+        "--findings": findings is not None,
+        "--metadata": metadata is not None,
+        "--me": bool(me),
+        "--me-domain": bool(me_domain),
+        "--archive": archive,
+    }
+    given = [option for option, is_given in sqlite_only.items() if is_given]
+    if given:
+        raise UsageError(f"{', '.join(given)} apply to --format sqlite; the CSV files hold "
+                         "the store's frames only")  # fmt: skip
     from analyzer.export import EXPORT_FRAMES, export_csv
 
     written = export_csv(
