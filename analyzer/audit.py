@@ -20,10 +20,10 @@ import pandas as pd
 
 from analyzer.analysis import Analysis, Progress, analyze, communication_aggregates, input_counts
 from analyzer.analysis.core import no_progress
-from analyzer.diff import FindingsDiff, FindingsFile, diff_files, read_findings
+from analyzer.diff import FindingsDiff, diff_files
 from analyzer.engines import aggregate_on_dask
 from analyzer.errors import OutputError
-from analyzer.findings import build_findings, write_findings
+from analyzer.findings import FindingsFile, build_findings, read_findings, write_findings
 from analyzer.frames import Frames, to_pandas
 from analyzer.graphs import communication_graph, identity_graph, write_graphs
 from analyzer.ingest import ImapOptions, IngestResult, ProgressCallback, ingest

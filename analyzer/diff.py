@@ -10,27 +10,21 @@ no mail), so an audit from last month compares with today's.
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from analyzer.errors import UsageError
+from analyzer.findings import FindingsError, FindingsFile, read_findings
 from analyzer.vocabulary import ObserverClass, Question
 
 __all__ = [
     "DIFF_SCHEMA",
-    "READABLE_SCHEMAS",
     "AuditSeen",
     "Changes",
     "ConfidenceChange",
     "FindingsDiff",
-    "FindingsError",
-    "FindingsFile",
     "IdentitySeen",
     "LeakSeen",
     "LinkSeen",
@@ -41,19 +35,12 @@ __all__ = [
     "diff_audits",
     "diff_files",
     "diff_findings",
-    "read_findings",
 ]
 
 DIFF_SCHEMA = "mxa.diff/1"
-# the findings documents this module reads (analyzer.findings.SCHEMA; a test keeps them equal)
-READABLE_SCHEMAS = ("mxa.findings/2",)
 _VISIBILITY = tuple(ObserverClass)  # from the most to the least visible
 
 T = TypeVar("T")
-
-
-class FindingsError(UsageError):
-    """A findings.json that is missing, unreadable, or no findings document mxa can compare."""
 
 
 @dataclass(frozen=True)
@@ -240,55 +227,7 @@ class FindingsDiff:
         }
 
 
-# -- reading --------------------------------------------------------------------------------
-def _findings_path(path: str | os.PathLike[str]) -> Path:
-    """An audit folder stands for the findings.json in it."""
-    given = Path(path)
-    return given / "findings.json" if given.is_dir() else given
-
-
-@dataclass(frozen=True)
-class FindingsFile:
-    """A findings document as read: where from, the day it was written, what it says."""
-
-    path: str
-    written_on: str | None
-    document: Mapping[str, Any]
-
-
-def read_findings(path: str | os.PathLike[str]) -> FindingsFile:
-    """The findings document at ``path`` (an audit folder or its findings.json), checked to
-    be one this module compares; anything else is a :class:`FindingsError` in one line."""
-    target = _findings_path(path)
-    if not target.exists():
-        where = (
-            f"{path} holds no findings.json" if Path(path).is_dir() else f"{path} does not exist"
-        )
-        raise FindingsError(f"{where}: give an mxa audit folder or its findings.json")
-    try:
-        with target.open("rb") as file:
-            document = json.load(file)
-    except OSError as error:
-        raise FindingsError(f"cannot read {target}: {error.strerror or error}") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise FindingsError(f"{target} is no JSON ({error}): not an mxa findings.json") from None
-    schema = document.get("schema") if isinstance(document, dict) else None
-    if schema not in READABLE_SCHEMAS:
-        raise FindingsError(
-            f"{target} is no findings document mxa can compare (schema {schema!r}; "
-            f"mxa diff reads {', '.join(READABLE_SCHEMAS)})"
-        )
-    return FindingsFile(str(target), _written_on(target), document)
-
-
-def _written_on(path: Path) -> str | None:
-    try:
-        stamp = path.stat().st_mtime
-    except OSError:
-        return None
-    return datetime.datetime.fromtimestamp(stamp, datetime.UTC).date().isoformat()
-
-
+# -- reading (the file itself: analyzer.findings.read_findings) ----------------------------
 def _audit_seen(document: Mapping[str, Any], path: str, written_on: str | None) -> AuditSeen:
     days = [str(i.get("last_seen") or "")[:10] for i in document.get("identities", [])]
     days += [str(v.get("last_seen") or "")[:10] for v in document.get("observers", [])]

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from analyzer.audit import run_audit
 from analyzer.cli import app
-from analyzer.diff import READABLE_SCHEMAS, diff_audits, diff_findings
-from analyzer.findings import SCHEMA
+from analyzer.diff import diff_audits, diff_findings
+from analyzer.findings import READABLE_SCHEMAS, SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
 MAILDIR = REPO / "sample_data" / "persona" / "maildir"
@@ -290,3 +290,21 @@ def test_observers_of_a_cut_list_are_not_compared_and_the_diff_says_so(tmp_path)
         {"a": "me@home.example", "b": "me@work.example", "evidence": "reply-to",
          "listed": 25, "total": 30}
     ]  # fmt: skip
+
+
+def test_the_diff_and_the_sqlite_export_read_findings_alike(tmp_path):
+    """One reader of findings.json: a schema this mxa cannot read is refused by both in
+    the same line, an MxaError the CLI shows as such."""
+    from analyzer import export_sqlite
+    from analyzer.errors import MxaError
+    from analyzer.findings import FindingsError, read_findings
+
+    future = tmp_path / "findings.json"
+    future.write_text(json.dumps({"schema": "mxa.findings/9"}))
+    said = []
+    for reader in (read_findings, export_sqlite.read_findings):
+        with pytest.raises(FindingsError) as refused:
+            reader(tmp_path)
+        said.append(str(refused.value))
+    assert isinstance(refused.value, MxaError)
+    assert said[0] == said[1] and "\n" not in said[0] and "'mxa.findings/9'" in said[0]
