@@ -89,7 +89,8 @@ def test_a_list_archive_names_people_merges_their_addresses_and_flags_lists(linu
     for graph in _graphs(linux_mips, "communication").values():
         nodes = _nodes(graph)
         ralf = nodes["ralf@uni-koblenz.de"]
-        assert ralf["name"] == "Ralf Baechle" and ralf["kind"] == "work"
+        # the only person the mail shows at uni-koblenz.de (his other addresses are his)
+        assert ralf["name"] == "Ralf Baechle" and ralf["kind"] == "domain"
         assert ralf["organisation"] == "uni-koblenz.de" and ralf["community"] > 0
         # Ariel's addresses, tied as one person, share their person id
         ariel = {a for a, d in nodes.items() if d["person"] == nodes["ariel@sgi.com"]["person"]}
@@ -178,3 +179,49 @@ def test_the_redacted_files_name_nobody_but_the_owner(tmp_path):
             for someone in ("Priya", "Anders", "Erik", "nystrom.example", "audubon"):
                 assert someone not in text, (name, fmt, someone)
             assert any(d["name"] for _, d in graph.nodes(data=True))  # a stand-in name
+
+
+# what a kind says of someone else's address: none of the owner's own words (a domain
+# "only the owner uses", the owner's primary mailbox, a catch-all of theirs)
+OWNER_ONLY_KINDS = {"primary", "catch-all", "custom-domain"}
+
+
+def test_lists_machinery_and_other_peoples_addresses_get_a_kind_that_reads_right(sample):
+    """The owner's classifier applied to every address called a list "custom-domain" (a
+    domain one person uses) and a no-reply sender "work"; a shop that writes from one
+    address was "work" because its bounce addresses counted as colleagues."""
+    documented = DOCS.read_text("utf-8")
+    for fmt, graph in _graphs(sample, "communication").items():
+        nodes = _nodes(graph)
+        assert nodes["ornithology-l@lists.birdnet.example"]["kind"] == "list", fmt
+        assert nodes["no-reply@skynordic.example"]["kind"] == "machinery", fmt
+        for node, data in nodes.items():
+            assert (data["kind"] == "list") == data["is_list"], (fmt, node)
+            assert (data["kind"] == "machinery") == data["is_machinery"], (fmt, node)
+            if not data["owner"]:
+                assert data["kind"] not in OWNER_ONLY_KINDS, (fmt, node, data["kind"])
+            assert f"`{data['kind'].split(':')[0]}" in documented, (fmt, node, data["kind"])
+        # other people at the owner's employer are colleagues there; anyone who is the only
+        # person the mail shows at their domain is at a "domain", whatever its bounces
+        for colleague in ("priya.raman", "anders.holm"):
+            assert nodes[f"{colleague}@kestrel-analytics.example"]["kind"] == "work", fmt
+        for alone in ("orders@nordicgear.example", "k.sato@example.ac.jp", "erik@nystrom.example"):
+            assert nodes[alone]["kind"] == "domain", (fmt, alone)
+        assert nodes["sofia.almeida@proton.me"]["kind"] == "mailbox", fmt
+        assert nodes[MAYA_AT_WORK]["kind"] == "work"  # the owner's own keep their kinds
+        assert nodes["maya@maya-l.example"]["kind"] == "custom-domain"
+
+
+def test_a_list_archive_counts_people_not_addresses_at_a_domain(linux_mips):
+    """Ralf's five uni-koblenz.de addresses are one person, and root@ is machinery: nobody
+    else there makes it a workplace the mail shows."""
+    for fmt, graph in _graphs(linux_mips, "communication").items():
+        nodes = _nodes(graph)
+        assert nodes["linux@cthulhu.engr.sgi.com"]["kind"] == "list", fmt
+        assert nodes["majordomo@cthulhu.engr.sgi.com"]["kind"] == "machinery", fmt
+        assert nodes["root@uni-koblenz.de"]["kind"] == "machinery", fmt
+        assert nodes["ralf@uni-koblenz.de"]["kind"] == "domain", fmt
+        for node, data in nodes.items():
+            assert data["kind"] not in OWNER_ONLY_KINDS, (fmt, node, data["kind"])
+        sgi = [d["kind"] for d in nodes.values() if d["organisation"] == "sgi.com"]
+        assert sgi.count("work") > 5, (fmt, Counter(sgi))

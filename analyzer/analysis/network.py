@@ -32,7 +32,7 @@ from analyzer.linkability import CLAIM, PairVerdict
 from analyzer.linkability.context import BROADCAST_PARTIES, is_person_address
 from analyzer.mailing_lists import more_lists
 from analyzer.owner import Owner
-from analyzer.vocabulary import OWN_WORDS, PARTY_ROLES, RECIPIENT_ROLES
+from analyzer.vocabulary import OWN_WORDS, PARTY_ROLES, RECIPIENT_ROLES, IdentityKind
 
 __all__ = [
     "EGO_NEIGHBOURS",
@@ -74,7 +74,8 @@ class AddressFacts:
     what a graph file's node says of it."""
 
     person: str  # its node in the network: "you", a person's main address, the party; or ""
-    kind: str  # the classifier's word (kinds.KINDS), "organisation" or "relay" for a party
+    kind: str  # the classifier's word (kinds.KINDS; "domain" for someone else's custom
+    # domain), "list", "machinery"; "organisation" or "relay" for a party
     organisation: str  # its registrable domain; "" at a public provider, alias or throwaway
     community: int  # its number in Network.archive_communities (from 1), 0 for none
     is_list: bool = False  # a mailing list
@@ -349,31 +350,20 @@ def _facts(
     drawn_nodes: Iterable[NetworkNode],
 ) -> dict[str, AddressFacts]:
     """Each address of the archive (any header) and each party an alias service stands in
-    for: its person, its kind by the one classifier (:func:`~analyzer.aliases.kinds.kind_of`,
-    told how many other addresses share its organisation's domain, as for the owner's own),
-    its organisation, its community in the whole archive, and whether it is a list or
-    machinery."""
+    for: its person, its kind (:func:`_kind`), its organisation, its community in the
+    whole archive, and whether it is a list or machinery."""
     community_of = {member: n for n, members in enumerate(communities, 1) for member in members}
     in_figure = {node.id: node.community for node in drawn_nodes}
     addresses = [str(a) for a in frames.participants["address"].dropna().unique()]
-    at_domain = Counter(
-        registrable_domain(domain_of(a)) for a in addresses if "@" in a and not owner.owns(a)
-    )
+    where = {address: _placed(address, owner, placed) for address in addresses}
+    people_at: defaultdict[str, set[str]] = defaultdict(set)  # domain → the people there
+    for address, (drawn, drawn_as) in where.items():
+        if drawn_as == "person" and "@" in address:
+            people_at[registrable_domain(domain_of(address))].add(str(drawn))
     facts = {}
-    for address in addresses:
-        if address in placed.node:
-            drawn = placed.node[address]
-            drawn_as = placed.kind[drawn] if drawn else ""
-        else:  # in no From, To or Cc (Reply-To, Sender, a delivery header): placed alike
-            drawn, drawn_as = _place(address, owner, placed.parties, placed.lists, placed.person_of)
-        if "@" not in address:
-            kind = ""
-        elif owner.owns(address):
-            kind = kinds.get(address) or kind_of(address, owner)
-        else:
-            others = at_domain[registrable_domain(domain_of(address))] - 1
-            kind = kind_of(address, owner, colleagues=others)
-        kind = str(kind)  # a plain string, as a graph file writes it
+    for address, (drawn, drawn_as) in where.items():
+        colleagues = len(people_at[registrable_domain(domain_of(address))] - {drawn})
+        kind = _kind(address, owner, kinds, drawn, drawn_as, colleagues)
         organisation = organisation_of(address) if "@" in address else ""
         if "@" in organisation or kind.startswith("alias") or kind == "disposable":
             organisation = ""  # a public provider's mailbox, an alias: no organisation
@@ -389,6 +379,42 @@ def _facts(
             community_of.get(party, 0), report_community=in_figure.get(party, 0),
         )  # fmt: skip
     return facts
+
+
+def _placed(address: str, owner: Owner, placed: _Placed) -> tuple[str | None, str]:
+    """An address's node and its kind (:func:`_place`), as placing From, To and Cc found
+    them; an address in no From, To or Cc (Reply-To, Sender, a delivery header) alike."""
+    if address in placed.node:
+        drawn = placed.node[address]
+        return drawn, placed.kind[drawn] if drawn else ""
+    return _place(address, owner, placed.parties, placed.lists, placed.person_of)
+
+
+def _kind(
+    address: str,
+    owner: Owner,
+    kinds: Mapping[str, str],
+    drawn: str | None,
+    drawn_as: str,
+    colleagues: int,
+) -> str:
+    """What an address is, as a graph file's node says it (a plain string). The owner's
+    own by the one classifier (:func:`~analyzer.aliases.kinds.kind_of`); a list ``list``
+    and machinery ``machinery``; someone else's by the same classifier told how many other
+    people (not addresses: no bounce address, no second address of theirs) the mail shows
+    at its domain, except that ``custom-domain`` (a domain only the owner uses) says of
+    them only ``domain``: the mail cannot tell a person's own domain from an organisation
+    it hears from through one address."""
+    if "@" not in address:
+        return ""
+    if owner.owns(address):
+        return str(kinds.get(address) or kind_of(address, owner))
+    if drawn_as == "list":
+        return "list"
+    if drawn is None:
+        return "machinery"
+    kind = str(kind_of(address, owner, colleagues=colleagues))
+    return "domain" if kind == IdentityKind.CUSTOM_DOMAIN else kind
 
 
 def _kept(weights: Counter[tuple[str, str]], kind: Mapping[str, str], has_owner: bool) -> set:
