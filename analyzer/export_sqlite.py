@@ -19,6 +19,7 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,7 @@ import pyarrow as pa
 from analyzer.datasette_metadata import MARKER, SOURCE, datasette_metadata
 from analyzer.errors import OutputError, UsageError
 from analyzer.findings import read_findings as findings_file
-from analyzer.output_folder import atomic_file, modes, refuse_link
+from analyzer.output_folder import atomic_file, ensure_folder, modes, refuse_link
 from analyzer.safe_output import json_text
 from analyzer.sqlite_tables import (
     ADDRESS_COLUMNS,
@@ -45,11 +46,13 @@ from analyzer.sqlite_tables import (
 )
 from analyzer.store import FRAMES, Store, store_folder
 
-__all__ = ["SQLITE_SCHEMA", "Findings", "export_sqlite", "findings_for"]
+__all__ = ["SQLITE_SCHEMA", "Findings", "check_targets", "export_sqlite", "findings_for"]
 
 SQLITE_SCHEMA = "mxa.sqlite/1"
 _BATCH_ROWS = 20_000
 _FINDINGS_NAME = "findings.json"
+_REDACTED_SOURCE_NAME = re.compile(r"source-[0-9]+")  # analyzer.redact's name for a source
+_REDACTED_MESSAGE_ID = re.compile(r"id-[0-9a-f]+")  # and for a Message-ID
 
 Progress = Callable[[str], None]
 
@@ -103,13 +106,43 @@ def findings_for(
 
 
 def _check_same_store(findings: Findings, folder: Path) -> None:
+    opened = Store.open(folder)
     stored = findings.document.get("input", {}).get("messages_stored")
-    holds = Store.open(folder).read_table("messages", ["message_key"]).num_rows
+    holds = opened.read_table("messages", ["message_key"]).num_rows
     if stored is not None and stored != holds:
         raise UsageError(
             f"{findings.origin} describes {stored:,} messages but {folder} holds {holds:,}: "
             "run mxa audit again, or give --me to analyse the store now"
         )
+    store_redacted = _is_redacted_store(opened)
+    if store_redacted != _is_redacted_findings(findings.document):
+        raise UsageError(
+            f"{folder} is a redacted store but {findings.origin} is not the redacted "
+            "findings: give the redacted audit's (its redacted/findings.json)"
+            if store_redacted
+            else f"{findings.origin} is redacted but {folder} is not the redacted store: "
+            "give the redacted audit's store (its redacted/store) with them"
+        )
+
+
+def _is_redacted_store(store: Store) -> bool:
+    """The store copy ``mxa audit --redact`` writes: its one run's source is ``redacted``
+    (:data:`analyzer.audit.REDACTED_SOURCE`)."""
+    from analyzer.audit import REDACTED_SOURCE
+
+    runs = store.manifest.get("runs") or [{}]
+    return isinstance(runs[0], dict) and runs[0].get("sources") == [REDACTED_SOURCE]
+
+
+def _is_redacted_findings(document: dict[str, Any]) -> bool:
+    """Findings ``mxa audit --redact`` wrote: every source is named ``source-N`` (and,
+    with none named, every Message-ID is ``id-…``), never a path or a real Message-ID.
+    A shareable export must not mix real findings into a redacted store, nor the reverse."""
+    sources = document.get("input", {}).get("sources") or []
+    if sources:
+        return all(_REDACTED_SOURCE_NAME.fullmatch(str(s)) for s in sources)
+    ids = [m for link in document.get("links", []) for m in link.get("messages", [])]
+    return bool(ids) and all(_REDACTED_MESSAGE_ID.fullmatch(str(m)) for m in ids)
 
 
 # -- values as SQLite holds them ---------------------------------------------------------------
@@ -234,6 +267,24 @@ def _check_target(path: Path, ours: Callable[[Path], bool], force: bool) -> None
                           "or give --force to replace it")  # fmt: skip
 
 
+def check_targets(
+    out: str | os.PathLike[str],
+    metadata: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+) -> tuple[Path, Path]:
+    """The database and metadata files :func:`export_sqlite` would write, refused (one
+    line) where either is a file mxa did not write; callers check them before the store is
+    analysed, which may take minutes."""
+    target = Path(out)
+    metadata_path = Path(metadata) if metadata is not None else target.with_name("metadata.json")
+    if metadata_path.resolve() == target.resolve():
+        raise UsageError("--metadata must name another file than --out")
+    _check_target(target, _is_ours, force)
+    _check_target(metadata_path, _metadata_is_ours, force)
+    return target, metadata_path
+
+
 def export_sqlite(
     store: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -255,17 +306,14 @@ def export_sqlite(
     tell = progress or (lambda _: None)
     folder = store_folder(store)
     opened = Store.open(folder)  # a missing store: one line, before anything is written
-    target = Path(out)
-    metadata_path = Path(metadata) if metadata is not None else target.with_name("metadata.json")
-    if metadata_path.resolve() == target.resolve():
-        raise UsageError("--metadata must name another file than --out")
-    _check_target(target, _is_ours, force)
-    _check_target(metadata_path, _metadata_is_ours, force)
+    target, metadata_path = check_targets(out, metadata, force=force)
     if findings is None:
         findings = findings_for(folder, progress=tell)
     elif isinstance(findings, dict):
         findings = Findings(findings, "given")
-    file_mode = modes(shared_permissions)[0]
+    file_mode, folder_mode = modes(shared_permissions)
+    for parent in {target.parent, metadata_path.parent}:  # as the CSV export makes its folder
+        ensure_folder(parent, folder_mode)
     _write_database(target, file_mode, lambda db: _fill(db, findings, opened, tell))
     tell("writing metadata.json")
     document = datasette_metadata(target.stem, findings.document)

@@ -261,6 +261,71 @@ def test_errors_are_one_line_and_nothing_foreign_is_replaced(audit, tmp_path):
     assert "formats are csv and sqlite" in fails("export", "--format", "xml", "--store", audit)
 
 
+def test_a_redacted_store_takes_only_the_redacted_findings(audit, tmp_path):
+    """The redacted database is the one to share: no real address may ride into it."""
+    out = tmp_path / "shared.db"
+    redacted = audit / "redacted"
+    for store, given in ((redacted, audit), (audit, redacted)):
+        result = runner.invoke(
+            app,
+            [
+                str(a)
+                for a in (
+                    "export",
+                    "--format",
+                    "sqlite",
+                    "--store",
+                    store,
+                    "--findings",
+                    given,
+                    "--out",
+                    out,
+                )
+            ],
+        )
+        assert result.exit_code == 2, result.output
+        assert "redacted" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+    mxa("export", "--format", "sqlite", "--store", redacted, "--findings", redacted, "--out", out)
+    owner = findings(redacted)["owner"]["identities"]
+    assert query(out, "select value from mxa_export where key = 'owner'") == [(json.dumps(owner),)]
+
+
+def test_the_database_goes_into_a_new_folder(audit, tmp_path):
+    out = tmp_path / "new" / "deeper" / "mail.db"
+    mxa("export", "--format", "sqlite", "--store", audit, "--out", out)
+    assert query(out, "select count(*) from mxa_export")[0][0] > 0
+    assert (out.parent / "metadata.json").is_file()
+
+
+def test_a_foreign_file_is_refused_before_the_store_is_analysed(audit, tmp_path, monkeypatch):
+    def analysed(*_arguments, **_options):
+        raise AssertionError("the store was analysed before the target was checked")
+
+    monkeypatch.setattr("analyzer.audit.analyze_store", analysed)
+    mine = tmp_path / "mine.db"
+    mine.write_text("my own notes")
+    result = runner.invoke(
+        app,
+        [
+            str(a)
+            for a in (
+                "export",
+                "--format",
+                "sqlite",
+                "--store",
+                audit,
+                "--me",
+                GMAIL,
+                "--out",
+                mine,
+            )
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "mxa did not write it" in result.output and mine.read_text() == "my own notes"
+
+
 def test_csv_refuses_the_options_only_sqlite_reads(audit, tmp_path):
     for option in (["--findings", audit], ["--metadata", tmp_path / "m.json"],
                    ["--me", GMAIL], ["--archive"]):  # fmt: skip

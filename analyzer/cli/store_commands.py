@@ -156,8 +156,9 @@ def export_command(
     if file_format == "sqlite":
         if frame:
             raise UsageError("--frame is for CSV; the SQLite database holds every frame")
-        from analyzer.export_sqlite import export_sqlite, findings_for
+        from analyzer.export_sqlite import check_targets, export_sqlite, findings_for
 
+        check_targets(out or Path("mail.db"), metadata, force=force)  # before any analysis
         with Phases(reading=False) as shown:
             read = findings_for(store, findings, me=me or (), me_domains=me_domain or (),
                                 archive=archive, progress=shown.phase)  # fmt: skip
