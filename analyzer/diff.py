@@ -14,6 +14,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, Generic, TypeVar
 
 from analyzer.findings import FindingsError, FindingsFile, read_findings
@@ -54,6 +55,15 @@ class AuditSeen:
     # day the owner's addresses or observers show mail
     newest_mail: str | None
     written_on: str | None  # the day findings.json was written (its file's time), UTC
+
+    @property
+    def name(self) -> str:
+        """The audit as a report names it: its folder's name, never the local path (a
+        report is shared); a findings file named otherwise by its own name."""
+        given = PurePath(self.path)
+        return (
+            given.parent.name if given.name == "findings.json" and given.parent.name else given.name
+        )
 
     @property
     def date(self) -> str | None:

@@ -168,6 +168,10 @@ def test_the_later_report_says_what_changed_since_the_earlier_audit(audits):
         in (section)
     )
     assert "| gone |" not in section
+    # the earlier audit by its folder's name: a shared report shows no local path
+    assert f"earlier audit's findings ({old.out.name}):" in section
+    assert f"earlier audit's findings ({old.out.name}):" in html
+    assert str(old.out) not in markdown and str(old.out) not in html
     assert '<section id="changes">' in html and 'href="#changes"' in html
     assert f"What changed since {day}</h2>" in html
     assert "<script" not in html
@@ -308,3 +312,20 @@ def test_the_diff_and_the_sqlite_export_read_findings_alike(tmp_path):
         said.append(str(refused.value))
     assert isinstance(refused.value, MxaError)
     assert said[0] == said[1] and "\n" not in said[0] and "'mxa.findings/9'" in said[0]
+
+
+def test_the_report_says_when_observers_were_compared_in_part(audits):
+    from analyzer.diff import ObserversCut
+    from analyzer.report.render import render_html, render_markdown
+
+    report = audits[1].report
+    cut = (ObserversCut("a@example.org", "b@example.org", "reply-to", 25, 30),)
+    changes = dataclasses.replace(report.changes, observers_cut=cut)
+    shown = dataclasses.replace(report, changes=changes)
+    said = (
+        "Observers compared in part: findings.json names only the 25 most involved "
+        "observers of 1 piece of evidence,"
+    )
+    assert said in render_markdown(shown, {})
+    assert said in render_html(shown, {})
+    assert "Observers compared in part" not in render_markdown(report, {})
