@@ -225,3 +225,38 @@ def test_a_list_archive_counts_people_not_addresses_at_a_domain(linux_mips):
             assert data["kind"] not in OWNER_ONLY_KINDS, (fmt, node, data["kind"])
         sgi = [d["kind"] for d in nodes.values() if d["organisation"] == "sgi.com"]
         assert sgi.count("work") > 5, (fmt, Counter(sgi))
+
+
+LIST = "ornithology-l@lists.birdnet.example"
+ONLY_WITH_MAYA = {
+    "sofia.almeida@proton.me",
+    "l.fischer@brightwater.example",
+    "forvaltning@bostad.example",
+    "orders@nordicgear.example",
+    "birdwatchweekly.example",
+    "morgon.example",
+    "cryptovault-news.example",
+}
+ORNITHOLOGY_POSTERS = (
+    "hcole@audubon-volunteers.example",
+    "ines.moreau@fastmail.com",
+    "k.sato@example.ac.jp",
+    "lars.dahl@gmail.com",
+    "tomas.varga@posteo.de",
+)
+
+
+def test_a_personal_mailboxs_list_is_a_community_with_the_people_who_post_to_it(sample):
+    """In a personal mailbox most people share mail with nobody but the owner, so with
+    "you" and the lists left out of the communities 22 of the sample's 28 nodes had none:
+    the people the owner knows from a list are one community, with the list."""
+    for fmt, graph in _graphs(sample, "communication").items():
+        nodes = _nodes(graph)
+        on_the_list = {nodes[a]["community"] for a in (LIST, *ORNITHOLOGY_POSTERS)}
+        assert len(on_the_list) == 1 and on_the_list != {0}, (fmt, on_the_list)
+        assert nodes[LIST]["report_community"] == 0  # the report's figure is as it was
+        # who shares mail with nobody but the owner is in no community: colour by organisation
+        alone = {n for n, d in nodes.items() if not d["community"] and not d["owner"]}
+        assert alone == ONLY_WITH_MAYA | {"no-reply@skynordic.example"}, (fmt, sorted(alone))
+        communities = Counter(d["community"] for d in nodes.values() if d["community"])
+        assert sorted(communities.values(), reverse=True) == [6, 3, 3], (fmt, communities)

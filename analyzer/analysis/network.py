@@ -220,7 +220,9 @@ def network(
     )
     whole = nx.Graph()
     whole.add_weighted_edges_from((a, b, n) for (a, b), n in sorted(placed.weights.items()))
-    archive_communities = tuple(_communities(whole, placed.kind))
+    # in a personal mailbox, the people the owner knows from a list are that list's circle
+    circles = _communities(whole, placed.kind, with_lists=bool(owner.identities))
+    archive_communities = tuple(circles)
     facts = _facts(frames, owner, kinds or {}, placed, archive_communities, nodes)
     return Network(
         edges, communities, _merged(aggregates, parties), nodes, parties,
@@ -443,10 +445,18 @@ def _kept(weights: Counter[tuple[str, str]], kind: Mapping[str, str], has_owner:
     return kept | {a for a, _ in sorted(listed.items(), key=lambda kv: (-kv[1], kv[0]))[:EGO_LISTS]}
 
 
-def _communities(graph: nx.Graph, kind: Mapping[str, str]) -> list[tuple[str, ...]]:
+def _communities(
+    graph: nx.Graph, kind: Mapping[str, str], *, with_lists: bool = False
+) -> list[tuple[str, ...]]:
     """Louvain communities of the people (not you, not lists), largest first; one person
-    alone is no community."""
-    others = graph.subgraph([n for n in graph if kind[n] not in ("you", "list")])
+    alone is no community.
+
+    ``with_lists`` counts the lists as members too: in a personal mailbox most people
+    share mail with nobody but the owner, and those who post to one list are one circle
+    with it. Not in a list archive, where a list ties nearly everyone and would make one
+    community of them all; nor for "you", who ties everyone in your own mailbox."""
+    left_out = ("you",) if with_lists else ("you", "list")
+    others = graph.subgraph([n for n in graph if kind[n] not in left_out])
     if not len(others):
         return []
     found = nx.community.louvain_communities(others, weight="weight", seed=1)
