@@ -329,3 +329,21 @@ def test_the_report_says_when_observers_were_compared_in_part(audits):
     assert said in render_markdown(shown, {})
     assert said in render_html(shown, {})
     assert "Observers compared in part" not in render_markdown(report, {})
+
+
+def test_the_redacted_copy_has_no_changes_and_its_page_says_what_it_holds(audits, tmp_path):
+    """A change can name an address only the earlier audit holds, which the redactor (it
+    reads this store's mail) cannot pseudonymise: the shared copy leaves the section out,
+    and docs/redaction.md says so and lists every file of the copy."""
+    old = audits[0]
+    later = run_audit([MAILDIR], tmp_path / "audit", jobs=1, since=old.out,
+                      redact=True)  # fmt: skip
+    assert later.changes is not None
+    copy = tmp_path / "audit" / "redacted"
+    assert "What changed since" not in (copy / "report.md").read_text("utf-8")
+    page = (REPO / "docs" / "redaction.md").read_text("utf-8")
+    shared = sorted(p.name for p in copy.iterdir() if not p.name.startswith("."))
+    for name in shared:
+        if name.endswith((".html", ".md", ".json")) and name != "MANIFEST.json":
+            assert f"`{name}`" in page, name
+    assert 'no "What changed since" section' in page
