@@ -15,7 +15,7 @@ from typing import Any
 from analyzer.aliases.counterfactual import Counterfactual, counterfactual
 from analyzer.aliases.kinds import identity_kinds, kind_of
 from analyzer.aliases.leaks import Exposure, find_leaks
-from analyzer.analysis.conversations import Conversation, conversations
+from analyzer.analysis.conversations import Conversations, Months, conversations, pair_months
 from analyzer.analysis.habits import Habits, habits
 from analyzer.analysis.identities import Identity, identity_rows
 from analyzer.analysis.inputs import InputCounts, encryption_counts, input_counts
@@ -63,8 +63,10 @@ class Analysis:
     # the name each address goes by in its mail, for a reader to know a person by
     names: Mapping[str, str] = field(default_factory=dict, repr=False)
     risks: tuple[Risk, ...] = ()  # the owner's exposures, worst first
-    # the messages behind each edge of the network, in its edges' order (explore.html)
-    conversations: tuple[Conversation, ...] = field(default=(), repr=False)
+    # the communication graph explore.html draws, with the messages behind each edge
+    conversations: Conversations = field(default_factory=Conversations, repr=False)
+    # per shown pair (finding_ids), its links' messages per month (explore.html's slider)
+    pair_months: Mapping[tuple[str, str], Months] = field(default_factory=dict, repr=False)
 
     # -- what linkability found ---------------------------------------------------------
     @property
@@ -201,6 +203,10 @@ def analyze(
     names = display_names(frames)
     leak_ids = _leak_ids(exposures)
     drawn = network(frames, owner, lists, aggregates, linkability.pairs, names, kinds)
+    behind_shown = {
+        (p.a, p.b): [m for link in linkability.links_of(p.a, p.b) for m in link.messages]
+        for _, p in shown_pairs
+    }
     return Analysis(
         owner=owner,
         identities=identities,
@@ -222,5 +228,6 @@ def analyze(
         risks=rank_risks(shown_pairs, linkability.links_of, exposures, leak_ids)
         if owner.identities
         else (),
-        conversations=conversations(frames, drawn),
+        conversations=conversations(frames, drawn, names),
+        pair_months=pair_months(frames, behind_shown),
     )

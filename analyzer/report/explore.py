@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.resources
-import json
 import os
 import re
 from functools import cache
@@ -25,41 +24,46 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from analyzer.analysis import CLAIM, Analysis, MessageRef
-from analyzer.analysis.conversations import SHOWN_PER_EDGE
+from analyzer.analysis.conversations import MAX_DRAWN_EDGES, MAX_DRAWN_NODES, SHOWN_PER_EDGE
 from analyzer.errors import OutputError
 from analyzer.output_folder import atomic_file
 from analyzer.report.words import EVIDENCE_NAMES
+from analyzer.safe_output import json_text
 
 __all__ = ["EXPLORE_FILE", "explore_data", "render_explore", "vis_network", "write_explore"]
 
 EXPLORE_FILE = "explore.html"
 _VIS_VERSION = re.compile(r"vis-(\d+(?:\.\d+)*)$")
+# a DevTools window would fetch the map the line names: the file asks for nothing
+_SOURCE_MAP = re.compile(r"^[ \t]*//[#@] sourceMappingURL=[^\n]*\n?", flags=re.M)
 
 
 def _ref(ref: MessageRef) -> dict[str, str]:
-    return {"message_id": ref.message_id, "date": ref.date, "subject": ref.subject,
-            "sender": ref.sender}  # fmt: skip
+    """What the page lists of a message (it shows no sender: the edge names both ends)."""
+    return {"message_id": ref.message_id, "date": ref.date, "subject": ref.subject}
 
 
 def _communication(analysis: Analysis) -> dict[str, Any]:
-    network = analysis.network
+    """The whole communication graph at one node per person, as far as the caps allow."""
+    drawn = analysis.conversations
     nodes = [
         {"id": n.id, "label": n.label, "kind": n.kind, "addresses": list(n.addresses),
          "community": n.community, "messages": n.messages}
-        for n in network.nodes
+        for n in drawn.nodes
     ]  # fmt: skip
-    talks = {(c.a, c.b): c for c in analysis.conversations}
-    edges = []
-    for a, b, messages in network.edges:
-        talk = talks.get((a, b))
-        edges.append({"a": a, "b": b, "messages": messages,
-                      "months": [list(m) for m in talk.months] if talk else [],
-                      "shown": [_ref(r) for r in talk.messages] if talk else []})  # fmt: skip
-    return {"nodes": nodes, "edges": edges}
+    edges = [
+        {"a": c.a, "b": c.b, "messages": c.total, "months": [list(m) for m in c.months],
+         "shown": [_ref(r) for r in c.messages]}
+        for c in drawn.edges
+    ]  # fmt: skip
+    return {"nodes": nodes, "edges": edges, "nodes_total": drawn.nodes_total,
+            "edges_total": drawn.edges_total, "max_nodes": MAX_DRAWN_NODES,
+            "max_edges": MAX_DRAWN_EDGES}  # fmt: skip
 
 
 def _identities(analysis: Analysis) -> dict[str, Any]:
-    """The pairs the report shows (``F1``…, ``S1``…), each with its links and messages."""
+    """The pairs the report shows (``F1``…, ``S1``…), each with its links and messages, and
+    its links' messages per month (all of them, not only the listed)."""
     owner, nodes, edges = analysis.owner, {}, []
     for finding, pair in analysis.shown_pairs():
         for address in (pair.a, pair.b):
@@ -76,9 +80,10 @@ def _identities(analysis: Analysis) -> dict[str, Any]:
             for link in analysis.links_of(pair.a, pair.b)
         ]  # fmt: skip
         same = pair.same_person
+        months = analysis.pair_months.get((pair.a, pair.b), ())
         edges.append({"a": pair.a, "b": pair.b, "finding": finding, "relation": pair.relation,
                       "score": same.score, "confidence": same.confidence or "",
-                      "links": links})  # fmt: skip
+                      "months": [list(m) for m in months], "links": links})  # fmt: skip
     return {"nodes": list(nodes.values()), "edges": edges}
 
 
@@ -106,14 +111,15 @@ def vis_network() -> tuple[str, str]:
     if not found:
         raise OutputError("pyvis ships no vis-network.min.js: reinstall mxa's dependencies")
     version, folder = max(found, key=lambda f: f[0])
-    return (folder / "vis-network.min.js").read_text("utf-8"), ".".join(map(str, version))
+    source = _SOURCE_MAP.sub("", (folder / "vis-network.min.js").read_text("utf-8"))
+    return source, ".".join(map(str, version))
 
 
 def json_for_script(data: Any) -> str:
-    """JSON that no ``</script>``, ``<!--`` or line separator in a value can break out of."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+    """JSON that no ``</script>``, ``<!--`` or line separator in a value can break out of, and
+    that holds no raw hidden character (a bidi override in a name stays an escape)."""
+    text = json_text(data, indent=None)  # no raw control, bidi or invisible character
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(raw, escaped)
     return text
 

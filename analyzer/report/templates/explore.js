@@ -7,7 +7,8 @@
   var COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948",
                  "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
   var KIND_COLOURS = {you: "#222222", list: "#8a8a8a", organisation: "#c9a227",
-                      relay: "#c9a227", mine: "#222222", other: "#4e79a7"};
+                      relay: "#c9a227", machinery: "#bab0ac", mine: "#222222",
+                      other: "#4e79a7"};
   var state = {graph: "communication", from: 0, to: 0, network: null};
 
   // -- the months the slider walks ------------------------------------------------
@@ -16,9 +17,7 @@
     e.months.forEach(function (m) { if (m[0]) monthSet[m[0]] = true; });
   });
   DATA.identities.edges.forEach(function (e) {
-    e.links.forEach(function (l) {
-      l.messages.forEach(function (m) { if (m.date) monthSet[m.date.slice(0, 7)] = true; });
-    });
+    e.months.forEach(function (m) { if (m[0]) monthSet[m[0]] = true; });
   });
   var MONTHS = Object.keys(monthSet).sort();
   var HELP = $("panel").firstElementChild.cloneNode(true);
@@ -40,12 +39,16 @@
   }
 
   // -- what each graph draws in the period ----------------------------------------
+  function inThePeriod(months) { // messages of those months the period holds
+    return months.reduce(function (sum, m) {
+      return sum + (m[0] && inPeriod(m[0]) ? m[1] : 0);
+    }, 0);
+  }
+
   function communicationView() {
     var edges = [], touched = {};
     DATA.communication.edges.forEach(function (e, i) {
-      var n = fullPeriod() ? e.messages : e.months.reduce(function (sum, m) {
-        return sum + (m[0] && inPeriod(m[0]) ? m[1] : 0);
-      }, 0);
+      var n = fullPeriod() ? e.messages : inThePeriod(e.months);
       if (!n) return;
       touched[e.a] = touched[e.b] = true;
       edges.push({id: "c" + i, from: e.a, to: e.b, value: n, title: undefined,
@@ -66,14 +69,8 @@
   function identityView() {
     var edges = [], touched = {};
     DATA.identities.edges.forEach(function (e, i) {
-      var dated = false, shown = false;
-      e.links.forEach(function (l) {
-        l.messages.forEach(function (m) {
-          if (m.date) { dated = true; if (inPeriod(m.date.slice(0, 7))) shown = true; }
-        });
-      });
-      if (!fullPeriod() && dated && !shown) return;
-      if (!fullPeriod() && !dated) return;
+      // a pair with no dated message (the mailbox alone ties it) belongs to no period
+      if (!fullPeriod() && !inThePeriod(e.months)) return;
       touched[e.a] = touched[e.b] = true;
       edges.push({id: "i" + i, from: e.a, to: e.b, value: Math.max(e.score, 0.1),
                   dashes: e.confidence === "" || e.score < DATA.claim, index: i});
@@ -132,7 +129,7 @@
       var node = DATA.communication.nodes.find(function (n) { return n.id === id; });
       box.appendChild(el("h2", node.label));
       box.appendChild(el("p", node.kind + (node.community ? " · community " + node.community :
-        "") + " · " + node.messages + " message(s) with the others drawn", "meta"));
+        "") + " · " + node.messages + " message(s) with others", "meta"));
       box.appendChild(el("h3", "Addresses"));
       var list = el("ul", null, "addresses");
       node.addresses.forEach(function (a) { list.appendChild(el("li", a)); });
@@ -195,7 +192,12 @@
       if (params.nodes.length) showNode(params.nodes[0]);
       else if (params.edges.length) showEdge(params.edges[0]);
     });
-    $("count").textContent = view.nodes.length + " nodes, " + view.edges.length + " edges";
+    var whole = DATA.communication;
+    var capped = state.graph === "communication" && whole.nodes_total > whole.nodes.length ?
+      " (the busiest " + whole.nodes.length + " of " + whole.nodes_total + " people and " +
+      whole.edges.length + " of " + whole.edges_total + " edges; the graph files hold all)" : "";
+    $("count").textContent = view.nodes.length + " nodes, " + view.edges.length + " edges" +
+      capped;
     document.body.dataset.nodes = String(view.nodes.length);
     document.body.dataset.edges = String(view.edges.length);
     window.exploreNetwork = state.network; // for tests and the curious
@@ -217,8 +219,14 @@
         return v && v.toLowerCase().indexOf(wanted) >= 0;
       });
     });
-    $("search-result").textContent = hit ? "" : "nobody by that name or address";
-    if (hit && state.network.body.data.nodes.get(hit.id)) {
+    var drawn = hit && state.network.body.data.nodes.get(hit.id);
+    var capped = state.graph === "communication" &&
+      DATA.communication.nodes_total > DATA.communication.nodes.length;
+    $("search-result").textContent = drawn ? "" : !hit ? (capped ?
+      "not among the " + nodes.length + " busiest drawn (the graph files hold everybody)" :
+      "nobody by that name or address") :
+      fullPeriod() ? hit.id + " is not drawn" : hit.id + " is not drawn in this period";
+    if (drawn) {
       state.network.selectNodes([hit.id]);
       state.network.focus(hit.id, {scale: 1.5, animation: false});
       showNode(hit.id);
