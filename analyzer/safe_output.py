@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 __all__ = [
     "HIDDEN",
+    "escaped_hidden",
     "json_chunks",
     "json_text",
     "printable",
@@ -97,6 +98,13 @@ def json_chunks(payload: object, *, indent: int | None = 2) -> Iterator[str]:
     a million messages) without holding its text."""
     for chunk in json.JSONEncoder(ensure_ascii=False, indent=indent).iterencode(payload):
         yield _LEFT_RAW_BY_JSON.sub(_escaped, chunk)  # one character at a time: any cut is safe
+
+
+def escaped_hidden(text: str) -> str:
+    """``text`` with every hidden character but the C0 controls (tab, newline: a script's
+    own syntax) written as a ``\\uXXXX`` escape, which JSON and JavaScript string literals
+    read back as the character: a library inlined into a page keeps no raw bidi mark."""
+    return _LEFT_RAW_BY_JSON.sub(_escaped, text)
 
 
 def _escaped(match: re.Match[str]) -> str:

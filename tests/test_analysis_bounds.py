@@ -352,3 +352,9 @@ def test_a_damaged_store_without_the_given_addresses_stops_with_the_one_line_ref
     takes for what a user sees, not for a crash."""
     folder = fuzz_analysis.one_run(persona_tables, 753300123, tmp_path, frozenset({"report"}))
     assert (folder / "store").is_dir()
+
+
+def test_a_bidi_override_in_a_name_stays_an_escape_in_explore_html(persona_tables, tmp_path):
+    """Seed 301291717 put U+202E (right-to-left override) into a Return-Path name: the
+    report showed it as an escape, the redacted explore.html's embedded JSON held it raw."""
+    fuzz_analysis.one_run(persona_tables, 301291717, tmp_path, frozenset(fuzz_analysis.LAYERS))

@@ -28,7 +28,7 @@ from analyzer.analysis.conversations import MAX_DRAWN_EDGES, MAX_DRAWN_NODES, SH
 from analyzer.errors import OutputError
 from analyzer.output_folder import atomic_file
 from analyzer.report.words import EVIDENCE_NAMES
-from analyzer.safe_output import json_text
+from analyzer.safe_output import escaped_hidden, json_text
 
 __all__ = ["EXPLORE_FILE", "explore_data", "render_explore", "vis_network", "write_explore"]
 
@@ -112,6 +112,7 @@ def vis_network() -> tuple[str, str]:
         raise OutputError("pyvis ships no vis-network.min.js: reinstall mxa's dependencies")
     version, folder = max(found, key=lambda f: f[0])
     source = _SOURCE_MAP.sub("", (folder / "vis-network.min.js").read_text("utf-8"))
+    source = escaped_hidden(source)  # core-js writes raw zero-width and C1 characters
     return source, ".".join(map(str, version))
 
 
