@@ -337,3 +337,16 @@ def test_a_search_says_who_the_period_leaves_out(browser, sample_explore):
     said = browser.evaluate("document.getElementById('search-result').textContent")
     assert said == "priya.raman@kestrel-analytics.example is not drawn in this period"
     assert browser.problems() == []
+
+
+def test_a_huge_graph_keeps_its_busiest_people_and_says_so(sample_explore, monkeypatch):
+    monkeypatch.setattr("analyzer.analysis.conversations.MAX_DRAWN_NODES", 5)
+    monkeypatch.setattr("analyzer.analysis.conversations.MAX_DRAWN_EDGES", 6)
+    drawn = analyze_store(sample_explore.parent / "store").analysis.conversations
+    ids = [n.id for n in drawn.nodes]
+    assert ids[0] == "you" and len(ids) <= 5 < drawn.nodes_total
+    assert len(drawn.edges) <= 6 < drawn.edges_total
+    assert all(e.a in ids and e.b in ids for e in drawn.edges)
+    assert [n.messages for n in drawn.nodes[1:]] == sorted(
+        (n.messages for n in drawn.nodes[1:]), reverse=True
+    )
