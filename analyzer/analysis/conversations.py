@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analyzer.analysis.messages import MessageRef
+from analyzer.analysis.messages import MessageRef, message_ref, shown_ids
 from analyzer.analysis.network import Network, NetworkNode
 from analyzer.frames import Frames
-from analyzer.readable import iso_minute, text_or_empty, usable_dates
-from analyzer.vocabulary import ENCRYPTED, RECIPIENT_ROLES
+from analyzer.readable import usable_dates
+from analyzer.vocabulary import RECIPIENT_ROLES
 
 __all__ = [
     "MAX_DRAWN_EDGES",
@@ -134,12 +134,6 @@ def _nodes(network, names, node_of, ranked, edges) -> tuple[NetworkNode, ...]:
     return tuple(nodes)
 
 
-def _shown_ids(frame: pd.DataFrame) -> pd.Series:
-    """A message's Message-ID, or its key where it has none."""
-    ids = frame["message_id"].astype(object)
-    return ids.where(ids.notna() & (ids != ""), frame["message_key"].astype(object))
-
-
 def _months_and_newest(frames: Frames, ties: pd.DataFrame, edge: list[str]):
     """Per edge, its messages per month and its newest :data:`SHOWN_PER_EDGE`."""
     messages = frames.messages
@@ -152,7 +146,7 @@ def _months_and_newest(frames: Frames, ties: pd.DataFrame, edge: list[str]):
     counted = ties.groupby([*edge, "month"], sort=True).size()
     for (a, b, month), n in zip(counted.index, counted.tolist(), strict=True):
         months.setdefault((a, b), []).append((month, n))
-    ties["shown"] = _shown_ids(ties)
+    ties["shown"] = shown_ids(ties)
     newest = ties.sort_values([*edge, "when"], ascending=[True, True, False], na_position="last")
     newest = newest[~newest.duplicated([*edge, "shown"])]  # one message in two folders: once
     newest = newest.groupby(edge, sort=False).head(SHOWN_PER_EDGE)
@@ -160,7 +154,7 @@ def _months_and_newest(frames: Frames, ties: pd.DataFrame, edge: list[str]):
     newest = newest.merge(messages[rest], on="message_key", how="left", sort=False)
     listed: dict[tuple[str, str], list[MessageRef]] = {}
     for row in newest.itertuples(index=False):
-        listed.setdefault((row.node_a, row.node_b), []).append(_ref(row))
+        listed.setdefault((row.node_a, row.node_b), []).append(message_ref(row.shown, row))
     return ({k: tuple(v) for k, v in months.items()},
             {k: tuple(v) for k, v in listed.items()})  # fmt: skip
 
@@ -171,7 +165,7 @@ def pair_months(frames: Frames, pairs: Mapping[tuple[str, str], Iterable[str]]) 
     wanted = {pair: set(ids) for pair, ids in pairs.items()}
     every = set().union(*wanted.values()) if wanted else set()
     messages = frames.messages[["message_key", "message_id", "date_utc"]]
-    shown = _shown_ids(messages)
+    shown = shown_ids(messages)
     found = messages[shown.isin(every)].assign(shown=shown[shown.isin(every)])
     found = found[~found["shown"].duplicated()]
     month = usable_dates(found["date_utc"]).dt.strftime("%Y-%m").fillna("").astype(object)
@@ -180,9 +174,3 @@ def pair_months(frames: Frames, pairs: Mapping[tuple[str, str], Iterable[str]]) 
         pair: tuple(sorted(Counter(month_of[i] for i in ids if i in month_of).items()))
         for pair, ids in wanted.items()
     }
-
-
-def _ref(row) -> MessageRef:
-    """A message as a reader checks it (its key stands in for a missing Message-ID)."""
-    return MessageRef(str(row.shown), iso_minute(row.date_utc), text_or_empty(row.subject),
-                      text_or_empty(row.from_addr), row.encryption in ENCRYPTED)  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,14 @@ from analyzer.linkability import Link
 from analyzer.readable import iso_minute, text_or_empty
 from analyzer.vocabulary import ENCRYPTED
 
-__all__ = ["MessageRef", "message_refs", "messages_behind", "refs_of"]
+__all__ = [
+    "MessageRef",
+    "message_ref",
+    "message_refs",
+    "messages_behind",
+    "refs_of",
+    "shown_ids",
+]
 
 
 @dataclass(frozen=True)
@@ -31,24 +39,34 @@ class MessageRef:
     encrypted: bool
 
 
-def message_refs(frames: Frames, shown_ids: Iterable[str]) -> dict[str, MessageRef]:
+def shown_ids(messages: pd.DataFrame) -> pd.Series:
+    """The id a reader checks each message by: its Message-ID, or its key where it has
+    none (links show the same)."""
+    ids = messages["message_id"].astype(object)
+    return ids.where(ids.notna() & (ids != ""), messages["message_key"].astype(object))
+
+
+def message_ref(shown_id: str, message: Any) -> MessageRef:
+    """One message as a reader checks it, from a row of the messages frame (a Series, or
+    a named tuple of ``itertuples``: both read columns as attributes)."""
+    return MessageRef(
+        str(shown_id), iso_minute(message.date_utc), text_or_empty(message.subject),
+        text_or_empty(message.from_addr), message.encryption in ENCRYPTED,
+    )  # fmt: skip
+
+
+def message_refs(frames: Frames, shown: Iterable[str]) -> dict[str, MessageRef]:
     """The messages behind the ids links show (a Message-ID, or the message key of a
     message without one): the first message that carries each id."""
-    wanted = set(shown_ids)
+    wanted = set(shown)
     messages = frames.messages
-    ids = messages["message_id"].astype(object)
-    shown = ids.where(ids.notna() & (ids != ""), messages["message_key"].astype(object))
-    rows = pd.Series(np.arange(len(messages)), index=pd.Index(shown, dtype=object))
+    rows = pd.Series(np.arange(len(messages)), index=pd.Index(shown_ids(messages), dtype=object))
     rows = rows[~rows.index.duplicated(keep="first")]
     rows = rows[rows.index.isin(wanted)]
-    found = {}
-    for shown_id, row in zip(rows.index, rows.tolist(), strict=True):
-        message = messages.iloc[row]
-        found[shown_id] = MessageRef(
-            shown_id, iso_minute(message["date_utc"]), text_or_empty(message["subject"]),
-            text_or_empty(message["from_addr"]), message["encryption"] in ENCRYPTED,
-        )  # fmt: skip
-    return found
+    return {
+        shown_id: message_ref(shown_id, messages.iloc[row])
+        for shown_id, row in zip(rows.index, rows.tolist(), strict=True)
+    }
 
 
 def refs_of(known: dict[str, MessageRef], shown_ids: Iterable[str]) -> list[MessageRef]:
