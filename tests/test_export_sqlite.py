@@ -28,8 +28,13 @@ GMAIL = "maya.lindqvist@gmail.com"
 TAGGED = "maya.lindqvist+nordicgear@gmail.com"
 
 
-def mxa(*arguments: str) -> str:
-    result = runner.invoke(app, [str(a) for a in arguments])
+def invoked(*arguments: object):
+    """mxa run with these arguments, as the terminal would pass them."""
+    return runner.invoke(app, [str(a) for a in arguments])
+
+
+def mxa(*arguments: object) -> str:
+    result = invoked(*arguments)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -239,7 +244,7 @@ def test_who_can_tie_lists_only_parties_whose_class_reaches_the_claim(audit, tmp
 
 def test_errors_are_one_line_and_nothing_foreign_is_replaced(audit, tmp_path):
     def fails(*arguments: object) -> str:
-        result = runner.invoke(app, [str(a) for a in arguments])
+        result = invoked(*arguments)
         assert result.exit_code == 2, result.output
         return result.output
 
@@ -266,22 +271,8 @@ def test_a_redacted_store_takes_only_the_redacted_findings(audit, tmp_path):
     out = tmp_path / "shared.db"
     redacted = audit / "redacted"
     for store, given in ((redacted, audit), (audit, redacted)):
-        result = runner.invoke(
-            app,
-            [
-                str(a)
-                for a in (
-                    "export",
-                    "--format",
-                    "sqlite",
-                    "--store",
-                    store,
-                    "--findings",
-                    given,
-                    "--out",
-                    out,
-                )
-            ],
+        result = invoked(
+            "export", "--format", "sqlite", "--store", store, "--findings", given, "--out", out
         )
         assert result.exit_code == 2, result.output
         assert "redacted" in result.output and len(result.output.strip().splitlines()) == 1
@@ -305,23 +296,7 @@ def test_a_foreign_file_is_refused_before_the_store_is_analysed(audit, tmp_path,
     monkeypatch.setattr("analyzer.audit.analyze_store", analysed)
     mine = tmp_path / "mine.db"
     mine.write_text("my own notes")
-    result = runner.invoke(
-        app,
-        [
-            str(a)
-            for a in (
-                "export",
-                "--format",
-                "sqlite",
-                "--store",
-                audit,
-                "--me",
-                GMAIL,
-                "--out",
-                mine,
-            )
-        ],
-    )
+    result = invoked("export", "--format", "sqlite", "--store", audit, "--me", GMAIL, "--out", mine)
     assert result.exit_code == 2, result.output
     assert "mxa did not write it" in result.output and mine.read_text() == "my own notes"
 
@@ -329,8 +304,7 @@ def test_a_foreign_file_is_refused_before_the_store_is_analysed(audit, tmp_path,
 def test_csv_refuses_the_options_only_sqlite_reads(audit, tmp_path):
     for option in (["--findings", audit], ["--metadata", tmp_path / "m.json"],
                    ["--me", GMAIL], ["--archive"]):  # fmt: skip
-        result = runner.invoke(app, [str(a) for a in ("export", "--store", audit, "--out",
-                                                      tmp_path / "csv", *option)])  # fmt: skip
+        result = invoked("export", "--store", audit, "--out", tmp_path / "csv", *option)
         assert result.exit_code == 2, result.output
         assert f"{option[0]} apply to --format sqlite" in result.output
         assert len(result.output.strip().splitlines()) == 1
