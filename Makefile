@@ -24,7 +24,7 @@ TEST_WORKERS ?= auto
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[outlook]'
 	touch $(STAMP)
 
 # What the tests, the fuzzers and the benchmarks need besides: the dev extra, and the programs
