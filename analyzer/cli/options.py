@@ -6,13 +6,16 @@ import getpass
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from analyzer.cli.failures import fail
 from analyzer.errors import UsageError
 from analyzer.ingest import ImapOptions
+
+if TYPE_CHECKING:
+    from analyzer.sources.thunderbird import ThunderbirdProfile
 
 
 def _store_folder(value: Path) -> Path:
@@ -58,13 +61,41 @@ SchedulerOption = Annotated[
     ),
 ]
 SourcesArgument = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
         metavar="SOURCES",
         help="mbox files (.gz/.bz2/.xz too), .eml files, folders, or IMAP folders "
-        "(imaps://USER@HOST/FOLDER; password from MXA_IMAP_PASSWORD, the keyring or a prompt).",
+        "(imaps://USER@HOST/FOLDER; password from MXA_IMAP_PASSWORD, the keyring or a prompt); "
+        "with --thunderbird, Thunderbird profiles.",
+        show_default=False,
     ),
 ]
+ThunderbirdOption = Annotated[
+    bool,
+    typer.Option(
+        "--thunderbird",
+        help="Read Thunderbird's mail: each of SOURCES is a profile folder (or the folder of "
+        "profiles.ini); with none, the default profile. Every account's folders are read.",
+    ),
+]
+
+
+def mail_sources(
+    sources: list[str] | None, thunderbird: bool
+) -> tuple[list[str], list[ThunderbirdProfile]]:
+    """The sources to read, and the Thunderbird profiles they come from (with
+    --thunderbird): a profile stands for the folders of its mail accounts."""
+    if not thunderbird:
+        if not sources:
+            raise UsageError("no source given: name mbox files, .eml files, folders or IMAP "
+                             "folders, or read Thunderbird's mail with --thunderbird")  # fmt: skip
+        return sources, []
+    from analyzer.sources.thunderbird import thunderbird_profiles
+
+    profiles = thunderbird_profiles(sources or ())
+    return [str(folder) for profile in profiles for folder in profile.mail_folders], profiles
+
+
 CafileOption = Annotated[
     Path | None,
     typer.Option(
