@@ -13,6 +13,7 @@ from analyzer.safe_output import printable
 
 if TYPE_CHECKING:
     from analyzer.ingest import IngestResult
+    from analyzer.sources.thunderbird import ThunderbirdProfile
     from analyzer.stats import StoreStats
 
 
@@ -60,6 +61,45 @@ def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
         line(f"  quarantined {entry.source} @ {entry.offset}: {entry.code}: {entry.reason}")
     if len(result.quarantine) > 20:
         line(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
+
+
+def _shown_under(path: Path, profile: Path) -> str:
+    """A path inside a profile as the profile's own (``Mail/Local Folders/Inbox``)."""
+    return str(path.relative_to(profile)) if path.is_relative_to(profile) else str(path)
+
+
+def _mail_folder(path: Path) -> Path:
+    """The mail folder a file read is: an mbox itself, a Maildir message's Maildir."""
+    return path.parent.parent if path.parent.name in ("cur", "new") else path
+
+
+def print_thunderbird_profiles(profiles: list[ThunderbirdProfile]) -> None:
+    """Before reading: each Thunderbird profile, and the account folders to be read in it."""
+    for profile in profiles:
+        line(f"Thunderbird profile {profile.path}")
+        for folder in profile.mail_folders:
+            line(f"  reading {_shown_under(folder, profile.path)}")
+
+
+def print_thunderbird_read(
+    result: IngestResult, profiles: list[ThunderbirdProfile], *, each_folder: bool = True
+) -> None:
+    """After reading: the messages read in each account folder of the profiles and, with
+    ``each_folder``, in each of its mail folders; a file unchanged since an earlier run
+    is not read again, and counts none."""
+    for profile in profiles:
+        for account in profile.mail_folders:
+            read: dict[Path, int] = {}
+            for name, count in result.messages_per_file.items():
+                if Path(name).is_relative_to(account):
+                    folder = _mail_folder(Path(name))
+                    read[folder] = read.get(folder, 0) + count
+            folders = f"{len(read):,} mail folder" + ("s" if len(read) != 1 else "")
+            line(f"read {sum(read.values()):,} messages from {folders} in "
+                 f"{_shown_under(account, profile.path)}")  # fmt: skip
+            if each_folder:
+                for folder, count in sorted(read.items()):
+                    line(f"  {count:>8,}  {_shown_under(folder, account)}")
 
 
 def warn_unread(result: IngestResult) -> None:
