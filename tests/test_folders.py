@@ -161,3 +161,19 @@ def test_a_message_saved_in_inbox_and_sent_folders_is_sent(tmp_path):
         (tmp_path / "mail" / folder / "1.eml").write_bytes(both)
     result = ingest([tmp_path / "mail"], tmp_path / "s", jobs=1)
     assert result.duplicates == 1 and _roles(tmp_path / "s") == {"both@example.org": "sent"}
+
+
+# -- Apple Mail: an .emlx's mailbox is the nearest .mbox folder above it -------------------
+@pytest.mark.parametrize(
+    "offset, role",
+    [("/Mail/V10/ACC-UUID/Sent Messages.mbox/MB-UUID/Data/3/1/Messages/12345.emlx", "sent"),
+     ("/Mail/V10/ACC-UUID/Sent Messages.mbox/MB-UUID/Data/Messages/7.partial.emlx", "sent"),
+     ("/Mail/V10/ACC-UUID/[Gmail].mbox/Sent Mail.mbox/MB-UUID/Data/9/Messages/1.emlx", "sent"),
+     ("/Mail/V10/ACC-UUID/Sent Messages.mbox/Messages/1.emlx", "sent"),
+     ("/Mail/V10/ACC-UUID/INBOX.mbox/MB-UUID/Data/3/1/Messages/12345.emlx", None),
+     ("/Mail/V10/Sent/INBOX.mbox/MB-UUID/Data/3/Messages/12345.emlx", None)],
+)  # fmt: skip
+def test_an_apple_mail_message_is_filed_in_its_mailbox_at_any_depth(offset, role):
+    """Apple Mail keeps a mailbox's messages in numbered folders under ``Data/``: the
+    mailbox is the nearest folder named ``*.mbox``, not the file's own folder."""
+    assert analyzer.extract.folders.folder_role("/Mail", offset, None) == role

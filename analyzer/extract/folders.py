@@ -95,7 +95,8 @@ def is_sent_folder(name: str | None) -> bool:
 
 def _source_folder(source: str, offset: str) -> str:
     """The mail folder the source names: an IMAP folder, a Maildir folder, the folder of a
-    one-message file, an mbox file's name (Apple Mail's ``Sent Messages.mbox/mbox``)."""
+    one-message file, an mbox file's name (Apple Mail's ``Sent Messages.mbox/mbox``), the
+    nearest ``.mbox`` folder above an Apple Mail ``.emlx`` (its mailbox)."""
     if "://" in source:  # imaps://user@host:993/Sent%20Items
         return unquote(source.split("://", 1)[1].partition("/")[2])
     if offset.isdigit():  # an mbox: the file and, for Apple Mail and Thunderbird, its folder
@@ -103,7 +104,12 @@ def _source_folder(source: str, offset: str) -> str:
         if path.parent.name.lower().endswith((".mbox", ".sbd")):
             return f"{path.parent.name}/{path.name}"
         return path.name
-    folder = PurePath(offset).parent
+    file = PurePath(offset)
+    if file.name.lower().endswith(".emlx"):  # Apple Mail: its mailbox, however deep
+        mailbox = next((p for p in file.parents if p.name.lower().endswith(".mbox")), None)
+        if mailbox is not None:  # Sent Messages.mbox/<UUID>/Data/3/1/Messages/1.emlx
+            return mailbox.name
+    folder = file.parent
     if folder.name in _MAILDIR_PARTS:  # a Maildir's cur/new/tmp: its folder is above
         folder = folder.parent
     elif folder.name == "Messages" and folder.parent.name.lower().endswith(".mbox"):
