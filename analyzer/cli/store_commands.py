@@ -27,9 +27,17 @@ from analyzer.cli.options import (
     SharedOption,
     SourcesArgument,
     StoreOption,
+    ThunderbirdOption,
     imap_options,
+    mail_sources,
 )
-from analyzer.cli.print_store import print_ingest, print_stats, warn_unread
+from analyzer.cli.print_store import (
+    print_ingest,
+    print_stats,
+    print_thunderbird_profiles,
+    print_thunderbird_read,
+    warn_unread,
+)
 from analyzer.cli.printing import Phases, line, print_json, print_written, progress_bar
 from analyzer.errors import UsageError
 from analyzer.ingest import ImapOptions, ingest
@@ -37,8 +45,9 @@ from analyzer.ingest import ImapOptions, ingest
 
 @reports_errors
 def ingest_command(
-    sources: SourcesArgument,
     store: NewStoreOption,
+    sources: SourcesArgument = None,
+    thunderbird: ThunderbirdOption = False,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: all cores)."),
@@ -55,7 +64,11 @@ def ingest_command(
 
     Example: mxa ingest ~/Mail/archive.mbox ~/Maildir --store mystore
     Example: mxa ingest imaps://me@imap.example.org/INBOX --store mystore
+    Example: mxa ingest --thunderbird --store mystore
     """
+    sources, profiles = mail_sources(sources, thunderbird)
+    if not quiet:
+        print_thunderbird_profiles(profiles)
     options = {"jobs": jobs, "engine": engine, "scheduler": scheduler,
                "imap": imap_options(cafile, all_folders, imap_deadline,
                                     imap_run_deadline)}  # fmt: skip
@@ -71,6 +84,7 @@ def ingest_command(
     warn_unread(result)
     if not quiet:
         print_ingest(result)
+        print_thunderbird_read(result, profiles)
 
 
 @reports_errors
