@@ -32,7 +32,9 @@ from analyzer.cli.options import (
     SharedOption,
     SourcesArgument,
     StoreOption,
+    ThunderbirdOption,
     imap_options,
+    mail_sources,
 )
 from analyzer.cli.print_analysis import (
     print_aliases,
@@ -41,7 +43,12 @@ from analyzer.cli.print_analysis import (
     print_verdict,
 )
 from analyzer.cli.print_owner import warn_unseen
-from analyzer.cli.print_store import print_ingest, warn_unread
+from analyzer.cli.print_store import (
+    print_ingest,
+    print_thunderbird_profiles,
+    print_thunderbird_read,
+    warn_unread,
+)
 from analyzer.cli.printing import Phases, console, line, print_json, print_written
 from analyzer.errors import UsageError
 from analyzer.ingest import ImapOptions
@@ -74,7 +81,8 @@ def _analyze_store(
 
 @reports_errors
 def audit_command(
-    sources: SourcesArgument,
+    sources: SourcesArgument = None,
+    thunderbird: ThunderbirdOption = False,
     me: MeOption = None,
     me_domain: MeDomainOption = None,
     archive: ArchiveOption = False,
@@ -102,8 +110,13 @@ def audit_command(
     """Everything in one go: ingest, link identities, write findings.json, graphs and the report.
 
     Example: mxa audit ~/Mail/archive.mbox --me me@example.org --out audit
+    Example: mxa audit --thunderbird --out audit
     """
     from analyzer.audit import run_audit
+
+    sources, profiles = mail_sources(sources, thunderbird)
+    if not quiet:
+        print_thunderbird_profiles(profiles)
 
     options = {"me": me or (), "me_domains": me_domain or (), "archive": archive,
                "jobs": jobs, "redact": redact,
@@ -120,6 +133,7 @@ def audit_command(
     warn_unseen(result.analysis.owner)
     if not quiet:
         print_ingest(result.ingest, list_skipped=verbose)
+        print_thunderbird_read(result.ingest, profiles, each_folder=verbose)
         if verbose:
             print_links(result.analysis, everyone=False, store=result.out / "store", verbose=True)
         else:
