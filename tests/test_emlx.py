@@ -123,7 +123,11 @@ def test_a_file_without_its_byte_count_line_is_read_when_a_plist_ends_it():
     "properties",
     [b"<?xml version='1.0'?>\n<plist><dict><key>date-received</key><integer>1</dict>\n</plist>",
      plist(date_received=None), plist(date_received=0), b"", b"<?xml version", b"\x00\xff",
-     plist(None, "\t<key>date-received</key>\n\t<string>yesterday</string>\n")],
+     plist(None, "\t<key>date-received</key>\n\t<string>yesterday</string>\n"),
+     plist(None, "\t<key>date-received</key>\n\t<integer>" + "9" * 400 + "</integer>\n"),
+     plist(None, "\t<key>date-received</key>\n\t<real>inf</real>\n"),
+     b'<?xml version="1.0"?>\n<!DOCTYPE plist [<!ENTITY a "1">]>\n<plist>&a;</plist>\n',
+     b"<plist>" + b"<array>" * 100_000 + b"</array>" * 100_000 + b"</plist>\n"],
 )  # fmt: skip
 def test_a_plist_that_does_not_parse_or_has_no_date_keeps_the_message(properties):
     assert read_emlx(emlx(MESSAGE, properties)) == EmlxMessage(MESSAGE, None, False)

@@ -146,5 +146,8 @@ def _date_received(plist: bytes) -> float | None:
         value = value.replace(tzinfo=dt.UTC).timestamp()
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return seconds if math.isfinite(seconds) and seconds > 0 else None
