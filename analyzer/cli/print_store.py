@@ -94,9 +94,10 @@ def print_thunderbird_read(
                 if Path(name).is_relative_to(account):
                     folder = _mail_folder(Path(name))
                     read[folder] = read.get(folder, 0) + count
+            total = sum(read.values())
+            messages = f"{total:,} message" + ("s" if total != 1 else "")
             folders = f"{len(read):,} mail folder" + ("s" if len(read) != 1 else "")
-            line(f"read {sum(read.values()):,} messages from {folders} in "
-                 f"{_shown_under(account, profile.path)}")  # fmt: skip
+            line(f"read {messages} from {folders} in {_shown_under(account, profile.path)}")
             if each_folder:
                 for folder, count in sorted(read.items()):
                     line(f"  {count:>8,}  {_shown_under(folder, account)}")
