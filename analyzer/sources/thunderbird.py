@@ -168,8 +168,12 @@ def _account_folder(profile: Path, prefs: Mapping[str, str]) -> Path | None:
     return Path(absolute) if absolute else None
 
 
-def _within(path: Path, folders: Sequence[Path]) -> bool:
-    return any(path == folder or folder in path.parents for folder in folders)
+def _overlaps(path: Path, folders: Sequence[Path]) -> bool:
+    """Whether ``path`` is one of ``folders``, in one, or holds one: read it and a folder
+    would be read twice."""
+    return any(
+        path == folder or folder in path.parents or path in folder.parents for folder in folders
+    )
 
 
 def profile_mail_folders(profile: Path) -> list[Path]:
@@ -199,7 +203,7 @@ def profile_mail_folders(profile: Path) -> list[Path]:
                 continue
         except OSError:
             continue
-        if _within(real, seen) or real in not_mail:
+        if _overlaps(real, seen) or real in not_mail:
             continue
         seen.append(real)
         found.append(folder)
