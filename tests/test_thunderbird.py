@@ -93,6 +93,9 @@ def home(tmp_path, monkeypatch):
     imap = profile / "ImapMail" / "imap.example.org"
     _mbox(imap / "INBOX", ["imap1", "imap2"])
     (imap / "filterlog.html").write_text("<html></html>")
+    gmail = profile / "ImapMail" / "imap.gmail.com"
+    _mbox(gmail / "[Gmail].sbd" / "Sent Mail", ["gsent"], sender="Me <me@gmail.com>")
+    (gmail / "[Gmail]").write_bytes(b"")
     elsewhere = tmp_path / "mail-on-another-disk" / "work.example.net"
     _mbox(elsewhere / "INBOX", ["work1"])
     _prefs(
@@ -107,7 +110,7 @@ def home(tmp_path, monkeypatch):
     return home
 
 
-MESSAGE_IDS = {"in1", "in2", "sent1", "sent2", "arch1", "pop1", "imap1", "imap2", "work1"}
+MESSAGE_IDS = {"in1", "in2", "sent1", "sent2", "arch1", "pop1", "imap1", "imap2", "gsent", "work1"}
 
 
 def _ingest(*args: str):
@@ -184,6 +187,7 @@ def test_each_account_folder_once_and_those_prefs_keep_elsewhere(home, tmp_path)
         profile / "Mail" / "Local Folders",
         profile / "Mail" / "pop.example.com",
         profile / "ImapMail" / "imap.example.org",
+        profile / "ImapMail" / "imap.gmail.com",
         tmp_path / "mail-on-another-disk" / "work.example.net",
     ]
 
@@ -227,10 +231,8 @@ def test_ingest_reads_every_mbox_of_the_default_profile(home, tmp_path):
     messages = load_frames(store).messages
     assert {mid.strip("<>").split("@")[0] for mid in messages["message_id"]} == MESSAGE_IDS
     roles = dict(zip(messages["message_id"], messages["folder_role"], strict=True))
-    assert {mid for mid, role in roles.items() if role == "sent"} == {
-        "sent1@example.org",
-        "sent2@example.org",
-    }
+    sent = {mid for mid, role in roles.items() if role == "sent"}
+    assert sent == {"sent1@example.org", "sent2@example.org", "gsent@example.org"}
     assert len(read_frame(store, "quarantine")) == 0  # no .msf index was read as mail
     assert not messages["source"].str.endswith(".msf").any()
     out = result.output
@@ -240,6 +242,7 @@ def test_ingest_reads_every_mbox_of_the_default_profile(home, tmp_path):
     assert f"reading {tmp_path / 'mail-on-another-disk' / 'work.example.net'}" in out
     assert "read 5 messages from 3 mail folders in Mail/Local Folders" in out
     assert "2  Sent" in out and "1  Archives.sbd/2024" in out
+    assert "1  [Gmail].sbd/Sent Mail" in out
     assert "old-profile" not in json.dumps(list(messages["message_id"]))
 
 
@@ -254,9 +257,11 @@ def test_a_profile_named_and_a_second_run_reads_nothing_again(home, tmp_path):
 
 
 def test_the_folder_of_profiles_ini_stands_for_its_default(home, tmp_path):
-    result = _ingest(str(home / ".thunderbird"), "--store", str(tmp_path / "s"))
+    profile = home / ".thunderbird" / "k2.default-release"
+    result = _ingest(str(home / ".thunderbird"), str(profile), "--store", str(tmp_path / "s"))
     assert result.exit_code == 0, result.output
-    assert "k2.default-release" in result.output
+    assert result.output.count("Thunderbird profile") == 1  # the same profile, read once
+    assert len(load_frames(tmp_path / "s").messages) == len(MESSAGE_IDS)
 
 
 def test_maildir_storage_is_read_too(tmp_path, monkeypatch):

@@ -244,8 +244,8 @@ def thunderbird_profiles(
     paths = [_profile_at(Path(p)) for p in given] or [
         default_profile(thunderbird_homes(environ, platform))
     ]
-    profiles = []
-    for path in paths:
+    profiles: list[ThunderbirdProfile] = []
+    for path in dict.fromkeys(paths):  # a profile named twice is read once
         folders = profile_mail_folders(path)
         if not folders:
             raise SourceError(
