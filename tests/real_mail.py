@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "CONTAINER_SETS",
     "FIT_ENRON_OWNERS",
     "SWEPT_SETS",
     "TEST_SETS",
@@ -41,6 +42,7 @@ TEST_SETS = (
     "crypto-real-world-lists",
     "crypto-thunderbird",
     "dkim-deltachat",
+    "emlx-samples",
     "list-batman-2021-2025",
     "list-kasan-dev-2023",
     "list-linux-mips-1996-1999",
@@ -51,15 +53,23 @@ TEST_SETS = (
     "lists-bigbang-testdata",
     "malformed-cpython-email",
     "malformed-mail-parser",
+    "msg-samples",
     "odd-eml-analyzer",
     "odd-flanker",
     "odd-mimekit",
     "odd-notmuch",
     "odd-stalwart-mail-parser",
     "personal-enron",
+    "pst-samples",
 )
-# The sets read whole by the sweeps: every one but personal-enron, half of it held out
-SWEPT_SETS = tuple(name for name in TEST_SETS if name != "personal-enron")
+# Outlook's and Apple Mail's files, which the standard library (the sweeps' referee) cannot
+# read: each has its own tests against its MANIFEST.tsv
+CONTAINER_SETS = ("emlx-samples", "msg-samples", "pst-samples")
+# The sets read whole by the sweeps: every one but personal-enron, half of it held out,
+# and the container sets
+SWEPT_SETS = tuple(
+    name for name in TEST_SETS if name != "personal-enron" and name not in CONTAINER_SETS
+)
 # The Enron mailboxes rules may be written from (issue 24's split); the other six are
 # held out for the evaluation.
 FIT_ENRON_OWNERS = ("cash-m", "dorland-c", "giron-d", "hayslett-r", "horton-s", "mclaughlin-e")

@@ -210,7 +210,7 @@ def test_a_file_with_no_mail_in_it_is_an_error_not_an_empty_audit(tmp_path, kind
     out = tmp_path / "audit"
     line = one_line_error(runner.invoke(app, ["audit", str(junk), "--out", str(out), "-q"]))
     assert f"no mail found in {junk}" in line
-    assert "not an mbox, .eml or Maildir" in line or "empty" in line
+    assert "not an mbox, .eml, PST, Outlook or Apple Mail message" in line or "empty" in line
     assert not (out / "findings.json").exists()
 
 

@@ -1,4 +1,5 @@
-"""Mail files as a kind of source: mboxes, ``.eml`` files and Maildirs.
+"""Mail files as a kind of source: mboxes, one-message files (``.eml``, Maildirs,
+Outlook's ``.msg``, Apple Mail's ``.emlx``) and Outlook's PSTs.
 
 Planned file by file (:func:`analyzer.ingest.plan.plan_file`). A plain (uncompressed)
 mbox goes to the workers as byte ranges that they read and split themselves, so that
@@ -6,7 +7,9 @@ no message passes through this process; here the ranges are joined in order
 (:meth:`MailFiles.join_range`), and the digest that resuming needs is taken of the file
 as they are. Compressed mboxes and one-message files are read here and sent as batches
 of header blocks, as they are to a Dask cluster named by its scheduler, whose workers
-may not see this machine's files.
+may not see this machine's files. A PST goes out the same way, as chunks of a folder's
+items (:class:`~analyzer.sources.outlook_pst.PstChunk`), joined in order: a stopped run
+goes on from the chunk it came to.
 """
 
 from __future__ import annotations
@@ -27,17 +30,20 @@ from analyzer.ingest.plan import (
 )
 from analyzer.ingest.result import IngestResult
 from analyzer.ingest.units import Unit
-from analyzer.ingest.workers import RangeExtract, extract_batch, extract_range
+from analyzer.ingest.workers import PstExtract, RangeExtract, extract_batch, extract_range
 from analyzer.ingest.writer import ExtractedBatch, Reached
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources import (
     READ_ERRORS,
+    Skipped,
     SourceFile,
     SourceReader,
     is_compressed,
     mbox_state,
 )
+from analyzer.sources.container import ContainerProblem
 from analyzer.sources.mbox import JoinedRanges, MboxRange, is_cr_only
+from analyzer.sources.outlook_pst import file_digest, pst_chunks, read_chunk
 from analyzer.store import Store
 from analyzer.vocabulary import QuarantineCode
 
@@ -76,6 +82,8 @@ class MailFiles:
         self._current: tuple[FilePlan, SourceReader] | None = None
         self._ranged_within = 0  # how far the ranges of the file being joined reach
         self._finished: list[Reached] = []
+        self._pst_read: tuple[FilePlan, int, int] | None = None  # chunks read here, of all
+        self.not_mail_items: dict[str, int] = {}  # PST items that are not mail, by file
 
     # -- the plan ----------------------------------------------------------------------
     def plan(self, store: Store, result: IngestResult, removals: Removals) -> None:
@@ -108,7 +116,18 @@ class MailFiles:
         if self._current is not None:
             plan, reader = self._current
             changes.append((plan.source_file.path, self._state(plan, reader, complete=False)))
+        if self._pst_read is not None:
+            plan, done, total = self._pst_read
+            changes.append((plan.source_file.path, self._pst_state(plan, done, total)))
         return changes
+
+    def not_mail(self) -> list[Skipped]:
+        """The PSTs that held items that are not mail, with how many: left out, not lost."""
+        return [
+            Skipped(path, f"{count:,} Outlook items that are not mail (calendar, contacts, "
+                    "tasks, notes) left out")
+            for path, count in self.not_mail_items.items()
+        ]  # fmt: skip
 
     def _count(self, path: str, messages: int = 1) -> None:
         self.read[path] = self.read.get(path, 0) + messages
@@ -149,6 +168,9 @@ class MailFiles:
                 plan.compressed = is_compressed(path)
             except OSError:
                 plan.compressed = False
+            if source_file.kind == "pst":
+                yield from self._pst(plan)
+                continue
             if self.in_ranges and self._rangeable(plan):
                 yield from self._ranges(plan)
                 continue
@@ -233,4 +255,89 @@ class MailFiles:
                 return done.batch, reached
         self._ranged_within = 0
         self.done_bytes += plan.source_file.size
+        return done.batch, reached
+
+    # -- Outlook's PST files, read in chunks of a folder's items --------------------------
+    def _pst_state(self, plan: FilePlan, done: int, total: int) -> dict[str, Any]:
+        return {
+            "kind": "pst",
+            "source": plan.source_file.source,
+            **stat_key(plan.stat),  # type: ignore[arg-type]
+            "complete": done == total,
+            "compressed": False,
+            "messages_read": plan.earlier + self.read.get(str(plan.source_file.path), 0),
+            "digest": plan.digest,
+            "chunks_done": done,
+            "chunks": total,
+        }
+
+    def _pst(self, plan: FilePlan) -> Iterator[RawMessage | Quarantined | Unit]:
+        """The file's chunks from the one a stopped run came to: as units the workers read
+        themselves, or read here for a cluster that may not see the file."""
+        source_file = plan.source_file
+        path = source_file.path
+        try:
+            plan.digest = plan.digest or file_digest(path)
+            chunks = pst_chunks(source_file.source, path)
+        except (ContainerProblem, OSError) as error:
+            problem = error if isinstance(error, ContainerProblem) else ContainerProblem(
+                QuarantineCode.UNREADABLE, f"unreadable: {error.strerror or error}"
+            )  # fmt: skip
+            yield Quarantined(source_file.source, str(path), problem.reason[:300], problem.code)
+            self._finished.append((path, None))
+            self.done_bytes += source_file.size
+            return
+        start = plan.start or 0
+        total = len(chunks)
+        if start >= total:
+            self._finished.append((path, self._pst_state(plan, total, total)))
+            self.done_bytes += source_file.size
+            return
+        if self.in_ranges:
+            failed: set[str] = set()
+            for index in range(start, total):
+                join = functools.partial(self.join_pst, plan, index, total, failed)
+                yield Unit(chunks[index], join)
+            return
+        for index in range(start, total):
+            self._pst_read = (plan, index, total)
+            try:
+                read = read_chunk(chunks[index])
+            except ContainerProblem as problem:
+                yield Quarantined(source_file.source, str(path), problem.reason, problem.code)
+                self._finished.append((path, None))
+                break
+            self._count(str(path), len(read.items))
+            self._count_not_mail(str(path), read.not_mail)
+            yield from read.items
+        else:
+            self._finished.append((path, self._pst_state(plan, total, total)))
+        self._pst_read = None
+        self.done_bytes += source_file.size
+
+    def _count_not_mail(self, path: str, items: int) -> None:
+        if items:
+            self.not_mail_items[path] = self.not_mail_items.get(path, 0) + items
+
+    def join_pst(
+        self, plan: FilePlan, index: int, total: int, failed: set[str], done: PstExtract
+    ) -> tuple[ExtractedBatch, list[Reached]]:
+        """Take a chunk's items, in order; after a chunk that found the file unreadable,
+        the rest have nothing to give (the file is read again next run)."""
+        path = plan.source_file.path
+        if failed:
+            return extract_batch([]), []
+        self._count(str(path), done.messages)
+        self._count_not_mail(str(path), done.not_mail)
+        finished = index + 1 == total
+        if done.problem is not None:
+            done.batch.quarantined.append(done.problem)
+            failed.add(str(path))
+            finished = True
+            reached: list[Reached] = [(path, None)]
+        else:
+            reached = [(path, self._pst_state(plan, index + 1, total))]
+        self._ranged_within = 0 if finished else plan.source_file.size * (index + 1) // total
+        if finished:
+            self.done_bytes += plan.source_file.size
         return done.batch, reached

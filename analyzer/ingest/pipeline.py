@@ -104,6 +104,7 @@ def ingest(
         written = writer.finish()
     result = result.with_written(written)
     result.messages_per_file = {**mail.read, **imap_folders.read}
+    result.skipped_files.extend(mail.not_mail())
     if progress is not None:
         progress(total, total)
     result.seconds = time.perf_counter() - started

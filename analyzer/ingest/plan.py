@@ -22,6 +22,7 @@ import pyarrow as pa
 from analyzer.sources import SourceFile, mbox_resume
 from analyzer.sources.imap_address import ImapAddress
 from analyzer.sources.imap_folder import FolderReader
+from analyzer.sources.outlook_pst import file_digest
 from analyzer.store import Store
 
 if TYPE_CHECKING:
@@ -44,9 +45,9 @@ class FilePlan:
 
     source_file: SourceFile
     stat: os.stat_result | None
-    start: int | None  # None: unchanged, not read
+    start: int | None  # None: unchanged, not read; of a PST: the chunk to read on from
     cr_only: bool = False
-    digest: Any = None  # of the bytes before ``start``
+    digest: Any = None  # of the bytes before ``start``; of a PST: of the whole file
     earlier: int = 0  # messages read of it by earlier runs
     compressed: bool | None = None
 
@@ -68,24 +69,31 @@ class Removals:
     mbox_from: dict[str, int] = field(default_factory=dict)  # source → first offset to go
     files: set[str] = field(default_factory=set)  # one-message files, by path
     sources: set[str] = field(default_factory=set)  # every row of these (IMAP folders)
+    # every row of these and of their folders (a PST's items: "archive.pst/Inbox")
+    containers: set[str] = field(default_factory=set)
 
     def add(self, source_file: SourceFile, from_offset: int = 0) -> None:
         if source_file.kind == "mbox":
             self.mbox_from[source_file.source] = from_offset
+        elif source_file.kind == "pst":
+            self.containers.add(source_file.source)
         else:
             self.files.add(str(source_file.path))
 
     def apply(self, store: Store) -> int:
         """Remove the rows in one pass over the store; how many messages went."""
-        if not self.mbox_from and not self.files and not self.sources:
+        if not (self.mbox_from or self.files or self.sources or self.containers):
             return 0
         mbox_from, files, whole = self.mbox_from, self.files, self.sources
+        within = tuple(f"{container}/" for container in self.containers)
 
         def doomed(table: pa.Table) -> pa.Array:
             sources = table["source"].to_pylist()
             offsets = table["offset"].to_pylist()
             return pa.array(
-                [o in files or s in whole or (s in mbox_from and _at_or_after(o, mbox_from[s]))
+                [o in files or s in whole or s in self.containers
+                 or (bool(within) and s.startswith(within))
+                 or (s in mbox_from and _at_or_after(o, mbox_from[s]))
                  for s, o in zip(sources, offsets, strict=True)],
                 pa.bool_(),
             )  # fmt: skip
@@ -118,6 +126,8 @@ def plan_file(
         result.files_unchanged += 1
         return FilePlan(source_file, stat, None)
     earlier = int(state.get("messages_read", 0))
+    if source_file.kind == "pst":
+        return _plan_pst(source_file, stat, state, store, result, removals)
     resume = mbox_resume(path, state) if source_file.kind == "mbox" else None
     if resume is not None:
         result.files_resumed += 1
@@ -125,6 +135,35 @@ def plan_file(
     result.files_changed += 1
     removals.add(source_file)
     return FilePlan(source_file, stat, 0)
+
+
+def _plan_pst(
+    source_file: SourceFile,
+    stat: os.stat_result,
+    state: dict[str, Any],
+    store: Store,
+    result: IngestResult,
+    removals: Removals,
+) -> FilePlan:
+    """A PST whose status changed: the same bytes (copied, touched) are not read again,
+    or read on from the chunk a stopped run came to; changed bytes have their rows
+    replaced, as Outlook rewrites the file in place."""
+    try:
+        digest = file_digest(source_file.path)
+    except OSError:
+        return FilePlan(source_file, stat, 0)  # reading will say what is wrong
+    if digest == state.get("digest"):
+        if state.get("complete"):
+            store.set_file_state(str(source_file.path), {**state, **stat_key(stat)})
+            result.files_unchanged += 1
+            return FilePlan(source_file, stat, None)
+        result.files_resumed += 1
+        earlier = int(state.get("messages_read", 0))
+        chunks = int(state.get("chunks_done", 0))
+        return FilePlan(source_file, stat, chunks, digest=digest, earlier=earlier)
+    result.files_changed += 1
+    removals.add(source_file)
+    return FilePlan(source_file, stat, 0, digest=digest)
 
 
 def removed_files(

@@ -25,6 +25,7 @@ from analyzer.ingest.writer import ExtractedBatch, Reached
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources.imap_folder import FolderChunk
 from analyzer.sources.mbox import MboxRange
+from analyzer.sources.outlook_pst import PstChunk
 from analyzer.store import Store
 
 __all__ = ["BATCH_BYTES", "BATCH_MESSAGES", "BODY_PEEK", "SourceKind", "Unit", "Work", "batched"]
@@ -35,8 +36,9 @@ BODY_PEEK = 256 * 1024
 BATCH_MESSAGES = 400
 BATCH_BYTES = 8 << 20
 
-Work = list[RawMessage | Quarantined] | MboxRange | FolderChunk
-"""What a worker is given: a batch of messages, a byte range to read, a chunk to fetch."""
+Work = list[RawMessage | Quarantined] | MboxRange | PstChunk | FolderChunk
+"""What a worker is given: a batch of messages, a byte range or PST chunk to read, an IMAP
+chunk to fetch."""
 
 
 @dataclass(frozen=True)

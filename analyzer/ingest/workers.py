@@ -3,8 +3,9 @@
 A worker process (or a Dask worker, or the ingesting process itself) runs
 :func:`extract_work` on each unit it is given (:mod:`analyzer.ingest.units`): a batch of
 raw messages (:func:`extract_batch`), a byte range of a plain mbox that it reads and
-splits itself (:func:`extract_range`), or a chunk of an IMAP folder that it fetches over
-its own connection (:func:`extract_folder_chunk`). Each message goes through
+splits itself (:func:`extract_range`), a chunk of a PST's folder that it opens the file
+for (:func:`extract_pst_chunk`), or a chunk of an IMAP folder that it fetches over its
+own connection (:func:`extract_folder_chunk`). Each message goes through
 :func:`analyzer.extract.extract_message`, bytes to a record; the records become Arrow
 tables here, and only those travel back. A message whose extraction takes longer than
 :data:`MESSAGE_SECONDS` is quarantined, where a timer can be set. Where the workers run
@@ -30,17 +31,21 @@ from analyzer.ingest.units import BODY_PEEK, Work
 from analyzer.ingest.writer import ExtractedBatch, kept_folder_role
 from analyzer.records import MessageRecord, Quarantined, RawMessage
 from analyzer.sources import READ_ERRORS
+from analyzer.sources.container import ContainerProblem
 from analyzer.sources.imap import fetch_chunk
 from analyzer.sources.imap_folder import FetchedChunk, FolderChunk
 from analyzer.sources.mbox import MboxRange, RangeReader
+from analyzer.sources.outlook_pst import PstChunk, read_chunk
 from analyzer.vocabulary import QuarantineCode
 
 __all__ = [
     "MESSAGE_SECONDS",
     "FolderExtract",
+    "PstExtract",
     "RangeExtract",
     "extract_batch",
     "extract_folder_chunk",
+    "extract_pst_chunk",
     "extract_range",
     "extract_work",
     "follow_parent",
@@ -174,6 +179,35 @@ def extract_range(part: MboxRange) -> RangeExtract:
 
 
 @dataclass
+class PstExtract:
+    """What a worker made of a :class:`~analyzer.sources.outlook_pst.PstChunk`: the batch,
+    the items read (parsed or quarantined) and those that were not mail, or why the file
+    could not be read."""
+
+    batch: ExtractedBatch
+    messages: int
+    not_mail: int
+    problem: Quarantined | None = None
+
+
+def extract_pst_chunk(chunk: PstChunk) -> PstExtract:
+    """Read a chunk of a PST's items in this process and extract them."""
+    with _collector_paused():
+        try:
+            read = read_chunk(chunk)
+        except ContainerProblem as problem:
+            stopped = Quarantined(chunk.source, chunk.path, problem.reason, problem.code)
+            return PstExtract(extract_batch([]), 0, 0, stopped)
+        heads: list[RawMessage | Quarantined] = []
+        for item in read.items:
+            if isinstance(item, RawMessage):
+                _, body_start = header_block_end(item.data)
+                item = item.head(body_start + BODY_PEEK)
+            heads.append(item)
+        return PstExtract(extract_batch(heads), len(heads), read.not_mail)
+
+
+@dataclass
 class FolderExtract:
     """What a worker made of a :class:`~analyzer.sources.imap_folder.FolderChunk`: the batch, and
     how far fetching came (:class:`~analyzer.sources.imap_folder.FetchedChunk`, messages taken
@@ -200,6 +234,8 @@ def extract_work(item: Work) -> Any:
         return extract_range(item)
     if isinstance(item, FolderChunk):
         return extract_folder_chunk(item)
+    if isinstance(item, PstChunk):
+        return extract_pst_chunk(item)
     return extract_batch(item)
 
 

@@ -1,12 +1,14 @@
 """Sources: from the paths a user names to a stream of raw messages.
 
 A path may be an mbox (plain or ``.gz``/``.bz2``/``.xz``, recognised by its magic
-bytes, not its name), a one-message file (``.eml``), a Maildir, or any folder,
-walked recursively. In a folder, a file is mail when it is an ``.eml``, sits in a
-Maildir's ``cur/`` or ``new/``, opens like an mbox, or opens with a header block
-that names From, Date, Received or Message-ID; anything else (READMEs, indexes,
-keys) is listed as skipped with the reason, never silently dropped, and so is a folder
-that cannot be read. A source with no mail in it at all is an error, not an empty run.
+bytes, not its name), a one-message file (``.eml``; Outlook's ``.msg``, Apple Mail's
+``.emlx``), Outlook's ``.pst``/``.ost``, a Maildir, or any folder, walked
+recursively. In a folder, a file is mail when it is an ``.eml``, sits in a Maildir's
+``cur/`` or ``new/``, or its first bytes say so, whatever its name: an mbox, a PST, an
+Outlook message, an emlx, or a header block that names From, Date, Received or
+Message-ID. Anything else (READMEs, Thunderbird's ``.msf`` indexes, keys) is listed as
+skipped with the reason, never silently dropped, and so is a folder that cannot be read.
+A source with no mail in it at all is an error, not an empty run.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from analyzer.errors import SourceError
-from analyzer.records import RawMessage
+from analyzer.records import Quarantined, RawMessage
+from analyzer.sources.container import ContainerProblem
+from analyzer.sources.emlx import looks_like_emlx, read_emlx
 from analyzer.sources.mbox import (
     DIGEST,
     HEAD_KEEP,
@@ -37,10 +41,13 @@ from analyzer.sources.mbox import (
     new_digest,
     translated,
 )
+from analyzer.sources.outlook_msg import is_outlook_message, read_msg
+from analyzer.sources.outlook_pst import looks_like_pst
 
 __all__ = [
     "EXPANSION_FLOOR",
     "MAX_EXPANSION",
+    "ONE_MESSAGE_KINDS",
     "READ_ERRORS",
     "MboxResume",
     "Skipped",
@@ -59,6 +66,8 @@ __all__ = [
 
 _SNIFF_BYTES = 4096
 _MAIL_EXTENSIONS = (".eml",)
+# the kinds of file that hold one message each
+ONE_MESSAGE_KINDS = ("message", "msg", "emlx")
 _MAILDIR_LEAVES = ("cur", "new")
 _FIELD_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _TELLTALE_FIELD = re.compile(
@@ -76,7 +85,9 @@ class SourceFile:
 
     source: str
     path: Path
-    kind: str  # "mbox", "message", or "unreadable" (then ``problem`` says why)
+    # "mbox", "pst", or a one-message file: "message" (.eml, Maildir), "msg" (Outlook),
+    # "emlx" (Apple Mail); or "unreadable" (then ``problem`` says why)
+    kind: str
     size: int
     problem: str | None = None
 
@@ -227,12 +238,32 @@ def _size(path: Path) -> int:
         return 0
 
 
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: .msg, .doc, .xls
+_MORK_MAGIC = b"// <!-- <mdb:mork"  # Thunderbird's folder index (.msf)
+NOT_AN_OUTLOOK_MESSAGE = "an Office document (OLE2), not an Outlook message"
+THUNDERBIRD_INDEX = "a Thunderbird index (.msf), not mail"
+
+
+def _container_kind(path: Path, head: bytes) -> tuple[str | None, str | None]:
+    """The kind of mail container a file's first bytes say it is, whatever its name,
+    or why a file that looks like one is not mail (None, None: neither)."""
+    if looks_like_pst(head):
+        return "pst", None
+    if head.startswith(_OLE2_MAGIC):
+        return ("msg", None) if is_outlook_message(path) else (None, NOT_AN_OUTLOOK_MESSAGE)
+    if head.startswith(_MORK_MAGIC):
+        return None, THUNDERBIRD_INDEX
+    if looks_like_emlx(head):
+        return "emlx", None
+    return None, None
+
+
 def _classify_named_file(path: Path, source: str) -> tuple[SourceFile, str | None]:
     """A file named as a source, and why it holds no mail (None when it may).
 
     An ``.eml`` is a message whatever it holds (bad mail is quarantined with the reason),
     and so is a compressed file that does not open; any other file must open like an
-    mbox or a message.
+    mbox, a PST, or a message (an Outlook or Apple Mail one too).
     """
     try:
         head = _head(path)
@@ -240,12 +271,17 @@ def _classify_named_file(path: Path, source: str) -> tuple[SourceFile, str | Non
         return SourceFile(source, path, "unreadable", _size(path), str(problem)), None
     if looks_like_mbox(head):
         return SourceFile(source, path, "mbox", _size(path)), None
+    kind, not_mail = _container_kind(path, head)
+    if kind is not None:
+        return SourceFile(source, path, kind, _size(path)), None
     found = SourceFile(source, path, "message", _size(path))
+    if not_mail:
+        return found, not_mail
     if path.suffix.lower() in _MAIL_EXTENSIONS or _looks_like_message(head):
         return found, None
     if not head.strip():
         return found, "the file is empty" if not head else "the file holds only blank space"
-    return found, "not an mbox, .eml or Maildir"
+    return found, "not an mbox, .eml, PST, Outlook or Apple Mail message, or Maildir"
 
 
 class Skipped(str):
@@ -357,13 +393,16 @@ def _discover_folder(folder: Path, source: str, skipped: list[Skipped]) -> list[
         except _Undecodable as problem:
             found.append(SourceFile(str(path), path, "unreadable", size, str(problem)))
             continue
-        if looks_like_mbox(head):
-            # an mbox in a folder is an archive of its own: offsets are within it
-            found.append(SourceFile(str(path), path, "mbox", size))
-        elif _looks_like_message(head):
+        kind, not_mail = _container_kind(path, head)
+        if looks_like_mbox(head) or kind == "pst":
+            # an mbox (or PST) in a folder is an archive of its own: offsets are within it
+            found.append(SourceFile(str(path), path, kind or "mbox", size))
+        elif kind is not None:
+            found.append(SourceFile(source, path, kind, size))
+        elif not not_mail and _looks_like_message(head):
             found.append(SourceFile(source, path, "message", size))
         else:
-            skipped.append(Skipped(path, NOT_MAIL))
+            skipped.append(Skipped(path, not_mail or NOT_MAIL))
     return found
 
 
@@ -372,9 +411,9 @@ def _no_mail_in_folder(found: list[SourceFile], skipped: list[Skipped]) -> str |
     if found:
         return None
     if not skipped:
-        return "no mbox, .eml or Maildir message in it"
+        return "no mail in it (no mbox, PST, Maildir, .eml, .msg or .emlx)"
     shown = "; ".join(skipped[:3]) + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
-    return f"no mbox, .eml or Maildir message in it (skipped: {shown})"
+    return f"no mail in it (skipped: {shown})"
 
 
 def discover_sources(
@@ -483,7 +522,7 @@ class SourceReader:
         self._stream, self._raw = stream, raw
         limit = expansion_limit(path) if raw is not None else None
         try:
-            if self.source_file.kind == "message":
+            if self.source_file.kind in ONE_MESSAGE_KINDS:
                 yield self._one_message(stream, limit)
                 return
             if self.start:
@@ -496,9 +535,12 @@ class SourceReader:
         finally:
             opened.__exit__(None, None, None)
 
-    def _one_message(self, stream: BinaryIO, limit: int | None) -> RawMessage:
-        """A one-message file: its first HEAD_KEEP bytes, and its full size."""
+    def _one_message(self, stream: BinaryIO, limit: int | None) -> RawMessage | Quarantined:
+        """A one-message file: its first HEAD_KEEP bytes, and its full size; an Outlook
+        or Apple Mail one as the message it holds, or quarantined with the reason."""
         path = self.source_file.path
+        if self.source_file.kind in ("msg", "emlx"):
+            return self._container_message(stream)
         data = stream.read(HEAD_KEEP)
         size = len(data)
         while chunk := stream.read(1 << 20):
@@ -509,3 +551,16 @@ class SourceReader:
         return RawMessage(
             self.source_file.source, str(path), data, size if size > len(data) else None
         )
+
+    def _container_message(self, stream: BinaryIO) -> RawMessage | Quarantined:
+        source, path = self.source_file.source, self.source_file.path
+        try:
+            if self.source_file.kind == "msg":
+                data, delivered = read_msg(path), None
+            else:
+                emlx = read_emlx(stream.read())
+                data, delivered = emlx.message, emlx.delivered
+        except ContainerProblem as problem:
+            return Quarantined(source, str(path), problem.reason[:300], problem.code)
+        self._end_offset = self.source_file.size
+        return RawMessage(source, str(path), data, None, delivered)
