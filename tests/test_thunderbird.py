@@ -154,6 +154,14 @@ def test_the_only_profile_at_an_absolute_path(tmp_path):
     assert default_profile([tmp_path / "nothing", tmp_path / "tb"]) == profile
 
 
+def test_a_profiles_ini_saved_with_a_byte_order_mark(tmp_path):
+    (tmp_path / "Profiles" / "x.default").mkdir(parents=True)
+    (tmp_path / "profiles.ini").write_bytes(
+        b"\xef\xbb\xbf[Profile0]\r\nName=default\r\nIsRelative=1\r\nPath=Profiles/x.default\r\n"
+    )
+    assert default_profile([tmp_path]) == tmp_path / "Profiles" / "x.default"
+
+
 def test_an_install_default_that_is_gone_falls_back_to_the_marked_one(tmp_path):
     (tmp_path / "a").mkdir()
     _profiles_ini(

@@ -69,7 +69,7 @@ def thunderbird_homes(
 def _read_ini(path: Path) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
-        parser.read(path, encoding="utf-8")
+        parser.read(path, encoding="utf-8-sig")  # Windows editors add a BOM
     except (OSError, configparser.Error, UnicodeDecodeError) as error:
         raise SourceError(f"cannot read {path}: {error}") from None
     return parser
