@@ -61,7 +61,7 @@ def thunderbird_homes(
         home / ".thunderbird",
         home / "snap" / "thunderbird" / "common" / ".thunderbird",
         home / ".var" / "app" / "org.mozilla.Thunderbird" / ".thunderbird",
-        # where a build following XDG would keep it, as Firefox does since release 147
+        # where a build following XDG would keep it, as newer Firefox releases on Linux do
         config / "thunderbird",
     ]
 
