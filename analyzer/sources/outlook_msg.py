@@ -42,6 +42,9 @@ _TRANSPORT_HEADERS = "__substg1.0_007D"
 _ATTACHMENT = re.compile(r"__attach_version1\.0_#[0-9A-Fa-f]{8}\Z")
 _UNICODE, _ANSI = "001F", "001E"
 _MAX_REASON = 200
+NOT_A_MESSAGE = (
+    "an OLE2 file without Outlook's message properties: another Office file, or a damaged message"
+)
 
 # extract-msg's own diagnostics (it logs what it reads past) are not mxa's to show
 logging.getLogger("extract_msg").propagate = False
@@ -81,7 +84,7 @@ def is_outlook_message(path: Path) -> bool:
     try:
         with olefile.OleFileIO(str(path)) as ole:
             return ole.exists(_PROPERTIES)
-    except (olefile.OleFileError, *_PLAIN_ERRORS):
+    except _PLAIN_ERRORS:  # olefile's OleFileError is an OSError
         return _names_msg_stream(path)
 
 
@@ -107,6 +110,8 @@ def read_msg(path: Path) -> bytes:
             delayAttachments=True,
             errorBehavior=library.enums.ErrorBehavior.SUPPRESS_ALL,
         ) as message:
+            if not message.exists(_PROPERTIES):
+                raise ContainerProblem(QuarantineCode.UNREADABLE, NOT_A_MESSAGE)
             headers = _string(message, _TRANSPORT_HEADERS)
             message_class = _string(message, "__substg1.0_001A")
             if not headers or not headers.strip("\x00\r\n\t "):
@@ -143,9 +148,7 @@ def _string(message, name: str) -> str | None:
 def _why_empty(message_class: str | None) -> str:
     """The one-line reason for an item with no transport headers."""
     kind = (message_class or "").rstrip("\x00").strip()
-    if not kind:
-        return "an OLE2 file without a message class or transport headers: not an Outlook message"
-    if kind.lower().startswith(("ipm.note", "report.")) or kind.lower() == "ipm":
+    if not kind or kind.lower().startswith(("ipm.note", "report.")) or kind.lower() == "ipm":
         return NO_TRANSPORT_HEADERS
     return f"an Outlook item of class {kind[:60]} without transport headers: nothing to analyse"
 
