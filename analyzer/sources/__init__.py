@@ -250,7 +250,10 @@ def _container_kind(path: Path, head: bytes) -> tuple[str | None, str | None]:
     if looks_like_pst(head):
         return "pst", None
     if head.startswith(_OLE2_MAGIC):
-        return ("msg", None) if is_outlook_message(path) else (None, NOT_AN_OUTLOOK_MESSAGE)
+        # a .msg that does not open as one is a damaged message, quarantined with the reason
+        if is_outlook_message(path) or path.suffix.lower() == ".msg":
+            return "msg", None
+        return None, NOT_AN_OUTLOOK_MESSAGE
     if head.startswith(_MORK_MAGIC):
         return None, THUNDERBIRD_INDEX
     if looks_like_emlx(head):
