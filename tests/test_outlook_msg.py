@@ -278,6 +278,8 @@ def test_damaged_copies_never_raise_a_library_error(samples, tmp_path):
 CRYPTO = {
     "signed": "crypto-autocrypt-protected-headers/smime-multipart-signed.eml",
     "opaque_encrypted": "crypto-thunderbird/mail/test/browser/smime/data/alice.env.eml",
+    "signed_in_mixed": "crypto-thunderbird/mail/test/browser/smime/data/"
+    "alice.dsig.SHA256.multipart.in.mixed.eml",
     "outlook_2010": "crypto-bouncycastle-smime/mail/src/test/resources/org/bouncycastle/mail/"
     "smime/test/outlook_2010_beta_sime_msg.eml",
     "pgp_mime": "crypto-thunderbird/mail/test/browser/openpgp/data/eml/"
@@ -387,3 +389,19 @@ def test_exchanges_header_line_and_trailing_nuls_are_not_the_message():
     rebuilt = rfc822_from_outlook(headers, "IPM.Note", [])
     assert rebuilt == b"From: a@a.example\r\nSubject: hi\r\n\r\n"
     assert record_of(rebuilt).defects == ()
+
+
+def test_a_signed_entity_kept_whole_leads_a_multipart_body_as_it_did_on_the_wire(corpora):
+    """A list wraps a signed post in multipart/mixed with its footer after it: Outlook's
+    copy of the signed entity is the first part, not a text body."""
+    eml = (corpora / CRYPTO["signed_in_mixed"]).read_bytes()
+    headers, body = split_eml(eml)
+    delimiter = b"--============MIXEDBOUNDARY=="
+    signed_part, footer = body.split(delimiter)[1:3]
+    stored = [
+        OutlookAttachment("footer.txt", "text/plain", footer.strip()),
+        OutlookAttachment(None, "multipart/signed", signed_part.lstrip(b"\r\n")),
+    ]
+    rebuilt = record_of(rfc822_from_outlook(headers, "IPM.Note", stored))
+    assert rebuilt.encryption == "smime_signed" and rebuilt.keys
+    assert envelope(rebuilt) == envelope(record_of(eml))

@@ -39,6 +39,7 @@ __all__ = [
     "NO_TRANSPORT_HEADERS",
     "OutlookAttachment",
     "header_block",
+    "might_hold_crypto",
     "needs_attachments",
     "rfc822_from_outlook",
 ]
@@ -64,6 +65,7 @@ _CRYPTO_TYPES = (
     *_SMIME_BLOBS,
 )
 _ARMOUR = b"-----BEGIN PGP "
+_CRYPTO_NAMES = (".asc", ".gpg", ".pgp", ".p7m", ".p7s", ".p7c", ".sig")
 _BASE64_LINE = 57  # bytes per 76-character line, as MIME writes them
 
 
@@ -138,9 +140,11 @@ def _body(
         signed = _signed_entity(attachments, _is_signed_class(message_class))
         if signed is not None:
             return _with_boundary(signed, boundary)
-    parts = [_part(attachment) for attachment in attachments]
-    if mime_type != "multipart/encrypted":
-        # the text (or alternative) body that came first on the wire, kept by type only
+    entities = [a for a in attachments if _is_entity(a)]
+    parts = [_part(a) for a in entities + [a for a in attachments if not _is_entity(a)]]
+    if mime_type != "multipart/encrypted" and not entities:
+        # the text (or alternative) body that came first on the wire, kept by type only;
+        # a signed entity Outlook kept whole was that first part (a list's footer follows)
         parts.insert(0, b"Content-Type: text/plain\r\n\r\n")
     delimiter = b"--" + boundary.encode("utf-8", "replace")
     lines = [delimiter + b"\r\n" + part for part in parts]
@@ -204,17 +208,35 @@ def _smime_blob_body(attachments: Sequence[OutlookAttachment]) -> bytes:
     return b""
 
 
+def might_hold_crypto(name: str | None, mime_tag: str | None) -> bool:
+    """Whether the rebuild may read an attachment's bytes (a reader need not load the
+    others): a signed MIME entity, a key, signature or encrypted blob, armour."""
+    tag = _mime_type(mime_tag)
+    return (
+        tag in _CRYPTO_TYPES
+        or tag.startswith("multipart/")
+        or (name or "").lower().endswith(_CRYPTO_NAMES)
+    )
+
+
+def _is_entity(attachment: OutlookAttachment) -> bool:
+    """A MIME entity Outlook kept whole (a clear-signed message's): its own header block."""
+    return (
+        _mime_type(attachment.mime_tag).startswith("multipart/")
+        and bool(attachment.data)
+        and _entity_header(attachment.data)[0] is not None
+    )
+
+
 def _part(attachment: OutlookAttachment) -> bytes:
     """One body part for an attachment: a MIME entity as it is, a crypto blob with its
     bytes, anything else by its type alone."""
     data = attachment.data or b""
-    tag = _mime_type(attachment.mime_tag)
-    if tag.startswith("multipart/") and _is_text(data) and _entity_header(data)[0] is not None:
+    if _is_entity(attachment):
         return data if data.endswith(b"\n") else data + b"\r\n"
-    if attachment.data is None and tag == "application/octet-stream":
-        tag = "message/rfc822"  # an embedded message or OLE object
+    tag = _mime_type(attachment.mime_tag)
     header = b"Content-Type: " + tag.encode("ascii")
-    if not (tag in _CRYPTO_TYPES or data.lstrip().startswith(_ARMOUR)):
+    if not (tag in _CRYPTO_TYPES or data[:1024].lstrip().startswith(_ARMOUR)):
         return header + b"\r\n\r\n"
     if _is_text(data):
         return header + b"\r\n\r\n" + data + (b"" if data.endswith(b"\n") else b"\r\n")

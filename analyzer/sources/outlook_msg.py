@@ -27,6 +27,7 @@ from analyzer.sources.container import ContainerProblem
 from analyzer.sources.outlook_mime import (
     NO_TRANSPORT_HEADERS,
     OutlookAttachment,
+    might_hold_crypto,
     needs_attachments,
     rfc822_from_outlook,
 )
@@ -116,7 +117,7 @@ def read_msg(path: Path) -> bytes:
             message_class = _string(message, "__substg1.0_001A")
             if not headers or not headers.strip("\x00\r\n\t "):
                 raise ContainerProblem(QuarantineCode.NO_HEADER_FIELDS, _why_empty(message_class))
-            attachments = _attachments(message) if needs_attachments(headers) else []
+            attachments = _attachments(message, message_class) if needs_attachments(headers) else []
     except (library.exceptions.ExMsgBaseException, *_PLAIN_ERRORS) as error:
         raise ContainerProblem(QuarantineCode.UNREADABLE, _unreadable(error)) from None
     return rfc822_from_outlook(headers, message_class, attachments)
@@ -153,20 +154,20 @@ def _why_empty(message_class: str | None) -> str:
     return f"an Outlook item of class {kind[:60]} without transport headers: nothing to analyse"
 
 
-def _attachments(message) -> list[OutlookAttachment]:
-    """Each attachment's name, MIME tag and bytes, in the order Outlook numbered them."""
+def _attachments(message, message_class: str | None) -> list[OutlookAttachment]:
+    """Each attachment's name and MIME tag, in the order Outlook numbered them, and the
+    bytes of those the rebuild reads (all of a signed message's: the entity is one)."""
+    signed = (message_class or "").lower().startswith("ipm.note.smime")
     storages = sorted({entry[0] for entry in message.listDir(streams=True, storages=True) if entry})
     found = []
     for storage in storages:
         if not _ATTACHMENT.fullmatch(storage):
             continue
-        found.append(
-            OutlookAttachment(
-                name=_string(message, f"{storage}/__substg1.0_3707"),
-                mime_tag=_string(message, f"{storage}/__substg1.0_370E"),
-                data=message.getStream(f"{storage}/__substg1.0_37010102"),
-            )
-        )
+        name = _string(message, f"{storage}/__substg1.0_3707")
+        mime_tag = _string(message, f"{storage}/__substg1.0_370E")
+        wanted = signed or might_hold_crypto(name, mime_tag)
+        data = message.getStream(f"{storage}/__substg1.0_37010102") if wanted else None
+        found.append(OutlookAttachment(name, mime_tag, data))
     return found
 
 
