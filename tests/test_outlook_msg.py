@@ -15,6 +15,7 @@ import contextlib
 import csv
 import logging
 import random
+import struct
 import tempfile
 from pathlib import Path
 
@@ -405,3 +406,96 @@ def test_a_signed_entity_kept_whole_leads_a_multipart_body_as_it_did_on_the_wire
     rebuilt = record_of(rfc822_from_outlook(headers, "IPM.Note", stored))
     assert rebuilt.encryption == "smime_signed" and rebuilt.keys
     assert envelope(rebuilt) == envelope(record_of(eml))
+
+
+# -- .msg files made here (extract-msg's own OLE writer) ------------------------------
+
+
+def made_msg(
+    path: Path,
+    headers: bytes | None,
+    message_class: str = "IPM.Note",
+    attachments: tuple[OutlookAttachment, ...] = (),
+    code_page: int | None = None,
+) -> Path:
+    """An .msg as Outlook lays one out: Unicode strings (UTF-16LE, type 001F), or with
+    ``code_page`` 8-bit ones (001E) in that code page (PR_MESSAGE_CODEPAGE)."""
+    from extract_msg.ole_writer import OleWriter
+
+    def string(name: str, value: str) -> tuple[str, bytes]:
+        if code_page is None:
+            return name + "001F", value.encode("utf-16-le")
+        known = code_page in (1251, 1252)
+        return name + "001E", value.encode(f"cp{code_page}" if known else "cp1252")
+
+    writer = OleWriter()
+    properties = bytes(32)  # the top-level header: no counts needed for these streams
+    if code_page is not None:
+        properties += struct.pack("<IIq", 0x3FFD0003, 2, code_page)
+    writer.addEntry("__properties_version1.0", properties)
+    writer.addEntry(*string("__substg1.0_001A", message_class))
+    if headers is not None:
+        if code_page is None:
+            writer.addEntry("__substg1.0_007D001F", headers.decode().encode("utf-16-le"))
+        else:
+            writer.addEntry("__substg1.0_007D001E", headers)
+    for number, attachment in enumerate(attachments):
+        storage = f"__attach_version1.0_#{number:08X}/"
+        writer.addEntry(storage + "__properties_version1.0", bytes(8))
+        if attachment.name:
+            writer.addEntry(*string(storage + "__substg1.0_3707", attachment.name))
+        if attachment.mime_tag:
+            writer.addEntry(*string(storage + "__substg1.0_370E", attachment.mime_tag))
+        if attachment.data is not None:
+            writer.addEntry(storage + "__substg1.0_37010102", attachment.data)
+    writer.write(path)
+    return path
+
+
+def test_a_pgp_mime_message_outlook_flattened_reads_like_its_eml(corpora, tmp_path):
+    eml = (corpora / CRYPTO["pgp_mime"]).read_bytes()
+    header_end, _ = header_block_end(eml)
+    armour = eml[eml.index(b"-----BEGIN PGP MESSAGE-----") :]
+    armour = armour[: armour.index(b"-----END PGP MESSAGE-----") + 25] + b"\r\n"
+    stored = (
+        OutlookAttachment(None, "application/pgp-encrypted", b"Version: 1\r\n"),
+        OutlookAttachment("encrypted.asc", "application/octet-stream", armour),
+        OutlookAttachment("holiday.jpg", "image/jpeg", b"\xff\xd8" + bytes(5000)),
+    )
+    path = made_msg(tmp_path / "pgp.msg", eml[:header_end], attachments=stored)
+    assert is_outlook_message(path)
+    rebuilt = record_of(read_msg(path))
+    assert rebuilt.encryption == "pgp_encrypted" and rebuilt.keys
+    assert envelope(rebuilt) == envelope(record_of(eml))
+
+
+def test_an_opaque_smime_msg_reads_like_its_eml(corpora, tmp_path):
+    eml = (corpora / CRYPTO["outlook_2010"]).read_bytes()
+    header_end, body_start = header_block_end(eml)
+    der = base64.b64decode(b"".join(eml[body_start:].split()))
+    stored = (OutlookAttachment("smime.p7m", "application/pkcs7-mime", der),)
+    path = made_msg(tmp_path / "p7m.msg", eml[:header_end], "IPM.Note.SMIME", stored, 1252)
+    rebuilt = record_of(read_msg(path))
+    assert rebuilt.encryption == "smime_encrypted" and rebuilt.keys
+    assert envelope(rebuilt) == envelope(record_of(eml))
+
+
+def test_8bit_headers_read_in_the_messages_code_page(tmp_path):
+    headers = "From: a@a.example\r\nSubject: Привет\r\n".encode("cp1251")
+    path = made_msg(tmp_path / "ru.msg", headers, code_page=1251)
+    assert record_of(read_msg(path)).subject == "Привет"
+
+
+def test_a_code_page_python_does_not_know_costs_characters_not_the_message(tmp_path):
+    headers = b"From: a@a.example\r\nMessage-ID: <1@a.example>\r\nSubject: \xe9t\xe9\r\n"
+    path = made_msg(tmp_path / "odd.msg", headers, code_page=9999)
+    record = record_of(read_msg(path))
+    assert record.message_id == "1@a.example" and record.subject == "été"  # Windows-1252
+
+
+def test_an_item_that_is_no_message_names_its_class(tmp_path):
+    path = made_msg(tmp_path / "contact.msg", None, "IPM.Contact")
+    with pytest.raises(ContainerProblem) as problem:
+        read_msg(path)
+    assert problem.value.code == QuarantineCode.NO_HEADER_FIELDS
+    assert "IPM.Contact" in problem.value.reason

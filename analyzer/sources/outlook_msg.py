@@ -16,6 +16,7 @@ file here; its log is kept out of mxa's output (its errors become the reason).
 
 from __future__ import annotations
 
+import codecs
 import functools
 import logging
 import re
@@ -143,7 +144,19 @@ def _string(message, name: str) -> str | None:
     ansi = message.getStream(name + _ANSI)
     if ansi is None:
         return None
-    return ansi.decode(message.stringEncoding, "replace")
+    return ansi.decode(_ansi_encoding(message), "replace")
+
+
+def _ansi_encoding(message) -> str:
+    """The code page of the message's 8-bit strings; Windows-1252 where it names none
+    that Python knows (or the file says Unicode but keeps a string 8-bit)."""
+    try:
+        encoding = message.stringEncoding
+        if not encoding.lower().startswith("utf-16"):
+            return codecs.lookup(encoding).name
+    except (LookupError, _extract_msg().exceptions.ExMsgBaseException):
+        pass
+    return "cp1252"
 
 
 def _why_empty(message_class: str | None) -> str:
