@@ -16,6 +16,7 @@ import csv
 import logging
 import random
 import struct
+import sys
 import tempfile
 from pathlib import Path
 
@@ -499,3 +500,24 @@ def test_an_item_that_is_no_message_names_its_class(tmp_path):
         read_msg(path)
     assert problem.value.code == QuarantineCode.NO_HEADER_FIELDS
     assert "IPM.Contact" in problem.value.reason
+
+
+def test_a_damaged_unicode_string_is_still_a_header_block():
+    rebuilt = rfc822_from_outlook("From: a@a.example\r\nSubject: \ud800 \udce9\r\n", None, [])
+    assert record_of(rebuilt).from_addr == "a@a.example"
+
+
+def test_without_the_outlook_extra_a_msg_is_a_reason_to_install_it(samples, monkeypatch):
+    from analyzer.sources import outlook_msg
+
+    monkeypatch.setitem(sys.modules, "extract_msg", None)  # import extract_msg: ImportError
+    monkeypatch.setitem(sys.modules, "olefile", None)
+    outlook_msg._imported_extract_msg.cache_clear()
+    try:
+        assert is_outlook_message(samples / UNICODE)
+        with pytest.raises(ContainerProblem) as problem:
+            read_msg(samples / UNICODE)
+        assert problem.value.code == QuarantineCode.UNREADABLE
+        assert "pip install 'mxa[outlook]'" in problem.value.reason
+    finally:
+        outlook_msg._imported_extract_msg.cache_clear()

@@ -119,7 +119,11 @@ def header_block(transport_headers: str) -> bytes:
         lines = lines[: lines.index("")]
     if not any(line.strip() for line in lines):
         return b""
-    return "".join(line + "\r\n" for line in lines).encode("utf-8", "surrogateescape")
+    text = "".join(line + "\r\n" for line in lines)
+    try:
+        return text.encode("utf-8", "surrogateescape")  # bytes a reader kept undecoded
+    except UnicodeEncodeError:  # a lone UTF-16 surrogate from a damaged string
+        return text.encode("utf-8", "replace")
 
 
 def _content_type(block: bytes) -> str | None:

@@ -44,6 +44,7 @@ _TRANSPORT_HEADERS = "__substg1.0_007D"
 _ATTACHMENT = re.compile(r"__attach_version1\.0_#[0-9A-Fa-f]{8}\Z")
 _UNICODE, _ANSI = "001F", "001E"
 _MAX_REASON = 200
+NO_LIBRARY = "reading Outlook .msg files needs the outlook extra: pip install 'mxa[outlook]'"
 NOT_A_MESSAGE = (
     "an OLE2 file without Outlook's message properties: another Office file, or a damaged message"
 )
@@ -81,8 +82,10 @@ def is_outlook_message(path: Path) -> bool:
                 return False
     except OSError:
         return False
-    import olefile
-
+    try:
+        import olefile
+    except ImportError:  # without the outlook extra: read_msg says what to install
+        return _names_msg_stream(path)
     try:
         with olefile.OleFileIO(str(path)) as ole:
             return ole.exists(_PROPERTIES)
@@ -124,9 +127,17 @@ def read_msg(path: Path) -> bytes:
     return rfc822_from_outlook(headers, message_class, attachments)
 
 
-@functools.cache
 def _extract_msg() -> ModuleType:
-    """extract-msg, imported on first use: it takes a fifth of a second to import."""
+    """extract-msg, imported on first use (it takes a fifth of a second to import); a
+    :class:`ContainerProblem` where it is not installed."""
+    try:
+        return _imported_extract_msg()
+    except ImportError:
+        raise ContainerProblem(QuarantineCode.UNREADABLE, NO_LIBRARY) from None
+
+
+@functools.cache
+def _imported_extract_msg() -> ModuleType:
     import extract_msg
     import extract_msg.enums
     import extract_msg.exceptions
