@@ -18,7 +18,7 @@ FUZZ_CI_SECONDS ?= 60
 FUZZ_SECONDS ?= 3600
 TEST_WORKERS ?= auto
 
-.PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve bench-imap screenshots clean
+.PHONY: demo test lint format fuzz bench bench-quick bench-throughput bench-cost-curve bench-imap bench-pst screenshots clean
 
 # mxa and what it imports: all that make demo needs.
 $(STAMP): pyproject.toml
@@ -115,6 +115,10 @@ bench-quick: $(TEST_TOOLS) $(BUILT)
 # IMAP on loopback: a Dovecot started for the run, 20,000 generated messages in one folder.
 bench-imap: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/python benchmarks/imap_throughput.py
+
+# Outlook PSTs: copies of the real samples against the same messages as an mbox (a minute).
+bench-pst: $(TEST_TOOLS) $(BUILT)
+	$(BIN)/python benchmarks/pst_throughput.py
 
 bench-cost-curve: $(TEST_TOOLS) $(BUILT)
 	$(BIN)/python benchmarks/cost_curve.py --plot benchmarks/cost-curve.png
