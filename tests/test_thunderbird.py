@@ -324,3 +324,23 @@ def test_sources_are_needed_without_thunderbird(command, tmp_path):
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0
     assert "no source given" in result.output and "--thunderbird" in result.output
+
+
+def test_indexes_and_empty_folders_are_skipped_one_line_per_reason(home, tmp_path):
+    local = home / ".thunderbird" / "k2.default-release" / "Mail" / "Local Folders"
+    mork = b'// <!-- <mdb:mork:z v="1.4"/> -->\n< <(a=c)> // (f=iso-8859-1)\n'
+    for name in ("Inbox", "Sent", "Trash", "Drafts", "Templates", "Junk", "Archives"):
+        (local / f"{name}.msf").write_bytes(mork)
+    for name in ("Drafts", "Templates", "Junk", "Unsent Messages"):
+        (local / name).write_bytes(b"")
+    result = _ingest("--store", str(tmp_path / "store"))
+    assert result.exit_code == 0, result.output
+    skipped = [line for line in result.output.splitlines() if "skipped" in line]
+    index = [line for line in skipped if line.endswith("a Thunderbird index (.msf), not mail")]
+    # with those beside each mbox of the profile read (not of the other profile, a1)
+    indexes = sum("a1.default" not in str(path) for path in tmp_path.rglob("*.msf"))
+    assert len(index) == 1 and f"and {indexes - 1} more like it" in index[0]
+    empty = [line for line in skipped if line.endswith(": empty")]
+    # and the profile's Trash, Archives (beside Archives.sbd) and [Gmail]
+    assert len(empty) == 1 and "and 6 more like it" in empty[0]
+    assert len(read_frame(tmp_path / "store", "quarantine")) == 0

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from analyzer.stats import StoreStats
 
 
+# skipped files listed one by one; more are listed one line per reason
+SKIPPED_LISTED = 10
+
+
 def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
     """What was read, and what became of it: every message is parsed or quarantined."""
     table = Table(title="Ingested", show_header=False, title_justify="left")
@@ -51,9 +55,16 @@ def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
         highlight=False,
     )
     not_mail = [skipped for skipped in result.skipped_files if not skipped.may_hold_mail]
-    if list_skipped:
+    if list_skipped and len(not_mail) <= SKIPPED_LISTED:
         for skipped in not_mail:
             line(f"  skipped {skipped.path}: {skipped.reason}")
+    elif list_skipped:  # a profile's indexes and empty folders: one line per reason
+        by_reason: dict[str, list[str]] = {}
+        for skipped in not_mail:
+            by_reason.setdefault(skipped.reason, []).append(skipped.path)
+        for reason, paths in by_reason.items():
+            more = f" and {len(paths) - 1:,} more like it" if len(paths) > 1 else ""
+            line(f"  skipped {paths[0]}{more}: {reason}")
     elif not_mail:
         files = f"{len(not_mail):,} file" + ("s" if len(not_mail) != 1 else "")
         line(f"  {files} skipped as not mail (--verbose names them)")

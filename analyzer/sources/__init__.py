@@ -308,6 +308,7 @@ class Skipped(str):
 
 
 NOT_MAIL = "not mail"
+EMPTY = "empty"  # a mail program's folder that holds nothing yet (Thunderbird's Drafts)
 HIDDEN = "a hidden file"
 LINK_BACK = "a link back to a folder already read"
 
@@ -405,7 +406,7 @@ def _discover_folder(folder: Path, source: str, skipped: list[Skipped]) -> list[
         elif not not_mail and _looks_like_message(head):
             found.append(SourceFile(source, path, "message", size))
         else:
-            skipped.append(Skipped(path, not_mail or NOT_MAIL))
+            skipped.append(Skipped(path, not_mail or (EMPTY if not head else NOT_MAIL)))
     return found
 
 
