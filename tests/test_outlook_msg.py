@@ -521,3 +521,16 @@ def test_without_the_outlook_extra_a_msg_is_a_reason_to_install_it(samples, monk
         assert "pip install 'mxa[outlook]'" in problem.value.reason
     finally:
         outlook_msg._imported_extract_msg.cache_clear()
+
+
+def test_a_msg_whose_ole_structure_is_cut_is_still_known_by_its_stream_names(samples, tmp_path):
+    """Cut where olefile can no longer open it, a .msg is a damaged message (quarantined
+    with the reason), not another file skipped as no mail."""
+    data = (samples / UNICODE).read_bytes()
+    directory_at = data.index("__properties_version1.0".encode("utf-16-le"))
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(data[: directory_at + 100])
+    with pytest.raises(OSError):
+        olefile.OleFileIO(str(cut))
+    assert is_outlook_message(cut)
+    assert unreadable_reason(cut)

@@ -94,11 +94,22 @@ def is_outlook_message(path: Path) -> bool:
 
 
 def _names_msg_stream(path: Path) -> bool:
+    """Whether the MSG property stream's name is in the file's first _SCAN_LIMIT bytes
+    (its directory entry may sit anywhere), read a megabyte at a time."""
+    overlap = len(_PROPERTIES_NAME) - 1
+    tail = b""
     try:
         with open(path, "rb") as damaged:
-            return _PROPERTIES_NAME in damaged.read(_SCAN_LIMIT)
+            for _ in range(_SCAN_LIMIT >> 20):
+                chunk = damaged.read(1 << 20)
+                if not chunk:
+                    return False
+                if _PROPERTIES_NAME in tail + chunk:
+                    return True
+                tail = chunk[-overlap:]
     except OSError:
         return False
+    return False
 
 
 def read_msg(path: Path) -> bytes:
