@@ -213,6 +213,88 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# -- where the time goes (--breakdown) ---------------------------------------------------------
+def cpu_split(source: str, jobs: int | None) -> None:
+    """In this process: ``ingest`` of the source, then one line of JSON: the CPU seconds of
+    the ingesting process and of its workers."""
+    import resource
+
+    from analyzer import ingest as ingest_here
+
+    with tempfile.TemporaryDirectory() as scratch:
+        ingest_here([source], f"{scratch}/store", jobs=jobs)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"main_cpu": own.ru_utime + own.ru_stime,
+                      "workers_cpu": workers.ru_utime + workers.ru_stime}))  # fmt: skip
+
+
+def stages(files: list[Path]) -> dict[str, float]:
+    """Seconds of each step mxa takes to read the files, one after the other in this
+    process: the ingesting process's (digest, opening and walking the folders) and a
+    worker's, chunk by chunk (``outlook_pst.read_chunk``'s steps, timed apart)."""
+    from analyzer.sources import outlook_pst as pst
+    from analyzer.sources.container import ContainerProblem
+    from analyzer.sources.outlook_mime import rfc822_from_outlook
+
+    spent: dict[str, float] = {}
+
+    def timed(step: str, call: Any, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return call(*args)
+        except ContainerProblem:
+            return None  # the mail without transport headers mxa quarantines
+        finally:
+            spent[step] = spent.get(step, 0.0) + time.perf_counter() - started
+
+    def transport_headers(item: Any) -> str:
+        return (item.transport_headers or "").rstrip("\x00")
+
+    for path in files:
+        timed("main: file digest (SHA-256)", pst.file_digest, path)
+        opened = timed("main: open the file", pst._open, str(path))
+        timed("main: walk the folders (pst_folders)", pst._folders, opened.root_folder)
+        opened.close()
+        for chunk in pst.pst_chunks(str(path), path):
+            opened = timed("worker: open the file, per chunk", pst._open, chunk.path)
+            folder = timed("worker: find the chunk's folder",
+                           pst._folder, opened.root_folder, chunk.folder.route)  # fmt: skip
+            for index in range(chunk.start, chunk.stop):
+                item = timed("worker: get_sub_message (libpff reads the item)",
+                             folder.get_sub_message, index)  # fmt: skip
+                kind = timed("worker: message class (record sets walk)", pst._message_class, item)
+                headers = timed("worker: transport_headers", transport_headers, item)
+                parts: Any = ()
+                if "smime" in (kind or "").lower() or pst._CRYPTO_TYPES.search(headers):
+                    parts = timed("worker: attachments (signed/encrypted only)",
+                                  pst._attachments, item)  # fmt: skip
+                timed("worker: rebuild (rfc822_from_outlook)",
+                      rfc822_from_outlook, headers, kind, parts)  # fmt: skip
+            opened.close()
+    return spent
+
+
+def breakdown(folder: Path, mbox: Path, sets: int, found: int, jobs: int | None) -> str:
+    """The CPU of each side's ingesting process and workers, and the PST steps per item
+    over ``sets`` copies of the files."""
+    lines = ["| ingest of | main process CPU s | workers CPU s |", "|---|--:|--:|"]
+    for source in (folder, mbox):
+        command = [sys.executable, __file__, "--cpu-split", str(source)]
+        command += ["--jobs", str(jobs)] if jobs else []
+        done = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True)
+        cpu = json.loads(done.stdout.splitlines()[-1])
+        lines.append(f"| {source.name} | {cpu['main_cpu']:.2f} | {cpu['workers_cpu']:.2f} |")
+    files = sorted(folder.iterdir())[: sets * found]
+    items = sum(len(_items(path) or ()) for path in files)
+    lines += ["", f"The steps, one after the other in one process, over {len(files)} files "
+              f"({items:,} items):", "", "| step | seconds | µs per item |",
+              "|---|--:|--:|"]  # fmt: skip
+    for step, seconds in stages(files).items():
+        lines.append(f"| {step} | {seconds:.3f} | {seconds / items * 1e6:,.0f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_samples = (corpora_folder() or Path("/nonexistent")) / "pst-samples"
@@ -227,7 +309,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, help="mxa ingest --jobs (default: all cores)")
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--breakdown", type=int, metavar="SETS", default=0,
+                        help="then time each side's processes and the PST steps per item "
+                        "over SETS copies of the files")  # fmt: skip
+    parser.add_argument("--cpu-split", metavar="SOURCE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cpu_split:
+        cpu_split(args.cpu_split, args.jobs)
+        return
     if not args.samples.is_dir():
         raise SystemExit(f"no PST samples at {args.samples}: {why_absent()}")
     found = samples(args.samples)
@@ -262,6 +351,10 @@ def main() -> None:
         "ratio": pst["seconds"] / mbox_side["seconds"],
     }
     print(report(result))
+    if args.breakdown:
+        result["breakdown"] = breakdown(folder, mbox, args.breakdown, len(found), args.jobs)
+        print()
+        print(result["breakdown"])
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
 
