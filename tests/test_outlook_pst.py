@@ -225,6 +225,21 @@ def test_a_stopped_run_goes_on_from_the_chunk_it_came_to(samples, tmp_path, monk
     pd.testing.assert_frame_equal(got, expected)
 
 
+def test_mxa_ingest_says_each_reason_once_with_how_many_items_it_holds(samples, tmp_path):
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    shown = CliRunner().invoke(app, ["ingest", str(samples / OST), "--store", str(tmp_path / "s")])
+    assert shown.exit_code == 0, shown.output
+    quarantined = [line for line in shown.output.splitlines() if "  quarantined /" in line]
+    # the offline store's 6 sent items and 9 sync-issue reports have no transport headers
+    assert len(quarantined) == 1 and "and 14 more like it: no-header-fields" in quarantined[0]
+    assert "/Root - Mailbox/IPM_SUBTREE/Sent Items @ " in quarantined[0]
+    not_mail = [line for line in shown.output.splitlines() if "not mail (calendar" in line]
+    assert len(not_mail) == 1 and "skipped " + str(samples / OST) in not_mail[0]
+
+
 # -- bad input ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("fraction", [0.0005, 0.01, 0.05, 0.2, 0.5, 0.9])
 def test_a_cut_pst_gives_what_it_can_and_a_one_line_reason_for_the_rest(

@@ -13,6 +13,7 @@ from analyzer.safe_output import printable
 
 if TYPE_CHECKING:
     from analyzer.ingest import IngestResult
+    from analyzer.records import Quarantined
     from analyzer.sources.thunderbird import ThunderbirdProfile
     from analyzer.stats import StoreStats
 
@@ -68,10 +69,17 @@ def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
     elif not_mail:
         files = f"{len(not_mail):,} file" + ("s" if len(not_mail) != 1 else "")
         line(f"  {files} skipped as not mail (--verbose names them)")
-    for entry in result.quarantine[:20]:
-        line(f"  quarantined {entry.source} @ {entry.offset}: {entry.code}: {entry.reason}")
-    if len(result.quarantine) > 20:
-        line(f"  … and {len(result.quarantine) - 20} more (see quarantine.parquet)")
+    # one line per reason: a PST's sent items all lack transport headers
+    by_reason: dict[tuple[str, str], list[Quarantined]] = {}
+    for entry in result.quarantine:
+        by_reason.setdefault((entry.code, entry.reason), []).append(entry)
+    for (code, reason), entries in list(by_reason.items())[:20]:
+        first = entries[0]
+        more = f" and {len(entries) - 1:,} more like it" if len(entries) > 1 else ""
+        line(f"  quarantined {first.source} @ {first.offset}{more}: {code}: {reason}")
+    if len(by_reason) > 20:
+        rest = sum(len(entries) for entries in list(by_reason.values())[20:])
+        line(f"  … and {rest:,} more (see quarantine.parquet)")
 
 
 def _shown_under(path: Path, profile: Path) -> str:

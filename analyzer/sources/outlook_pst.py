@@ -18,6 +18,7 @@ with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -28,7 +29,12 @@ from typing import Any
 
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources.container import ContainerProblem
-from analyzer.sources.outlook_mime import OutlookAttachment, rfc822_from_outlook
+from analyzer.sources.outlook_mime import (
+    OutlookAttachment,
+    might_hold_crypto,
+    needs_attachments,
+    rfc822_from_outlook,
+)
 from analyzer.vocabulary import QuarantineCode
 
 __all__ = [
@@ -53,9 +59,6 @@ _MESSAGE_CLASS = 0x001A
 _ATTACH_MIME_TAG = 0x370E
 # message classes of mail (what is not one of these is a calendar item, contact, task...)
 _MAIL_CLASSES = ("ipm.note", "report.", "ipm.schedule.meeting", "ipm.post")
-_CRYPTO_TYPES = re.compile(
-    r"(?im)^content-type[ \t]*:[ \t]*(multipart/(signed|encrypted)|application/(x-)?pkcs7-mime)"
-)
 
 
 def looks_like_pst(head: bytes) -> bool:
@@ -222,19 +225,21 @@ def _message_class(message: Any) -> str | None:
 
 
 def _attachments(message: Any) -> list[OutlookAttachment]:
+    """The item's attachments, with the bytes of only those that may hold its crypto."""
     found = []
     for index in range(message.number_of_attachments):
         attachment = message.get_attachment(index)
         tag = _property(attachment, _ATTACH_MIME_TAG)
         try:
-            data = attachment.read_buffer(attachment.size) if attachment.size else None
-        except OSError:
-            data = None  # an embedded message or OLE object: no data of its own
-        try:
             name = attachment.long_filename
         except OSError:
             name = None
         mime_tag = tag.get_data_as_string().rstrip("\x00") if tag is not None else None
+        data = None
+        if might_hold_crypto(name, mime_tag):
+            # an embedded message or OLE object has no data of its own to read
+            with contextlib.suppress(OSError):
+                data = attachment.read_buffer(attachment.size) or None
         found.append(OutlookAttachment(name, mime_tag, data))
     return found
 
@@ -253,9 +258,9 @@ def _item(message: Any, source: str, offset: str) -> RawMessage | Quarantined | 
         return Quarantined(source, offset, reason[:300], QuarantineCode.UNREADABLE)
     if not headers.strip() and not _is_mail(message_class):
         return None
-    crypto = "smime" in (message_class or "").lower() or _CRYPTO_TYPES.search(headers)
     try:
-        data = rfc822_from_outlook(headers, message_class, _attachments(message) if crypto else ())
+        attachments = _attachments(message) if needs_attachments(headers) else ()
+        data = rfc822_from_outlook(headers, message_class, attachments)
     except ContainerProblem as problem:
         return Quarantined(source, offset, problem.reason[:300], problem.code)
     except OSError as error:
