@@ -190,6 +190,20 @@ def test_an_unchanged_or_copied_pst_is_not_read_again_a_changed_one_is_replaced(
     assert not messages["subject"].str.contains("OpenNLP", na=False).any()
 
 
+def test_a_pst_gone_from_the_folder_takes_its_rows_with_it(samples, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(samples / TIKA, folder / "old.pst")
+    shutil.copy(samples / "emk--pstsdk/test/sample2.pst", folder / "kept.pst")
+    store = tmp_path / "store"
+    ingest([folder], store, jobs=1)
+    (folder / "old.pst").unlink()
+    gone = ingest([folder], store, jobs=1)
+    assert gone.files_removed == 1
+    sources = set(_frame(store, "messages")["source"]) | set(_frame(store, "quarantine")["source"])
+    assert sources == {f"{folder / 'kept.pst'}/Top of Outlook data file/Sample2"}
+
+
 class _Stop(Exception):
     pass
 
