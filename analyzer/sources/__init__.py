@@ -18,7 +18,6 @@ import contextlib
 import gzip
 import lzma
 import os
-import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from analyzer.sources.mbox import (
 )
 from analyzer.sources.outlook_msg import is_outlook_message, read_msg
 from analyzer.sources.outlook_pst import looks_like_pst
+from analyzer.sources.sniff import looks_like_message
 
 __all__ = [
     "EXPANSION_FLOOR",
@@ -69,10 +69,6 @@ _MAIL_EXTENSIONS = (".eml",)
 # the kinds of file that hold one message each
 ONE_MESSAGE_KINDS = ("message", "msg", "emlx")
 _MAILDIR_LEAVES = ("cur", "new")
-_FIELD_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
-_TELLTALE_FIELD = re.compile(
-    rb"(?im)^(from|date|received|message-id|return-path|delivered-to)[ \t]*:"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,14 +219,6 @@ def _head(path: Path) -> bytes:
         raise _Undecodable(f"{type(error).__name__}: {error}") from None
 
 
-def _looks_like_message(head: bytes) -> bool:
-    head = head.removeprefix(b"\xef\xbb\xbf")
-    if not _FIELD_LINE.match(head):
-        return False
-    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
-    return bool(_TELLTALE_FIELD.search(block))
-
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -280,7 +268,7 @@ def _classify_named_file(path: Path, source: str) -> tuple[SourceFile, str | Non
     found = SourceFile(source, path, "message", _size(path))
     if not_mail:
         return found, not_mail
-    if path.suffix.lower() in _MAIL_EXTENSIONS or _looks_like_message(head):
+    if path.suffix.lower() in _MAIL_EXTENSIONS or looks_like_message(head):
         return found, None
     if not head.strip():
         return found, "the file is empty" if not head else "the file holds only blank space"
@@ -403,7 +391,7 @@ def _discover_folder(folder: Path, source: str, skipped: list[Skipped]) -> list[
             found.append(SourceFile(str(path), path, kind or "mbox", size))
         elif kind is not None:
             found.append(SourceFile(source, path, kind, size))
-        elif not not_mail and _looks_like_message(head):
+        elif not not_mail and looks_like_message(head):
             found.append(SourceFile(source, path, "message", size))
         else:
             skipped.append(Skipped(path, not_mail or (EMPTY if not head else NOT_MAIL)))

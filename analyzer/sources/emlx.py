@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from xml.parsers.expat import ExpatError
 
 from analyzer.sources.container import ContainerProblem
+from analyzer.sources.sniff import looks_like_message
 from analyzer.vocabulary import QuarantineCode
 
 __all__ = ["EmlxMessage", "looks_like_emlx", "read_emlx"]
@@ -43,11 +44,6 @@ __all__ = ["EmlxMessage", "looks_like_emlx", "read_emlx"]
 # line 1: the byte count, which Apple pads with spaces to 10 characters
 _BYTE_COUNT = re.compile(rb"\A[ \t]*([0-9]{1,15})[ \t]*\r?\n")
 _FIELD_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
-# a header block that names a field every mail client writes
-_TELLTALE_FIELD = re.compile(
-    rb"(?im)^(from|date|received|message-id|return-path|delivered-to|subject|mime-version)"
-    rb"[ \t]*:"
-)
 # where the property list begins: its XML declaration, its doctype or its root, at a line start
 _PLIST_START = re.compile(rb"(?m)^(?:<\?xml[^\n]*\n\s*)?(?:<!DOCTYPE plist[^\n]*\n\s*)?<plist\b")
 _PLIST_HEAD = re.compile(rb"\s*(?:<\?xml|<!DOCTYPE plist|<plist\b)")
@@ -71,11 +67,7 @@ def looks_like_emlx(head: bytes) -> bool:
     count = _BYTE_COUNT.match(head)
     if count is None or int(count.group(1)) == 0:
         return False
-    message = head[count.end() :]
-    if not _FIELD_LINE.match(message):
-        return False
-    block = re.split(rb"\r?\n\r?\n", message, maxsplit=1)[0]
-    return bool(_TELLTALE_FIELD.search(block))
+    return looks_like_message(head[count.end() :])
 
 
 def read_emlx(data: bytes) -> EmlxMessage:
