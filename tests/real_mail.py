@@ -14,6 +14,7 @@ with one line that says why, and the run ends with a count of them. With
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -24,6 +25,7 @@ __all__ = [
     "TEST_SETS",
     "corpora_folder",
     "corpora_required",
+    "manifest_rows",
     "why_absent",
 ]
 
@@ -98,3 +100,9 @@ def why_absent() -> str:
 def corpora_required() -> bool:
     """CI runs every real-mail test: a missing corpus is a failure there, not a skip."""
     return os.environ.get("MXA_REQUIRE_CORPORA", "") not in ("", "0")
+
+
+def manifest_rows(corpus_set: Path) -> dict[str, dict[str, str]]:
+    """A container set's MANIFEST.tsv (what each file holds, counted without mxa), by file."""
+    with open(corpus_set / "MANIFEST.tsv", newline="", encoding="utf-8") as rows:
+        return {row["file"]: row for row in csv.DictReader(rows, delimiter="\t")}

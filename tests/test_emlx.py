@@ -4,7 +4,6 @@ from an emlx against those from the same message saved as .eml."""
 
 from __future__ import annotations
 
-import csv
 import email
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from analyzer.sources.container import ContainerProblem
 from analyzer.sources.emlx import EmlxMessage, looks_like_emlx, read_emlx
 from analyzer.vocabulary import QuarantineCode
 from tests.conftest import make_message
-from tests.real_mail import corpora_required
+from tests.real_mail import manifest_rows
 
 RECEIVED = 1581000000  # 2020-02-06, Mail's date-received
 
@@ -169,17 +168,12 @@ NO_BYTE_COUNT = "terhechte--emlx/tests/emails/broken2.emlx"  # plaintext.emlx's,
 
 @pytest.fixture(scope="module")
 def samples(corpora) -> Path:
-    folder = corpora / "emlx-samples"
-    if not folder.is_dir():
-        message = f"no emlx-samples set in {corpora}"
-        pytest.fail(message) if corpora_required() else pytest.skip(message)
-    return folder
+    return corpora / "emlx-samples"
 
 
 @pytest.fixture(scope="module")
 def manifest(samples) -> dict[str, dict[str, str]]:
-    with open(samples / "MANIFEST.tsv", newline="", encoding="utf-8") as rows:
-        return {row["file"]: row for row in csv.DictReader(rows, delimiter="\t")}
+    return manifest_rows(samples)
 
 
 def test_every_real_file_is_listed_and_sorted_into_read_or_quarantined(samples, manifest):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import csv
 import logging
 import random
 import struct
@@ -29,7 +28,7 @@ from analyzer.sources.container import ContainerProblem
 from analyzer.sources.outlook_mime import OutlookAttachment, rfc822_from_outlook
 from analyzer.sources.outlook_msg import is_outlook_message, read_msg
 from analyzer.vocabulary import QuarantineCode
-from tests.real_mail import corpora_required
+from tests.real_mail import manifest_rows
 
 olefile = pytest.importorskip("olefile", reason="olefile (with the outlook extra) is not installed")
 pytest.importorskip("extract_msg", reason="extract-msg (the outlook extra) is not installed")
@@ -57,17 +56,12 @@ SOURCE_COLUMNS = {"source": "", "offset": "", "size": 0}  # size: Outlook keeps 
 
 @pytest.fixture(scope="module")
 def samples(corpora) -> Path:
-    folder = corpora / "msg-samples"
-    if not folder.is_dir():
-        message = f"real mail not found: no msg-samples set in {corpora}"
-        pytest.fail(message) if corpora_required() else pytest.skip(message)
-    return folder
+    return corpora / "msg-samples"
 
 
 @pytest.fixture(scope="module")
 def manifest(samples) -> dict[str, dict[str, str]]:
-    with open(samples / "MANIFEST.tsv", newline="", encoding="utf-8") as rows:
-        return {row["file"]: row for row in csv.DictReader(rows, delimiter="\t")}
+    return manifest_rows(samples)
 
 
 def has_headers(row: dict[str, str]) -> bool:
