@@ -167,6 +167,7 @@ def test_readme_says_how_to_run_mxa_and_how_to_get_mail_out():
     setup = readme[readme.index("## Set up and run") : readme.index("### Real mail for the tests")]
     assert ". .venv/bin/activate" in setup and "pipx install ." in setup
     export = readme[readme.index("## Getting your mail out") : readme.index("## Use")]
-    for needed in ("Gmail", "Takeout", "Thunderbird", "ImapMail", "Apple Mail",
-                   "Export Mailbox", "Outlook", "readpst", "imaps://"):  # fmt: skip
+    for needed in ("Gmail", "Takeout", "Thunderbird", "--thunderbird", "ImapMail",
+                   "Apple Mail", "~/Library/Mail", ".emlx", "Export Mailbox", "Outlook",
+                   ".pst", ".ost", ".msg", "mxa[outlook]", "imaps://"):  # fmt: skip
         assert needed in export, needed
