@@ -1,4 +1,5 @@
-"""Hostile and random input: extraction and splitting never raise, whatever the bytes."""
+"""Hostile and random input: extraction, splitting and the readers of Apple Mail's and
+Outlook's containers never raise, whatever the bytes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from hypothesis import strategies as st
 from analyzer.extract import extract_message
 from analyzer.extract.keys import autocrypt_key, pgp_key_uses, smime_key_uses
 from analyzer.records import MessageRecord, Quarantined, RawMessage
+from analyzer.sources.container import ContainerProblem
+from analyzer.sources.emlx import read_emlx
 from analyzer.sources.mbox import MboxReader
+from analyzer.sources.outlook_mime import OutlookAttachment, rfc822_from_outlook
+from analyzer.vocabulary import QuarantineCode
 
 HEADER_NAMES = [
     "From",
@@ -125,3 +130,77 @@ def test_the_regex_pass_sends_a_blank_then_folded_block_to_the_careful_one():
     for parsed in (parse_header_block(block), parse_header_block_in_python(block)):
         assert (parsed.fields, parsed.defects) == (careful.fields, careful.defects)
     assert [d.detail for d in careful.defects] == [" 0"]
+
+
+# -- Apple Mail's and Outlook's containers: a reason, never an exception -------------------
+emlx_bytes = st.one_of(
+    st.binary(max_size=1500),
+    st.builds(
+        lambda count, message, tail: f"{count:<10}\n".encode() + message + tail,
+        st.integers(min_value=0, max_value=5000),
+        message_bytes,
+        st.sampled_from([b"", b'<?xml version="1.0"?>\n<plist version="1.0"><dict/></plist>\n']),
+    ),
+)
+
+
+@FAST
+@given(emlx_bytes)
+def test_an_emlx_gives_its_message_or_a_one_line_reason(data):
+    try:
+        read = read_emlx(data)
+    except ContainerProblem as problem:
+        assert problem.reason and "\n" not in problem.reason
+        assert problem.code in set(QuarantineCode)
+    else:
+        assert read.message and read.message in data
+
+
+CRYPTO_TYPES = [
+    "multipart/signed",
+    "application/pkcs7-mime",
+    "application/pgp-encrypted",
+    "application/pgp-signature",
+    "multipart/encrypted",
+    "text/plain",
+]
+attachments = st.lists(
+    st.builds(
+        OutlookAttachment,
+        st.none() | st.text(max_size=30),
+        st.none() | st.sampled_from(CRYPTO_TYPES) | st.text(max_size=30),
+        st.none() | st.binary(max_size=400),
+    ),
+    max_size=4,
+)  # fmt: skip
+content_type = st.builds(
+    lambda mime_type, boundary: f'Content-Type: {mime_type}; boundary="{boundary}"',
+    st.sampled_from([*CRYPTO_TYPES, "multipart/mixed", "application/x-pkcs7-mime"]),
+    st.text(max_size=20),
+)
+transport_headers = st.one_of(
+    st.text(max_size=800),
+    st.builds(
+        lambda lines, kind: "\r\n".join([
+            *(line.decode("utf-8", "surrogatepass") for line in lines), kind]),
+        st.lists(header_line, max_size=8),
+        content_type,
+    ),
+)  # fmt: skip
+
+
+@FAST
+@given(
+    transport_headers,
+    st.none() | st.sampled_from(["IPM.Note", "IPM.Note.SMIME", "IPM.Note.SMIME.MultipartSigned"]),
+    attachments,
+)
+def test_an_outlook_item_rebuilds_to_a_message_extraction_reads_or_a_reason(
+    headers, message_class, parts
+):
+    try:
+        data = rfc822_from_outlook(headers, message_class, parts)
+    except ContainerProblem as problem:
+        assert problem.reason and "\n" not in problem.reason
+        return
+    assert isinstance(extract_message(RawMessage("fuzz", "0", data)), MessageRecord | Quarantined)
