@@ -64,7 +64,8 @@ SourcesArgument = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="SOURCES",
-        help="mbox files (.gz/.bz2/.xz too), .eml files, folders, or IMAP folders "
+        help="mbox files (.gz/.bz2/.xz too), .eml files, Outlook .pst/.ost/.msg and Apple "
+        "Mail .emlx files (each known by its bytes), folders of any of them, or IMAP folders "
         "(imaps://USER@HOST/FOLDER; password from MXA_IMAP_PASSWORD, the keyring or a prompt); "
         "with --thunderbird, Thunderbird profiles.",
         show_default=False,
