@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from analyzer.cli import app
 from analyzer.errors import SourceError
+from analyzer.ingest import ingest
 from analyzer.sources.thunderbird import (
     default_profile,
     profile_mail_folders,
@@ -344,3 +345,21 @@ def test_indexes_and_empty_folders_are_skipped_one_line_per_reason(home, tmp_pat
     # and the profile's Trash, Archives (beside Archives.sbd) and [Gmail]
     assert len(empty) == 1 and "and 6 more like it" in empty[0]
     assert len(read_frame(tmp_path / "store", "quarantine")) == 0
+
+
+def test_a_message_moved_between_folders_is_one_message(tmp_path):
+    """Thunderbird marks the moved-from copy expunged (0x0008) and leaves it in the file
+    until it compacts the folder; the copy it moved to carries other state bits and tags.
+    Both are one message, stored once."""
+    message = make_message(message_id="<moved@example.org>")
+    local = tmp_path / "Local Folders"
+    local.mkdir()
+    for name, state in (("Inbox", b"0009\nX-Mozilla-Status2: 00000000"),
+                        ("Archives", b"0001\nX-Mozilla-Status2: 10000000\n"
+                                     b"X-Mozilla-Keys: $label1" + b" " * 72)):  # fmt: skip
+        (local / name).write_bytes(
+            b"From - Tue Mar 14 10:00:00 2023\nX-Mozilla-Status: " + state + b"\n" + message
+        )
+    result = ingest([local], tmp_path / "store", jobs=1)
+    assert (result.parsed, result.duplicates, result.stored) == (2, 1, 1)
+    assert list(load_frames(tmp_path / "store").messages["message_id"]) == ["moved@example.org"]

@@ -35,6 +35,8 @@ _NOT_IN_ID = re.compile(r"[\s<>]")
 _IP_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{3,}")
 _LINE_ENDS = re.compile(rb"\r\n?")
 _CR_TO_LF = bytes.maketrans(b"\r", b"\n")
+# the lines Thunderbird keeps its state of a message in, which differ copy by copy
+_MOZILLA_STATE = re.compile(rb"(?im)^x-mozilla-(?:status2?|keys)[ \t]*:[^\n]*(?:\n|\Z)")
 MAX_HOPS = 500  # Received headers kept per message
 # receiving headers whose addresses some servers separate by spaces, not commas
 _SPACE_SEPARATED = frozenset({"x-forwarded-for", "x-forwarded-to", "envelope-to"})
@@ -46,10 +48,15 @@ def message_key(header_block: bytes) -> str:
 
     Line endings are normalised first, so the same message stored as CRLF in a
     Maildir and as LF in an mbox gets the same key; an exact duplicate (same
-    Message-ID, same headers) therefore collapses to one row in the store.
+    Message-ID, same headers) therefore collapses to one row in the store. So do
+    Thunderbird's copies of one message in two folders (moved, or left behind until the
+    folder is compacted): the X-Mozilla-Status lines it writes into each, its own
+    bookkeeping (read, replied, deleted), are left out of the hash.
     """
     if b"\r" in header_block:
         header_block = _LINE_ENDS.sub(b"\n", header_block)
+    if b"ozilla-" in header_block:
+        header_block = _MOZILLA_STATE.sub(b"", header_block)
     normalised = header_block.rstrip(b"\n")
     return hashlib.blake2b(normalised, digest_size=8).hexdigest()
 
