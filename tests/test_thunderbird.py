@@ -363,3 +363,31 @@ def test_a_message_moved_between_folders_is_one_message(tmp_path):
     result = ingest([local], tmp_path / "store", jobs=1)
     assert (result.parsed, result.duplicates, result.stored) == (2, 1, 1)
     assert list(load_frames(tmp_path / "store").messages["message_id"]) == ["moved@example.org"]
+
+
+def _fresh_profile(tmp_path: Path) -> Path:
+    """A new profile: Local Folders holds only empty folders and their indexes."""
+    profile = tmp_path / "fresh.default-release"
+    local = profile / "Mail" / "Local Folders"
+    local.mkdir(parents=True)
+    for name in ("Trash", "Unsent Messages"):
+        (local / name).write_bytes(b"")
+        (local / f"{name}.msf").write_bytes(MSF)
+    return profile
+
+
+def test_an_account_without_mail_is_said_and_the_others_read(tmp_path):
+    profile = _fresh_profile(tmp_path)
+    _mbox(profile / "ImapMail" / "imap.example.org" / "INBOX", ["only"])
+    result = _ingest(str(profile), "--store", str(tmp_path / "store"))
+    assert result.exit_code == 0, result.output
+    assert "no mail in Mail/Local Folders" in result.output
+    assert "reading ImapMail/imap.example.org" in result.output
+    assert list(load_frames(tmp_path / "store").messages["message_id"]) == ["only@example.org"]
+
+
+def test_a_profile_without_any_mail_is_one_line_and_exit_2(tmp_path):
+    result = _ingest(str(_fresh_profile(tmp_path)), "--store", str(tmp_path / "store"))
+    assert result.exit_code == 2
+    assert "no mail in the Thunderbird profile" in result.output
+    assert "hold only indexes and empty folders" in result.output

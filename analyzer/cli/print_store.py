@@ -98,6 +98,8 @@ def print_thunderbird_profiles(profiles: list[ThunderbirdProfile]) -> None:
         line(f"Thunderbird profile {profile.path}")
         for folder in profile.mail_folders:
             line(f"  reading {_shown_under(folder, profile.path)}")
+        for folder in profile.without_mail:
+            line(f"  no mail in {_shown_under(folder, profile.path)}")
 
 
 def print_thunderbird_read(

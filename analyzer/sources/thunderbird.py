@@ -19,7 +19,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 
 from analyzer.errors import SourceError
@@ -212,10 +212,13 @@ def profile_mail_folders(profile: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class ThunderbirdProfile:
-    """A profile and the folders of its mail accounts, to read as sources."""
+    """A profile and the folders of its mail accounts that hold mail, to read as sources;
+    and those that hold none yet (a new profile's Local Folders, an IMAP account that
+    keeps nothing offline), which are said, not read."""
 
     path: Path
     mail_folders: list[Path]
+    without_mail: list[Path] = field(default_factory=list)
 
 
 def _profile_at(given: Path) -> Path:
@@ -239,7 +242,8 @@ def thunderbird_profiles(
     """The profiles named (each a profile folder or the folder of profiles.ini), or with
     none named the default one, each with its mail folders.
 
-    Raises :class:`SourceError` for a profile that cannot be found or holds no mail folder.
+    Raises :class:`SourceError` for a profile that cannot be found or holds no mail at
+    all; an account folder without mail is no error while another has some.
     """
     paths = [_profile_at(Path(p)) for p in given] or [
         default_profile(thunderbird_homes(environ, platform))
@@ -247,10 +251,23 @@ def thunderbird_profiles(
     profiles: list[ThunderbirdProfile] = []
     for path in dict.fromkeys(paths):  # a profile named twice is read once
         folders = profile_mail_folders(path)
-        if not folders:
-            raise SourceError(
-                f"no mail folder in the Thunderbird profile {path} "
-                "(none under Mail or ImapMail, none named in prefs.js)"
-            )
-        profiles.append(ThunderbirdProfile(path, folders))
+        with_mail = [folder for folder in folders if _holds_mail(folder)]
+        if not with_mail:
+            where = "none under Mail or ImapMail, none named in prefs.js" if not folders else (
+                "its account folders hold only indexes and empty folders"
+            )  # fmt: skip
+            raise SourceError(f"no mail in the Thunderbird profile {path} ({where})")
+        without = [folder for folder in folders if folder not in with_mail]
+        profiles.append(ThunderbirdProfile(path, with_mail, without))
     return profiles
+
+
+def _holds_mail(folder: Path) -> bool:
+    """Whether discovery finds mail under an account folder (by content, as it reads)."""
+    from analyzer.sources import discover_sources
+
+    try:
+        discover_sources([folder])
+    except SourceError:
+        return False
+    return True
