@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import ingest, read_frame
+from analyzer.sources import discover_sources
 from tests.conftest import make_message
 
 TIKA = (
@@ -38,6 +39,8 @@ def mixed(corpora, tmp_path_factory) -> Path:
         "outlook-backup": PST, "old.pst": CORRUPT_PST, "saved-message": MSG,
         "draft.msg": MSG_WITHOUT_HEADERS, "12.emlx": EMLX,
         "cut.emlx": TRUNCATED_EMLX, "report.dat": WORD,
+        # saved under the name of a plain message: read as what the bytes say
+        "outlook.eml": MSG, "apple.eml": EMLX,
     }.items():  # fmt: skip
         shutil.copy(corpora / relative, folder / name)
     (folder / "cut.msg").write_bytes((corpora / MSG).read_bytes()[:3000])
@@ -74,13 +77,23 @@ def test_every_file_is_read_skipped_or_quarantined_with_its_reason(mixed, read):
     assert quarantined["draft.msg"] == "no-header-fields"
     assert quarantined["cut.msg"] == "unreadable"
     assert quarantined["cut.emlx"] == "unreadable"
-    offsets = {Path(o).name for o in messages["offset"]}
-    assert {"saved-message", "12.emlx", "note.eml"} <= offsets
+    read_files = {Path(name).name for name in result.messages_per_file}
+    assert {"saved-message", "12.emlx", "note.eml", "outlook.eml", "apple.eml"} <= read_files
     assert any(s.startswith(str(mixed / "outlook-backup") + "/") for s in messages["source"])
     assert str(mixed / "Inbox") in set(messages["source"])
-    accounted = set(skipped) | set(quarantined) | offsets | {"Inbox", "outlook-backup"}
+    accounted = set(skipped) | set(quarantined) | read_files
     assert accounted >= {p.name for p in mixed.iterdir()}
     assert all("\n" not in r and len(r) <= 300 for r in quarantine["reason"])
+
+
+def test_each_file_is_known_by_its_bytes_not_its_name(mixed):
+    files, _ = discover_sources([mixed])
+    kinds = {file.path.name: file.kind for file in files}
+    assert kinds == {
+        "outlook-backup": "pst", "old.pst": "pst", "saved-message": "msg", "outlook.eml": "msg",
+        "draft.msg": "msg", "cut.msg": "msg", "12.emlx": "emlx", "apple.eml": "emlx",
+        "cut.emlx": "emlx", "Inbox": "mbox", "note.eml": "message",
+    }  # fmt: skip
 
 
 def test_each_kind_gives_its_messages(read):
@@ -88,8 +101,11 @@ def test_each_kind_gives_its_messages(read):
     messages = read_frame(store, "messages")
     by_id = set(messages["message_id"].dropna())
     assert {"mbox@example.org", "eml@example.org"} <= by_id
-    # the PST's six items with transport headers, the .msg, the emlx, the mbox, the .eml
-    assert result.parsed == 6 + 1 + 1 + 1 + 1
-    received = messages.set_index(messages["offset"].map(lambda o: Path(o).name))["n_received"]
-    assert received["saved-message"] == 9  # testMSG.msg: Gmail, Apache's qmail, Exchange
-    assert received["12.emlx"] == 1
+    # the PST's six items with transport headers, the .msg and the emlx (each twice: the
+    # copies saved as .eml are duplicates), the mbox, the .eml
+    assert (result.parsed, result.duplicates) == (6 + 2 + 2 + 1 + 1, 2)
+    received = messages.set_index("message_id")["n_received"]
+    # testMSG.msg: Gmail, Apache's qmail, Exchange; the emlx: 126.com
+    assert received["510143ac0901291116s5f368dfby9d6423ce61acc36a@mail.gmail.com"] == 9
+    assert received["23CC1A87-AE0C-4206-AAED-4FBED372F69E@163.com"] == 1
+    assert not any(messages["defects"].map(len))  # no emlx byte count read as a header line

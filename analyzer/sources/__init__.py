@@ -370,6 +370,17 @@ def _walk(folder: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, bool]]:
             skipped.append(Skipped(path, "not a file or folder (a pipe, socket or device)"))
 
 
+def _saved_as_eml(path: Path) -> str:
+    """The kind of a file named ``.eml``: a message, unless its bytes say it is an Outlook
+    message, a PST or an Apple Mail emlx."""
+    try:
+        head = _head(path)
+    except _Undecodable:
+        return "message"  # quarantined with the reason when read
+    kind, _ = _container_kind(path, head)
+    return kind or "message"
+
+
 def _discover_folder(folder: Path, source: str, skipped: list[Skipped]) -> list[SourceFile]:
     found = []
     for path, in_maildir in _walk(folder, skipped):
@@ -377,8 +388,14 @@ def _discover_folder(folder: Path, source: str, skipped: list[Skipped]) -> list[
             skipped.append(Skipped(path, HIDDEN))
             continue
         size = _size(path)
-        if in_maildir or path.suffix.lower() in _MAIL_EXTENSIONS:
+        if in_maildir:
             found.append(SourceFile(source, path, "message", size))
+            continue
+        if path.suffix.lower() in _MAIL_EXTENSIONS:
+            # a message whatever it holds, but an Outlook or Apple Mail one saved as .eml
+            # is read as what its bytes say
+            kind = _saved_as_eml(path)
+            found.append(SourceFile(str(path) if kind == "pst" else source, path, kind, size))
             continue
         try:
             head = _head(path)
