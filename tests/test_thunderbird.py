@@ -391,3 +391,13 @@ def test_a_profile_without_any_mail_is_one_line_and_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "no mail in the Thunderbird profile" in result.output
     assert "hold only indexes and empty folders" in result.output
+
+
+def test_verbose_names_each_skipped_file(home, tmp_path):
+    local = home / ".thunderbird" / "k2.default-release" / "Mail" / "Local Folders"
+    for name in ("Drafts", "Templates", "Junk", "Unsent Messages", "Outbox", "Notes"):
+        (local / name).write_bytes(b"")
+    result = _ingest("--store", str(tmp_path / "store"), "--verbose")
+    assert result.exit_code == 0, result.output
+    empty = [line for line in result.output.splitlines() if line.endswith(": empty")]
+    assert len(empty) == 9 and not any("more like it" in line for line in empty)

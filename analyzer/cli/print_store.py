@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -13,23 +14,39 @@ from analyzer.safe_output import printable
 
 if TYPE_CHECKING:
     from analyzer.ingest import IngestResult
-    from analyzer.records import Quarantined
     from analyzer.sources.thunderbird import ThunderbirdProfile
     from analyzer.stats import StoreStats
 
 
-# skipped files listed one by one; more are listed one line per reason
+# skipped files listed one by one; more are listed one line per reason, unless asked
 SKIPPED_LISTED = 10
+QUARANTINE_LINES = 20
 
 
-def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
-    """What was read, and what became of it: every message is parsed or quarantined."""
+def _like_it(items: list, key: Callable[[Any], Hashable]) -> list[tuple[Any, int]]:
+    """Each group's first item, and how many more there are like it, in order."""
+    groups: dict[Hashable, list] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return [(group[0], len(group) - 1) for group in groups.values()]
+
+
+def _more(count: int) -> str:
+    return f" and {count:,} more like it" if count else ""
+
+
+def print_ingest(result: IngestResult, *, list_skipped: bool | None = None) -> None:
+    """What was read, and what became of it: every message is parsed or quarantined.
+
+    Skipped files are named one by one with ``list_skipped``, counted without it
+    (False), and by default named one by one when few, else one line per reason.
+    """
     table = Table(title="Ingested", show_header=False, title_justify="left")
     table.add_row("files read", f"{result.files - result.files_unchanged:,}")
     if result.files_unchanged:
         table.add_row("files unchanged since last run", f"{result.files_unchanged:,}")
     if result.files_resumed:
-        table.add_row("mboxes read on from where they ended", f"{result.files_resumed:,}")
+        table.add_row("files read on from where they ended", f"{result.files_resumed:,}")
     if result.files_changed:
         table.add_row("files changed (their rows replaced)", f"{result.files_changed:,}")
     if result.files_removed:
@@ -41,6 +58,8 @@ def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
         table.add_row("files skipped (not mail)", f"{len(result.skipped_files) - unread:,}")
     if unread:
         table.add_row("folders and files not read (see above)", f"{unread:,}")
+    if result.items_not_mail:
+        table.add_row("Outlook items not mail (calendar, contacts…)", f"{result.items_not_mail:,}")
     table.add_row("messages read", f"{result.messages_read:,}")
     table.add_row("  parsed", f"{result.parsed:,}")
     table.add_row("  quarantined", f"{result.quarantined:,}")
@@ -56,29 +75,23 @@ def print_ingest(result: IngestResult, *, list_skipped: bool = True) -> None:
         highlight=False,
     )
     not_mail = [skipped for skipped in result.skipped_files if not skipped.may_hold_mail]
-    if list_skipped and len(not_mail) <= SKIPPED_LISTED:
+    if list_skipped or (list_skipped is None and len(not_mail) <= SKIPPED_LISTED):
         for skipped in not_mail:
             line(f"  skipped {skipped.path}: {skipped.reason}")
-    elif list_skipped:  # a profile's indexes and empty folders: one line per reason
-        by_reason: dict[str, list[str]] = {}
-        for skipped in not_mail:
-            by_reason.setdefault(skipped.reason, []).append(skipped.path)
-        for reason, paths in by_reason.items():
-            more = f" and {len(paths) - 1:,} more like it" if len(paths) > 1 else ""
-            line(f"  skipped {paths[0]}{more}: {reason}")
+    elif list_skipped is None:  # a profile's indexes and empty folders: one line per reason
+        for skipped, more in _like_it(not_mail, lambda skipped: skipped.reason):
+            line(f"  skipped {skipped.path}{_more(more)}: {skipped.reason}")
+        line("  (--verbose names each)")
     elif not_mail:
         files = f"{len(not_mail):,} file" + ("s" if len(not_mail) != 1 else "")
         line(f"  {files} skipped as not mail (--verbose names them)")
-    # one line per reason: a PST's sent items all lack transport headers
-    by_reason: dict[tuple[str, str], list[Quarantined]] = {}
-    for entry in result.quarantine:
-        by_reason.setdefault((entry.code, entry.reason), []).append(entry)
-    for (code, reason), entries in list(by_reason.items())[:20]:
-        first = entries[0]
-        more = f" and {len(entries) - 1:,} more like it" if len(entries) > 1 else ""
-        line(f"  quarantined {first.source} @ {first.offset}{more}: {code}: {reason}")
-    if len(by_reason) > 20:
-        rest = sum(len(entries) for entries in list(by_reason.values())[20:])
+    # one line per file (or Outlook folder) and reason: a PST's sent items all lack headers
+    quarantined = _like_it(result.quarantine, lambda q: (q.source, q.code, q.reason))
+    for entry, more in quarantined[:QUARANTINE_LINES]:
+        line(f"  quarantined {entry.source} @ {entry.offset}{_more(more)}: "
+             f"{entry.code}: {entry.reason}")  # fmt: skip
+    if len(quarantined) > QUARANTINE_LINES:
+        rest = sum(1 + more for _, more in quarantined[QUARANTINE_LINES:])
         line(f"  … and {rest:,} more (see quarantine.parquet)")
 
 

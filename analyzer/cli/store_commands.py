@@ -53,6 +53,9 @@ def ingest_command(
         typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: all cores)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Name each file skipped as not mail.")
+    ] = False,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     cafile: CafileOption = None,
@@ -83,7 +86,7 @@ def ingest_command(
             )  # fmt: skip
     warn_unread(result)
     if not quiet:
-        print_ingest(result)
+        print_ingest(result, list_skipped=verbose or None)
         print_thunderbird_read(result, profiles)
 
 

@@ -35,7 +35,6 @@ from analyzer.ingest.writer import ExtractedBatch, Reached
 from analyzer.records import Quarantined, RawMessage
 from analyzer.sources import (
     READ_ERRORS,
-    Skipped,
     SourceFile,
     SourceReader,
     is_compressed,
@@ -120,14 +119,6 @@ class MailFiles:
             plan, done, total = self._pst_read
             changes.append((plan.source_file.path, self._pst_state(plan, done, total)))
         return changes
-
-    def not_mail(self) -> list[Skipped]:
-        """The PSTs that held items that are not mail, with how many: left out, not lost."""
-        return [
-            Skipped(path, f"{count:,} Outlook items that are not mail (calendar, contacts, "
-                    "tasks, notes) left out")
-            for path, count in self.not_mail_items.items()
-        ]  # fmt: skip
 
     def _count(self, path: str, messages: int = 1) -> None:
         self.read[path] = self.read.get(path, 0) + messages

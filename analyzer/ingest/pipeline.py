@@ -89,6 +89,7 @@ def ingest(
         opened.commit(result.summary())  # removals first, so that keys are known again
 
         def summary(written: WriteCounts) -> dict[str, Any]:
+            result.items_not_mail = sum(mail.not_mail_items.values())
             return result.with_written(written).summary()
 
         writer = StoreWriter(opened, mail.reread(), summary)
@@ -104,7 +105,7 @@ def ingest(
         written = writer.finish()
     result = result.with_written(written)
     result.messages_per_file = {**mail.read, **imap_folders.read}
-    result.skipped_files.extend(mail.not_mail())
+    result.items_not_mail = sum(mail.not_mail_items.values())
     if progress is not None:
         progress(total, total)
     result.seconds = time.perf_counter() - started

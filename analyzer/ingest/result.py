@@ -30,6 +30,7 @@ class IngestResult:
     files_removed: int = 0  # gone from a folder read before: their rows were removed
     rows_removed: int = 0
     skipped_files: list[Skipped] = field(default_factory=list)  # each with its reason
+    items_not_mail: int = 0  # in Outlook's files: calendar items, contacts, tasks, notes
     messages_read: int = 0
     parsed: int = 0
     quarantined: int = 0
@@ -66,6 +67,7 @@ class IngestResult:
             "files_removed": self.files_removed,
             "rows_removed": self.rows_removed,
             "skipped_files": len(self.skipped_files),
+            "items_not_mail": self.items_not_mail,
             "messages_read": self.parsed + self.quarantined,
             "parsed": self.parsed,
             "quarantined": self.quarantined,
