@@ -271,3 +271,27 @@ def test_a_cut_pst_gives_what_it_can_and_a_one_line_reason_for_the_rest(
     assert all("\n" not in reason and len(reason) <= 300 for reason in quarantine["reason"])
     if result.parsed - 1 < 132:
         assert len(quarantine) >= 1  # what is missing is said, not lost silently
+
+
+def test_read_here_for_a_cluster_the_state_counts_only_what_went_out(samples, monkeypatch):
+    """Read in this process (a named Dask scheduler's workers may not see the file): a
+    state taken between two messages counts the messages handed out, and names only the
+    chunks wholly handed out as done."""
+    from analyzer.ingest.mail_files import MailFiles
+    from analyzer.ingest.plan import FilePlan
+    from analyzer.sources import SourceFile
+
+    monkeypatch.setattr(outlook_pst, "CHUNK_ITEMS", 20)
+    path = samples / ENRON
+    mail = MailFiles([SourceFile(str(path), path, "pst", path.stat().st_size)], [path],
+                     in_ranges=False)  # fmt: skip
+    mail.plans = [FilePlan(mail.files[0], path.stat(), 0)]
+    chunks = outlook_pst.pst_chunks(str(path), path)
+    items = mail.units()
+    for taken in range(1, 133):
+        next(items)
+        if taken in (19, 20, 21, 55, 90):
+            (_, state), *_ = mail.reached()
+            assert state["messages_read"] == taken
+            done = chunks[: state["chunks_done"]]
+            assert sum(c.stop - c.start for c in done) <= taken and not state["complete"]

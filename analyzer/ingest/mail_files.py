@@ -298,9 +298,10 @@ class MailFiles:
                 yield Quarantined(source_file.source, str(path), problem.reason, problem.code)
                 self._finished.append((path, None))
                 break
-            self._count(str(path), len(read.items))
             self._count_not_mail(str(path), read.not_mail)
-            yield from read.items
+            for item in read.items:  # counted as it goes out, so a stop counts what it read
+                self._count(str(path))
+                yield item
         else:
             self._finished.append((path, self._pst_state(plan, total, total)))
         self._pst_read = None
