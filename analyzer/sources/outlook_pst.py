@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from analyzer.vocabulary import QuarantineCode
 
 __all__ = [
     "CHUNK_ITEMS",
+    "LIBPFF_ERRORS",
     "PST_MAGIC",
     "PstChunk",
     "PstFolder",
@@ -48,7 +48,6 @@ __all__ = [
     "pst_chunks",
     "pst_folders",
     "read_chunk",
-    "read_pst",
 ]
 
 PST_MAGIC = b"!BDN"  # MS-PST 2.2.2.6: dwMagic, in .pst and .ost alike
@@ -74,6 +73,7 @@ class PstFolder:
     name_path: str
     route: tuple[int, ...]
     items: int
+    problem: str | None = None  # why the folder cannot be read (damage): quarantined
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,11 @@ class PstRead:
     not_mail: int = 0
 
 
+# what libpff raises on a damaged file (OSError), and what a damaged item sets off in its
+# binding: an item of another type than the folder lists (no transport_headers), bad values
+LIBPFF_ERRORS = (OSError, AttributeError, TypeError, ValueError, OverflowError, MemoryError)
+
+
 def _libpff_reason(error: Exception) -> str:
     """libpff's error is a chain of 'function: what' clauses: the binding's, then from
     the innermost cause outwards. The cause says why."""
@@ -122,7 +127,7 @@ def _open(path: str) -> Any:
     opened = pypff.file()
     try:
         opened.open(path)
-    except (OSError, OverflowError, ValueError) as error:
+    except LIBPFF_ERRORS as error:
         reason = f"not a readable Outlook data file: {_libpff_reason(error)}"
         raise ContainerProblem(QuarantineCode.UNREADABLE, reason[:300]) from None
     return opened
@@ -172,18 +177,22 @@ def _folders(root: Any) -> list[PstFolder]:
         try:
             items = folder.number_of_sub_messages
             count = folder.number_of_sub_folders
-        except OSError:
+        except LIBPFF_ERRORS as error:
+            found.append(PstFolder(name_path, route, 0, _libpff_reason(error)))
             continue
         if items:
             found.append(PstFolder(name_path, route, items))
         children = []
         for index in range(count):
+            child_route = (*route, index)
             try:
                 child = folder.get_sub_folder(index)
                 name = (child.name or "").replace("/", "∕") or f"folder {index + 1}"
-            except OSError:
+            except LIBPFF_ERRORS as error:
+                lost = f"{name_path}/folder {index + 1}".lstrip("/")
+                found.append(PstFolder(lost, child_route, 0, _libpff_reason(error)))
                 continue
-            children.append((child, f"{name_path}/{name}".lstrip("/"), (*route, index)))
+            children.append((child, f"{name_path}/{name}".lstrip("/"), child_route))
         stack.extend(reversed(children))
     return found
 
@@ -195,7 +204,8 @@ def pst_chunks(source: str, path: str | Path, size: int | None = None) -> list[P
     return [
         PstChunk(source, str(path), folder, start, min(start + size, folder.items))
         for folder in pst_folders(path)
-        for start in range(0, folder.items, size)
+        # a folder that cannot be read is a chunk of its own, to be quarantined
+        for start in (range(0, folder.items, size) if folder.problem is None else (0,))
     ]
 
 
@@ -250,10 +260,10 @@ def _is_mail(message_class: str | None) -> bool:
 
 def _item(message: Any, source: str, offset: str) -> RawMessage | Quarantined | None:
     """An item as a message, quarantined with the reason, or None when it is not mail."""
-    message_class = _message_class(message)
     try:
+        message_class = _message_class(message)
         headers = (message.transport_headers or "").rstrip("\x00")
-    except OSError as error:
+    except LIBPFF_ERRORS as error:  # damage: an item that is no message any more
         reason = f"unreadable Outlook item: {_libpff_reason(error)}"
         return Quarantined(source, offset, reason[:300], QuarantineCode.UNREADABLE)
     if not headers.strip() and not _is_mail(message_class):
@@ -263,7 +273,7 @@ def _item(message: Any, source: str, offset: str) -> RawMessage | Quarantined | 
         data = rfc822_from_outlook(headers, message_class, attachments)
     except ContainerProblem as problem:
         return Quarantined(source, offset, problem.reason[:300], problem.code)
-    except OSError as error:
+    except LIBPFF_ERRORS as error:
         reason = f"unreadable Outlook item: {_libpff_reason(error)}"
         return Quarantined(source, offset, reason[:300], QuarantineCode.UNREADABLE)
     return RawMessage(source, offset, data)
@@ -275,16 +285,22 @@ def read_chunk(chunk: PstChunk) -> PstRead:
     Raises :class:`ContainerProblem` when the file no longer opens."""
     read = PstRead()
     source = chunk.item_source
-    try:
-        folder = _folder(_opened_file(chunk.path).root_folder, chunk.folder.route)
-    except OSError as error:
-        reason = f"cannot find the folder in the file: {_libpff_reason(error)}"
-        raise ContainerProblem(QuarantineCode.UNREADABLE, reason[:300]) from None
+    root = _opened_file(chunk.path).root_folder
+    problem = chunk.folder.problem
+    if problem is None:
+        try:
+            folder = _folder(root, chunk.folder.route)
+        except LIBPFF_ERRORS as error:
+            problem = _libpff_reason(error)
+    if problem is not None:  # its items, however many, are lost: said once
+        reason = f"unreadable Outlook folder: {problem}"[:300]
+        read.items.append(Quarantined(source, "folder", reason, QuarantineCode.UNREADABLE))
+        return read
     for index in range(chunk.start, chunk.stop):
         try:
             message = folder.get_sub_message(index)
             offset = str(message.identifier)
-        except OSError as error:
+        except LIBPFF_ERRORS as error:
             reason = f"unreadable Outlook item: {_libpff_reason(error)}"
             read.items.append(
                 Quarantined(source, f"item {index + 1}", reason[:300], QuarantineCode.UNREADABLE)
@@ -296,13 +312,6 @@ def read_chunk(chunk: PstChunk) -> PstRead:
         else:
             read.items.append(item)
     return read
-
-
-def read_pst(source: str, path: str | Path) -> Iterator[PstRead]:
-    """Every chunk of the file read in turn, here: for a cluster whose workers may not
-    see this machine's files."""
-    for chunk in pst_chunks(source, path):
-        yield read_chunk(chunk)
 
 
 def file_digest(path: str | Path) -> str:
