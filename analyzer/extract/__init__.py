@@ -55,7 +55,7 @@ def message_key(header_block: bytes) -> str:
     """
     if b"\r" in header_block:
         header_block = _LINE_ENDS.sub(b"\n", header_block)
-    if b"ozilla-" in header_block:
+    if b"ozilla-" in header_block or b"OZILLA-" in header_block:
         header_block = _MOZILLA_STATE.sub(b"", header_block)
     normalised = header_block.rstrip(b"\n")
     return hashlib.blake2b(normalised, digest_size=8).hexdigest()

@@ -270,10 +270,7 @@ class MailFiles:
         try:
             plan.digest = plan.digest or file_digest(path)
             chunks = pst_chunks(source_file.source, path)
-        except (ContainerProblem, OSError) as error:
-            problem = error if isinstance(error, ContainerProblem) else ContainerProblem(
-                QuarantineCode.UNREADABLE, f"unreadable: {error.strerror or error}"
-            )  # fmt: skip
+        except ContainerProblem as problem:
             yield Quarantined(source_file.source, str(path), problem.reason[:300], problem.code)
             self._finished.append((path, None))
             self.done_bytes += source_file.size

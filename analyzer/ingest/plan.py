@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from analyzer.sources import SourceFile, mbox_resume
+from analyzer.sources.container import ContainerProblem
 from analyzer.sources.imap_address import ImapAddress
 from analyzer.sources.imap_folder import FolderReader
 from analyzer.sources.outlook_pst import file_digest
@@ -150,7 +151,7 @@ def _plan_pst(
     replaced, as Outlook rewrites the file in place."""
     try:
         digest = file_digest(source_file.path)
-    except OSError:
+    except ContainerProblem:
         return FilePlan(source_file, stat, 0)  # reading will say what is wrong
     if digest == state.get("digest"):
         if state.get("complete"):

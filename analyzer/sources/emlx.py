@@ -36,14 +36,13 @@ from dataclasses import dataclass
 from xml.parsers.expat import ExpatError
 
 from analyzer.sources.container import ContainerProblem
-from analyzer.sources.sniff import looks_like_message
+from analyzer.sources.sniff import looks_like_message, opens_with_field
 from analyzer.vocabulary import QuarantineCode
 
 __all__ = ["EmlxMessage", "looks_like_emlx", "read_emlx"]
 
 # line 1: the byte count, which Apple pads with spaces to 10 characters
 _BYTE_COUNT = re.compile(rb"\A[ \t]*([0-9]{1,15})[ \t]*\r?\n")
-_FIELD_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 # where the property list begins: its XML declaration, its doctype or its root, at a line start
 _PLIST_START = re.compile(rb"(?m)^(?:<\?xml[^\n]*\n\s*)?(?:<!DOCTYPE plist[^\n]*\n\s*)?<plist\b")
 _PLIST_HEAD = re.compile(rb"\s*(?:<\?xml|<!DOCTYPE plist|<plist\b)")
@@ -106,7 +105,7 @@ def _without_byte_count(data: bytes) -> tuple[bytes, bytes]:
     """A file whose byte-count line was lost: a header block, and the property list
     ending the file, tell it for an emlx still."""
     plist_start = _trailing_plist(data)
-    if plist_start is None or not _FIELD_LINE.match(data):
+    if plist_start is None or not opens_with_field(data):
         first_line = data.split(b"\n", 1)[0][:40].decode("ascii", "replace")
         raise ContainerProblem(
             QuarantineCode.UNREADABLE,

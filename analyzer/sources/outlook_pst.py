@@ -143,9 +143,7 @@ def _opened_file(path: str) -> Any:
     try:
         status = os.stat(path)
     except OSError as error:
-        raise ContainerProblem(
-            QuarantineCode.UNREADABLE, f"unreadable: {error.strerror or error}"
-        ) from None
+        raise _unreadable(error) from None
     key = (os.getpid(), path, status.st_ino, status.st_size, status.st_mtime_ns)
     if _opened is None or _opened[0] != key:
         if _opened is not None and _opened[0][0] == key[0]:
@@ -315,7 +313,15 @@ def read_chunk(chunk: PstChunk) -> PstRead:
 
 
 def file_digest(path: str | Path) -> str:
-    """The file's digest, as the store keeps it: a copied or touched file whose bytes
-    are the same is not read again."""
-    with open(path, "rb") as stream:
-        return "sha256:" + hashlib.file_digest(stream, "sha256").hexdigest()
+    """The file's digest, as the store keeps it: a file copied over itself or touched,
+    whose bytes are the same, is not read again. Raises :class:`ContainerProblem`."""
+    try:
+        with open(path, "rb") as stream:
+            return "sha256:" + hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError as error:
+        raise _unreadable(error) from None
+
+
+def _unreadable(error: OSError) -> ContainerProblem:
+    """The file vanished or cannot be read (permissions, a disk error)."""
+    return ContainerProblem(QuarantineCode.UNREADABLE, f"unreadable: {error.strerror or error}")
