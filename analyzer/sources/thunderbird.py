@@ -264,7 +264,7 @@ def thunderbird_profiles(
 
 def _holds_mail(folder: Path) -> bool:
     """Whether discovery finds mail under an account folder (by content, as it reads)."""
-    from analyzer.sources import discover_sources
+    from analyzer.sources.discovery import discover_sources
 
     try:
         discover_sources([folder])
