@@ -297,3 +297,15 @@ def test_a_damaged_pst_quarantines_the_items_it_cannot_read_and_reads_the_rest(
     assert set(quarantine["code"]) <= {"unreadable", "no-header-fields"}
     assert quarantine["reason"].str.startswith("unreadable Outlook item: ").any()
     assert all("\n" not in reason and len(reason) <= 300 for reason in quarantine["reason"])
+
+
+def test_an_outlook_mailbox_whose_sent_items_have_no_headers_says_so(samples, tmp_path):
+    """Exchange's offline store: its 6 sent items are quarantined (no transport headers),
+    so nothing names the owner; the report says why, not only that nobody owns it."""
+    from analyzer.audit import run_audit
+
+    audit = run_audit([samples / OST], tmp_path / "audit", jobs=1)
+    assert audit.analysis.inputs.sent_without_headers == 6
+    report = (tmp_path / "audit" / "report.md").read_text()
+    assert "Outlook kept no headers on the 6 messages of this mailbox's sent folder" in report
+    assert "until you name yours with --me" in report

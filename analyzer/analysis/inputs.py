@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analyzer.extract.folders import is_sent_folder
 from analyzer.readable import text_or_empty
-from analyzer.vocabulary import ENCRYPTION_CLASSES
+from analyzer.vocabulary import ENCRYPTION_CLASSES, QuarantineCode
 
 __all__ = ["InputCounts", "Quarantined", "encryption_counts", "input_counts"]
 
@@ -38,6 +39,15 @@ class InputCounts:
     duplicates: int
     stored: int
     quarantine: tuple[Quarantined, ...] = field(default_factory=tuple)
+
+    @property
+    def sent_without_headers(self) -> int:
+        """Messages of a sent folder quarantined for want of a header block: Outlook keeps
+        none on what its user sends, so its sent folder cannot say whose mailbox it is."""
+        return sum(
+            entry.code == QuarantineCode.NO_HEADER_FIELDS and is_sent_folder(entry.source)
+            for entry in self.quarantine
+        )
 
 
 def encryption_counts(encryption: pd.Series) -> dict[str, int]:

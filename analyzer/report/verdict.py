@@ -75,6 +75,14 @@ def mode_sentence(analysis: Analysis) -> str | Said:
             "wrote none of it: it reads as many people's mail, not as that mailbox's owner's "
             "(name yours with --me to audit your own)."
         )
+    unsigned = analysis.inputs.sent_without_headers
+    if unsigned:
+        messages = f"{unsigned:,} message" + ("s" if unsigned != 1 else "")
+        return (
+            f"Outlook kept no headers on the {messages} of this mailbox's sent folder (it "
+            "keeps none on what you send), so nothing says whose mailbox it is: it is read as "
+            "many people's mail until you name yours with --me."
+        )
     return (
         "Nothing in the headers says whose mailbox this is: it reads as an archive of many "
         "people's mail, such as a mailing list."
