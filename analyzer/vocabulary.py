@@ -50,6 +50,9 @@ class QuarantineCode(StrEnum):
 
     EMPTY = "empty"
     NO_HEADER_FIELDS = "no-header-fields"
+    # an Outlook item (PST, MSG) kept without the header block it arrived with: what its
+    # owner sent or drafted, a generated item
+    NO_TRANSPORT_HEADERS = "no-transport-headers"
     EXTRACTION_FAILED = "extraction-failed"  # a bug in mxa: the message is kept aside
     OVER_TIME = "over-time-budget"
     UNREADABLE = "unreadable"  # the file cannot be opened or decompressed at all

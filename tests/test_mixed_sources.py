@@ -74,7 +74,7 @@ def test_every_file_is_read_skipped_or_quarantined_with_its_reason(mixed, read):
         zip(quarantine["offset"].map(lambda o: Path(o).name), quarantine["code"], strict=True)
     )
     assert quarantined["old.pst"] == "unreadable"
-    assert quarantined["draft.msg"] == "no-header-fields"
+    assert quarantined["draft.msg"] == "no-transport-headers"
     assert quarantined["cut.msg"] == "unreadable"
     assert quarantined["cut.emlx"] == "unreadable"
     read_files = {Path(name).name for name in result.messages_per_file}

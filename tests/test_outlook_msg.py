@@ -159,7 +159,7 @@ def test_items_without_transport_headers_are_one_line_reasons(samples, manifest)
     for name in without:
         with pytest.raises(ContainerProblem) as problem:
             read_msg(samples / name)
-        assert problem.value.code == QuarantineCode.NO_HEADER_FIELDS, name
+        assert problem.value.code == QuarantineCode.NO_TRANSPORT_HEADERS, name
         assert "without transport headers" in problem.value.reason
         assert "\n" not in problem.value.reason
 
@@ -292,7 +292,7 @@ def test_no_transport_headers_is_a_reason_not_a_message():
     for empty in ("", "\x00", "\r\n\r\n", "Microsoft Mail Internet Headers Version 2.0\r\n"):
         with pytest.raises(ContainerProblem) as problem:
             rfc822_from_outlook(empty, "IPM.Note", [])
-        assert problem.value.code == QuarantineCode.NO_HEADER_FIELDS
+        assert problem.value.code == QuarantineCode.NO_TRANSPORT_HEADERS
 
 
 def test_a_multipart_boundary_the_body_lacks_invents_no_defect():
@@ -492,7 +492,7 @@ def test_an_item_that_is_no_message_names_its_class(tmp_path):
     path = made_msg(tmp_path / "contact.msg", None, "IPM.Contact")
     with pytest.raises(ContainerProblem) as problem:
         read_msg(path)
-    assert problem.value.code == QuarantineCode.NO_HEADER_FIELDS
+    assert problem.value.code == QuarantineCode.NO_TRANSPORT_HEADERS
     assert "IPM.Contact" in problem.value.reason
 
 

@@ -247,9 +247,9 @@ def test_mxa_ingest_says_each_reason_once_with_how_many_items_it_holds(samples, 
     # a line for each folder
     assert len(quarantined) == 2
     assert "/IPM_SUBTREE/Sent Items @ " in quarantined[0]
-    assert "and 5 more like it: no-header-fields" in quarantined[0]
+    assert "and 5 more like it: no-transport-headers" in quarantined[0]
     assert "/IPM_SUBTREE/Sync Issues @ " in quarantined[1]
-    assert "and 8 more like it: no-header-fields" in quarantined[1]
+    assert "and 8 more like it: no-transport-headers" in quarantined[1]
     assert "Outlook items not mail (calendar, contacts…) │ 5 " in shown.output
     assert "files skipped" not in shown.output  # the file itself was read
 
@@ -294,7 +294,7 @@ def test_a_damaged_pst_quarantines_the_items_it_cannot_read_and_reads_the_rest(
     assert result.messages_read == result.parsed + result.quarantined
     assert 100 < result.parsed < 132 and result.parsed + len(quarantine) == 132
     # an item the damage hit: unreadable, or left without its transport headers
-    assert set(quarantine["code"]) <= {"unreadable", "no-header-fields"}
+    assert set(quarantine["code"]) <= {"unreadable", "no-transport-headers"}
     assert quarantine["reason"].str.startswith("unreadable Outlook item: ").any()
     assert all("\n" not in reason and len(reason) <= 300 for reason in quarantine["reason"])
 

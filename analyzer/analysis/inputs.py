@@ -45,7 +45,7 @@ class InputCounts:
         """Messages of a sent folder quarantined for want of a header block: Outlook keeps
         none on what its user sends, so its sent folder cannot say whose mailbox it is."""
         return sum(
-            entry.code == QuarantineCode.NO_HEADER_FIELDS and is_sent_folder(entry.source)
+            entry.code == QuarantineCode.NO_TRANSPORT_HEADERS and is_sent_folder(entry.source)
             for entry in self.quarantine
         )
 

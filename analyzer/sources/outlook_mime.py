@@ -87,12 +87,12 @@ def rfc822_from_outlook(
     followed by a body rebuilt from the attachments where the crypto lives, so that
     :func:`analyzer.extract.extract_message` classifies the encryption and finds the
     certificates and key ids as it would in the ``.eml``. Raises
-    :class:`ContainerProblem` (``NO_HEADER_FIELDS``) when the transport headers are empty.
+    :class:`ContainerProblem` (``NO_TRANSPORT_HEADERS``) when the transport headers are empty.
     ``message_class`` (PR_MESSAGE_CLASS) is a hint only: the headers' Content-Type decides.
     """
     block = header_block(transport_headers)
     if not block:
-        raise ContainerProblem(QuarantineCode.NO_HEADER_FIELDS, NO_TRANSPORT_HEADERS)
+        raise ContainerProblem(QuarantineCode.NO_TRANSPORT_HEADERS, NO_TRANSPORT_HEADERS)
     content_type = _content_type(block)
     return block + b"\r\n" + _body(content_type, message_class, attachments)
 

@@ -115,7 +115,7 @@ def _names_msg_stream(path: Path) -> bool:
 def read_msg(path: Path) -> bytes:
     """The message in an ``.msg`` file, rebuilt as RFC 822 bytes for extraction.
 
-    Raises :class:`ContainerProblem`: ``NO_HEADER_FIELDS`` for an item without transport
+    Raises :class:`ContainerProblem`: ``NO_TRANSPORT_HEADERS`` for an item without transport
     headers (a sent item, a draft, a contact), ``UNREADABLE`` for a file that does not
     open as an Outlook message.
     """
@@ -131,7 +131,9 @@ def read_msg(path: Path) -> bytes:
             headers = _string(message, _TRANSPORT_HEADERS)
             message_class = _string(message, "__substg1.0_001A")
             if not headers or not headers.strip("\x00\r\n\t "):
-                raise ContainerProblem(QuarantineCode.NO_HEADER_FIELDS, _why_empty(message_class))
+                raise ContainerProblem(
+                    QuarantineCode.NO_TRANSPORT_HEADERS, _why_empty(message_class)
+                )
             attachments = _attachments(message, message_class) if needs_attachments(headers) else []
     except (library.exceptions.ExMsgBaseException, *_PLAIN_ERRORS) as error:
         raise ContainerProblem(QuarantineCode.UNREADABLE, _unreadable(error)) from None
