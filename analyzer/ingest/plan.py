@@ -126,9 +126,9 @@ def plan_file(
     if same and state.get("complete"):
         result.files_unchanged += 1
         return FilePlan(source_file, stat, None)
-    earlier = int(state.get("messages_read", 0))
     if source_file.kind == "pst":
         return _plan_pst(source_file, stat, state, store, result, removals)
+    earlier = int(state.get("messages_read", 0))
     resume = mbox_resume(path, state) if source_file.kind == "mbox" else None
     if resume is not None:
         result.files_resumed += 1
